@@ -1,0 +1,453 @@
+"""Recurrent cells with PyTorch's parameters, exposing every gate at every step.
+
+Notation (PyTorch's): x_t is the input at step t, h_t the hidden state, c_t the
+LSTM cell state, H the hidden size, G the number of gate blocks (1 RNN, 4 LSTM,
+3 GRU). Weights are ``weight_ih`` (G*H, I), ``weight_hh`` (G*H, H), ``bias_ih``
+and ``bias_hh`` (G*H,), stacked in PyTorch's gate order, so the same numbers go
+into ``torch.nn.RNN/LSTM/GRU`` and give the same results.
+
+Cells are immutable. ``cell.unroll(x)`` returns a ``Trace`` of every state and
+gate; ``cell.backward(trace, dh)`` returns ``Grads``. Inputs are (T, I) for one
+sequence or (T, B, I) for a batch; internally everything is (T, B, ...).
+
+Every cell computes, per step, two pre-activations
+    a_t = W_ih x_t + b_ih        (all steps at once, before the loop)
+    u_t = W_hh h_{t-1} + b_hh    (inside the loop)
+and backward returns dL/da_t and dL/du_t, from which every weight gradient is a
+sum over steps:  dL/dW_hh = sum_t dL/du_t h_{t-1}^T  (one term per step: BPTT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))  # stable for large |a|
+
+
+def _frozen(a, dtype):
+    a = np.array(a, dtype=dtype, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Everything a forward pass computed, batch axis always present internally.
+
+    hs: (T+1, B, H) with hs[0] = h_0; cs likewise for the LSTM; gate_values:
+    name -> (T, B, H); extras: cell-specific intermediates backward needs.
+    The public attributes (h, c, gates, x) drop the batch axis for one sequence.
+    """
+
+    cell: "_Cell"
+    xs: np.ndarray
+    hs: np.ndarray
+    batched: bool
+    gate_values: dict = field(default_factory=dict)
+    cs: np.ndarray | None = None
+    extras: dict = field(default_factory=dict)
+
+    def _user(self, a):
+        return a if self.batched else a[:, 0]
+
+    @property
+    def x(self):
+        return self._user(self.xs)
+
+    @property
+    def h(self):
+        """(T, [B,] H): hidden state after each step."""
+        return self._user(self.hs[1:])
+
+    @property
+    def c(self):
+        """(T, [B,] H): LSTM cell state after each step."""
+        if self.cs is None:
+            raise AttributeError("only an LSTM has a cell state")
+        return self._user(self.cs[1:])
+
+    @property
+    def h0(self):
+        return self.hs[0] if self.batched else self.hs[0, 0]
+
+    @property
+    def c0(self):
+        if self.cs is None:
+            raise AttributeError("only an LSTM has a cell state")
+        return self.cs[0] if self.batched else self.cs[0, 0]
+
+    @property
+    def gates(self):
+        """dict of (T, [B,] H): LSTM i, f, g, o; GRU r, z, n; RNN empty."""
+        return {name: self._user(v) for name, v in self.gate_values.items()}
+
+    @property
+    def length(self):
+        return self.xs.shape[0]
+
+
+@dataclass(frozen=True)
+class Grads:
+    """Gradients of a scalar loss L.
+
+    params: dL/d(weight_ih, weight_hh, bias_ih, bias_hh).
+    h: (T, [B,] H) total dL/dh_t, including what flows back from later steps.
+    x: (T, [B,] I) dL/dx_t.   h0 (and c0, LSTM): dL/d(initial state).
+    c: LSTM only, total dL/dc_t.
+    da: (T, [B,] G*H) dL/da_t with a_t = W_ih x_t + b_ih.
+    du: (T, [B,] G*H) dL/du_t with u_t = W_hh h_{t-1} + b_hh.
+    """
+
+    params: dict
+    h: np.ndarray
+    x: np.ndarray
+    h0: np.ndarray
+    da: np.ndarray
+    du: np.ndarray
+    c: np.ndarray | None = None
+    c0: np.ndarray | None = None
+
+
+def _as_batch(x, name):
+    x = np.asarray(x)
+    if x.ndim == 2:
+        return x[:, None, :], False
+    if x.ndim == 3:
+        return x, True
+    raise ValueError(f"{name} must be (T, I) or (T, B, I), got shape {x.shape}")
+
+
+def _state(s, batch, hidden, dtype, batched, name):
+    if s is None:
+        return np.zeros((batch, hidden), dtype=dtype)
+    s = np.asarray(s, dtype=dtype)
+    s = s if batched else s[None]
+    if s.shape != (batch, hidden):
+        raise ValueError(f"{name} has shape {s.shape}, expected {(batch, hidden)}")
+    return s
+
+
+@dataclass(frozen=True)
+class _Cell:
+    weight_ih: np.ndarray
+    weight_hh: np.ndarray
+    bias_ih: np.ndarray
+    bias_hh: np.ndarray
+
+    GATES = ()  # names of the gate blocks stacked in the weight rows
+    BLOCKS = 1
+
+    def __post_init__(self):
+        dtype = np.result_type(np.asarray(self.weight_ih).dtype, np.float32)
+        for name in PARAM_NAMES:
+            object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
+        gh, i = self.weight_ih.shape
+        h = gh // self.BLOCKS
+        expected = {"weight_ih": (gh, i), "weight_hh": (gh, h), "bias_ih": (gh,), "bias_hh": (gh,)}
+        if gh != self.BLOCKS * h:
+            raise ValueError(f"weight_ih has {gh} rows, not a multiple of {self.BLOCKS}")
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
+
+    @classmethod
+    def random(cls, input_size, hidden_size, *, seed=0, dtype=np.float64, **options):
+        """PyTorch's default init: every parameter ~ U(-1/sqrt(H), 1/sqrt(H))."""
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(hidden_size)
+        rows = cls.BLOCKS * hidden_size
+        shapes = {"weight_ih": (rows, input_size), "weight_hh": (rows, hidden_size),
+                  "bias_ih": (rows,), "bias_hh": (rows,)}
+        params = {name: rng.uniform(-k, k, shape).astype(dtype) for name, shape in shapes.items()}
+        return cls(**params, **options)
+
+    @property
+    def input_size(self):
+        return self.weight_ih.shape[1]
+
+    @property
+    def hidden_size(self):
+        return self.weight_hh.shape[1]
+
+    @property
+    def dtype(self):
+        return self.weight_ih.dtype
+
+    @property
+    def params(self):
+        return {name: getattr(self, name) for name in PARAM_NAMES}
+
+    @property
+    def num_parameters(self):
+        """G * (H * (I + H) + 2H)."""
+        return sum(p.size for p in self.params.values())
+
+    def replace(self, **changes):
+        """A new cell with some parameters (or options) changed."""
+        return replace(self, **changes)
+
+    def block(self, name, param="weight_hh"):
+        """The rows of a parameter that belong to one gate, e.g. block('f', 'bias_ih')."""
+        k, h = self.GATES.index(name), self.hidden_size
+        return getattr(self, param)[k * h:(k + 1) * h]
+
+    def _prepare(self, x, h0):
+        xs, batched = _as_batch(np.asarray(x, dtype=self.dtype), "x")
+        if xs.shape[2] != self.input_size:
+            raise ValueError(f"x has {xs.shape[2]} features, the cell expects {self.input_size}")
+        h0 = _state(h0, xs.shape[1], self.hidden_size, self.dtype, batched, "h0")
+        return xs, batched, h0
+
+    def _finish_backward(self, trace, dh, da, du, dh_prev, dc=None, dc_prev=None):
+        """Weight gradients as sums over steps; everything returned in the user's shape."""
+        T, B = da.shape[:2]
+        params = {
+            "weight_ih": da.reshape(T * B, -1).T @ trace.xs.reshape(T * B, -1),  # sum_t da_t x_t^T
+            "weight_hh": du.reshape(T * B, -1).T @ trace.hs[:-1].reshape(T * B, -1),  # sum_t du_t h_{t-1}^T
+            "bias_ih": da.sum(axis=(0, 1)),
+            "bias_hh": du.sum(axis=(0, 1)),
+        }
+        first = (lambda s: s) if trace.batched else (lambda s: None if s is None else s[0])
+        user = trace._user
+        return Grads(params=params, h=user(dh), x=user(da @ self.weight_ih), da=user(da), du=user(du),
+                     h0=first(dh_prev), c=None if dc is None else user(dc), c0=first(dc_prev))
+
+    def _dh(self, trace, dh):
+        dh = np.asarray(dh, dtype=self.dtype)
+        dh = dh if trace.batched else dh[:, None]
+        if dh.shape != trace.hs[1:].shape:
+            raise ValueError(f"dh has shape {dh.shape}, expected the shape of trace.h")
+        return dh
+
+
+@dataclass(frozen=True)
+class RNN(_Cell):
+    """Elman RNN, as torch.nn.RNN:
+
+        h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   f = tanh | relu | identity
+
+    ("linear" is not in PyTorch; it is here for teaching: its Jacobians are exactly W_hh.)
+    """
+
+    nonlinearity: str = "tanh"
+    GATES = ("h",)
+    BLOCKS = 1
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.nonlinearity not in ("tanh", "relu", "linear"):
+            raise ValueError(f"nonlinearity must be tanh, relu or linear, not {self.nonlinearity!r}")
+
+    def activation(self, pre):
+        if self.nonlinearity == "tanh":
+            return np.tanh(pre)
+        if self.nonlinearity == "relu":
+            return np.maximum(pre, 0.0)
+        return pre
+
+    def activation_slope(self, h):
+        """f'(pre) written in terms of the output h = f(pre)."""
+        if self.nonlinearity == "tanh":
+            return 1.0 - h * h
+        if self.nonlinearity == "relu":
+            return (h > 0).astype(h.dtype)
+        return np.ones_like(h)
+
+    def unroll(self, x, h0=None):
+        xs, batched, h = self._prepare(x, h0)
+        a = xs @ self.weight_ih.T + self.bias_ih                      # a_t = W_ih x_t + b_ih, all t
+        hs = [h]
+        for t in range(xs.shape[0]):
+            h = self.activation(a[t] + h @ self.weight_hh.T + self.bias_hh)  # h_t = f(a_t + W_hh h_{t-1} + b_hh)
+            hs.append(h)
+        return Trace(cell=self, xs=xs, hs=np.stack(hs), batched=batched)
+
+    def backward(self, trace, dh):
+        dh_out = self._dh(trace, dh)
+        T = trace.length
+        dh_total = np.empty_like(dh_out)
+        dpre = np.empty((T,) + dh_out.shape[1:], dtype=self.dtype)
+        dh_next = np.zeros_like(trace.hs[0])
+        for t in reversed(range(T)):
+            dh_total[t] = dh_out[t] + dh_next                             # from the loss at t and from step t+1
+            dpre[t] = dh_total[t] * self.activation_slope(trace.hs[t + 1])  # through f
+            dh_next = dpre[t] @ self.weight_hh                            # to h_{t-1} through W_hh
+        return self._finish_backward(trace, dh_total, dpre, dpre, dh_next)
+
+    def step_jacobians(self, trace):
+        """(T, H, H): d h_t / d h_{t-1} = diag(f'(pre_t)) W_hh, for one sequence (batch item 0)."""
+        slope = self.activation_slope(trace.hs[1:, 0])
+        return slope[:, :, None] * self.weight_hh[None]
+
+
+@dataclass(frozen=True)
+class LSTM(_Cell):
+    """LSTM, as torch.nn.LSTM (rows of the weights: i, f, g, o):
+
+        i_t = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)   input gate
+        f_t = sigmoid(W_if x_t + b_if + W_hf h_{t-1} + b_hf)   forget gate
+        g_t = tanh   (W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate
+        o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)   output gate
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * tanh(c_t)
+
+    ``LSTM.random(..., forget_bias=b)`` sets b_if = b and b_hf = 0, so the forget
+    gate starts at sigmoid(b): b = +3 remembers (f ~ 0.95), b = 0 halves (f ~ 0.5).
+    """
+
+    GATES = ("i", "f", "g", "o")
+    BLOCKS = 4
+
+    @classmethod
+    def random(cls, input_size, hidden_size, *, seed=0, dtype=np.float64, forget_bias=None):
+        cell = super().random(input_size, hidden_size, seed=seed, dtype=dtype)
+        if forget_bias is None:
+            return cell
+        h = hidden_size
+        bias_ih, bias_hh = cell.bias_ih.copy(), cell.bias_hh.copy()
+        bias_ih[h:2 * h], bias_hh[h:2 * h] = forget_bias, 0.0
+        return cell.replace(bias_ih=bias_ih, bias_hh=bias_hh)
+
+    def unroll(self, x, h0=None, c0=None):
+        xs, batched, h = self._prepare(x, h0)
+        c = _state(c0, xs.shape[1], self.hidden_size, self.dtype, batched, "c0")
+        H = self.hidden_size
+        a = xs @ self.weight_ih.T + self.bias_ih
+        hs, cs, gates = [h], [c], {name: [] for name in self.GATES}
+        for t in range(xs.shape[0]):
+            pre = a[t] + h @ self.weight_hh.T + self.bias_hh
+            i = sigmoid(pre[:, :H])                 # input gate
+            f = sigmoid(pre[:, H:2 * H])            # forget gate
+            g = np.tanh(pre[:, 2 * H:3 * H])        # candidate
+            o = sigmoid(pre[:, 3 * H:])             # output gate
+            c = f * c + i * g                       # c_t = f * c_{t-1} + i * g
+            h = o * np.tanh(c)                      # h_t = o * tanh(c_t)
+            for name, value in zip(self.GATES, (i, f, g, o)):
+                gates[name].append(value)
+            hs.append(h)
+            cs.append(c)
+        return Trace(cell=self, xs=xs, hs=np.stack(hs), cs=np.stack(cs), batched=batched,
+                     gate_values={name: np.stack(v) for name, v in gates.items()})
+
+    def backward(self, trace, dh, dc=None):
+        """dc (optional): dL/dc_t arriving from outside, shaped like trace.c."""
+        dh_out = self._dh(trace, dh)
+        dc_out = np.zeros_like(dh_out) if dc is None else self._dh(trace, dc)
+        i, f, g, o = (trace.gate_values[name] for name in self.GATES)
+        T = trace.length
+        dh_total, dc_total = np.empty_like(dh_out), np.empty_like(dh_out)
+        dpre = np.empty((T, dh_out.shape[1], 4 * self.hidden_size), dtype=self.dtype)
+        dh_next = np.zeros_like(trace.hs[0])
+        dc_next = np.zeros_like(trace.hs[0])
+        for t in reversed(range(T)):
+            tanh_c = np.tanh(trace.cs[t + 1])
+            dh_total[t] = dh_out[t] + dh_next
+            do = dh_total[t] * tanh_c                                            # h = o * tanh(c)
+            dc_total[t] = dc_out[t] + dc_next + dh_total[t] * o[t] * (1 - tanh_c ** 2)
+            di = dc_total[t] * g[t]                                              # c = f * c_prev + i * g
+            df = dc_total[t] * trace.cs[t]
+            dg = dc_total[t] * i[t]
+            dpre[t] = np.concatenate([di * i[t] * (1 - i[t]), df * f[t] * (1 - f[t]),
+                                      dg * (1 - g[t] ** 2), do * o[t] * (1 - o[t])], axis=1)
+            dc_next = dc_total[t] * f[t]                                         # the highway: only * f
+            dh_next = dpre[t] @ self.weight_hh
+        return self._finish_backward(trace, dh_total, dpre, dpre, dh_next, dc_total, dc_next)
+
+    def step_jacobians(self, trace):
+        """(T, 2H, 2H): d [h_t; c_t] / d [h_{t-1}; c_{t-1}] for one sequence (batch item 0)."""
+        H = self.hidden_size
+        i, f, g, o = (trace.gate_values[name][:, 0] for name in self.GATES)
+        c_prev, tanh_c = trace.cs[:-1, 0], np.tanh(trace.cs[1:, 0])
+        W = self.weight_hh
+        slopes = (i * (1 - i), f * (1 - f), 1 - g ** 2, o * (1 - o))
+        di, df, dg, do = (s[:, :, None] * W[None, k * H:(k + 1) * H] for k, s in enumerate(slopes))
+        dc_dh = c_prev[:, :, None] * df + g[:, :, None] * di + i[:, :, None] * dg
+        dc_dc = np.einsum("tj,jk->tjk", f, np.eye(H))
+        through_c = (o * (1 - tanh_c ** 2))[:, :, None]
+        dh_dh = tanh_c[:, :, None] * do + through_c * dc_dh
+        dh_dc = through_c * dc_dc
+        return np.concatenate([np.concatenate([dh_dh, dh_dc], axis=2),
+                               np.concatenate([dc_dh, dc_dc], axis=2)], axis=1)
+
+
+@dataclass(frozen=True)
+class GRU(_Cell):
+    """GRU, as torch.nn.GRU (rows of the weights: r, z, n):
+
+        r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)        reset gate
+        z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)        update gate
+        n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))   candidate
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    No separate cell state: h is the memory. z near 1 keeps the old state.
+    ``GRU.random(..., update_bias=b)`` sets b_iz = b and b_hz = 0.
+    """
+
+    GATES = ("r", "z", "n")
+    BLOCKS = 3
+
+    @classmethod
+    def random(cls, input_size, hidden_size, *, seed=0, dtype=np.float64, update_bias=None):
+        cell = super().random(input_size, hidden_size, seed=seed, dtype=dtype)
+        if update_bias is None:
+            return cell
+        h = hidden_size
+        bias_ih, bias_hh = cell.bias_ih.copy(), cell.bias_hh.copy()
+        bias_ih[h:2 * h], bias_hh[h:2 * h] = update_bias, 0.0
+        return cell.replace(bias_ih=bias_ih, bias_hh=bias_hh)
+
+    def unroll(self, x, h0=None):
+        xs, batched, h = self._prepare(x, h0)
+        H = self.hidden_size
+        a = xs @ self.weight_ih.T + self.bias_ih
+        hs, gates, hidden_n = [h], {name: [] for name in self.GATES}, []
+        for t in range(xs.shape[0]):
+            u = h @ self.weight_hh.T + self.bias_hh
+            r = sigmoid(a[t, :, :H] + u[:, :H])                    # reset gate
+            z = sigmoid(a[t, :, H:2 * H] + u[:, H:2 * H])           # update gate
+            n = np.tanh(a[t, :, 2 * H:] + r * u[:, 2 * H:])         # candidate, reset applied to W_hn h + b_hn
+            h = (1 - z) * n + z * h                                 # h_t = (1 - z) * n + z * h_{t-1}
+            for name, value in zip(self.GATES, (r, z, n)):
+                gates[name].append(value)
+            hidden_n.append(u[:, 2 * H:])
+            hs.append(h)
+        return Trace(cell=self, xs=xs, hs=np.stack(hs), batched=batched,
+                     gate_values={name: np.stack(v) for name, v in gates.items()},
+                     extras={"hidden_n": np.stack(hidden_n)})
+
+    def backward(self, trace, dh):
+        dh_out = self._dh(trace, dh)
+        r, z, n = (trace.gate_values[name] for name in self.GATES)
+        hidden_n = trace.extras["hidden_n"]
+        T = trace.length
+        dh_total = np.empty_like(dh_out)
+        da = np.empty((T, dh_out.shape[1], 3 * self.hidden_size), dtype=self.dtype)
+        du = np.empty_like(da)
+        dh_next = np.zeros_like(trace.hs[0])
+        for t in reversed(range(T)):
+            dh_total[t] = dh_out[t] + dh_next
+            dn_pre = dh_total[t] * (1 - z[t]) * (1 - n[t] ** 2)           # h = (1-z) n + z h_prev; n = tanh(.)
+            dz_pre = dh_total[t] * (trace.hs[t] - n[t]) * z[t] * (1 - z[t])
+            dr_pre = dn_pre * hidden_n[t] * r[t] * (1 - r[t])             # n = tanh(a_n + r * u_n)
+            da[t] = np.concatenate([dr_pre, dz_pre, dn_pre], axis=1)
+            du[t] = np.concatenate([dr_pre, dz_pre, dn_pre * r[t]], axis=1)
+            dh_next = dh_total[t] * z[t] + du[t] @ self.weight_hh         # direct path * z, and through W_hh
+        return self._finish_backward(trace, dh_total, da, du, dh_next)
+
+    def step_jacobians(self, trace):
+        """(T, H, H): d h_t / d h_{t-1} for one sequence (batch item 0)."""
+        H = self.hidden_size
+        r, z, n = (trace.gate_values[name][:, 0] for name in self.GATES)
+        h_prev, hidden_n = trace.hs[:-1, 0], trace.extras["hidden_n"][:, 0]
+        W_r, W_z, W_n = (self.weight_hh[k * H:(k + 1) * H] for k in range(3))
+        dr = (r * (1 - r))[:, :, None] * W_r[None]
+        dz = (z * (1 - z))[:, :, None] * W_z[None]
+        dn = (1 - n ** 2)[:, :, None] * (hidden_n[:, :, None] * dr + r[:, :, None] * W_n[None])
+        return (np.einsum("tj,jk->tjk", z, np.eye(H)) + (h_prev - n)[:, :, None] * dz
+                + (1 - z)[:, :, None] * dn)

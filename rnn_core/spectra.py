@@ -1,0 +1,78 @@
+"""Singular values, Jacobian norms: the numbers behind vanishing and exploding gradients.
+
+Backpropagating from step T-1 to step t multiplies by the step Jacobians
+
+    d s_{T-1} / d s_t = J_{T-1} J_{T-2} ... J_{t+1},   J_k = d s_k / d s_{k-1}
+
+where s is the state (h for RNN and GRU, [h; c] for the LSTM). For a tanh RNN
+J_k = diag(1 - h_k^2) W_hh, so ||d s_{T-1}/d s_t|| <= (gamma * s_max(W_hh))^(T-1-t)
+with gamma = 1 bounding tanh'; for a linear RNN with W_hh = sigma * Q (Q orthogonal)
+it equals sigma^(T-1-t) exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def random_orthogonal(n, rng):
+    """Haar-distributed orthogonal matrix (QR of a Gaussian, signs fixed)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def matrix_with_singular_values(singular_values, seed=0):
+    """W = U diag(s) V^T with U, V random orthogonal: its singular values are exactly s."""
+    s = np.asarray(singular_values, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    U, V = random_orthogonal(len(s), rng), random_orthogonal(len(s), rng)
+    return (U * s) @ V.T
+
+
+def jacobian_log_norms(cell, trace):
+    """(T,) natural log of ||d s_{T-1} / d s_t||_2; never overflows (-inf where it is exactly 0).
+
+    The running product is renormalised at every step and its scale kept as a log.
+    """
+    J = cell.step_jacobians(trace)
+    T = J.shape[0]
+    log_norms = np.zeros(T)
+    product = np.eye(J.shape[1])
+    log_scale = 0.0
+    for t in range(T - 2, -1, -1):
+        product = product @ J[t + 1]                      # d s_{T-1}/d s_t = (d s_{T-1}/d s_{t+1}) J_{t+1}
+        norm = np.linalg.norm(product, 2) if np.all(np.isfinite(product)) else np.inf
+        if norm == 0 or not np.isfinite(norm):
+            log_norms[:t + 1] = -np.inf if norm == 0 else np.nan
+            break
+        log_scale += np.log(norm)
+        log_norms[t] = log_scale
+        product = product / norm
+    return log_norms
+
+
+def jacobian_norms(cell, trace):
+    """(T,) spectral norm of d state_{T-1} / d state_t; the last entry is 1.
+
+    state is h (RNN, GRU) or [h; c] (LSTM), for a single sequence (batch item 0).
+    Past the float range the entry is inf: use jacobian_log_norms to plot it.
+    """
+    with np.errstate(over="ignore"):
+        return np.exp(jacobian_log_norms(cell, trace))
+
+
+def jacobian(cell, trace, t):
+    """The full matrix d state_{T-1} / d state_t (for tests and heatmaps)."""
+    J = cell.step_jacobians(trace)
+    product = np.eye(J.shape[1])
+    for k in range(J.shape[0] - 1, t, -1):
+        product = product @ J[k]
+    return product
+
+
+def forget_gate_highway(trace):
+    """(T, [B,] H): d c_{T-1} / d c_t along the cell-state path alone = prod_{k>t} f_k (elementwise)."""
+    f = trace.gates["f"]
+    reversed_cumprod = np.cumprod(f[::-1], axis=0)[::-1]     # prod_{k>=t} f_k
+    ones = np.ones_like(f[:1])
+    return np.concatenate([reversed_cumprod[1:], ones], axis=0)
