@@ -114,6 +114,14 @@ class Grads:
     c0: np.ndarray | None = None
 
 
+def _diagonals(values):
+    """(T, H) -> (T, H, H) with each row of values on a diagonal."""
+    T, H = values.shape
+    out = np.zeros((T, H, H), dtype=values.dtype)
+    out[:, np.arange(H), np.arange(H)] = values
+    return out
+
+
 def _as_batch(x, name):
     x = np.asarray(x)
     if x.ndim == 2:
@@ -368,7 +376,7 @@ class LSTM(_Cell):
         slopes = (i * (1 - i), f * (1 - f), 1 - g ** 2, o * (1 - o))
         di, df, dg, do = (s[:, :, None] * W[None, k * H:(k + 1) * H] for k, s in enumerate(slopes))
         dc_dh = c_prev[:, :, None] * df + g[:, :, None] * di + i[:, :, None] * dg
-        dc_dc = np.einsum("tj,jk->tjk", f, np.eye(H))
+        dc_dc = _diagonals(f)
         through_c = (o * (1 - tanh_c ** 2))[:, :, None]
         dh_dh = tanh_c[:, :, None] * do + through_c * dc_dh
         dh_dc = through_c * dc_dc
@@ -449,5 +457,5 @@ class GRU(_Cell):
         dr = (r * (1 - r))[:, :, None] * W_r[None]
         dz = (z * (1 - z))[:, :, None] * W_z[None]
         dn = (1 - n ** 2)[:, :, None] * (hidden_n[:, :, None] * dr + r[:, :, None] * W_n[None])
-        return (np.einsum("tj,jk->tjk", z, np.eye(H)) + (h_prev - n)[:, :, None] * dz
+        return (_diagonals(z) + (h_prev - n)[:, :, None] * dz
                 + (1 - z)[:, :, None] * dn)

@@ -32,23 +32,30 @@ def matrix_with_singular_values(singular_values, seed=0):
 def jacobian_log_norms(cell, trace):
     """(T,) natural log of ||d s_{T-1} / d s_t||_2; never overflows (-inf where it is exactly 0).
 
-    The running product is renormalised at every step and its scale kept as a log.
+    The running product is renormalised at every step (by its cheap Frobenius norm) and
+    its scale kept as a log; the spectral norms are then taken in one batched SVD.
     """
     J = cell.step_jacobians(trace)
-    T = J.shape[0]
-    log_norms = np.zeros(T)
-    product = np.eye(J.shape[1])
-    log_scale = 0.0
+    T, S = J.shape[0], J.shape[1]
+    products = np.empty((T, S, S))
+    log_scales = np.zeros(T)
+    product, log_scale = np.eye(S), 0.0
+    products[T - 1] = product
     for t in range(T - 2, -1, -1):
-        product = product @ J[t + 1]                      # d s_{T-1}/d s_t = (d s_{T-1}/d s_{t+1}) J_{t+1}
-        norm = np.linalg.norm(product, 2) if np.all(np.isfinite(product)) else np.inf
-        if norm == 0 or not np.isfinite(norm):
-            log_norms[:t + 1] = -np.inf if norm == 0 else np.nan
+        product = product @ J[t + 1]              # d s_{T-1}/d s_t = (d s_{T-1}/d s_{t+1}) J_{t+1}
+        scale = np.linalg.norm(product) if np.all(np.isfinite(product)) else np.nan
+        if not scale > 0:                         # exactly zero (dead relu units) or not finite
+            products[:t + 1], log_scales[:t + 1] = 0.0, (-np.inf if scale == 0 else np.nan)
             break
-        log_scale += np.log(norm)
-        log_norms[t] = log_scale
-        product = product / norm
-    return log_norms
+        product = product / scale
+        log_scale += np.log(scale)
+        products[t], log_scales[t] = product, log_scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        finite = np.isfinite(log_scales)
+        spectral = np.zeros(T)
+        gram = np.swapaxes(products[finite], 1, 2) @ products[finite]   # ||P||_2^2 = top eigenvalue of P^T P
+        spectral[finite] = np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0))
+        return np.where(finite, log_scales + np.log(spectral), log_scales)
 
 
 def jacobian_norms(cell, trace):
