@@ -15,3 +15,7 @@ __all__ = [
     "forget_gate_highway", "clip_by_norm", "clip_by_value", "global_norm",
     "Readout", "softmax", "softmax_cross_entropy",
 ]
+from . import shapes  # noqa: E402  lesson 1: sequence shapes, dense-layer cost, "let's meet for" messages
+from . import gated  # noqa: E402  lessons 5-6: LSTM/GRU presets, hand-set memory, highway, comparisons
+from . import bptt, cliff  # noqa: E402  lessons 3-4: many-to-many BPTT, truncation; the Pascanu cliff
+from . import optim, tasks, train  # noqa: E402  lesson 7 (memory lab): the recall task, SGD/Adam, the trainer

@@ -15,6 +15,11 @@ Every cell computes, per step, two pre-activations
     u_t = W_hh h_{t-1} + b_hh    (inside the loop)
 and backward returns dL/da_t and dL/du_t, from which every weight gradient is a
 sum over steps:  dL/dW_hh = sum_t dL/du_t h_{t-1}^T  (one term per step: BPTT).
+
+Inside unroll and backward a batch is stored as columns, (T, features, B), so that
+W_hh h_{t-1} is a plain matrix product and every gate block is a contiguous slice
+(that is what makes the loops fast). Traces and gradients hand out (T, B, features)
+views of those buffers.
 """
 
 from __future__ import annotations
@@ -141,6 +146,32 @@ def _state(s, batch, hidden, dtype, batched, name):
     return s
 
 
+def _sigmoid_(a):
+    """In place: a <- sigmoid(a) = (1 + tanh(a / 2)) / 2. Returns a."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
+def _columns(a):
+    """(T, B, F) -> (T, F, B) contiguous, one column per sequence (no copy for a trace's own arrays)."""
+    return np.ascontiguousarray(np.swapaxes(a, -1, -2))
+
+
+def _rows(a):
+    """(..., F, B) -> (..., B, F) view: the user's layout."""
+    return np.swapaxes(a, -1, -2)
+
+
+def _states(first, steps):
+    """(steps + 1, H, B) buffer of state columns with [0] = first, the rest written by the loop."""
+    out = np.empty((steps + 1,) + first.shape[::-1], dtype=first.dtype)
+    out[0] = first.T
+    return out
+
+
 @dataclass(frozen=True)
 class _Cell:
     weight_ih: np.ndarray
@@ -212,26 +243,39 @@ class _Cell:
         h0 = _state(h0, xs.shape[1], self.hidden_size, self.dtype, batched, "h0")
         return xs, batched, h0
 
+    def _input_projection(self, xs, bias):
+        """(T, G*H, B) columns W_ih x_t + bias, for all steps before the loop."""
+        a = np.matmul(self.weight_ih, _rows(xs))
+        a += bias[:, None]                     # in place: a broadcast sum into a new array is ~10x slower
+        return a
+
     def _finish_backward(self, trace, dh, da, du, dh_prev, dc=None, dc_prev=None):
-        """Weight gradients as sums over steps; everything returned in the user's shape."""
-        T, B = da.shape[:2]
+        """Weight gradients as sums over steps; everything returned in the user's shape.
+
+        Takes columns: dh, da, du (T, ., B), dh_prev (H, B).
+        """
+        h_prev = np.ascontiguousarray(trace.hs[:-1])                      # (T, B, H) rows
+        ones = np.ones(da.shape[2], dtype=da.dtype)
         params = {
-            "weight_ih": da.reshape(T * B, -1).T @ trace.xs.reshape(T * B, -1),  # sum_t da_t x_t^T
-            "weight_hh": du.reshape(T * B, -1).T @ trace.hs[:-1].reshape(T * B, -1),  # sum_t du_t h_{t-1}^T
-            "bias_ih": da.sum(axis=(0, 1)),
-            "bias_hh": du.sum(axis=(0, 1)),
+            "weight_ih": np.matmul(da, trace.xs).sum(axis=0),             # sum_t da_t x_t^T
+            "weight_hh": np.matmul(du, h_prev).sum(axis=0),               # sum_t du_t h_{t-1}^T
+            "bias_ih": (da @ ones).sum(axis=0),                           # sum_t da_t (summed over the batch)
+            "bias_hh": (du @ ones).sum(axis=0),                           # sum_t du_t
         }
         first = (lambda s: s) if trace.batched else (lambda s: None if s is None else s[0])
-        user = trace._user
-        return Grads(params=params, h=user(dh), x=user(da @ self.weight_ih), da=user(da), du=user(du),
-                     h0=first(dh_prev), c=None if dc is None else user(dc), c0=first(dc_prev))
+        user = lambda s: trace._user(_rows(s))
+        dx = np.matmul(self.weight_ih.T, da)                                 # dL/dx_t = W_ih^T da_t
+        return Grads(params=params, h=user(dh), x=user(dx), da=user(da), du=user(du),
+                     h0=first(dh_prev.T), c=None if dc is None else user(dc),
+                     c0=None if dc_prev is None else first(dc_prev.T))
 
     def _dh(self, trace, dh):
+        """dL/dh_t (or dL/dc_t) from outside, as (T, H, B) columns."""
         dh = np.asarray(dh, dtype=self.dtype)
         dh = dh if trace.batched else dh[:, None]
         if dh.shape != trace.hs[1:].shape:
             raise ValueError(f"dh has shape {dh.shape}, expected the shape of trace.h")
-        return dh
+        return _columns(dh)
 
 
 @dataclass(frozen=True)
@@ -268,24 +312,33 @@ class RNN(_Cell):
         return np.ones_like(h)
 
     def unroll(self, x, h0=None):
-        xs, batched, h = self._prepare(x, h0)
-        a = xs @ self.weight_ih.T + self.bias_ih                      # a_t = W_ih x_t + b_ih, all t
-        hs = [h]
+        xs, batched, h0 = self._prepare(x, h0)
+        hs = _states(h0, xs.shape[0])
+        a = self._input_projection(xs, self.bias_ih + self.bias_hh)   # a_t + b_hh = W_ih x_t + b_ih + b_hh, all t
+        W = self.weight_hh
         for t in range(xs.shape[0]):
-            h = self.activation(a[t] + h @ self.weight_hh.T + self.bias_hh)  # h_t = f(a_t + W_hh h_{t-1} + b_hh)
-            hs.append(h)
-        return Trace(cell=self, xs=xs, hs=np.stack(hs), batched=batched)
+            pre = np.matmul(W, hs[t], out=hs[t + 1])                   # W_hh h_{t-1}
+            pre += a[t]                                                # + W_ih x_t + b_ih + b_hh
+            self._activate(pre)                                        # h_t = f(pre), in place
+        return Trace(cell=self, xs=xs, hs=_rows(hs), batched=batched)
+
+    def _activate(self, pre):
+        if self.nonlinearity == "tanh":
+            np.tanh(pre, out=pre)
+        elif self.nonlinearity == "relu":
+            np.maximum(pre, 0.0, out=pre)
 
     def backward(self, trace, dh):
         dh_out = self._dh(trace, dh)
-        T = trace.length
+        slope = self.activation_slope(_columns(trace.hs[1:]))         # f'(pre_t) for all t at once
         dh_total = np.empty_like(dh_out)
-        dpre = np.empty((T,) + dh_out.shape[1:], dtype=self.dtype)
-        dh_next = np.zeros_like(trace.hs[0])
-        for t in reversed(range(T)):
-            dh_total[t] = dh_out[t] + dh_next                             # from the loss at t and from step t+1
-            dpre[t] = dh_total[t] * self.activation_slope(trace.hs[t + 1])  # through f
-            dh_next = dpre[t] @ self.weight_hh                            # to h_{t-1} through W_hh
+        dpre = np.empty_like(dh_out)
+        dh_next = np.zeros_like(dh_out[0])
+        W_T = np.ascontiguousarray(self.weight_hh.T)
+        for t in reversed(range(trace.length)):
+            np.add(dh_out[t], dh_next, out=dh_total[t])                # from the loss at t and from step t+1
+            np.multiply(dh_total[t], slope[t], out=dpre[t])            # through f
+            dh_next = W_T @ dpre[t]                                    # to h_{t-1} through W_hh
         return self._finish_backward(trace, dh_total, dpre, dpre, dh_next)
 
     def step_jacobians(self, trace):
@@ -323,48 +376,58 @@ class LSTM(_Cell):
         return cell.replace(bias_ih=bias_ih, bias_hh=bias_hh)
 
     def unroll(self, x, h0=None, c0=None):
-        xs, batched, h = self._prepare(x, h0)
-        c = _state(c0, xs.shape[1], self.hidden_size, self.dtype, batched, "c0")
-        H = self.hidden_size
-        a = xs @ self.weight_ih.T + self.bias_ih
-        hs, cs, gates = [h], [c], {name: [] for name in self.GATES}
-        for t in range(xs.shape[0]):
-            pre = a[t] + h @ self.weight_hh.T + self.bias_hh
-            i = sigmoid(pre[:, :H])                 # input gate
-            f = sigmoid(pre[:, H:2 * H])            # forget gate
-            g = np.tanh(pre[:, 2 * H:3 * H])        # candidate
-            o = sigmoid(pre[:, 3 * H:])             # output gate
-            c = f * c + i * g                       # c_t = f * c_{t-1} + i * g
-            h = o * np.tanh(c)                      # h_t = o * tanh(c_t)
-            for name, value in zip(self.GATES, (i, f, g, o)):
-                gates[name].append(value)
-            hs.append(h)
-            cs.append(c)
-        return Trace(cell=self, xs=xs, hs=np.stack(hs), cs=np.stack(cs), batched=batched,
-                     gate_values={name: np.stack(v) for name, v in gates.items()})
+        xs, batched, h0 = self._prepare(x, h0)
+        T, B, H = xs.shape[0], xs.shape[1], self.hidden_size
+        hs = _states(h0, T)
+        cs = _states(_state(c0, B, H, self.dtype, batched, "c0"), T)
+        gates = np.empty((T, 4 * H, B), dtype=self.dtype)   # rows i, f, g, o of every step
+        tanh_c = np.empty((T, H, B), dtype=self.dtype)
+        a = self._input_projection(xs, self.bias_ih + self.bias_hh)
+        W = self.weight_hh
+        for t in range(T):
+            pre = np.matmul(W, hs[t], out=gates[t])                    # W_hh h_{t-1}
+            pre += a[t]                                                # + W_ih x_t + b_ih + b_hh, four blocks
+            i, f, g, o = pre[:H], pre[H:2 * H], pre[2 * H:3 * H], pre[3 * H:]
+            _sigmoid_(pre[:2 * H])                                     # i, f = sigmoid(.)  input, forget gates
+            np.tanh(g, out=g)                                          # g = tanh(.)        candidate
+            _sigmoid_(o)                                               # o = sigmoid(.)     output gate
+            np.multiply(f, cs[t], out=cs[t + 1])
+            cs[t + 1] += i * g                                         # c_t = f * c_{t-1} + i * g
+            np.tanh(cs[t + 1], out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=hs[t + 1])                   # h_t = o * tanh(c_t)
+        names = {name: _rows(gates[:, k * H:(k + 1) * H]) for k, name in enumerate(self.GATES)}
+        return Trace(cell=self, xs=xs, hs=_rows(hs), cs=_rows(cs), batched=batched, gate_values=names,
+                     extras={"gate_columns": gates, "tanh_c_columns": tanh_c})
 
     def backward(self, trace, dh, dc=None):
         """dc (optional): dL/dc_t arriving from outside, shaped like trace.c."""
         dh_out = self._dh(trace, dh)
-        dc_out = np.zeros_like(dh_out) if dc is None else self._dh(trace, dc)
-        i, f, g, o = (trace.gate_values[name] for name in self.GATES)
-        T = trace.length
+        dc_out = None if dc is None else self._dh(trace, dc)
+        T, H, B = dh_out.shape
+        gates, tanh_c, cs = trace.extras["gate_columns"], trace.extras["tanh_c_columns"], _columns(trace.cs)
+        i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+        local = np.empty((T, 4, H, B), dtype=self.dtype)               # d(state)/d(pre) of each block, all t
+        local[:, 0] = g * i * (1 - i)                                  # dc_t/d pre_i   (c = f c_prev + i g)
+        local[:, 1] = cs[:-1] * f * (1 - f)                            # dc_t/d pre_f
+        local[:, 2] = i * (1 - g * g)                                  # dc_t/d pre_g
+        local[:, 3] = tanh_c * o * (1 - o)                             # dh_t/d pre_o   (h = o tanh(c))
+        dh_dc = o * (1 - tanh_c * tanh_c)                              # dh_t/dc_t
         dh_total, dc_total = np.empty_like(dh_out), np.empty_like(dh_out)
-        dpre = np.empty((T, dh_out.shape[1], 4 * self.hidden_size), dtype=self.dtype)
-        dh_next = np.zeros_like(trace.hs[0])
-        dc_next = np.zeros_like(trace.hs[0])
+        dpre = np.empty((T, 4, H, B), dtype=self.dtype)
+        dh_next = np.zeros_like(dh_out[0])
+        dc_next = np.zeros_like(dh_out[0])
+        W_T = np.ascontiguousarray(self.weight_hh.T)
         for t in reversed(range(T)):
-            tanh_c = np.tanh(trace.cs[t + 1])
-            dh_total[t] = dh_out[t] + dh_next
-            do = dh_total[t] * tanh_c                                            # h = o * tanh(c)
-            dc_total[t] = dc_out[t] + dc_next + dh_total[t] * o[t] * (1 - tanh_c ** 2)
-            di = dc_total[t] * g[t]                                              # c = f * c_prev + i * g
-            df = dc_total[t] * trace.cs[t]
-            dg = dc_total[t] * i[t]
-            dpre[t] = np.concatenate([di * i[t] * (1 - i[t]), df * f[t] * (1 - f[t]),
-                                      dg * (1 - g[t] ** 2), do * o[t] * (1 - o[t])], axis=1)
-            dc_next = dc_total[t] * f[t]                                         # the highway: only * f
-            dh_next = dpre[t] @ self.weight_hh
+            np.add(dh_out[t], dh_next, out=dh_total[t])                # dL/dh_t: from the loss at t and from step t+1
+            np.multiply(dh_total[t], dh_dc[t], out=dc_total[t])
+            dc_total[t] += dc_next                                     # dL/dc_t: through h_t, and from c_{t+1}
+            if dc_out is not None:
+                dc_total[t] += dc_out[t]
+            np.multiply(local[t, :3], dc_total[t], out=dpre[t, :3])    # i, f, g act through c_t
+            np.multiply(local[t, 3], dh_total[t], out=dpre[t, 3])      # o acts through h_t
+            dc_next = dc_total[t] * f[t]                               # the highway: only * f
+            dh_next = W_T @ dpre[t].reshape(4 * H, B)                  # to h_{t-1} through W_hh
+        dpre = dpre.reshape(T, 4 * H, B)
         return self._finish_backward(trace, dh_total, dpre, dpre, dh_next, dc_total, dc_next)
 
     def step_jacobians(self, trace):
@@ -411,41 +474,50 @@ class GRU(_Cell):
         return cell.replace(bias_ih=bias_ih, bias_hh=bias_hh)
 
     def unroll(self, x, h0=None):
-        xs, batched, h = self._prepare(x, h0)
-        H = self.hidden_size
-        a = xs @ self.weight_ih.T + self.bias_ih
-        hs, gates, hidden_n = [h], {name: [] for name in self.GATES}, []
-        for t in range(xs.shape[0]):
-            u = h @ self.weight_hh.T + self.bias_hh
-            r = sigmoid(a[t, :, :H] + u[:, :H])                    # reset gate
-            z = sigmoid(a[t, :, H:2 * H] + u[:, H:2 * H])           # update gate
-            n = np.tanh(a[t, :, 2 * H:] + r * u[:, 2 * H:])         # candidate, reset applied to W_hn h + b_hn
-            h = (1 - z) * n + z * h                                 # h_t = (1 - z) * n + z * h_{t-1}
-            for name, value in zip(self.GATES, (r, z, n)):
-                gates[name].append(value)
-            hidden_n.append(u[:, 2 * H:])
-            hs.append(h)
-        return Trace(cell=self, xs=xs, hs=np.stack(hs), batched=batched,
-                     gate_values={name: np.stack(v) for name, v in gates.items()},
-                     extras={"hidden_n": np.stack(hidden_n)})
+        xs, batched, h0 = self._prepare(x, h0)
+        T, B, H = xs.shape[0], xs.shape[1], self.hidden_size
+        hs = _states(h0, T)
+        gates = np.empty((T, 3 * H, B), dtype=self.dtype)   # rows r, z, n of every step
+        u = np.empty_like(gates)                            # u_t = W_hh h_{t-1} + b_hh
+        a = self._input_projection(xs, self.bias_ih)        # a_t = W_ih x_t + b_ih, all t
+        W, b_hh = self.weight_hh, self.bias_hh[:, None]
+        for t in range(T):
+            np.matmul(W, hs[t], out=u[t])
+            u[t] += b_hh                                               # u_t = W_hh h_{t-1} + b_hh
+            r, z, n = gates[t, :H], gates[t, H:2 * H], gates[t, 2 * H:]
+            _sigmoid_(np.add(a[t, :2 * H], u[t, :2 * H], out=gates[t, :2 * H]))  # r, z = sigmoid(a + u)
+            np.multiply(r, u[t, 2 * H:], out=n)
+            n += a[t, 2 * H:]
+            np.tanh(n, out=n)                                          # n = tanh(a_n + r * u_n)
+            np.subtract(hs[t], n, out=hs[t + 1])
+            hs[t + 1] *= z
+            hs[t + 1] += n                                             # h_t = (1 - z) * n + z * h_{t-1}
+        names = {name: _rows(gates[:, k * H:(k + 1) * H]) for k, name in enumerate(self.GATES)}
+        return Trace(cell=self, xs=xs, hs=_rows(hs), batched=batched, gate_values=names,
+                     extras={"hidden_n": _rows(u[:, 2 * H:]), "gate_columns": gates, "u_columns": u})
 
     def backward(self, trace, dh):
         dh_out = self._dh(trace, dh)
-        r, z, n = (trace.gate_values[name] for name in self.GATES)
-        hidden_n = trace.extras["hidden_n"]
-        T = trace.length
+        T, H, B = dh_out.shape
+        gates, u = trace.extras["gate_columns"], trace.extras["u_columns"]
+        r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+        dh_dn = (1 - z) * (1 - n * n)                                  # h = (1-z) n + z h_prev;  n = tanh(pre_n)
+        dh_dz = (_columns(trace.hs[:-1]) - n) * z * (1 - z)            # z = sigmoid(pre_z)
+        dn_dr = u[:, 2 * H:] * r * (1 - r)                             # pre_n = a_n + r * u_n;  r = sigmoid(pre_r)
         dh_total = np.empty_like(dh_out)
-        da = np.empty((T, dh_out.shape[1], 3 * self.hidden_size), dtype=self.dtype)
+        da = np.empty((T, 3 * H, B), dtype=self.dtype)
         du = np.empty_like(da)
-        dh_next = np.zeros_like(trace.hs[0])
+        dh_next = np.zeros_like(dh_out[0])
+        W_T = np.ascontiguousarray(self.weight_hh.T)
         for t in reversed(range(T)):
-            dh_total[t] = dh_out[t] + dh_next
-            dn_pre = dh_total[t] * (1 - z[t]) * (1 - n[t] ** 2)           # h = (1-z) n + z h_prev; n = tanh(.)
-            dz_pre = dh_total[t] * (trace.hs[t] - n[t]) * z[t] * (1 - z[t])
-            dr_pre = dn_pre * hidden_n[t] * r[t] * (1 - r[t])             # n = tanh(a_n + r * u_n)
-            da[t] = np.concatenate([dr_pre, dz_pre, dn_pre], axis=1)
-            du[t] = np.concatenate([dr_pre, dz_pre, dn_pre * r[t]], axis=1)
-            dh_next = dh_total[t] * z[t] + du[t] @ self.weight_hh         # direct path * z, and through W_hh
+            np.add(dh_out[t], dh_next, out=dh_total[t])                # from the loss at t and from step t+1
+            dn_pre = np.multiply(dh_total[t], dh_dn[t], out=da[t, 2 * H:])
+            np.multiply(dh_total[t], dh_dz[t], out=du[t, H:2 * H])     # dz_pre
+            np.multiply(dn_pre, dn_dr[t], out=du[t, :H])               # dr_pre
+            np.multiply(dn_pre, r[t], out=du[t, 2 * H:])               # dL/du_n = dn_pre * r
+            dh_next = W_T @ du[t]                                      # through W_hh
+            dh_next += dh_total[t] * z[t]                              # and the direct path * z
+        da[:, :2 * H] = du[:, :2 * H]                                  # r and z see a_t and u_t alike
         return self._finish_backward(trace, dh_total, da, du, dh_next)
 
     def step_jacobians(self, trace):

@@ -1,0 +1,179 @@
+"""Widgets whose values live in the page address, so a shared link reproduces the view.
+
+Every helper creates a Streamlit widget with ``bind="query-params"`` and ``key``: the
+key is the name of the URL parameter (``?hidden=8&seed=3``). A value arriving from the
+URL is checked *before* the widget is created, and a bad one is corrected:
+
+- a number out of range is clamped to the nearest end of the range;
+- a number that is not a number (text, NaN, inf) or an unknown option becomes the default;
+
+and a small caption above the widget says what was changed. The raw URL text is never
+displayed (it could carry Markdown), only our own labels and the numbers we parsed.
+
+Usage in a page::
+
+    from app import controls
+    hidden = controls.int_slider("Hidden size", "hidden", 1, 16, default=4)
+    nonlin = controls.choice("Nonlinearity", "nonlin", ["tanh", "relu", "linear"], "tanh",
+                             widget="segmented")
+    seed = controls.seed_input()
+
+Pass ``container=st.sidebar`` (or a column) to place a widget elsewhere.
+Keys must be unique across the app and must not be ``embed`` or ``embed_options``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def _url_text(key: str) -> str | None:
+    """The URL's value for ``key`` if it is about to seed a new widget, else None.
+
+    Once the widget exists in this session its value lives in st.session_state and the
+    URL merely follows it, so only a first appearance needs checking.
+    """
+    if key in st.session_state:
+        return None
+    values = st.query_params.get_all(key)
+    return values[-1] if values and values[-1].strip() else None  # "?key=" means "not set"
+
+
+def _fmt(value: float) -> str:
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}"
+
+
+def _note(container, label: str, message: str) -> None:
+    container.caption(f":material/build: Link value for **{label}** {message}")
+
+
+def _force(key: str, value: Any) -> None:
+    """Seed the widget with a corrected value (Streamlit drops the invalid URL value itself)."""
+    st.session_state[key] = value
+
+
+def _check_number(container, label: str, key: str, lo: float, hi: float, default: float,
+                  integer: bool, strict_integer: bool) -> None:
+    current = st.session_state.get(key)
+    if isinstance(current, (int, float)) and not lo <= current <= hi:
+        # The range moved under an existing widget (e.g. a shorter sequence): follow it quietly.
+        _force(key, int(min(max(current, lo), hi)) if integer else float(min(max(current, lo), hi)))
+        return
+    raw = _url_text(key)
+    if raw is None:
+        return
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        _force(key, default)
+        _note(container, label, f"was not a finite number; using the default {_fmt(default)}.")
+        return
+    if value < lo or value > hi:
+        clamped = lo if value < lo else hi
+        _force(key, int(clamped) if integer else float(clamped))
+        _note(container, label, f"{_fmt(value)} is outside {_fmt(lo)} to {_fmt(hi)}; using {_fmt(clamped)}.")
+        return
+    if strict_integer and value != int(value):
+        _force(key, int(value))  # truncation, as Streamlit itself reads such a value
+        _note(container, label, f"{_fmt(value)} is not a whole number; using {int(value)}.")
+
+
+def int_slider(label: str, key: str, lo: int, hi: int, default: int, step: int = 1,
+               help: str | None = None, container=None) -> int:
+    """An integer slider bound to ``?key=``; URL values are clamped to [lo, hi].
+
+    When the range holds a single value (hi <= lo) it is shown as a caption and returned.
+    """
+    where = container or st
+    if hi <= lo:  # Streamlit refuses a slider with one value: show the value instead
+        where.caption(f"{label}: {int(lo)}")
+        return int(lo)
+    _check_number(where, label, key, lo, hi, default, integer=True, strict_integer=False)
+    return int(where.slider(label, min_value=int(lo), max_value=int(hi), value=int(default),
+                            step=int(step), key=key, help=help, bind="query-params"))
+
+
+def float_slider(label: str, key: str, lo: float, hi: float, default: float, step: float,
+                 help: str | None = None, format: str | None = None, container=None) -> float:
+    """A float slider bound to ``?key=``; URL values are clamped to [lo, hi]."""
+    where = container or st
+    if hi <= lo:
+        where.caption(f"{label}: {_fmt(lo)}")
+        return float(lo)
+    _check_number(where, label, key, lo, hi, default, integer=False, strict_integer=False)
+    return float(where.slider(label, min_value=float(lo), max_value=float(hi), value=float(default),
+                              step=float(step), format=format, key=key, help=help,
+                              bind="query-params"))
+
+
+def seed_input(key: str = "seed", label: str = "Random seed", default: int = 0,
+               hi: int = 2**31 - 1, help: str | None = "Same seed, same weights: "
+               "the seed is part of the link, so everyone sees the same network.",
+               container=None) -> int:
+    """A whole-number input for a random seed in [0, hi], bound to ``?key=``."""
+    where = container or st
+    _check_number(where, label, key, 0, hi, default, integer=True, strict_integer=True)
+    return int(where.number_input(label, min_value=0, max_value=int(hi), value=int(default), step=1,
+                                  format="%d", key=key, help=help, bind="query-params"))
+
+
+def choice(label: str, key: str, options: Sequence[Any], default: Any,
+           format_func: Callable[[Any], str] = str, widget: str = "selectbox",
+           help: str | None = None, container=None) -> Any:
+    """Pick one of ``options``; widget is "selectbox", "segmented" or "radio".
+
+    The URL carries the displayed label (``format_func(option)``); a hand-typed
+    ``str(option)`` is accepted too. Anything else becomes the default, with a note.
+    """
+    where = container or st
+    options = list(options)
+    if default not in options:
+        raise ValueError(f"default {default!r} is not one of the options")
+    raw = _url_text(key)
+    if raw is not None:
+        labels = [format_func(o) for o in options]
+        names = [str(o) for o in options]
+        if raw not in labels:
+            if raw in names:
+                _force(key, options[names.index(raw)])
+            else:
+                _force(key, default)
+                _note(where, label, f"is not one of the options; using {format_func(default)}.")
+    if widget == "selectbox":
+        return where.selectbox(label, options, index=options.index(default), format_func=format_func,
+                               key=key, help=help, bind="query-params")
+    if widget == "radio":
+        return where.radio(label, options, index=options.index(default), format_func=format_func,
+                           key=key, help=help, horizontal=True, bind="query-params")
+    if widget == "segmented":
+        return where.segmented_control(label, options, default=default, required=True,
+                                       format_func=format_func, key=key, help=help,
+                                       bind="query-params")
+    raise ValueError(f"widget must be selectbox, segmented or radio, not {widget!r}")
+
+
+def toggle(label: str, key: str, default: bool = False, help: str | None = None,
+           container=None) -> bool:
+    """An on/off switch bound to ``?key=true|false``."""
+    where = container or st
+    raw = _url_text(key)
+    if raw is not None:
+        text = raw.strip().lower()
+        if text in _TRUE + _FALSE:
+            if text not in ("true", "false"):
+                _force(key, text in _TRUE)
+        else:
+            _force(key, bool(default))
+            _note(where, label, f"is not true or false; using {'on' if default else 'off'}.")
+    return bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))

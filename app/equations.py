@@ -1,0 +1,95 @@
+"""The RNN update written out with the actual numbers of a trace, as LaTeX for st.latex.
+
+No Streamlit here. The terms are the products of the cell's weights with the trace's
+values; the final value is trace.h itself, and the activation is the cell's own, so
+the equation on screen and the network that drew the figures cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+_F_TEX = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "linear": ""}
+_EXPAND_UP_TO = 4  # write every product of a sum out when it has at most this many terms
+
+
+def tex_number(value: float, digits: int = 3) -> str:
+    """A number in LaTeX: fixed point when readable, a x 10^k when huge or tiny, overflow named."""
+    value = float(value)
+    if math.isnan(value):
+        return r"\text{NaN (overflow)}"
+    if math.isinf(value):
+        return r"+\infty" if value > 0 else r"-\infty"
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.{digits}f}"
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def _signed(value: float) -> str:
+    text = tex_number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass(frozen=True)
+class UpdateTerms:
+    """The pieces of h_t[j] = f(W_ih[j] x_t + b_ih[j] + W_hh[j] h_{t-1} + b_hh[j])."""
+
+    input_products: np.ndarray      # W_ih[j, k] * x_t[k], per k
+    bias_ih: float
+    recurrent_products: np.ndarray  # W_hh[j, k] * h_{t-1}[k], per k
+    bias_hh: float
+    h: float                        # trace.h[t, j]
+
+    @property
+    def pre_activation(self) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(self.input_products.sum() + self.bias_ih + self.recurrent_products.sum() + self.bias_hh)
+
+
+def rnn_update_terms(cell, trace, t: int, j: int) -> UpdateTerms:
+    """The terms of unit j's update at step t, from an rnn_core.RNN and its single-sequence trace."""
+    x_t = np.asarray(trace.x)[t]
+    h_prev = np.asarray(trace.h0) if t == 0 else np.asarray(trace.h)[t - 1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return UpdateTerms(
+            input_products=cell.weight_ih[j] * x_t,
+            bias_ih=float(cell.bias_ih[j]),
+            recurrent_products=cell.weight_hh[j] * h_prev,
+            bias_hh=float(cell.bias_hh[j]),
+            h=float(np.asarray(trace.h)[t, j]),
+        )
+
+
+def rnn_update_latex(cell, trace, t: int, j: int) -> str:
+    """h_t[j] = f(...) three times: symbols, the terms with their numbers, the result."""
+    terms = rnn_update_terms(cell, trace, t, j)
+    f = _F_TEX[cell.nonlinearity]
+    prev = f"h_{{{t - 1}}}"
+
+    def bracket(body: str) -> str:
+        return rf"{f}\!\left({body}\right)" if f else rf"\left({body}\right)"
+
+    def expanded(products) -> str:
+        if len(products) <= _EXPAND_UP_TO:
+            return " + ".join(_signed(p) for p in products)
+        return _signed(products.sum())
+
+    symbols = bracket(rf"\sum_k W_{{ih}}[{j},k]\,x_{{{t}}}[k] + b_{{ih}}[{j}]"
+                      rf" + \sum_k W_{{hh}}[{j},k]\,{prev}[k] + b_{{hh}}[{j}]")
+    with np.errstate(over="ignore", invalid="ignore"):
+        numbers = bracket(rf"\underbrace{{{expanded(terms.input_products)}}}_{{W_{{ih}}x_{{{t}}}}}"
+                          rf" + {_signed(terms.bias_ih)}"
+                          rf" + \underbrace{{{expanded(terms.recurrent_products)}}}_{{W_{{hh}}{prev}}}"
+                          rf" + {_signed(terms.bias_hh)}")
+    result = bracket(tex_number(terms.pre_activation))
+    return (r"\begin{aligned}"
+            rf"h_{{{t}}}[{j}] &= {symbols} \\"
+            rf"&= {numbers} \\"
+            rf"&= {result} = {tex_number(terms.h)}"
+            r"\end{aligned}")

@@ -1,0 +1,247 @@
+"""Figures for the vanishing/exploding lesson: Jacobian norms, per-unit gradients, clipping, the cliff.
+
+Magnitudes arrive as log10 values (rnn_core's jacobian_log_norms / last_step_gradient), so
+nothing here can overflow: a value past the float64 range is drawn at its true logarithm
+inside a shaded "overflow" band and named as such in its hover text, never as NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app import theme
+
+LOG10_FLOAT_MAX = math.log10(np.finfo(np.float64).max)      # 308.25: beyond it a float64 is inf
+LOG10_FLOAT_TINY = math.log10(np.finfo(np.float64).smallest_subnormal)  # -323.3: below it, 0
+
+
+def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
+    """A number given by its log10 (and sign), e.g. 2.0e+412 (overflow); 'exactly 0' for -inf."""
+    if not math.isfinite(log10_value):
+        return "exactly 0" if log10_value < 0 else "+inf"
+    exponent = math.floor(log10_value)
+    mantissa = 10 ** (log10_value - exponent)
+    if mantissa >= 9.995:
+        mantissa, exponent = 1.0, exponent + 1
+    text = f"{'-' if sign < 0 else ''}{mantissa:.2f}e{exponent:+d}"
+    if log10_value > LOG10_FLOAT_MAX:
+        text += " (overflow: beyond float64)"
+    elif log10_value < LOG10_FLOAT_TINY:
+        text += " (underflow: below float64)"
+    return text
+
+
+def _tick_step(span: float) -> float:
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        if span / step <= 8:
+            return step
+    return 2000
+
+
+def _log_axis(low: float, high: float) -> dict:
+    """A linear axis over log10 values whose tick labels read 10^k."""
+    step = _tick_step(high - low)
+    ticks = np.arange(math.ceil(low / step) * step, high + 1e-9, step)
+    return dict(range=[low, high], tickvals=ticks.tolist(),
+                ticktext=[f"10<sup>{int(k)}</sup>" if k else "1" for k in ticks], zeroline=False)
+
+
+def _finite_range(*arrays, pad: float = 1.0) -> tuple[float, float]:
+    values = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return -1.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    if high - low < 2:
+        low, high = low - 1, high + 1
+    return low - pad, high + pad
+
+
+def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regime: str | None = None,
+                    height: int = 440) -> go.Figure:
+    """log10 ||d h_{T-1}/d h_t|| against the distance T-1-t, with the bound (gamma s_max)^(T-1-t).
+
+    All inputs are (T,) arrays indexed by the step t (the figure's x is T-1-t). -inf
+    (exactly zero, e.g. dead relu units) is drawn as an x at the bottom of the axis.
+    """
+    log10_norms = np.asarray(log10_norms, dtype=np.float64)
+    log10_bound = np.asarray(log10_bound, dtype=np.float64)
+    T = log10_norms.size
+    distance = T - 1 - np.arange(T)
+    arrays = [log10_norms, log10_bound] + ([] if log10_loss_gradient is None else [log10_loss_gradient])
+    low, high = _finite_range(*arrays)
+    fig = go.Figure()
+    if high > LOG10_FLOAT_MAX:
+        fig.add_hrect(y0=LOG10_FLOAT_MAX, y1=high, fillcolor=theme.COLORS["gradient"], opacity=0.12, line_width=0,
+                      annotation_text="overflow: beyond float64 (jacobian_norms gives inf)",
+                      annotation_position="top left")
+    if low < LOG10_FLOAT_TINY:
+        fig.add_hrect(y0=low, y1=LOG10_FLOAT_TINY, fillcolor=theme.COLORS["input"], opacity=0.10, line_width=0,
+                      annotation_text="underflow: below float64 (jacobian_norms gives 0)",
+                      annotation_position="bottom left")
+
+    def curve(values, name, colour, dash=None, symbol="circle"):
+        finite = np.isfinite(values)
+        hover = [fmt_log10(v) for v in values]
+        fig.add_trace(go.Scatter(
+            x=distance[finite], y=values[finite], mode="lines+markers" if T <= 60 else "lines", name=name,
+            line=dict(color=colour, dash=dash, width=2.5), marker=dict(size=5, symbol=symbol),
+            customdata=np.array(hover, dtype=object)[finite],
+            hovertemplate="distance %{x}<br>%{customdata}<extra>" + name + "</extra>"))
+        zero = ~finite & (values < 0)
+        if zero.any():
+            fig.add_trace(go.Scatter(
+                x=distance[zero], y=np.full(int(zero.sum()), low + 0.5), mode="markers",
+                name=f"{name}: exactly 0", marker=dict(symbol="x", size=8, color=colour),
+                hovertemplate="distance %{x}<br>exactly 0<extra></extra>"))
+
+    curve(log10_bound, "bound (gamma s<sub>max</sub>)<sup>T-1-t</sup>", theme.NEUTRAL, dash="dash")
+    curve(log10_norms, "||dh<sub>T-1</sub>/dh<sub>t</sub>||", theme.COLORS["gradient"])
+    if log10_loss_gradient is not None:
+        curve(np.asarray(log10_loss_gradient, dtype=np.float64),
+              "||dL/dh<sub>t</sub>||, loss at the last step", theme.COLORS["hidden"], dash="dot", symbol="square")
+    title = None if regime is None else dict(text=f"regime: <b>{regime}</b>", font=dict(size=15))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                      yaxis=dict(title_text="norm (log scale)", **_log_axis(low, high)),
+                      xaxis=dict(title_text="distance T-1-t (steps back from the last one)", rangemode="tozero"))
+    return fig
+
+
+def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
+    """log10 |dL/dh_t[j]| as a (unit x distance) heatmap; exact zeros get the lowest colour."""
+    log10_abs = np.asarray(log10_abs, dtype=np.float64)
+    sign = np.asarray(sign, dtype=np.float64)
+    T, H = log10_abs.shape
+    distance = T - 1 - np.arange(T)
+    finite = np.isfinite(log10_abs)
+    floor = float(log10_abs[finite].min()) - 1 if finite.any() else -1.0
+    z = np.where(finite, log10_abs, floor).T
+    hover = np.array([[fmt_log10(log10_abs[t, j], sign[t, j]) for t in range(T)] for j in range(H)], dtype=object)
+    low, high = (floor, float(log10_abs[finite].max())) if finite.any() else (-1.0, 1.0)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    step = _tick_step(high - low)
+    ticks = np.arange(math.ceil(low / step) * step, high + 1e-9, step)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=distance, y=list(range(H)), customdata=hover, colorscale=theme.SEQUENTIAL, zmin=low, zmax=high,
+        hovertemplate="distance %{x}<br>unit %{y}<br>dL/dh<sub>t</sub>[j] = %{customdata}<extra></extra>",
+        colorbar=dict(title=dict(text="|dL/dh<sub>t</sub>[j]|", side="right"), thickness=12,
+                      tickvals=ticks.tolist(), ticktext=[f"10<sup>{int(k)}</sup>" for k in ticks])))
+    fig.update_xaxes(title_text="distance T-1-t", autorange="reversed", showgrid=False)
+    fig.update_yaxes(title_text="unit j", autorange="reversed", dtick=1 if H <= 16 else None, showgrid=False)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10))
+    return fig
+
+
+def clipping_vectors(original, by_norm, by_value, threshold: float, names: Sequence[str],
+                     height: int = 420) -> go.Figure:
+    """Two coordinates of the gradient before and after clipping, as arrows from the origin.
+
+    The square [-threshold, threshold]^2 is where clip_by_value puts every pair."""
+    vectors = {"before clipping": (np.asarray(original, dtype=np.float64), theme.COLORS["gradient"]),
+               "clip_by_norm": (np.asarray(by_norm, dtype=np.float64), theme.COLORS["hidden"]),
+               "clip_by_value": (np.asarray(by_value, dtype=np.float64), theme.COLORS["input"])}
+    reach = max(float(np.max(np.abs(v))) for v, _ in vectors.values())
+    reach = 1.15 * (reach if reach > 0 else 1.0)
+    fig = go.Figure()
+    c = float(threshold)
+    fig.add_shape(type="rect", x0=-c, x1=c, y0=-c, y1=c, line=dict(color=theme.COLORS["input"], dash="dot"),
+                  fillcolor=theme.COLORS["input"], opacity=0.08)
+    for name, (v, colour) in vectors.items():
+        fig.add_trace(go.Scatter(x=[0, v[0]], y=[0, v[1]], mode="lines+markers", name=name,
+                                 line=dict(color=colour, width=3), marker=dict(size=[0, 9], color=colour),
+                                 hovertemplate=f"{name}<br>({v[0]:.3g}, {v[1]:.3g})<extra></extra>"))
+        fig.add_annotation(x=v[0], y=v[1], ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
+                           showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5, arrowcolor=colour)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                      xaxis=dict(title_text=f"dL/d{names[0]}", range=[-reach, reach], zeroline=True),
+                      yaxis=dict(title_text=f"dL/d{names[1]}", range=[-reach, reach], zeroline=True,
+                                 scaleanchor="x", scaleratio=1))
+    return fig
+
+
+def norm_bars(before: float, after_norm: float, after_value: float, height: int = 260) -> go.Figure:
+    """The gradient's global norm before clipping, after clip_by_norm and after clip_by_value."""
+    names = ["before", "clip_by_norm", "clip_by_value"]
+    values = [before, after_norm, after_value]
+    fig = go.Figure(go.Bar(
+        x=names, y=values, text=[f"{v:.3g}" for v in values], textposition="outside",
+        marker_color=[theme.COLORS["gradient"], theme.COLORS["hidden"], theme.COLORS["input"]],
+        hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
+    top = max(values) if max(values) > 0 else 1.0
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+                      yaxis=dict(title_text="global L2 norm", range=[0, 1.25 * top]))
+    return fig
+
+
+def _inside(points, ws, bs):
+    return ((points[:, 0] >= ws[0]) & (points[:, 0] <= ws[-1]) & (points[:, 1] >= bs[0]) & (points[:, 1] <= bs[-1]))
+
+
+def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clipped", height: int = 520) -> go.Figure:
+    """The loss surface log10 L(w, b) with two descent paths from the same start.
+
+    surface: (len(bs), len(ws)); plain, clipped: (n+1, 2) points (w, b). A path that
+    leaves the plotted box is drawn up to its last point inside, with an arrow and the
+    coordinates of where it went.
+    """
+    ws, bs = np.asarray(ws, dtype=np.float64), np.asarray(bs, dtype=np.float64)
+    surface = np.asarray(surface, dtype=np.float64)
+    z = np.log10(np.maximum(surface, 1e-6))
+    fig = go.Figure(go.Heatmap(
+        x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
+        colorbar=dict(title=dict(text="loss", side="right"), thickness=12,
+                      tickvals=[-6, -4, -2, 0, 1, 2], ticktext=["10<sup>-6</sup>", "10<sup>-4</sup>", "0.01", "1",
+                                                                 "10", "100"]),
+        customdata=surface, hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = %{customdata:.3g}<extra></extra>"))
+    for name, points, colour in (("plain gradient descent", plain, theme.COLORS["gradient"]),
+                                 (clipped_name, clipped, theme.COLORS["input"])):
+        points = np.asarray(points, dtype=np.float64)
+        inside = _inside(points, ws, bs)
+        stop = len(points) if inside.all() else int(np.argmin(inside))
+        shown = points[:stop]
+        fig.add_trace(go.Scatter(
+            x=shown[:, 0], y=shown[:, 1], mode="lines+markers", name=name,
+            line=dict(color=colour, width=2.5), marker=dict(size=6, color=colour, line=dict(width=1, color="white")),
+            hovertemplate=f"{name}<br>iteration %{{customdata}}<br>w = %{{x:.4f}}, b = %{{y:.4f}}<extra></extra>",
+            customdata=list(range(stop))))
+        if stop < len(points) and stop > 0:
+            last, gone = shown[-1], points[stop]
+            direction = (gone - last) / np.linalg.norm(gone - last)
+            span = np.array([ws[-1] - ws[0], bs[-1] - bs[0]])
+            tip = last + direction * 0.25 * span.min()
+            fig.add_annotation(x=tip[0], y=tip[1], ax=last[0], ay=last[1], xref="x", yref="y", axref="x",
+                               ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5, arrowcolor=colour,
+                               text=f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
+                               font=dict(color=colour, size=13), bgcolor="rgba(255,255,255,0.85)")
+    fig.add_trace(go.Scatter(x=[plain[0][0]], y=[plain[0][1]], mode="markers+text", text=["start"],
+                             textposition="top right", name="start", showlegend=False,
+                             marker=dict(symbol="star", size=14, color="white", line=dict(width=1.5, color="black")),
+                             hoverinfo="skip"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                      xaxis=dict(title_text="w", range=[ws[0], ws[-1]]),
+                      yaxis=dict(title_text="b", range=[bs[0], bs[-1]]))
+    return fig
+
+
+def step_length_figure(plain_steps, clipped_steps, *, clipped_name: str = "clipped", height: int = 300) -> go.Figure:
+    """||p_{i+1} - p_i|| per iteration for both runs, on a log axis."""
+    fig = go.Figure()
+    for name, steps, colour in (("plain gradient descent", plain_steps, theme.COLORS["gradient"]),
+                                (clipped_name, clipped_steps, theme.COLORS["input"])):
+        steps = np.asarray(steps, dtype=np.float64)
+        fig.add_trace(go.Scatter(x=np.arange(1, steps.size + 1), y=steps, mode="lines+markers", name=name,
+                                 line=dict(color=colour), marker=dict(size=4),
+                                 hovertemplate="iteration %{x}: step %{y:.3g}<extra>" + name + "</extra>"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_yaxes(type="log", title_text="step length in (w, b)")
+    fig.update_xaxes(title_text="iteration")
+    return fig

@@ -1,0 +1,209 @@
+"""The unrolled RNN: one column per time step, animated in the browser with Plotly frames.
+
+Each column t shows the input x_t (bottom), the cell with its hidden state h_t (middle)
+and the readout y_t (top) as stacks of squares coloured by value. Arrows labelled
+W_ih, W_hh and W_hy are drawn at every step: the same three matrices everywhere is
+weight sharing. Frame t shows the network after step t; Play runs the frames in the
+browser, no server round trip. Sequences longer than ``window`` scroll: frame t shows
+the last ``window`` steps up to t.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app import theme
+
+from .common import finite_for_colour, fmt, symmetric_range
+
+# Vertical layout (data units): bands for x, the cell with h, and y.
+_X_BAND = (0.0, 1.8)
+_H_BAND = (2.9, 6.9)
+_Y_BAND = (8.0, 9.8)
+_BOX_HALF_WIDTH = 0.2
+_BOX = (_H_BAND[0] - 0.3, _H_BAND[1] + 0.3)
+_Y_RANGE = (-1.7, 10.6)
+_HEIGHT = 600
+_PLOT_PX = _HEIGHT - 190  # plot area left after margins, buttons and slider
+
+# Trace order, identical in the figure and in every frame.
+TRACES = ("x", "h", "y", "pending", "current", "labels", "entry")
+
+
+def _rows(n: int, band: tuple[float, float]) -> tuple[np.ndarray, float]:
+    """y positions of n stacked squares (unit 0 on top) and their spacing."""
+    low, high = band
+    spacing = min((high - low) / n, 0.6)
+    centre = (low + high) / 2
+    return centre + ((n - 1) / 2 - np.arange(n)) * spacing, spacing
+
+
+def _marker_px(spacing: float) -> float:
+    return float(np.clip(spacing * _PLOT_PX / (_Y_RANGE[1] - _Y_RANGE[0]) * 0.85, 5, 22))
+
+
+def window_start(t: int, T: int, window: int) -> int:
+    """First step drawn in frame t: the last `window` steps up to t."""
+    return max(0, min(t - window + 1, T - window))
+
+
+def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
+                     nonlinearity: str = "tanh", window: int = 12,
+                     frame_ms: int = 700) -> go.Figure:
+    """The unrolled network for x (T, I), h = trace.h (T, H) and optional y (T, O).
+
+    Returns a figure with T frames named "0" .. "T-1" (frame t: state after step t),
+    Play/Pause buttons and a step slider; the figure itself shows the last frame.
+    Marker colours are the values themselves on a diverging colour axis per group
+    (coloraxis for x, coloraxis2 for h, coloraxis3 for y), each symmetric and at least
+    [-1, 1], with its colour bar beside its row.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    y = None if y is None else np.asarray(y, dtype=np.float64)
+    if x.ndim != 2 or h.ndim != 2 or x.shape[0] != h.shape[0]:
+        raise ValueError(f"x must be (T, I) and h (T, H) with the same T; got {x.shape}, {h.shape}")
+    if y is not None and (y.ndim != 2 or y.shape[0] != h.shape[0]):
+        raise ValueError(f"y must be (T, O) with the same T as h; got {y.shape}")
+    T = h.shape[0]
+    if T < 1:
+        raise ValueError("need at least one step")
+    slots = min(window, T)
+    labels = list(step_labels) if step_labels is not None else [""] * T
+
+    groups = {"x": (x, _X_BAND), "h": (h, _H_BAND)}
+    if y is not None:
+        groups["y"] = (y, _Y_BAND)
+    rows = {name: _rows(values.shape[1], band) for name, (values, band) in groups.items()}
+    bounds = {name: symmetric_range(values) for name, (values, _) in groups.items()}
+    axes = {"x": "coloraxis", "h": "coloraxis2", "y": "coloraxis3"}
+
+    def column_points(name, steps, start):
+        """Marker coordinates, colours and hover texts of one group for some steps."""
+        values = groups[name][0]
+        ys, _ = rows[name]
+        n = values.shape[1]
+        px, py, colours, hover = [], [], [], []
+        for step in steps:
+            for unit in range(n):
+                value = values[step, unit]
+                px.append(step - start)
+                py.append(ys[unit])
+                colours.append(value)
+                word = f" ({labels[step]})" if name == "x" and labels[step] else ""
+                hover.append(f"{name}<sub>{step}</sub>[{unit}] = {fmt(value)}{word}")
+        return px, py, finite_for_colour(colours, bounds[name]) if colours else np.zeros(0), hover
+
+    def value_trace(name, steps, start):
+        px, py, colours, hover = column_points(name, steps, start)
+        _, spacing = rows[name]
+        return go.Scatter(
+            x=px, y=py, mode="markers", name=name, hovertext=hover, hoverinfo="text",
+            marker=dict(symbol="square", size=_marker_px(spacing), color=colours, coloraxis=axes[name],
+                        line=dict(width=1.5, color=theme.COLORS["output" if name == "y" else
+                                                               "hidden" if name == "h" else "input"])),
+            showlegend=False)
+
+    def frame_traces(t):
+        start = window_start(t, T, slots)
+        shown = range(start, start + slots)
+        done = [s for s in shown if s <= t]
+        pending = [s for s in shown if s > t]
+        px, py = [], []
+        for name in ("h", "y"):
+            if name in groups:
+                ys, _ = rows[name]
+                for step in pending:
+                    px.extend([step - start] * len(ys))
+                    py.extend(ys)
+        k = t - start
+        box = (_BOX[0] - 0.15, _BOX[1] + 0.15)
+        label_y = [-0.55] * slots + [-1.15] * slots
+        label_text = [f"t={s}" for s in shown] + [labels[s] for s in shown]
+        return [
+            value_trace("x", shown, start),
+            value_trace("h", done, start),
+            value_trace("y", done, start) if y is not None else go.Scatter(x=[], y=[], showlegend=False),
+            go.Scatter(x=px, y=py, mode="markers", hoverinfo="skip", showlegend=False,
+                       marker=dict(symbol="square-open", size=_marker_px(rows["h"][1]), color=theme.NEUTRAL)),
+            go.Scatter(x=[k - 0.34, k + 0.34, k + 0.34, k - 0.34, k - 0.34],
+                       y=[box[0], box[0], box[1], box[1], box[0]], mode="lines", hoverinfo="skip",
+                       line=dict(color=theme.COLORS["hidden"], width=3, dash="dot"), showlegend=False),
+            go.Scatter(x=list(range(slots)) * 2, y=label_y, text=label_text, mode="text",
+                       hoverinfo="skip", showlegend=False, textfont=dict(size=12)),
+            go.Scatter(x=[-0.62], y=[_BOX[1] + 0.25], mode="text", hoverinfo="skip", showlegend=False,
+                       text=[f"h<sub>{start - 1}</sub>" + (" = 0" if start == 0 else "")],
+                       textfont=dict(size=12, color=theme.COLORS["hidden"])),
+        ]
+
+    frames = [go.Frame(name=str(t), data=frame_traces(t)) for t in range(T)]
+    fig = go.Figure(data=frames[-1].data, frames=frames)
+    _draw_static(fig, slots, has_y=y is not None, nonlinearity=nonlinearity)
+
+    play_options = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
+                    "transition": {"duration": 0}, "mode": "immediate"}
+    fig.update_layout(
+        height=_HEIGHT,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(range=[-1.05, slots - 0.45], visible=False, fixedrange=True),
+        yaxis=dict(range=list(_Y_RANGE), visible=False, fixedrange=True),
+        hovermode="closest",
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
+            pad=dict(t=10, r=10), showactive=False,
+            buttons=[dict(label="Play", method="animate", args=[None, play_options]),
+                     dict(label="Pause", method="animate",
+                          args=[[None], {"frame": {"duration": 0, "redraw": False},
+                                         "mode": "immediate", "transition": {"duration": 0}}])],
+        )],
+        sliders=[dict(
+            active=T - 1, x=0.17, len=0.83, y=0.0, yanchor="top", pad=dict(t=10),
+            currentvalue=dict(prefix="after step t = ", font=dict(size=13, color=theme.NEUTRAL)),
+            font=dict(size=10, color=None if T <= 24 else "rgba(0,0,0,0)"),
+            steps=[dict(label=str(t), method="animate",
+                        args=[[str(t)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
+                                         "transition": {"duration": 0}}]) for t in range(T)],
+        )],
+    )
+    span = _Y_RANGE[1] - _Y_RANGE[0]
+    for name, (_, (low, high)) in groups.items():
+        fig.update_layout({axes[name]: dict(
+            colorscale=theme.DIVERGING, cmin=-bounds[name], cmax=bounds[name],
+            colorbar=dict(title=dict(text=name, side="right"), thickness=10, len=(high - low + 0.4) / span,
+                          y=((low + high) / 2 - _Y_RANGE[0]) / span, yanchor="middle", nticks=5))})
+    return fig
+
+
+def _draw_static(fig: go.Figure, slots: int, *, has_y: bool, nonlinearity: str) -> None:
+    """Cell boxes, arrows and weight labels: the same at every step (weight sharing)."""
+    box_low, box_high = _BOX
+    h_mid = (box_low + box_high) / 2
+    arrow = dict(showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6, axref="x", ayref="y",
+                 xref="x", yref="y", text="", arrowcolor=theme.NEUTRAL)
+    for k in range(slots):
+        fig.add_shape(type="rect", x0=k - _BOX_HALF_WIDTH, x1=k + _BOX_HALF_WIDTH, y0=box_low, y1=box_high,
+                      line=dict(color=theme.COLORS["hidden"], width=1.5), layer="below")
+        # x_t -> cell, through W_ih
+        fig.add_annotation(x=k, y=box_low, ax=k, ay=_X_BAND[1] + 0.05, **arrow)
+        fig.add_annotation(x=k + 0.05, y=(box_low + _X_BAND[1]) / 2, text="W<sub>ih</sub>", showarrow=False,
+                           xanchor="left", font=dict(size=11, color=theme.COLORS["input"]))
+        # h_{t-1} -> cell, through W_hh (into slot 0 from the step before the window)
+        fig.add_annotation(x=k - _BOX_HALF_WIDTH, y=h_mid, ax=k - 1 + _BOX_HALF_WIDTH if k else -0.75,
+                           ay=h_mid, **{**arrow, "arrowcolor": theme.COLORS["hidden"]})
+        fig.add_annotation(x=k - 0.5, y=h_mid + 0.25, text="W<sub>hh</sub>", showarrow=False,
+                           yanchor="bottom", font=dict(size=11, color=theme.COLORS["hidden"]))
+        if has_y:
+            fig.add_annotation(x=k, y=_Y_BAND[0] - 0.05, ax=k, ay=box_high, **arrow)
+            fig.add_annotation(x=k + 0.05, y=(box_high + _Y_BAND[0]) / 2, text="W<sub>hy</sub>",
+                               showarrow=False, xanchor="left",
+                               font=dict(size=11, color=theme.COLORS["output"]))
+    f = {"tanh": "tanh", "relu": "relu", "linear": "identity"}.get(nonlinearity, nonlinearity)
+    rows = [(_X_BAND, "x<sub>t</sub>", "input"), ((box_low, box_high), f"h<sub>t</sub><br>({f})", "hidden")]
+    if has_y:
+        rows.append((_Y_BAND, "y<sub>t</sub>", "output"))
+    for (low, high), text, concept in rows:
+        fig.add_annotation(x=-1.0, y=(low + high) / 2 - (0.9 if concept == "hidden" else 0), text=text,
+                           showarrow=False, xanchor="left", font=dict(size=13, color=theme.COLORS[concept]))

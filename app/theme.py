@@ -1,0 +1,52 @@
+"""One colour per concept, used by every lesson, from colour-blind-safe palettes.
+
+Hues come from Okabe & Ito's palette (input, hidden, cell_state, gradient, loss, i)
+and Paul Tol's (output, f, g, o, r). Every colour keeps a contrast ratio of at least 2
+against both Streamlit's light (#FFFFFF) and dark (#0E1117) backgrounds, so a figure
+reads the same in either theme.
+
+Gates with the same role share a colour across cells: the LSTM forget gate f and the
+GRU update gate z both decide how much of the old state to keep; the LSTM candidate g
+and the GRU candidate n both propose new content.
+"""
+
+from __future__ import annotations
+
+import plotly.colors
+
+COLORS: dict[str, str] = {
+    "input": "#0072B2",       # blue
+    "hidden": "#E69F00",      # orange
+    "output": "#AA3377",      # magenta
+    "cell_state": "#009E73",  # bluish green
+    "gradient": "#D55E00",    # vermillion
+    "loss": "#999999",        # grey
+    # LSTM gates (PyTorch order i, f, g, o)
+    "i": "#56B4E9",           # sky blue
+    "f": "#9467BD",           # violet
+    "g": "#EE6677",           # rose
+    "o": "#44AA99",           # teal
+    # GRU gates (PyTorch order r, z, n)
+    "r": "#CC79A7",           # reddish purple
+    "z": "#9467BD",           # = f: how much of the old state to keep
+    "n": "#EE6677",           # = g: the candidate
+}
+
+GATE_NAMES: dict[str, str] = {
+    "i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
+    "r": "reset gate", "z": "update gate", "n": "candidate",
+}
+
+NEUTRAL = "#8C8C8C"  # placeholders, steps not computed yet
+
+# Heatmaps. Diverging for signed values (states, weights, gradients): blue < 0 < vermillion.
+DIVERGING: list[list] = [[0.0, "#0072B2"], [0.25, "#7FB3D8"], [0.5, "#F2F2F2"],
+                         [0.75, "#EAAE80"], [1.0, "#D55E00"]]
+# Sequential for magnitudes (norms, probabilities, gate openings): cividis is built for colour-vision deficiency.
+SEQUENTIAL: list[list] = [[i / (len(plotly.colors.sequential.Cividis) - 1), c]
+                          for i, c in enumerate(plotly.colors.sequential.Cividis)]
+
+
+def color(concept: str) -> str:
+    """The colour of a concept ("input", "hidden", "f", ...); KeyError for an unknown one."""
+    return COLORS[concept]

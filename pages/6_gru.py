@@ -1,0 +1,196 @@
+"""Lesson 6: GRU, reset and update gates; RNN vs LSTM vs GRU."""
+
+import numpy as np
+import streamlit as st
+
+from app import controls, lesson
+from app.figures.gates import gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
+from rnn_core import GRU
+from rnn_core.gated import (GATED_PRESETS, comparison_rows, gated_labels, gated_preset, gradient_comparison,
+                            hand_set_memory_gru, make_cell, reach, step_values)
+
+PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's meet for lunch",
+                 "sine": "Sine wave", "impulse": "Impulse"}
+MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set):
+    """The GRU the controls describe, and ||dL/dh_t|| for RNN, LSTM and GRU on the same input."""
+    x = gated_preset(preset, length)
+    inputs = x.shape[1]
+    if hand_set:
+        cell = hand_set_memory_gru(inputs, hidden, update_bias=update_bias)
+    else:
+        cell = make_cell("gru", inputs, hidden, seed=seed, gate_bias=update_bias, input_scale=input_scale,
+                         recurrent_scale=recurrent_scale)
+    norms = gradient_comparison(inputs, hidden, x, seed=seed, lstm_bias=update_bias, gru_bias=update_bias,
+                                input_scale=input_scale, recurrent_scale=recurrent_scale)
+    return cell, cell.unroll(x), norms, gated_labels(preset, length), comparison_rows(inputs, hidden)
+
+
+def bounded_slider(label, key, hi, default, container):
+    """A 0..hi step/unit slider whose value follows hi down when the sequence or layer shrinks."""
+    if hi < 1:
+        container.caption(f"{label}: 0 (the only one)")
+        return 0
+    if isinstance(st.session_state.get(key), int) and st.session_state[key] > hi:
+        st.session_state[key] = hi
+    return controls.int_slider(label, key, 0, hi, min(default, hi), container=container)
+
+
+def num(v):
+    """A number for a LaTeX sum: negatives in parentheses."""
+    return f"({v:.3f})" if v < 0 else f"{v:.3f}"
+
+
+def gru_step_latex(v, t, j):
+    rows = [rf"{name}_{{{t}}} &= \sigma\big(\underbrace{{{num(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
+            rf" + \underbrace{{{num(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big) = {v[name]:.3f}"
+            for name in ("r", "z")]
+    rows.append(rf"n_{{{t}}} &= \tanh\big(\underbrace{{{num(v['a_n'])}}}_{{W_{{in}}x_t+b_{{in}}}} + r_{{{t}}}\cdot"
+                rf"\underbrace{{{num(v['u_n'])}}}_{{W_{{hn}}h_{{t-1}}+b_{{hn}}}}\big) = \tanh\big({num(v['a_n'])} + "
+                rf"{v['r']:.3f}\cdot{num(v['u_n'])}\big) = {v['n']:.3f}")
+    rows.append(rf"h_{{{t}}} &= (1 - z_{{{t}}})\, n_{{{t}}} + z_{{{t}}}\, h_{{{t - 1}}} = {1 - v['z']:.3f}\cdot"
+                rf"{num(v['n'])} + {v['z']:.3f}\cdot{num(v['h_prev'])} = {v['h']:.3f}")
+    return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
+
+
+lesson.header(
+    "GRU: reset and update gates",
+    "The gated recurrent unit (GRU) keeps the idea of faucets with fewer parts: **two gates and no separate "
+    "cell state**, so the hidden state $h_t$ is the memory. The update gate $z_t$ is a mixing valve: it "
+    "keeps a fraction $z_t$ of the old state $h_{t-1}$ and fills the rest with a candidate $n_t$. The reset "
+    "gate $r_t$ decides how much of the old state goes into that candidate. We write it as PyTorch does: "
+    "$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$.",
+)
+
+with st.container(border=True):
+    left, middle, right = st.columns(3)
+    preset = controls.choice("Input sequence", "gru_input", list(GATED_PRESETS), "gap",
+                             format_func=lambda name: PRESET_LABELS[name], container=left,
+                             help="Context word: the one-hot word 'lunch' at step 0, then nothing. "
+                                  "Words: \"let's meet for lunch\" one-hot, repeated.")
+    length = controls.int_slider("Sequence length T", "gru_T", 2, 150, 40, container=left)
+    seed = controls.seed_input(key="gru_seed", container=left)
+    hidden = controls.int_slider("Hidden size H", "gru_H", 1, 16, 4, container=middle)
+    update_bias = controls.float_slider(
+        "Update-gate bias b_z", "update_bias", -5.0, 5.0, 1.0, 0.5, container=middle,
+        help="Added inside the update gate's sigmoid: a large b_z keeps z near 1, so the old state is kept. "
+             "The comparison below gives the LSTM the same value as its forget-gate bias.")
+    hand_set = controls.toggle("Hand-set memory weights", "gru_hand", False, container=middle,
+                               help="Weights chosen by hand: unit j writes input feature j when it appears "
+                                    "(z near 0), then keeps it (z near 1).")
+    input_scale = controls.float_slider("Input weight scale", "gru_in_scale", 0.0, 4.0, 1.0, 0.1, container=right,
+                                        help="Multiplies W_ih (PyTorch's init, U(-1/sqrt(H), 1/sqrt(H))).")
+    recurrent_scale = controls.float_slider("Recurrent weight scale", "gru_rec_scale", 0.0, 8.0, 1.0, 0.1,
+                                            container=right, help="Multiplies W_hh of all three models.")
+    if hand_set:
+        right.caption("Hand-set weights ignore the seed and the weight scales; the update-gate bias still "
+                      "applies. The comparison below always uses seed and scales.")
+
+cell, trace, norms, labels, rows = run(preset, length, hidden, update_bias, input_scale, recurrent_scale,
+                                       seed, hand_set)
+
+st.subheader("The faucets, one step at a time")
+step_col, unit_col = st.columns(2)
+step = bounded_slider("Step t", "gru_t", length - 1, 1, step_col)
+unit = bounded_slider("Unit j", "gru_unit", hidden - 1, min(3, hidden - 1), unit_col)
+st.plotly_chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
+                config={"displayModeBar": False},
+                alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset valve.")
+lesson.explain(
+    "The pipe along the top is the hidden state of one unit. The update gate is one mixing valve with two "
+    "openings: $z_t$ on the old state and $1 - z_t$ on the candidate rising from below, so the two always add "
+    "up to a full pipe. On the left, the old state passes through $W_{hn}$ and the reset valve before it "
+    "enters the candidate. Press Play to run through the sequence; the bars show every unit at the same step."
+)
+
+if hand_set:
+    kept = float(np.prod(trace.gates["z"][1:, unit]))
+    lesson.explain(
+        "Hand-set weights: unit $j$'s update gate closes ($z \\approx 0$) only while its word is present, so "
+        "the word is written, and stays at $\\sigma(b_z)$ otherwise, so it is kept. With the reset gate shut "
+        "the candidate is about 0 in between, and $h$ shrinks by about $z$ per step: of what unit "
+        f"{unit} held after step 0, its update gates alone leave a fraction $\\prod_{{k \\ge 1}} z_k = {kept:.3g}$ "
+        "at the last step."
+    )
+
+st.subheader(f"Unit {unit} at step {step}, with the numbers")
+st.latex(gru_step_latex(step_values(trace, step, unit), step, unit))
+lesson.explain(
+    "Two sigmoids and one tanh, with the reset gate applied to $W_{hn} h_{t-1} + b_{hn}$ inside the candidate "
+    "(PyTorch's placement). The last line is the mix: when $z_t$ is close to 1 the new state is almost the old "
+    "one, whatever the candidate proposes."
+)
+
+st.subheader("Every gate over time")
+st.plotly_chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
+                key="gru_heatmaps", config={"displayModeBar": False},
+                alt="Heatmaps over time and units of the reset gate, update gate, candidate and hidden state.")
+lesson.explain(
+    "Rows are units, columns are steps; the outlined square is the one drawn above. The update gate has the "
+    "LSTM forget gate's colour because it plays the same role: how much of the old state to keep."
+)
+
+st.subheader("RNN, LSTM and GRU side by side")
+st.table(rows)
+lesson.explain(
+    f"Counted from the cells for input size {trace.x.shape[1]} and hidden size {hidden}: each weight block holds "
+    "$H(I + H)$ weights and $2H$ biases, and the tanh RNN has one block, the GRU three, the LSTM four. The "
+    "gated cells pay for their memory with three to four times the parameters."
+)
+st.plotly_chart(gradient_comparison_figure(norms), key="gru_gradients", config={"displayModeBar": False},
+                alt="Log-scale plot of the gradient norm reaching each step for RNN, LSTM and GRU.")
+with np.errstate(divide="ignore"):
+    reaches = {kind: reach(np.log10(values), -2.0) for kind, values in norms.items()}
+for column, (kind, steps) in zip(st.columns(3), reaches.items()):
+    column.metric(f"{MODEL_NAMES[kind]}: gradient above 1%", f"{steps} step{'' if steps == 1 else 's'} back")
+lesson.explain(
+    "One sequence, one loss $L = u \\cdot h_{T-1}$ at the last step (with $\\lVert u \\rVert = 1$), and the "
+    "three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
+    "update-gate bias both set to $b_z$. Each curve is how much gradient reaches $h_t$. Raise the bias and "
+    "the gated cells carry the gradient much further back than the RNN; raise the recurrent scale and any of "
+    "them can grow instead."
+)
+
+lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru)
+
+lesson.quiz(
+    "gru_quiz_mix",
+    "At one step a unit has $z_t = 0.95$. What is $h_t$ made of (PyTorch's convention)?",
+    ["95% candidate $n_t$ and 5% old state", "95% old state $h_{t-1}$ and 5% candidate $n_t$",
+     "The old state is erased"],
+    answer_index=1,
+    why="$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1} = 0.05\\, n_t + 0.95\\, h_{t-1}$: an update gate near 1 keeps "
+        "the memory.",
+)
+lesson.quiz(
+    "gru_quiz_memory",
+    "Where does a GRU keep its long-term memory?",
+    ["In a separate cell state, like the LSTM", "In its hidden state $h_t$: there is no separate cell state",
+     "Nowhere: a GRU has no memory"],
+    answer_index=1,
+    why="The GRU merges the LSTM's cell and hidden state into one vector. It is passed on from step to step, "
+        "and the update gate decides how much of it survives each step.",
+)
+lesson.quiz(
+    "gru_quiz_reset",
+    "If the reset gate of a unit is close to 0 at some step, what happens?",
+    ["The hidden state is set to 0", "The candidate $n_t$ is computed from the input almost alone; the update "
+     "gate can still keep the old state", "The unit stops updating"],
+    answer_index=1,
+    why="$r_t$ multiplies $W_{hn} h_{t-1} + b_{hn}$ inside the candidate only. The old state can still pass "
+        "straight through the update gate's mix.",
+)
+lesson.misconceptions([
+    ("A GRU has no memory because it has no cell state.",
+     "Its hidden state is its memory: with $z_t$ near 1 a unit carries its value across many steps."),
+    ("The update gate is the share of new information.",
+     "That depends on the convention. Some papers write $h_t = z_t\\, n_t + (1 - z_t)\\, h_{t-1}$; PyTorch and "
+     "this course write $h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$. It is the same model with $z$ replaced by "
+     "$1 - z$."),
+    ("GRUs and LSTMs solve the vanishing and exploding gradient problems.",
+     "They ease vanishing: the gradient along $h$ is multiplied by $z_t$ elementwise plus terms through "
+     "$W_{hh}$, so with $z$ near 1 it fades slowly. Large recurrent weights can still make it explode."),
+])

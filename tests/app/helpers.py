@@ -1,0 +1,50 @@
+"""AppTest helpers for page tests: run a lesson as a first visit would, read its figures."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+from streamlit.testing.v1 import AppTest
+
+from app.course import REPO_ROOT, Lesson
+
+ENTRYPOINT = REPO_ROOT / "app" / "streamlit_app.py"
+
+
+def run_lesson(lesson: Lesson, query_params: dict | None = None, timeout: float = 60) -> AppTest:
+    """Open a lesson through the real entrypoint, as a shared link ?query_params would."""
+    at = AppTest.from_file(str(ENTRYPOINT), default_timeout=timeout)
+    at.switch_page(f"../{lesson.file}")
+    at.query_params.update(query_params or {})
+    return at.run()
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every Plotly figure on the page as its JSON dict (AppTest has no plotly accessor)."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def link_notes(at: AppTest) -> list[str]:
+    """The captions controls.py shows when it corrected a value from the URL."""
+    return [c.value for c in at.caption if c.value.startswith(":material/build: Link value")]
+
+
+def assert_ran_cleanly(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def plotly_array(value) -> np.ndarray:
+    """A data array from figure JSON: a plain list, or Plotly's typed array {dtype, bdata, shape}."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            dims = [int(d) for d in str(shape).split(",")] if isinstance(shape, str) else list(shape)
+            data = data.reshape(dims)
+        return data.astype(np.float64)
+    return np.array([np.nan if v is None else v for v in np.ravel(value)] if np.ndim(value) == 1 else
+                    [[np.nan if v is None else v for v in row] for row in value], dtype=np.float64)

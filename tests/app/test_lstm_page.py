@@ -1,0 +1,113 @@
+"""Lesson 5 (LSTM) through AppTest: defaults, every control at its ends, hostile links, numbers = core."""
+
+import numpy as np
+import pytest
+
+from app.course import lesson_for
+from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
+                            reach)
+from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
+
+LESSON = lesson_for("pages/5_lstm.py")
+SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale", "lstm_t", "lstm_unit"]
+
+
+def core(preset="gap", T=40, H=4, bias=1.0, in_scale=1.0, rec_scale=1.0, seed=0):
+    x = gated_preset(preset, T)
+    lstm = make_cell("lstm", x.shape[1], H, seed=seed, gate_bias=bias, input_scale=in_scale, recurrent_scale=rec_scale)
+    rnn = make_cell("rnn", x.shape[1], H, seed=seed, input_scale=in_scale, recurrent_scale=rec_scale)
+    return lstm, lstm.unroll(x), rnn, rnn.unroll(x)
+
+
+def test_defaults_show_the_core_numbers():
+    at = run_lesson(LESSON)
+    assert_ran_cleanly(at)
+    assert "LSTM" in at.title[0].value
+    faucet, heatmaps, highway = figures(at)
+    lstm, trace, rnn, rtrace = core()
+    step, unit = 1, 3
+    assert len(faucet["frames"]) == 40
+    assert faucet["layout"]["sliders"][0]["active"] == step
+    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
+    np.testing.assert_allclose(bars["f"], trace.gates["f"][step])
+    np.testing.assert_allclose(bars["i"], trace.gates["i"][step])
+    text = " ".join(faucet["data"][5]["text"])
+    assert f"forget f = {trace.gates['f'][step, unit]:.3f}" in text
+    assert f"{trace.c[step, unit]:+.3f}" in text
+    for k, name in enumerate(["i", "f", "g", "o"]):
+        np.testing.assert_allclose(plotly_array(heatmaps["data"][k]["customdata"]), trace.gates[name].T)
+    np.testing.assert_allclose(plotly_array(heatmaps["data"][4]["customdata"]), trace.c.T)
+    lines = {d.get("name"): d for d in highway["data"]}
+    np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {unit}"]["y"]), 10.0 ** log10_highway(trace)[:, unit],
+                               rtol=1e-10)
+    rnn_line = next(d for d in highway["data"] if d.get("name", "").startswith("RNN"))
+    np.testing.assert_allclose(plotly_array(rnn_line["y"]), 10.0 ** np.clip(log10_jacobian_norms(rnn, rtrace), -30, 30), rtol=1e-10)
+    # the equations carry the same numbers
+    latex = at.get("latex")[0].proto.body
+    assert f"{trace.gates['o'][step, unit]:.3f}" in latex and f"{trace.h[step, unit]:.3f}" in latex
+    metrics = [m.value for m in at.metric]
+    assert metrics[0].startswith(str(reach(log10_highway(trace)[:, unit])))
+
+
+def test_forget_bias_changes_how_far_the_cell_path_reaches():
+    low = run_lesson(LESSON, {"forget_bias": "-2"})
+    high = run_lesson(LESSON, {"forget_bias": "5"})
+    for at in (low, high):
+        assert_ran_cleanly(at)
+    reach_low = int(low.metric[0].value.split()[0])
+    reach_high = int(high.metric[0].value.split()[0])
+    assert reach_low < 5 and reach_high == 39
+
+
+@pytest.mark.parametrize("key", SLIDERS)
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_slider_at_both_ends(key, end):
+    at = run_lesson(LESSON)
+    slider = at.slider(key=key)
+    slider.set_value(getattr(slider, end)).run()
+    assert_ran_cleanly(at)
+    assert len(figures(at)) == 3
+
+
+def test_extreme_settings_together_show_overflow_safely():
+    at = run_lesson(LESSON, {"lstm_T": "150", "lstm_H": "16", "lstm_rec_scale": "8", "lstm_in_scale": "4",
+                             "forget_bias": "-5", "lstm_input": "Words: let's meet for lunch"})
+    assert_ran_cleanly(at)
+    faucet, heatmaps, highway = figures(at)
+    for d in highway["data"]:
+        if d.get("y") is not None and d["y"] != [None]:
+            assert np.all(np.isfinite(plotly_array(d["y"])))
+    assert len(faucet["frames"]) == 150
+
+
+def test_hand_set_memory_keeps_the_word():
+    at = run_lesson(LESSON, {"lstm_hand": "true", "forget_bias": "5", "lstm_T": "60"})
+    assert_ran_cleanly(at)
+    table = at.dataframe[0].value
+    lunch = table[table["latches"] == "lunch"]
+    expected = hand_set_memory_lstm(4, 4, forget_bias=5.0).unroll(gated_preset("gap", 60)).c[-1, 3]
+    assert float(lunch["c at step 59"].iloc[0]) == pytest.approx(expected)
+    assert expected > 0.5
+    assert all(table[table["latches"] != "lunch"]["c at step 59"] == 0.0)
+
+
+def test_step_follows_a_shorter_sequence():
+    at = run_lesson(LESSON, {"lstm_t": "30"})
+    assert at.slider(key="lstm_t").value == 30
+    at.slider(key="lstm_T").set_value(5).run()
+    assert_ran_cleanly(at)
+    assert at.slider(key="lstm_t").value == 4
+
+
+def test_one_unit_and_hostile_links_are_handled():
+    at = run_lesson(LESSON, {"lstm_H": "1", "lstm_T": "-7", "forget_bias": "nan", "lstm_input": "<script>",
+                             "lstm_rec_scale": "1e308", "lstm_seed": "abc", "lstm_t": "9999", "lstm_hand": "maybe"})
+    assert_ran_cleanly(at)
+    assert at.slider(key="lstm_T").value == 2
+    assert at.slider(key="forget_bias").value == 1.0
+    assert at.slider(key="lstm_rec_scale").value == 8.0
+    assert at.selectbox(key="lstm_input").value == "gap"
+    assert at.slider(key="lstm_t").value == 1
+    notes = " ".join(link_notes(at))
+    assert "Sequence length" in notes and "Forget-gate bias" in notes and "<script>" not in notes
+    assert len(figures(at)) == 3

@@ -1,0 +1,162 @@
+"""Lesson 1 ("Why recurrent networks?") through AppTest: the figures hold rnn_core's numbers
+at the defaults and at every control's extremes; hostile links are corrected; the quizzes answer."""
+
+import base64
+
+import numpy as np
+import pytest
+
+from app.course import COURSE, available, lesson_for
+from rnn_core import RNN
+from rnn_core.shapes import (MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
+                             state_distance)
+from app.figures.shapes import word_ticks
+from tests.app.helpers import assert_ran_cleanly, figures, link_notes, run_lesson
+
+LESSON = lesson_for("pages/1_why_rnns.py")
+VOCAB = len(MEET_VOCAB)
+
+
+def arr(value):
+    """A figure array as NumPy: Plotly 6+ stores NumPy arrays as base64 typed arrays in the JSON."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return data.reshape([int(n) for n in str(shape).split(",")]) if shape else data
+    return np.asarray(value, dtype=float)
+
+
+def traces(fig):
+    return {trace.get("name"): trace for trace in fig["data"]}
+
+
+def check_figures(at, words, hidden, seed, gap, shape, steps):
+    """Every figure on the page against rnn_core, for the given control values."""
+    params, states, memory, diagram = figures(at)
+    cell = RNN.random(VOCAB, hidden, seed=seed)
+    dense_line, rnn_line, marks = params["data"]
+    np.testing.assert_array_equal(arr(dense_line["y"]), [dense_num_parameters(VOCAB, t, hidden) for t in range(1, 51)])
+    np.testing.assert_array_equal(arr(rnn_line["y"]), np.full(50, cell.num_parameters))
+    np.testing.assert_array_equal(arr(marks["x"]), [words, words])
+    np.testing.assert_array_equal(arr(marks["y"]), [dense_num_parameters(VOCAB, words, hidden), cell.num_parameters])
+
+    sentence = meet_message("afternoon", 50)[:words]
+    np.testing.assert_allclose(arr(states["data"][0]["z"]), cell.unroll(encode(sentence)).h.T,
+                               rtol=1e-12)
+    ticks = word_ticks(words, keep=(words - 1,))
+    assert states["layout"]["xaxis"]["ticktext"] == [sentence[t] for t in ticks]
+
+    xa, xb = encode(meet_message("afternoon", gap)), encode(meet_message("evening", gap))
+    bars, line = memory["data"]
+    np.testing.assert_allclose(arr(line["y"]), state_distance(cell.unroll(xa), cell.unroll(xb)), rtol=1e-12)
+    np.testing.assert_allclose(arr(bars["y"]), np.linalg.norm(xa - xb, axis=1))
+    xaxis = memory["layout"]["xaxis"]
+    assert dict(zip(xaxis["tickvals"], xaxis["ticktext"]))[4] == "afternoon | evening"  # always labelled
+
+    lay = layout(shape, steps)
+    nodes = traces(diagram)
+    np.testing.assert_array_equal(arr(nodes["input"]["x"]), lay.inputs)
+    np.testing.assert_array_equal(arr(nodes["hidden state"]["x"]), range(lay.steps))
+    np.testing.assert_array_equal(arr(nodes["output"]["x"]), lay.outputs)
+    recurrent = [a for a in diagram["layout"].get("annotations", []) if a.get("name") == "recurrent"]
+    assert len(recurrent) == lay.recurrent_edges
+
+
+def test_defaults():
+    at = run_lesson(LESSON)
+    assert_ran_cleanly(at)
+    assert "Why recurrent networks" in at.title[0].value
+    assert link_notes(at) == []
+    check_figures(at, words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=4)
+    # the equation shows the same counts as the figure
+    latex = at.latex[0].value
+    assert f"= {RNN.random(VOCAB, 8).num_parameters}" in latex
+    assert f"= {dense_num_parameters(VOCAB, 5, 8)}" in latex
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("steps", [2, 6])
+def test_every_shape_at_both_lengths(shape, steps):
+    at = run_lesson(LESSON, {"shape": shape, "steps": str(steps)})
+    assert_ran_cleanly(at)
+    assert link_notes(at) == []
+    check_figures(at, words=5, hidden=8, seed=0, gap=3, shape=shape, steps=steps)
+
+
+def test_selecting_a_shape_redraws_the_diagram():
+    at = run_lesson(LESSON)
+    at.button_group(key="shape").set_value("one_to_many").run()
+    at.slider(key="steps").set_value(6).run()
+    assert_ran_cleanly(at)
+    check_figures(at, words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=6)
+    assert any("Image captioning" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("words,hidden,gap,seed", [(1, 2, 0, 0), (50, 32, 30, 2**31 - 1), (50, 2, 30, 7)])
+def test_control_extremes(words, hidden, gap, seed):
+    at = run_lesson(LESSON, {"words": str(words), "hidden": str(hidden), "gap": str(gap), "seed": str(seed)})
+    assert_ran_cleanly(at)
+    assert link_notes(at) == []
+    check_figures(at, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=4)
+
+
+def test_equation_separates_thousands_for_latex():
+    at = run_lesson(LESSON, {"words": "50", "hidden": "32"})
+    assert f"= {dense_num_parameters(VOCAB, 50, 32):,}".replace(",", "{,}") in at.latex[0].value
+
+
+def test_truncation_and_padding_are_counted():
+    long = run_lesson(LESSON, {"words": "13"})
+    assert any("throws away its last 3 words" in m.value for m in long.markdown)
+    short = run_lesson(LESSON, {"words": "4"})
+    assert any("appends 6 all-zero words" in m.value for m in short.markdown)
+
+
+def test_hostile_query_params_are_clamped_with_a_note():
+    at = run_lesson(LESSON, {"words": "999", "hidden": "-4", "gap": "abc", "seed": "nan",
+                             "shape": "<script>alert(1)</script>", "steps": "1e9"})
+    assert_ran_cleanly(at)
+    assert at.slider(key="words").value == 50
+    assert at.slider(key="hidden").value == 2
+    assert at.slider(key="gap").value == 3
+    assert at.slider(key="steps").value == 6
+    assert at.number_input(key="seed").value == 0
+    assert at.button_group(key="shape").value == "many_to_one"
+    assert len(link_notes(at)) == 6
+    assert not any("<script>" in note for note in link_notes(at))
+    check_figures(at, words=50, hidden=2, seed=0, gap=3, shape="many_to_one", steps=6)
+
+
+def test_course_map_links_every_built_lesson():
+    at = run_lesson(LESSON)
+    labels = [link.proto.label for link in at.get("page_link")]
+    for item in available():
+        assert f"{item.number}. {item.title}" in labels
+    summaries = {m.value for m in at.markdown}
+    assert all(item.summary in summaries for item in COURSE)
+
+
+@pytest.mark.parametrize("key,right,wrong", [("quiz_dense", 1, 0), ("quiz_shape", 1, 3), ("quiz_memory", 1, 2)])
+def test_quiz_feedback(key, right, wrong):
+    at = run_lesson(LESSON)
+    at.radio(key=key).set_value(right).run()
+    assert [s.value for s in at.success] and at.success[0].value.startswith("Right.")
+    at.radio(key=key).set_value(wrong).run()
+    assert not at.success and at.error[0].value.startswith("Not quite")
+
+
+def test_dense_quiz_numbers_come_from_the_core():
+    at = run_lesson(LESSON)
+    at.radio(key="quiz_dense").set_value(1).run()
+    text = at.success[0].value
+    assert f"{8 * 10 * VOCAB:,}" in text and f"{8 * 20 * VOCAB:,}" in text
+    assert f"{8 * (VOCAB + 8):,}" in text
+
+
+def test_show_code_reads_the_core_source():
+    at = run_lesson(LESSON)
+    at.toggle(key="show_code").set_value(True).run()
+    assert_ran_cleanly(at)
+    code = "\n".join(c.value for c in at.code)
+    assert "def unroll(self, x, h0=None):" in code
+    assert "def dense_num_parameters" in code and "def state_distance" in code

@@ -1,0 +1,82 @@
+"""Lessons 5 (LSTM) and 6 (GRU) in headless Chromium: Play the faucets, move every slider, no exceptions."""
+
+import re
+
+import pytest
+
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, press_play, screenshot,
+                                   slider_value, wait_for_run)
+
+LESSONS = {
+    "lstm": ["Sequence length T", "Hidden size H", "Forget-gate bias b_f", "Input weight scale",
+             "Recurrent weight scale", "Step t", "Unit j"],
+    "gru": ["Sequence length T", "Hidden size H", "Update-gate bias b_z", "Input weight scale",
+            "Recurrent weight scale", "Step t", "Unit j"],
+}
+
+
+def animation_step(page, chart=0):
+    """The step shown by the Plotly slider of a chart ("step t = 7" -> 7)."""
+    figure = page.locator("[data-testid=stPlotlyChart]").nth(chart)
+    text = figure.locator("g.slider-container text").filter(has_text="step t =").first.text_content()
+    return int(re.search(r"(\d+)", text).group(1))
+
+
+def metric_steps(page, index):
+    value = page.locator("[data-testid=stMetricValue]").nth(index).inner_text()
+    return int(value.split()[0])
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_play_the_faucets_and_move_every_slider(page, server, name):
+    open_page(page, f"{server}/{name}")
+    assert_no_exception(page)
+    assert name.upper() in page.locator("h1").first.inner_text()
+    screenshot(page, f"{name}_default")
+
+    start = animation_step(page)
+    press_play(page)
+    page.wait_for_timeout(2500)
+    assert animation_step(page) > start, "Play did not advance the animation"
+    figure = page.locator("[data-testid=stPlotlyChart]").nth(0)
+    figure.locator("g.updatemenu-button").filter(has_text="Pause").click()
+    paused = animation_step(page)
+    page.wait_for_timeout(1500)
+    assert animation_step(page) == paused, "Pause did not stop the animation"
+    assert_no_exception(page)
+    figure.screenshot(path=str(screenshot(page, f"{name}_played").with_name(f"{name}_faucet_played.png")))
+
+    for label in LESSONS[name]:
+        before = slider_value(page, label)
+        move_slider(page, label, 3)
+        assert_no_exception(page)
+        assert slider_value(page, label) != before, f"{label} did not move"
+    move_slider(page, "Step t", -10)
+    assert_no_exception(page)
+    screenshot(page, f"{name}_sliders_moved")
+
+
+def test_forget_bias_moves_the_reach_of_the_cell_path(page, server):
+    open_page(page, f"{server}/lstm?forget_bias=0.0&lstm_T=60")
+    reach_low = metric_steps(page, 0)
+    move_slider(page, "Forget-gate bias b_f", 10)               # 0 -> 5
+    assert slider_value(page, "Forget-gate bias b_f").startswith("5")
+    reach_high = metric_steps(page, 0)
+    assert reach_low < 15 and reach_high == 59
+    assert_no_exception(page)
+    screenshot(page, "lstm_forget_bias_5")
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_hand_set_memory_toggle(page, server, name):
+    bias = "forget_bias" if name == "lstm" else "update_bias"
+    open_page(page, f"{server}/{name}?{name}_T=80&{bias}=5.0")
+    assert page.get_by_text("Hand-set weights ignore").count() == 0
+    page.get_by_text("Hand-set memory weights", exact=True).click()
+    wait_for_run(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Hand-set weights ignore").count() == 1
+    move_slider(page, "Step t", 60)
+    assert_no_exception(page)
+    page.locator("[data-testid=stPlotlyChart]").nth(0).screenshot(
+        path=str(screenshot(page, f"{name}_hand_set").with_name(f"{name}_hand_set_faucet.png")))

@@ -1,0 +1,75 @@
+"""Open every lesson in headless Chromium: by the navigation, by a direct link on a fresh server."""
+
+import pytest
+
+from app.course import available, lesson_for
+from tests.browser.helpers import (
+    assert_no_exception, move_slider, open_page, plotly_slider_value, press_play, screenshot, slider_value,
+    streamlit_server,
+    wait_for_run,
+)
+
+LESSONS = available()
+IDS = [lesson.url_path for lesson in LESSONS]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_direct_link_is_the_first_session_of_a_fresh_server(browser, lesson):
+    """A shared link must run the entrypoint (navigation, sidebar) even as the server's first visit."""
+    with streamlit_server() as base_url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_page(page, f"{base_url}/{lesson.url_path}")
+        assert_no_exception(page)
+        assert lesson.title in page.locator("h1").first.inner_text()
+        nav = page.locator("[data-testid=stSidebarNav]")
+        assert nav.count() == 1, "the entrypoint did not run: no navigation"
+        for other in LESSONS:
+            assert other.title in nav.inner_text()
+        screenshot(page, f"direct_{lesson.url_path}")
+        page.close()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_every_page_opens_from_the_navigation(server, page, lesson):
+    open_page(page, server)
+    page.locator("[data-testid=stSidebarNav] a").filter(has_text=lesson.title).click()
+    page.wait_for_url(f"**/{lesson.url_path}*" if lesson is not LESSONS[0] else "**")
+    wait_for_run(page)
+    assert_no_exception(page)
+    assert lesson.title in page.locator("h1").first.inner_text()
+    screenshot(page, f"nav_{lesson.url_path}")
+
+
+def test_rnn_unrolled_sliders_and_play(server, page):
+    lesson = lesson_for("pages/2_rnn_unrolled.py")
+    open_page(page, f"{server}/{lesson.url_path}")
+    move_slider(page, "Hidden size H", -3)
+    move_slider(page, "Sequence length T", 12)
+    assert slider_value(page, "Hidden size H") == "3"
+    assert slider_value(page, "Sequence length T") == "20"
+    assert "hidden=3" in page.url and "steps=20" in page.url  # the link reproduces the view
+    assert_no_exception(page)
+    assert plotly_slider_value(page) == "after step t = 19"  # the figure opens on the last step
+    press_play(page)
+    page.wait_for_timeout(1500)  # let a few frames play in the browser
+    playing = plotly_slider_value(page)
+    assert playing.startswith("after step t = ") and playing != "after step t = 19"  # restarted at t = 0
+    screenshot(page, "rnn_unrolled_playing")
+
+
+def test_rnn_unrolled_shared_link_reproduces_settings(server, page):
+    open_page(page, f"{server}/rnn_unrolled?hidden=4&steps=30&f=relu&sigma=2.5&seed=7&t=29&j=3")
+    assert_no_exception(page)
+    assert slider_value(page, "Hidden size H") == "4"
+    assert slider_value(page, "Sequence length T") == "30"
+    assert "unit 3 at step 29" in page.locator("h3").filter(has_text="One number").inner_text()
+    screenshot(page, "rnn_unrolled_shared_link")
+
+
+def test_rnn_unrolled_hostile_link(server, page):
+    open_page(page, f"{server}/rnn_unrolled?hidden=999&steps=nan&f=%3Cscript%3E&seed=-1")
+    assert_no_exception(page)
+    assert slider_value(page, "Hidden size H") == "16"
+    notes = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Link value")
+    assert notes.count() == 4  # hidden, steps, f and seed
+    screenshot(page, "rnn_unrolled_hostile_link")

@@ -1,0 +1,98 @@
+"""Lesson 1 in headless Chromium: pick shapes, move sliders, share the link, look at it on a phone."""
+
+from app.course import lesson_for
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, slider_value,
+                                   wait_for_run)
+
+LESSON = lesson_for("pages/1_why_rnns.py")
+CHARTS = 4
+
+
+def open_why(page, server, query=""):
+    """The first lesson is the app's default page, served at the root address."""
+    open_page(page, f"{server}/{query}")
+    page.wait_for_function(  # Plotly draws after the script run has finished
+        "n => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= n", arg=CHARTS,
+        timeout=30_000)
+
+
+def diagram_points(page):
+    """Markers drawn in the sequence-shape diagram (the page's fourth chart): inputs + hidden + outputs."""
+    chart = page.locator("[data-testid=stPlotlyChart]").nth(3)
+    chart.scroll_into_view_if_needed()
+    return chart.locator(".scatterlayer path.point").count()
+
+
+def pick_shape(page, label):
+    page.locator("[data-testid=stButtonGroup] button").filter(has_text=label).first.click()
+    wait_for_run(page)
+
+
+def test_title_figures_and_controls(server, page):
+    open_why(page, server)
+    assert_no_exception(page)
+    assert "Why recurrent networks" in page.title()
+    assert "Why recurrent networks" in page.locator("h1").first.inner_text()
+    assert page.locator("[data-testid=stPlotlyChart]").count() == CHARTS
+    assert diagram_points(page) == 4 + 4 + 1  # many-to-one, length 4
+    screenshot(page, "why_default")
+
+    pick_shape(page, "one-to-many")
+    assert diagram_points(page) == 1 + 4 + 4
+    move_slider(page, "Sequence length", 2)
+    assert slider_value(page, "Sequence length") == "6"
+    assert diagram_points(page) == 1 + 6 + 6
+    pick_shape(page, "many-to-many, delayed")
+    assert diagram_points(page) == 6 + 12 + 6
+    assert page.get_by_text("Machine translation").count() >= 1
+    assert_no_exception(page)
+    screenshot(page, "why_delayed_6")
+
+    move_slider(page, "Sentence length T", 7)
+    move_slider(page, "Filler words", 10)
+    assert slider_value(page, "Sentence length T") == "12"
+    assert slider_value(page, "Filler words") == "13"
+    metric = page.locator("[data-testid=stMetric]").filter(has_text="exactly 12 words")
+    assert metric.locator("[data-testid=stMetricValue]").inner_text() == f"{8 * 12 * 17 + 8:,}"
+    assert page.get_by_text("truncation throws away its last 2 words").count() == 1
+    assert "words=12" in page.url and "gap=13" in page.url and "steps=6" in page.url
+    assert_no_exception(page)
+    screenshot(page, "why_moved")
+
+
+def test_shared_link_opens_the_same_view_in_a_new_browser(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    open_why(page, server, "?words=20&hidden=4&gap=0&seed=5&shape=one-to-many&steps=3")
+    assert_no_exception(page)
+    assert slider_value(page, "Sentence length T") == "20"
+    assert slider_value(page, "Hidden units H") == "4"
+    assert slider_value(page, "Sequence length") == "3"
+    assert page.locator("[data-testid=stNumberInput] input").input_value() == "5"
+    assert diagram_points(page) == 1 + 3 + 3
+    context.close()
+
+
+def test_hostile_link_is_corrected(server, page):
+    open_why(page, server, "?words=-7&hidden=1e99&gap=%3Cb%3Ex%3C%2Fb%3E&shape=%3Cimg%20src%3Dx%3E"
+                           "&steps=NaN&seed=-1")
+    assert_no_exception(page)
+    assert slider_value(page, "Sentence length T") == "1"
+    assert slider_value(page, "Hidden units H") == "32"
+    assert slider_value(page, "Filler words") == "3"
+    assert slider_value(page, "Sequence length") == "4"
+    assert page.get_by_text("Link value for", exact=False).count() == 6
+    assert page.locator("img[src=x]").count() == 0
+    screenshot(page, "why_hostile")
+
+
+def test_phone_viewport_has_no_sideways_scroll(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    open_why(page, server, "?words=50&gap=30&shape=many-to-many%2C%20delayed&steps=6")
+    assert_no_exception(page)
+    widths = page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]');"
+                           " return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth]; }")
+    assert widths[0] <= widths[1] and widths[2] <= 390, widths
+    screenshot(page, "why_phone")
+    context.close()

@@ -1,0 +1,140 @@
+"""Figure builders put the core's numbers into the figure unchanged."""
+
+import ast
+import math
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from app import theme
+from app.equations import rnn_update_latex, rnn_update_terms, tex_number
+from app.figures import state_heatmap, unrolled_diagram
+from app.figures.common import fmt, symmetric_range
+from app.figures.unrolled import TRACES, window_start
+from rnn_core import RNN, Readout
+
+FIGURES_DIR = Path(__file__).resolve().parents[2] / "app" / "figures"
+
+
+def network(T=5, I=3, H=4, O=2, nonlinearity="tanh", seed=0):
+    cell = RNN.random(I, H, nonlinearity=nonlinearity, seed=seed)
+    x = np.random.default_rng(seed).standard_normal((T, I))
+    trace = cell.unroll(x)
+    return cell, trace, Readout.random(H, O, seed=seed).forward(trace.h)
+
+
+@pytest.mark.parametrize("T", [1, 5, 12, 13, 40])
+def test_unrolled_frames_and_values(T):
+    cell, trace, y = network(T=T)
+    fig = unrolled_diagram(trace.x, trace.h, y, step_labels=[f"w{t}" for t in range(T)])
+    assert isinstance(fig, go.Figure)
+    assert len(fig.frames) == T
+    assert [f.name for f in fig.frames] == [str(t) for t in range(T)]
+    assert len(fig.layout.sliders[0].steps) == T
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Play", "Pause"]
+    for t, frame in enumerate(fig.frames):
+        assert len(frame.data) == len(TRACES)
+        start = window_start(t, T, 12)
+        assert start <= t < start + 12
+        shown = min(12, T)
+        np.testing.assert_array_equal(frame.data[0].marker.color, trace.x[start:start + shown].ravel())
+        done = trace.h[start:t + 1]
+        np.testing.assert_array_equal(frame.data[1].marker.color, done.ravel())
+        np.testing.assert_array_equal(frame.data[2].marker.color, y[start:t + 1].ravel())
+        pending = start + shown - (t + 1)
+        assert len(frame.data[3].x) == pending * (trace.h.shape[1] + y.shape[1])
+    # the figure shows the last frame: everything computed
+    np.testing.assert_array_equal(fig.data[1].marker.color, fig.frames[-1].data[1].marker.color)
+
+
+def test_unrolled_labels_weight_sharing_at_every_step():
+    _, trace, y = network(T=7)
+    fig = unrolled_diagram(trace.x, trace.h, y)
+    texts = [a.text for a in fig.layout.annotations]
+    for label in ("W<sub>ih</sub>", "W<sub>hh</sub>", "W<sub>hy</sub>"):
+        assert texts.count(label) == 7
+
+
+def test_unrolled_without_readout_and_with_overflow():
+    h = np.array([[0.5, np.inf], [np.nan, -np.inf]])
+    fig = unrolled_diagram(np.ones((2, 1)), h)
+    assert len(fig.frames) == 2
+    colours = np.asarray(fig.data[1].marker.color)
+    assert np.all(np.isfinite(colours))
+    assert any("overflow" in text for text in fig.data[1].hovertext)
+    fig.to_json()  # serialisable for the browser
+
+
+def test_unrolled_rejects_mismatched_shapes():
+    with pytest.raises(ValueError):
+        unrolled_diagram(np.zeros((3, 1)), np.zeros((4, 2)))
+
+
+def test_heatmap_is_h_transposed():
+    _, trace, _ = network(T=9, H=5)
+    fig = state_heatmap(trace.h, highlight=(2, 3))
+    np.testing.assert_array_equal(fig.data[0].z, trace.h.T)
+    assert fig.data[0].zmin == -fig.data[0].zmax and fig.data[0].zmax >= 1
+    assert fig.layout.shapes[0].x0 == 1.5 and fig.layout.shapes[0].y0 == 2.5
+
+
+def test_heatmap_blanks_overflow():
+    fig = state_heatmap(np.array([[1.0, np.inf], [2.0, 3.0]]))
+    assert math.isnan(fig.data[0].z[1][0])
+    assert fig.data[0].zmax == 3.0
+
+
+def test_number_formats():
+    assert fmt(np.inf) == "+inf (overflow)" and "overflow" in fmt(np.nan) and fmt(0.12345) == "0.123"
+    assert symmetric_range([0.2, -0.5]) == 1.0 and symmetric_range([3.0, -np.inf]) == 3.0
+    assert tex_number(0.5) == "0.500" and tex_number(0) == "0"
+    assert tex_number(-1.5e47) == r"-1.50 \times 10^{47}" and tex_number(np.inf) == r"+\infty"
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "linear"])
+@pytest.mark.parametrize("H", [1, 3, 8])
+def test_equation_terms_reproduce_the_trace(nonlinearity, H):
+    cell, trace, _ = network(T=6, H=H, nonlinearity=nonlinearity, seed=H)
+    for t in range(6):
+        for j in range(H):
+            terms = rnn_update_terms(cell, trace, t, j)
+            assert cell.activation(np.array(terms.pre_activation)) == pytest.approx(trace.h[t, j], abs=1e-12)
+            latex = rnn_update_latex(cell, trace, t, j)
+            assert latex.endswith(f"= {tex_number(trace.h[t, j])}\\end{{aligned}}")
+
+
+def test_figure_builders_never_import_streamlit():
+    for path in FIGURES_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name.split(".")[0] not in ("streamlit", "rnn_core"), f"{path.name} imports {name}"
+
+
+def _contrast(a, b):
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    low, high = sorted([luminance(a), luminance(b)])
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_palette_reads_on_light_and_dark_backgrounds():
+    for concept, colour in theme.COLORS.items():
+        assert _contrast(colour, "#FFFFFF") >= 1.9, concept
+        assert _contrast(colour, "#0E1117") >= 1.9, concept
+
+
+@pytest.mark.parametrize("group", [
+    ["input", "hidden", "output", "cell_state", "gradient", "loss"],
+    ["i", "f", "g", "o", "cell_state", "hidden", "input"],
+    ["r", "z", "n", "hidden", "input"],
+])
+def test_concepts_shown_together_have_distinct_colours(group):
+    colours = [theme.color(concept) for concept in group]
+    assert len(set(colours)) == len(colours)

@@ -1,0 +1,98 @@
+"""The vanishing/exploding figures: log-domain data unchanged, overflow marked, never NaN."""
+
+import json
+import math
+
+import numpy as np
+
+from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
+                                   norm_bars, step_length_figure, unit_heatmap)
+from rnn_core import RNN, clip_by_norm, clip_by_value, jacobian_log_norms, matrix_with_singular_values
+from rnn_core.bptt import last_step_gradient
+from rnn_core.cliff import cliff_surface, descend
+
+
+def linear_cell(sigma, H=3):
+    return RNN.random(1, H, nonlinearity="linear", seed=0).replace(
+        weight_hh=sigma * matrix_with_singular_values(np.ones(H), seed=0))
+
+
+def test_fmt_log10():
+    assert fmt_log10(2.0) == "1.00e+2"
+    assert fmt_log10(math.log10(3.5e-7), -1) == "-3.50e-7"
+    assert "overflow" in fmt_log10(400.3)
+    assert "underflow" in fmt_log10(-400.0)
+    assert fmt_log10(-math.inf) == "exactly 0"
+
+
+def test_jacobian_figure_data_is_the_log_norms():
+    cell = linear_cell(0.8)
+    trace = cell.unroll(np.zeros((10, 1)))
+    logs = jacobian_log_norms(cell, trace) / math.log(10)
+    bound = (9 - np.arange(10)) * math.log10(0.8)
+    fig = jacobian_figure(logs, bound, regime="vanishing")
+    norm_trace = next(d for d in fig.data if d.name.startswith("||dh"))
+    np.testing.assert_array_equal(norm_trace.y, logs)
+    np.testing.assert_array_equal(norm_trace.x, 9 - np.arange(10))
+    np.testing.assert_allclose(norm_trace.y, bound, atol=1e-12)          # linear, W = 0.8 Q: exact
+    assert "vanishing" in fig.layout.title.text
+
+
+def test_overflow_is_drawn_in_a_band_and_never_as_nan():
+    cell = linear_cell(5.0)
+    trace = cell.unroll(np.zeros((500, 1)))
+    logs = jacobian_log_norms(cell, trace) / math.log(10)
+    assert logs[0] > LOG10_FLOAT_MAX
+    fig = jacobian_figure(logs, (499 - np.arange(500)) * math.log10(5.0))
+    assert "NaN" not in json.dumps(fig.to_plotly_json(), default=str)
+    assert all(np.all(np.isfinite(np.asarray(d.y, dtype=np.float64))) for d in fig.data)
+    assert any("overflow" in (s.text or "") for s in fig.layout.annotations)
+    hover = next(d for d in fig.data if d.name.startswith("||dh")).customdata
+    assert "overflow" in hover[0] and "overflow" not in hover[-1]
+
+
+def test_exact_zero_is_marked_not_dropped():
+    logs = np.array([-np.inf, -np.inf, -1.0, 0.0])
+    fig = jacobian_figure(logs, np.array([3.0, 2.0, 1.0, 0.0]))
+    zero = next(d for d in fig.data if "exactly 0" in d.name)
+    assert list(zero.x) == [3, 2]
+
+
+def test_unit_heatmap_is_the_per_unit_log_gradient():
+    cell = RNN.random(2, 4, seed=1)
+    trace = cell.unroll(np.random.default_rng(0).standard_normal((12, 2)))
+    gradient = last_step_gradient(cell, trace, np.array([1.0, 0, 0, 0]))
+    fig = unit_heatmap(gradient.log10_abs, gradient.sign)
+    finite = np.isfinite(gradient.log10_abs)
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z).T[finite], gradient.log10_abs[finite])
+    assert np.all(np.isfinite(np.asarray(fig.data[0].z, dtype=np.float64)))
+
+
+def test_clipping_vectors_and_norms():
+    grads = {"w": np.array([3.0, 0.5]), "b": np.array([-4.0])}
+    by_norm, norm = clip_by_norm(grads, 1.0)
+    by_value = clip_by_value(grads, 1.0)
+    pick = lambda g: np.array([g["w"][0], g["w"][1]])
+    fig = clipping_vectors(pick(grads), pick(by_norm), pick(by_value), 1.0, ["w0", "w1"])
+    ends = {d.name: (d.x[1], d.y[1]) for d in fig.data}
+    assert ends["before clipping"] == (3.0, 0.5)
+    np.testing.assert_allclose(ends["clip_by_norm"], np.array([3.0, 0.5]) / (norm + 1e-6))
+    assert ends["clip_by_value"] == (1.0, 0.5)
+    bars = norm_bars(norm, 1.0, math.sqrt(1 + 0.25 + 1))
+    np.testing.assert_allclose(bars.data[0].y, [norm, 1.0, math.sqrt(2.25)])
+
+
+def test_cliff_figure_shows_where_the_plain_run_was_thrown():
+    ws, bs = np.linspace(0.6, 2.6, 41), np.linspace(-0.8, 1.0, 37)
+    surface = cliff_surface(ws, bs)
+    plain, clipped = descend(), descend(clip="norm", threshold=2.0)
+    fig = cliff_figure(ws, bs, surface, plain.points, clipped.points)
+    np.testing.assert_array_equal(fig.data[0].customdata, surface)
+    shown_plain, shown_clipped = fig.data[1], fig.data[2]
+    assert len(shown_plain.x) == plain.largest_step_index + 1            # drawn up to the throw
+    assert len(shown_clipped.x) == len(clipped.points)                   # entirely inside
+    gone = plain.points[plain.largest_step_index + 1]
+    assert any(f"({gone[0]:.1f}, {gone[1]:.1f})" in (a.text or "") for a in fig.layout.annotations)
+    steps = step_length_figure(plain.step_lengths, clipped.step_lengths)
+    np.testing.assert_array_equal(steps.data[0].y, plain.step_lengths)
+    assert steps.layout.yaxis.type == "log"

@@ -1,0 +1,74 @@
+"""The memory-lab figures draw exactly the numbers the trainer computed."""
+
+import numpy as np
+import pytest
+
+from app.figures.memory_lab import (CELL_COLORS, accuracy_vs_gap, memory_unit_figure, next_word_bars,
+                                    training_curves)
+from rnn_core import tasks
+from rnn_core.train import TrainConfig, context_traces, init_model, predict, sentence_trace, train
+
+
+@pytest.fixture(scope="module")
+def runs():
+    base = TrainConfig(gap=3, hidden_size=6, steps=40, batch_size=16, eval_every=10, test_size=64,
+                       target_accuracy=None)
+    return {kind: train(base.replace(cell=kind)) for kind in ("rnn", "lstm", "gru")}
+
+
+def test_training_curves_carry_each_runs_history(runs):
+    histories = {kind: {"steps": r.eval_steps, "loss": r.eval_losses, "accuracy": r.test_accuracies}
+                 for kind, r in runs.items()}
+    fig = training_curves(histories, steps=40, chance=tasks.CHANCE, target=0.95)
+    lines = [t for t in fig.data if t.type == "scatter"]
+    assert len(lines) == 6
+    for k, (kind, r) in enumerate(runs.items()):
+        loss, accuracy = lines[2 * k], lines[2 * k + 1]
+        np.testing.assert_array_equal(loss.x, r.eval_steps)
+        np.testing.assert_allclose(loss.y, r.eval_losses)
+        np.testing.assert_allclose(accuracy.y, r.test_accuracies)
+        assert loss.line.color == accuracy.line.color == CELL_COLORS[kind]
+        assert loss.xaxis == "x" and accuracy.xaxis == "x2"
+    assert list(fig.layout.xaxis.range) == [0, 40]
+    guess = [s for s in fig.layout.shapes if s.yref == "y"][0]
+    assert guess.y0 == pytest.approx(np.log(4))
+
+
+def test_next_word_bars_show_the_models_probabilities(runs):
+    tokens = tasks.encode("morning so we talk let's meet for")
+    probs = {kind: predict(r.model, tokens) for kind, r in runs.items()}
+    fig = next_word_bars(probs, tasks.MEALS, chance=tasks.CHANCE)
+    assert [bar.name for bar in fig.data] == ["RNN (tanh)", "LSTM", "GRU"]
+    for bar, p in zip(fig.data, probs.values()):
+        assert list(bar.x) == list(tasks.MEALS)
+        np.testing.assert_allclose(bar.y, p, rtol=1e-6)
+        assert bar.text[int(np.argmax(p))] == f"{p.max():.0%}"
+
+
+def test_accuracy_vs_gap_draws_stored_curves_and_live_points():
+    gaps = [0, 10, 20]
+    acc = {"rnn": [1.0, 0.5, 0.25], "lstm": [1.0, 1.0, 0.98]}
+    fig = accuracy_vs_gap(gaps, acc, chance=0.25, live={"lstm": (10, 0.97)})
+    assert list(fig.data[0].x) == gaps and list(fig.data[0].y) == acc["rnn"]
+    assert list(fig.data[1].y) == acc["lstm"]
+    live = fig.data[2]
+    assert list(live.x) == [10] and list(live.y) == [0.97] and live.marker.line.color == CELL_COLORS["lstm"]
+    assert fig.layout.shapes[0].y0 == 0.25
+
+
+def test_memory_unit_figure_plots_the_cell_state_per_context_and_the_forget_gate():
+    model = init_model("lstm", 4, seed=0, forget_bias=3.0)
+    tokens = tasks.encode("afternoon so we could talk let's meet for")
+    words = tasks.decode(tokens).split()
+    traces = context_traces(model, tokens)
+    unit = 2
+    states = {word: trace.c[:, unit] for word, trace in traces.items()}
+    forget = sentence_trace(model, tokens).gates["f"][:, unit]
+    fig = memory_unit_figure(words, states, forget, unit)
+    for line, (word, c) in zip(fig.data[:4], states.items()):
+        assert word in line.name
+        np.testing.assert_allclose(line.y, c, rtol=1e-6)
+    np.testing.assert_allclose(fig.data[4].y, forget, rtol=1e-6)
+    assert list(fig.layout.xaxis2.ticktext) == words
+    # the afternoon variant is the typed sentence itself
+    np.testing.assert_allclose(states["afternoon"], sentence_trace(model, tokens).c[:, unit])

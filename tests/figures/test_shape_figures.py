@@ -1,0 +1,99 @@
+"""Lesson 1's figures draw exactly what rnn_core computed, in the theme's colours."""
+
+import numpy as np
+import pytest
+
+from app.figures.shapes import (ROW, memory_figure, parameter_count_figure, sequence_shape_figure,
+                                word_state_heatmap, word_ticks)
+from app.theme import COLORS
+from rnn_core import RNN
+from rnn_core.shapes import (MEET_OPENING, SHAPES, dense_num_parameters, encode, layout, meet_message,
+                             state_distance)
+
+
+def traces_by_name(fig):
+    return {trace.name: trace for trace in fig.data}
+
+
+def arrows(fig, name):
+    return [a for a in fig.layout.annotations if a.name == name]
+
+
+@pytest.mark.parametrize("name", SHAPES)
+@pytest.mark.parametrize("length", [1, 2, 5, 8])
+def test_nodes_and_arrows_match_the_layout(name, length):
+    lay = layout(name, length)
+    fig = sequence_shape_figure(lay)
+    nodes = traces_by_name(fig)
+    assert list(nodes["input"].x) == list(lay.inputs)
+    assert list(nodes["hidden state"].x) == list(range(lay.steps))
+    assert list(nodes["output"].x) == list(lay.outputs)
+    for role, trace in (("input", nodes["input"]), ("hidden", nodes["hidden state"]),
+                        ("output", nodes["output"])):
+        assert set(trace.y) == {ROW[role]}
+        assert trace.marker.color == COLORS[role]
+    assert len(arrows(fig, "input")) == len(lay.inputs)
+    assert len(arrows(fig, "output")) == len(lay.outputs)
+    assert len(arrows(fig, "recurrent")) == lay.recurrent_edges
+    assert {a.arrowcolor for a in arrows(fig, "recurrent")} <= {COLORS["hidden"]}
+    # every recurrent arrow goes one step to the right along the hidden row
+    for a in arrows(fig, "recurrent"):
+        assert a.ax < a.x and round(a.x) - round(a.ax) == 1 and a.y == a.ay == ROW["hidden"]
+
+
+def test_expected_counts_for_named_shapes():
+    """The counts a student would read off the pictures, for length 4."""
+    counts = {name: tuple(len(traces_by_name(sequence_shape_figure(layout(name, 4)))[role].x)
+                          for role in ("input", "hidden state", "output")) for name in SHAPES}
+    assert counts == {"one_to_one": (1, 1, 1), "one_to_many": (1, 4, 4), "many_to_one": (4, 4, 1),
+                      "many_to_many_delayed": (4, 8, 4), "many_to_many_synced": (4, 4, 4)}
+    assert arrows(sequence_shape_figure(layout("one_to_one", 4)), "recurrent") == []
+    delayed = traces_by_name(sequence_shape_figure(layout("many_to_many_delayed", 3)))
+    assert list(delayed["output"].text) == ["y<sub>1</sub>", "y<sub>2</sub>", "y<sub>3</sub>"]  # the decoder's own count
+    assert list(delayed["output"].x) == [3, 4, 5]
+    assert list(traces_by_name(sequence_shape_figure(layout("many_to_one", 3)))["output"].text) == ["y"]
+    assert len(arrows(sequence_shape_figure(layout("many_to_many_delayed", 3)), "section")) == 2
+
+
+def test_parameter_figure_plots_the_core_counts():
+    cell = RNN.random(4, 8, seed=0)
+    lengths = np.arange(1, 51)
+    dense = [dense_num_parameters(4, t, 8) for t in lengths]
+    fig = parameter_count_figure(lengths, cell.num_parameters, dense, current=7)
+    dense_line, rnn_line, marks = fig.data
+    np.testing.assert_array_equal(dense_line.y, 8 * lengths * 4 + 8)
+    np.testing.assert_array_equal(rnn_line.y, np.full(50, 112))
+    assert list(marks.y) == [8 * 7 * 4 + 8, 112] and list(marks.x) == [7, 7]
+    assert rnn_line.line.color == COLORS["hidden"]
+
+
+def test_word_heatmap_is_the_trace():
+    words = meet_message("afternoon", 2)
+    trace = RNN.random(14, 6, seed=1).unroll(np.random.default_rng(0).normal(size=(len(words), 14)))
+    fig = word_state_heatmap(trace.h, words)
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z), trace.h.T)
+    assert list(fig.layout.xaxis.ticktext) == list(words)  # "we" appears twice and keeps both columns
+    assert list(fig.layout.xaxis.tickvals) == list(range(len(words)))
+
+
+def test_word_ticks_thin_long_sentences_but_keep_the_key_words():
+    assert word_ticks(12) == list(range(12))
+    assert word_ticks(14) == [0, 2, 4, 6, 8, 10, 12]
+    ticks = word_ticks(50, keep=(4, 49))
+    assert {0, 4, 49} <= set(ticks) and 5 not in ticks and len(ticks) <= 13  # 5 would collide with 4
+    fig = word_state_heatmap(np.zeros((50, 3)), meet_message("afternoon", 41))
+    assert fig.layout.xaxis.ticktext[-1] == "for"
+
+
+def test_memory_figure_is_the_state_distance():
+    words_a, words_b = meet_message("afternoon", 5), meet_message("evening", 5)
+    xa, xb = encode(words_a), encode(words_b)
+    cell = RNN.random(xa.shape[1], 16, seed=0)
+    dist = state_distance(cell.unroll(xa), cell.unroll(xb))
+    fig = memory_figure(words_a, np.linalg.norm(xa - xb, axis=1), dist, len(MEET_OPENING))
+    bars, line = fig.data
+    np.testing.assert_array_equal(line.y, dist)
+    expected_bars = np.zeros(len(words_a))
+    expected_bars[len(MEET_OPENING)] = np.sqrt(2)  # two one-hot vectors differ in two entries
+    np.testing.assert_allclose(bars.y, expected_bars)
+    assert bars.marker.color == COLORS["input"] and line.line.color == COLORS["hidden"]
