@@ -14,6 +14,7 @@ import json
 import os
 import time
 
+from app.runtime import keep_freed_memory
 from rnn_core import tasks
 from rnn_core.train import TrainConfig, train
 
@@ -39,6 +40,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not 0 <= args.gap <= tasks.MAX_GAP:
         parser.error(f"--gap must be between 0 and {tasks.MAX_GAP}")
+    keep_freed_memory()  # as the app's entrypoint does
     results = run(args.gap, args.seed)
     d = TrainConfig()
     print(f"gap {args.gap}, seed {args.seed}: hidden {d.hidden_size}, batch {d.batch_size}, Adam lr "

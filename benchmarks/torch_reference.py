@@ -115,6 +115,7 @@ def main(argv=None):
     except ImportError:
         print("PyTorch is not installed (pip install torch==2.13.0): nothing to compare against.")
         return None
+    torch.set_num_threads(1)  # a correctness check, not a timing: one thread is robust on a busy machine
     report = {"parity": {}, "runs": {}}
     print("parity, float64, 30 steps of Adam + clip 1.0 from the same weights on the same batches:")
     for kind in MODULES:

@@ -7,8 +7,10 @@ BPTT, clipping by global norm 1.0 and one Adam update; float32, the lab's sizes
 (vocabulary of the task, hidden 32, batch 64, 64 steps = gap 60). Both sides train
 the same initial weights on the same fixed batch (making batches is not timed).
 PyTorch runs torch.nn.RNN/LSTM/GRU + Linear + torch.optim.Adam with its default
-threads. Rounds alternate NumPy and PyTorch so both see the same machine load; the
-median round is reported. Without torch installed the script says so and times
+threads (--torch-threads changes that). Rounds alternate NumPy and PyTorch so both
+see the same machine load; the median round is reported. On a busy machine PyTorch's
+multi-threaded kernels can slow down by orders of magnitude (threads wait for cores
+that other processes hold): compare with --torch-threads 1 before drawing conclusions. Without torch installed the script says so and times
 NumPy alone.
 """
 
@@ -25,6 +27,7 @@ import numpy as np
 from rnn_core import tasks
 from rnn_core.clipping import clip_by_norm
 from rnn_core.optim import adam_init, adam_step
+from app.runtime import keep_freed_memory
 from rnn_core.train import init_model, loss_and_grads
 
 KINDS = ("rnn", "lstm", "gru")
@@ -85,12 +88,16 @@ def main(argv=None):
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per framework")
     parser.add_argument("--steps", type=int, default=20, help="training steps per round")
+    parser.add_argument("--torch-threads", type=int, help="torch.set_num_threads (default: PyTorch's own default)")
     args = parser.parse_args(argv)
     try:
         import torch
     except ImportError:
         torch = None
         print("PyTorch is not installed (pip install torch==2.13.0): timing NumPy alone.")
+    if torch is not None and args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
+    keep_freed_memory()  # as the app's entrypoint does
     gap = LENGTH - 1 - len(tasks.PROMPT)
     batch = tasks.sample_batch(tasks.stream(0, tasks.TRAIN_STREAM), gap, BATCH, np.float32)
     results = {}

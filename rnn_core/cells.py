@@ -382,17 +382,24 @@ class LSTM(_Cell):
         cs = _states(_state(c0, B, H, self.dtype, batched, "c0"), T)
         gates = np.empty((T, 4 * H, B), dtype=self.dtype)   # rows i, f, g, o of every step
         tanh_c = np.empty((T, H, B), dtype=self.dtype)
+        # sigmoid(p) = (1 + tanh(p / 2)) / 2, so one tanh serves all four blocks: the i, f, o rows of
+        # the weights are halved once here, and those rows are mapped to (1 + tanh) / 2 after the tanh.
+        half = np.full((4 * H, 1), 0.5, dtype=self.dtype)
+        half[2 * H:3 * H] = 1.0                                        # g = tanh(pre) itself
         a = self._input_projection(xs, self.bias_ih + self.bias_hh)
-        W = self.weight_hh
+        a *= half                                                      # (W_ih x_t + b_ih + b_hh) / 2 on i, f, o
+        W = self.weight_hh * half
+        i_g = np.empty((H, B), dtype=self.dtype)
         for t in range(T):
-            pre = np.matmul(W, hs[t], out=gates[t])                    # W_hh h_{t-1}
-            pre += a[t]                                                # + W_ih x_t + b_ih + b_hh, four blocks
-            i, f, g, o = pre[:H], pre[H:2 * H], pre[2 * H:3 * H], pre[3 * H:]
-            _sigmoid_(pre[:2 * H])                                     # i, f = sigmoid(.)  input, forget gates
-            np.tanh(g, out=g)                                          # g = tanh(.)        candidate
-            _sigmoid_(o)                                               # o = sigmoid(.)     output gate
+            z = np.matmul(W, hs[t], out=gates[t])
+            z += a[t]                                                  # pre / 2 (i, f, o) and pre (g)
+            np.tanh(z, out=z)                                          # g = tanh(pre)
+            for rows in (z[:2 * H], z[3 * H:]):
+                rows *= 0.5
+                rows += 0.5                                            # i, f, o = sigmoid(pre)
+            i, f, g, o = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
             np.multiply(f, cs[t], out=cs[t + 1])
-            cs[t + 1] += i * g                                         # c_t = f * c_{t-1} + i * g
+            cs[t + 1] += np.multiply(i, g, out=i_g)                    # c_t = f * c_{t-1} + i * g
             np.tanh(cs[t + 1], out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=hs[t + 1])                   # h_t = o * tanh(c_t)
         names = {name: _rows(gates[:, k * H:(k + 1) * H]) for k, name in enumerate(self.GATES)}

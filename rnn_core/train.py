@@ -17,7 +17,7 @@ untouched, and the same config (seed included) gives the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -174,7 +174,6 @@ class TrainResult:
     eval_losses: np.ndarray      # mean training loss over the preceding eval_every steps
     test_accuracies: np.ndarray  # held-out accuracy at those steps
     stopped_early: bool = False
-    extras: dict = field(default_factory=dict)
 
     @property
     def steps_run(self):

@@ -104,7 +104,7 @@ def accuracy_vs_gap(gaps: Sequence[int], accuracies: Mapping[str, Sequence[float
 
 
 def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[float]],
-                       forget: Sequence[float], unit: int, height: int = 340) -> go.Figure:
+                       forget: Sequence[float], unit: int, height: int = 380) -> go.Figure:
     """One LSTM unit over a sentence: its cell state for each context word, and its forget gate.
 
     cell_states: context word -> c_t of the unit at every word (the sentence with that
@@ -126,6 +126,6 @@ def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[
     fig.update_yaxes(title_text="c", row=1, col=1)
     fig.update_yaxes(title_text="f", range=[0, 1], row=2, col=1)
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=list(words), tickangle=-45, row=2, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=80, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.1, x=0))
     return fig

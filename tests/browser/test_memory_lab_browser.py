@@ -13,7 +13,7 @@ def metrics(page):
 
 
 def click_button(page, label):
-    page.get_by_role("button", name=label).click()
+    page.get_by_role("button", name=label, exact=True).click()
     wait_for_run(page, timeout=240_000)
 
 
@@ -43,7 +43,7 @@ def test_move_every_control_then_train(page, server):
 def test_type_an_unknown_word_then_a_good_sentence(page, server):
     open_page(page, f"{server}/memory_lab?{SMALL}&lab_rnn=false&lab_gru=false")
     click_button(page, "Train")
-    box = page.get_by_label("Type a sentence from the vocabulary")
+    box = page.get_by_label("Type a sentence from the vocabulary", exact=True)
     box.fill("evening we eat pizza let's meet for")
     box.press("Enter")
     wait_for_run(page)
