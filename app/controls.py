@@ -25,13 +25,44 @@ Keys must be unique across the app and must not be ``embed`` or ``embed_options`
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
+
+_run = threading.local()  # one script run per thread: the URL parameters this run's widgets stand for
+
+
+def begin_run() -> None:
+    """Start collecting this run's URL-bound parameters (the entrypoint calls it first thing)."""
+    _run.params, _run.corrected = {}, set()
+
+
+def bound_params() -> dict[str, str]:
+    """The URL parameters of the widgets created so far in this run, corrected values included.
+
+    Only keys of widgets made by this module appear (unknown keys in the address are left
+    out), and a value this module corrected appears as corrected, so a link built from
+    this reproduces the view that is on screen.
+    """
+    return dict(getattr(_run, "params", {}))
+
+
+def _remember(key: str, value: Any, text: Callable[[Any], str] = str) -> Any:
+    """Record the URL text of a widget just created: the address's own, or ours if we corrected it."""
+    params = getattr(_run, "params", None)
+    if params is not None:
+        values = st.query_params.get_all(key)
+        if key in getattr(_run, "corrected", ()):
+            params[key] = text(value)
+        elif values and values[-1].strip():
+            params[key] = values[-1]
+    return value
 
 
 def _url_text(key: str) -> str | None:
@@ -59,6 +90,37 @@ def _note(container, label: str, message: str) -> None:
 def _force(key: str, value: Any) -> None:
     """Seed the widget with a corrected value (Streamlit drops the invalid URL value itself)."""
     st.session_state[key] = value
+    corrected = getattr(_run, "corrected", None)
+    if corrected is not None:
+        corrected.add(key)
+
+
+def _url_snapshot() -> dict | None:
+    """Streamlit's snapshot of the address taken when the page loaded (not public API: guarded)."""
+    ctx = get_script_run_ctx()
+    state = getattr(getattr(ctx, "session_state", None), "_state", None)
+    snapshot = getattr(getattr(state, "query_params", None), "_initial_query_params", None)
+    return snapshot if isinstance(snapshot, dict) else None
+
+
+def _set_url_value(key: str, text: str) -> None:
+    """Have Streamlit seed the widget from ``text`` instead of the address's spelling of it."""
+    snapshot = _url_snapshot()
+    if snapshot is not None and key in snapshot:
+        snapshot[key] = [text]
+
+
+def _forget_url_value(key: str) -> None:
+    """Stop Streamlit from seeding a widget with the address's value for ``key`` on this first load.
+
+    Streamlit 1.67 seeds a bound widget from a snapshot of the address taken when the page
+    loaded, ahead of st.session_state, and its integer st.number_input converts "inf" with
+    int() and raises OverflowError. The snapshot is not public API, so this is guarded:
+    if Streamlit's internals differ, nothing happens (and the test of seed_input fails).
+    """
+    snapshot = _url_snapshot()
+    if snapshot is not None:
+        snapshot.pop(key, None)
 
 
 def _check_number(container, label: str, key: str, lo: float, hi: float, default: float,
@@ -77,6 +139,7 @@ def _check_number(container, label: str, key: str, lo: float, hi: float, default
         value = math.nan
     if not math.isfinite(value):
         _force(key, default)
+        _forget_url_value(key)
         _note(container, label, f"was not a finite number; using the default {_fmt(default)}.")
         return
     if value < lo or value > hi:
@@ -100,8 +163,8 @@ def int_slider(label: str, key: str, lo: int, hi: int, default: int, step: int =
         where.caption(f"{label}: {int(lo)}")
         return int(lo)
     _check_number(where, label, key, lo, hi, default, integer=True, strict_integer=False)
-    return int(where.slider(label, min_value=int(lo), max_value=int(hi), value=int(default),
-                            step=int(step), key=key, help=help, bind="query-params"))
+    return _remember(key, int(where.slider(label, min_value=int(lo), max_value=int(hi), value=int(default),
+                                           step=int(step), key=key, help=help, bind="query-params")))
 
 
 def float_slider(label: str, key: str, lo: float, hi: float, default: float, step: float,
@@ -112,9 +175,9 @@ def float_slider(label: str, key: str, lo: float, hi: float, default: float, ste
         where.caption(f"{label}: {_fmt(lo)}")
         return float(lo)
     _check_number(where, label, key, lo, hi, default, integer=False, strict_integer=False)
-    return float(where.slider(label, min_value=float(lo), max_value=float(hi), value=float(default),
-                              step=float(step), format=format, key=key, help=help,
-                              bind="query-params"))
+    return _remember(key, float(where.slider(label, min_value=float(lo), max_value=float(hi),
+                                             value=float(default), step=float(step), format=format,
+                                             key=key, help=help, bind="query-params")), _fmt)
 
 
 def seed_input(key: str = "seed", label: str = "Random seed", default: int = 0,
@@ -124,8 +187,9 @@ def seed_input(key: str = "seed", label: str = "Random seed", default: int = 0,
     """A whole-number input for a random seed in [0, hi], bound to ``?key=``."""
     where = container or st
     _check_number(where, label, key, 0, hi, default, integer=True, strict_integer=True)
-    return int(where.number_input(label, min_value=0, max_value=int(hi), value=int(default), step=1,
-                                  format="%d", key=key, help=help, bind="query-params"))
+    return _remember(key, int(where.number_input(label, min_value=0, max_value=int(hi), value=int(default),
+                                                 step=1, format="%d", key=key, help=help,
+                                                 bind="query-params")))
 
 
 def choice(label: str, key: str, options: Sequence[Any], default: Any,
@@ -151,16 +215,18 @@ def choice(label: str, key: str, options: Sequence[Any], default: Any,
                 _force(key, default)
                 _note(where, label, f"is not one of the options; using {format_func(default)}.")
     if widget == "selectbox":
-        return where.selectbox(label, options, index=options.index(default), format_func=format_func,
-                               key=key, help=help, bind="query-params")
-    if widget == "radio":
-        return where.radio(label, options, index=options.index(default), format_func=format_func,
-                           key=key, help=help, horizontal=True, bind="query-params")
-    if widget == "segmented":
-        return where.segmented_control(label, options, default=default, required=True,
-                                       format_func=format_func, key=key, help=help,
-                                       bind="query-params")
-    raise ValueError(f"widget must be selectbox, segmented or radio, not {widget!r}")
+        value = where.selectbox(label, options, index=options.index(default), format_func=format_func,
+                                key=key, help=help, bind="query-params")
+    elif widget == "radio":
+        value = where.radio(label, options, index=options.index(default), format_func=format_func,
+                            key=key, help=help, horizontal=True, bind="query-params")
+    elif widget == "segmented":
+        value = where.segmented_control(label, options, default=default, required=True,
+                                        format_func=format_func, key=key, help=help,
+                                        bind="query-params")
+    else:
+        raise ValueError(f"widget must be selectbox, segmented or radio, not {widget!r}")
+    return _remember(key, value, format_func)
 
 
 def toggle(label: str, key: str, default: bool = False, help: str | None = None,
@@ -171,9 +237,11 @@ def toggle(label: str, key: str, default: bool = False, help: str | None = None,
     if raw is not None:
         text = raw.strip().lower()
         if text in _TRUE + _FALSE:
-            if text not in ("true", "false"):
+            if text not in ("true", "false"):  # "?present=1": let Streamlit read it as "true", so it stays
                 _force(key, text in _TRUE)
+                _set_url_value(key, "true" if text in _TRUE else "false")
         else:
             _force(key, bool(default))
             _note(where, label, f"is not true or false; using {'on' if default else 'off'}.")
-    return bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
+    value = bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
+    return _remember(key, value, lambda v: "true" if v else "false")

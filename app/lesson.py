@@ -4,32 +4,153 @@ A page reads top to bottom like this::
 
     from app import lesson
     lesson.header("The RNN, unrolled", "One cell, applied at every step ...")
-    ... controls, figures ...
+    with lesson.controls_panel():          # a bordered box; a collapsed expander when presenting
+        ... controls ...
+    lesson.chart(figure, key="states")    # camera button, alt text and a one-line data summary
     lesson.explain("What the figure shows, in two or three sentences.")
-    lesson.show_code(RNN.unroll, matrix_with_singular_values)
+    lesson.show_code(RNN.unroll, matrix_with_singular_values,
+                     torch=lambda: pytorch_snippet(cell, x))   # + a PyTorch program, same numbers
+    lesson.downloads("trace", {"h": trace.h}, settings={"seed": seed})
     lesson.quiz("q_sharing", "Question?", ["a", "b", "c"], answer_index=1, why="Because ...")
     lesson.misconceptions([("A wrong belief", "What is true instead")])
 
+The entrypoint calls ``begin_page()`` before a lesson runs and ``finish_page(url_path)``
+after it: between them, ``header`` leaves a slot that ``finish_page`` fills with the link
+to the view (once every control of the page has been created and checked).
+
 All text passed here is the course's own Markdown: never pass text taken from the URL
-or from a user. Nothing here uses unsafe_allow_html.
+or from a user. Nothing here uses unsafe_allow_html; the share link, which does contain
+URL text, is shown only inside st.code (plain text).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
+import plotly.graph_objects as go
 import streamlit as st
 
-COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address: "
-                  "copy the link from the address bar to share exactly this view, seed included.")
+from app import controls
+from app.export import figure_summary, share_url, to_csv, to_json
+
+COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address, "
+                  "so a link reproduces exactly this view, seed included.")
+PRESENT_KEY = "present"  # ?present=1: the projector layout
+PRESENT_HEIGHT = 560     # a figure plus a heading fit on a 1280 x 720 projector
+PRESENT_FONT = 17
+# Plotly's mode bar shows on hover; its camera button saves a PNG (2x, named after the chart).
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+# Static CSS on every page (no user text), for accessibility (axe-core, WCAG 2.1 AA):
+# - Streamlit draws captions at opacity 0.6, 3.9:1 on white; 0.8 gives 6.6:1 (light) and stays
+#   above 10:1 on the dark theme.
+# - KaTeX rounds an equation a pixel or two wider than its st.latex box, which turns the box into
+#   a scrollable region that the keyboard cannot reach (axe: scrollable-region-focusable).
+BASE_CSS = """<style>
+[data-testid="stCaptionContainer"] { opacity: 0.8; }
+.katex-display > .katex { padding: 0 2px; }
+</style>"""
+# Static CSS for presentation mode: larger type and a content width for a 1280 px projector.
+# It contains no user text.
+PRESENT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { max-width: 1280px; padding-top: 2rem; }
+[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li { font-size: 1.3rem; line-height: 1.5; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2rem; }
+[data-testid="stMain"] .katex { font-size: 1.35em; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
+</style>"""
+
+_page = threading.local()  # one script run per thread
+
+
+def presenting() -> bool:
+    """Whether presentation mode is on (the entrypoint's URL-bound toggle)."""
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def begin_page() -> None:
+    """Reset the per-run state: the share-link slot and the bound parameters."""
+    _page.slot = None
+    controls.begin_run()
 
 
 def header(title: str, intro: str) -> None:
-    """The page title, a short introduction, and the copy-link hint."""
+    """The page title, a short introduction, and a slot for the copy-link box."""
     st.title(title)
     st.markdown(intro)
-    st.caption(COPY_LINK_HINT)
+    _page.slot = st.empty()
+
+
+def page_url(url_path: str) -> str | None:
+    """The address of the current page without its query: st.context.url, with the lesson's path."""
+    url = st.context.url
+    if not url:
+        return None
+    scheme, netloc, path, _, _ = urlsplit(url)
+    if path.strip("/") == "":
+        path = "/" + url_path
+    return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def finish_page(url_path: str) -> str:
+    """Fill the header's slot with the link to this view; return the link."""
+    link = share_url(page_url(url_path), controls.bound_params())
+    slot = getattr(_page, "slot", None)
+    if slot is not None:
+        with slot.container():
+            with st.popover("Copy link to this view", icon=":material/link:"):
+                st.caption(COPY_LINK_HINT + " The copy button is at the right of the box.")
+                st.code(link, language=None, wrap_lines=True)
+    return link
+
+
+def controls_panel():
+    """Where a lesson's controls go: a bordered box, or a collapsed expander when presenting."""
+    if presenting():
+        return st.expander("Controls", icon=":material/tune:")
+    return st.container(border=True)
+
+
+def chart(figure: go.Figure, key: str, alt: str | None = None, summary: bool = True):
+    """st.plotly_chart with the course's settings, sized for a projector when presenting.
+
+    The camera button (PNG download) is on the mode bar; alt is the chart's accessible
+    name (by default the data summary), and the summary is also shown as a caption.
+    """
+    text = figure_summary(figure, fallback=alt)
+    if presenting():
+        figure = go.Figure(figure)
+        height = figure.layout.height or 450
+        figure.update_layout(height=min(max(height, 380), PRESENT_HEIGHT),
+                             font=dict(size=max(figure.layout.font.size or 12, PRESENT_FONT)))
+    config = dict(PLOTLY_CONFIG, toImageButtonOptions=dict(PLOTLY_CONFIG["toImageButtonOptions"], filename=key))
+    result = st.plotly_chart(figure, key=key, config=config, alt=alt or text)
+    if summary:
+        st.caption(":material/bar_chart: " + _escape_markdown(text))
+    return result
+
+
+def _escape_markdown(text: str) -> str:
+    for ch in "\\`*_{}[]<>()#+-.!|$~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def downloads(name: str, arrays: Mapping[str, object], settings: Mapping[str, object] | None = None,
+              index_name: str = "t") -> None:
+    """Two buttons: the arrays as CSV (one row per index along axis 0) and as JSON (with the settings)."""
+    csv_col, json_col, _ = st.columns([1, 1, 2])
+    csv_col.download_button("Download CSV", to_csv(arrays, index_name=index_name), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"download_{name}_csv", on_click="ignore",
+                            icon=":material/download:")
+    json_col.download_button("Download JSON", to_json(arrays, settings), file_name=f"{name}.json",
+                             mime="application/json", key=f"download_{name}_json", on_click="ignore",
+                             icon=":material/download:")
 
 
 def explain(text: str) -> None:
@@ -42,11 +163,15 @@ def source_of(obj) -> str:
     return inspect.getsource(inspect.unwrap(obj))
 
 
-def show_code(*objects, key: str = "show_code", label: str = "Show code") -> bool:
+def show_code(*objects, key: str = "show_code", label: str = "Show code",
+              torch: Callable[[], str] | str | None = None) -> bool:
     """A toggle revealing the source of the rnn_core objects that computed this page.
 
     The code is read from the modules with inspect.getsource, so it is always the code
-    that ran, never a copy. Returns whether the code is shown.
+    that ran, never a copy. ``torch`` is a PyTorch program (or a function returning one,
+    called only when the code is shown, e.g. ``lambda: pytorch_snippet(cell, x)``) that
+    rebuilds the page's cell with the same weights and prints the same numbers.
+    Returns whether the code is shown.
     """
     shown = st.toggle(label, key=key, help="The NumPy code behind the numbers on this page.")
     if shown:
@@ -54,6 +179,11 @@ def show_code(*objects, key: str = "show_code", label: str = "Show code") -> boo
             name = f"{obj.__module__}.{obj.__qualname__}"
             st.caption(f"`{name}`")
             st.code(source_of(obj), language="python")
+        if torch is not None:
+            st.markdown("**The same numbers in PyTorch.** This program rebuilds the cell above with its "
+                        "exact weights (PyTorch uses the same names, shapes and gate order) and prints "
+                        "what the page shows.")
+            st.code(torch() if callable(torch) else torch, language="python")
     return shown
 
 

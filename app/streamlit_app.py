@@ -14,9 +14,18 @@ if str(ROOT) not in sys.path:  # `streamlit run app/...` puts only app/ on sys.p
 
 import streamlit as st  # noqa: E402
 
+from app import controls, lesson as kit  # noqa: E402
 from app.course import available  # noqa: E402
 
-st.set_page_config(page_title="RNN Explainer", page_icon=":material/neurology:", layout="wide")
+kit.begin_page()
+with st.sidebar:  # first, so that the page config below knows whether the projector layout is on
+    presenting = controls.toggle(
+        "Presentation mode", kit.PRESENT_KEY, default=False,
+        help="A projector layout: larger type, controls folded away, figures sized for 1280 x 720. "
+             "It is part of the link (present=1).")
+st.set_page_config(page_title="RNN Explainer", page_icon=":material/neurology:", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
+st.html(kit.BASE_CSS + (kit.PRESENT_CSS if presenting else ""))  # static CSS, no user text
 
 lessons = available()
 pages = {
@@ -38,3 +47,4 @@ with st.sidebar:
         following.page_link(list(pages)[index + 1], label="Next", icon=":material/arrow_forward:")
 
 current.run()
+kit.finish_page(current.url_path)

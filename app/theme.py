@@ -39,6 +39,16 @@ GATE_NAMES: dict[str, str] = {
 
 NEUTRAL = "#8C8C8C"  # placeholders, steps not computed yet
 
+# Ink for drawings. Figures have transparent backgrounds, so anything drawn on the page's
+# background must read on white and on #0E1117 alike.
+TEXT = None                              # Plotly's default: the Streamlit theme's own text colour (light or dark)
+OUTLINE = NEUTRAL                        # outlines on the page background (contrast 3.3 light, 6.0 dark)
+PIPE_WALL = "#6F6F6F"                    # pipe walls of the faucet drawings (contrast 5.0 light, 3.6 dark)
+ON_LIGHT = "#222222"                     # lines and text over light marks: label boxes, pale heatmap cells
+LABEL_BACKGROUND = "rgba(255,255,255,0.85)"  # the box behind a label drawn over data
+PALE = "#F7F7F7"                         # the low end of a gate's colour scale (gate closed)
+TRANSPARENT = "rgba(0,0,0,0)"
+
 # Heatmaps. Diverging for signed values (states, weights, gradients): blue < 0 < vermillion.
 DIVERGING: list[list] = [[0.0, "#0072B2"], [0.25, "#7FB3D8"], [0.5, "#F2F2F2"],
                          [0.75, "#EAAE80"], [1.0, "#D55E00"]]

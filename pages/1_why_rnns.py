@@ -5,6 +5,7 @@ import streamlit as st
 
 from app import controls, lesson
 from app.course import COURSE, available
+from app.torch_snippet import pytorch_snippet
 from app.figures.shapes import memory_figure, parameter_count_figure, sequence_shape_figure, word_state_heatmap
 from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_TIME_WORDS, MEET_VOCAB, SHAPES, dense_num_parameters, encode, fit_to_length,
@@ -111,7 +112,7 @@ dense_now = dense_num_parameters(VOCAB, words, hidden)
 metric_rnn, metric_dense = st.columns(2)
 metric_rnn.metric("RNN cell: parameters for any length", f"{rnn_parameters:,}")
 metric_dense.metric(f"Dense layer: parameters for exactly {plural(words, 'word')}", f"{dense_now:,}")
-st.plotly_chart(parameter_count_figure(lengths, rnn_parameters, dense_counts, words), key="params_chart")
+lesson.chart(parameter_count_figure(lengths, rnn_parameters, dense_counts, words), key="params_chart")
 lesson.explain(
     f"Each word is a one-hot vector of I = {VOCAB} numbers. The dense layer flattens the sentence into "
     f"T · I = {words * VOCAB} numbers and needs a weight matrix of shape ({hidden}, {words * VOCAB}): "
@@ -144,7 +145,7 @@ st.markdown(
 )
 
 st.subheader(f"The same cell, unrolled over {'the one word' if words == 1 else f'all {words} words'}")
-st.plotly_chart(word_state_heatmap(states, sentence), key="states_chart")
+lesson.chart(word_state_heatmap(states, sentence), key="states_chart")
 lesson.explain(
     f"One column per step: the hidden state $h_t$ after reading word t, computed by one RNN cell with "
     f"{rnn_parameters:,} parameters (seed {seed}). Move the length slider: the columns change, the "
@@ -168,7 +169,7 @@ words_a = meet_message("afternoon", gap)
 time_step = len(MEET_OPENING)
 labels = list(words_a)
 labels[time_step] = " | ".join(MEET_TIME_WORDS)
-st.plotly_chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart")
+lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart")
 lesson.explain(
     f"Two messages run through the same RNN cell (H = {hidden}, seed {seed}): one says *afternoon*, the "
     f"other *evening*, every other word is the same. The inputs differ only there "
@@ -196,7 +197,7 @@ with st.columns([1, 2])[0]:
     steps = controls.int_slider("Sequence length", "steps", 2, 6, default=4,
                                 help="Steps in the input (or, for one-to-many, in the output).")
 shape_layout = layout(shape, steps)
-st.plotly_chart(sequence_shape_figure(shape_layout), key="shape_chart")
+lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart")
 st.markdown(SHAPE_USES[shape])
 lesson.explain(
     f"{SHAPE_LABELS[shape].capitalize()}{'' if shape == 'one_to_one' else f' with length {steps}'}: "
@@ -219,7 +220,10 @@ for item in COURSE:
 
 # --- Code, checks, misconceptions --------------------------------------------------------------
 st.header("Check your understanding", divider="gray")
-lesson.show_code(RNN.unroll, layout, dense_num_parameters, fit_to_length, state_distance)
+lesson.show_code(RNN.unroll, layout, dense_num_parameters, fit_to_length, state_distance,
+                 torch=lambda: pytorch_snippet(RNN.random(VOCAB, hidden, seed=seed), encode(sentence), show="output"))
+lesson.downloads("why_rnns_states", {"h": states},
+                 settings={"words": list(sentence), "hidden": hidden, "seed": seed})
 
 q_dense_10 = dense_num_parameters(VOCAB, 10, 8) - 8
 q_dense_20 = dense_num_parameters(VOCAB, 20, 8) - 8

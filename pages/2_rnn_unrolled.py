@@ -6,6 +6,7 @@ import streamlit as st
 from app import controls, lesson
 from app.equations import rnn_update_latex
 from app.figures import state_heatmap, unrolled_diagram
+from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
 
 PRESET_LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
@@ -40,7 +41,7 @@ lesson.header(
     "with one set of weights.",
 )
 
-with st.container(border=True):
+with lesson.controls_panel():
     left, middle, right = st.columns(3)
     preset = controls.choice("Input sequence", "input", list(sequences.PRESETS), "words",
                              format_func=lambda name: PRESET_LABELS.get(name, name), container=left,
@@ -74,9 +75,9 @@ if largest > BLOW_UP:
                f"singular value is above 1.", icon=":material/warning:")
 
 st.subheader("The same cell at every step")
-st.plotly_chart(
+lesson.chart(
     unrolled_diagram(trace.x, h, y, step_labels=step_labels, nonlinearity=nonlinearity),
-    key="unrolled", config={"displayModeBar": False},
+    key="unrolled",
     alt="Unrolled RNN: one column per time step with input, hidden state and output coloured by value.",
 )
 lesson.explain(
@@ -93,8 +94,7 @@ st.subheader("The hidden state over time")
 t_col, j_col = st.columns(2)
 step = controls.int_slider("Step t", "t", 0, length - 1, min(3, length - 1), container=t_col)
 unit = controls.int_slider("Unit j", "j", 0, hidden - 1, 0, container=j_col)
-st.plotly_chart(state_heatmap(h, step_labels=step_labels, highlight=(step, unit)), key="heatmap",
-                config={"displayModeBar": False},
+lesson.chart(state_heatmap(h, step_labels=step_labels, highlight=(step, unit)), key="heatmap",
                 alt="Heatmap of the hidden state, steps across and units down.")
 lesson.explain(
     "Every column of this map is one hidden state $h_t$, every row one unit. With the words "
@@ -112,7 +112,11 @@ lesson.explain(
     "the diagram back to where it came from."
 )
 
-lesson.show_code(RNN.unroll, RNN.activation, matrix_with_singular_values, sequences.preset)
+lesson.show_code(RNN.unroll, RNN.activation, matrix_with_singular_values, sequences.preset,
+                 torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], output"))
+lesson.downloads("rnn_unrolled_trace", {"x": trace.x, "h": h, "y": y},
+                 settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity, sigma=recurrent_scale,
+                               input_scale=input_scale, seed=seed))
 
 lesson.quiz(
     "quiz_sharing",
@@ -123,7 +127,32 @@ lesson.quiz(
     why="The unrolled picture repeats the cell, not its weights: every step multiplies by the "
         "same $W_{hh}$, which is why one network can read sequences of any length.",
 )
+lesson.quiz(
+    "quiz_state",
+    "The words input repeats “let's meet for lunch”. At the second “meet” the input $x_t$ is exactly the "
+    "same as at the first. Is $h_t$ the same too?",
+    ["Yes: same input, same weights, same result", "Not in general: $h_t$ also depends on $h_{t-1}$, which "
+     "differs the second time", "No, because the weights have been updated in between"],
+    answer_index=1,
+    why="$h_t = f(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$: the input term is the same, but the "
+        "recurrent term carries everything read before, and before the second “meet” the network has read more. "
+        "Nothing is trained on this page: the weights never change while it reads.",
+)
+lesson.quiz(
+    "quiz_unroll",
+    "What does unrolling an RNN over $T$ steps produce?",
+    ["A chain of $T$ applications of one cell, with no cycle in it",
+     "A network with a cycle that the data goes round until it converges",
+     "$T$ independent networks, one per step"],
+    answer_index=0,
+    why="The loop in the folded drawing is a one-step delay. Unrolled, the computation is a finite chain in "
+        "which step $t$ reads the state of step $t-1$, so ordinary backpropagation can run through it.",
+)
 lesson.misconceptions([
+    ("An RNN is a “cyclic” network whose signal circulates in a loop (as the syllabus article puts it).",
+     "It is *recurrent*: the same cell is applied once per step, and the loop in the folded drawing only means "
+     "that step $t$ reads the state of step $t-1$. Over a sequence of $T$ steps the computation is the finite "
+     "chain drawn above; nothing goes round until it settles."),
     ("Each time step is a separate layer with its own weights.",
      "The steps share $W_{ih}$, $W_{hh}$ and the biases; unrolling only draws the same cell "
      "several times."),

@@ -6,6 +6,7 @@ import streamlit as st
 from app import controls, lesson
 from app.figures.bptt import (backward_animation, contribution_matrix, contribution_stack, loss_bars, row_bars,
                               truncation_bars)
+from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN, Readout, sequences
 from rnn_core.bptt import (TASKS, many_to_many, next_step_task, per_loss, scaled_rnn, step_contributions,
                            truncated_bptt, truncation_mask)
@@ -49,7 +50,7 @@ lesson.header(
     "ordinary backpropagation run on the unrolled network, from the last step back to the first.",
 )
 
-with st.container(border=True):
+with lesson.controls_panel():
     left, middle, right = st.columns(3)
     preset = controls.choice("Input sequence", "b_seq", list(sequences.PRESETS), "words",
                              format_func=lambda name: PRESET_LABELS.get(name, name), container=left,
@@ -71,7 +72,7 @@ st.caption(f"Task: {TASKS[preset]} ({len(classes)} classes: {', '.join(classes)}
 
 # --- 1. losses -----------------------------------------------------------------------------------
 st.subheader("One loss per step, and their sum")
-st.plotly_chart(loss_bars(result.losses, step_labels), key="losses", config={"displayModeBar": False})
+lesson.chart(loss_bars(result.losses, step_labels), key="losses")
 terms = " + ".join(tex(v) for v in result.losses[:4]) + (r" + \dots" if length > 4 else "")
 st.latex(rf"L = \sum_{{t=1}}^{{{length}}} L_t = {terms} = {tex(result.total_loss, term=False)}")
 lesson.explain(
@@ -82,8 +83,8 @@ lesson.explain(
 
 # --- 2. the backward pass ---------------------------------------------------------------------------
 st.subheader("The backward pass, step by step")
-st.plotly_chart(backward_animation(result.grad_norms, result.own_norms, result.later_norms, step_labels),
-                key="backward", config={"displayModeBar": False})
+lesson.chart(backward_animation(result.grad_norms, result.own_norms, result.later_norms, step_labels),
+                key="backward")
 last = length - 1
 st.latex(
     r"\frac{\partial L}{\partial h_t} = \underbrace{\frac{\partial L_t}{\partial h_t}}_{\text{own loss}}"
@@ -101,8 +102,7 @@ st.subheader("One shared $W_{hh}$, one term per step")
 contributions = step_contributions(result.trace, result.grads)["weight_hh"]
 full = result.grads.params["weight_hh"]
 row = controls.int_slider("Row i of W_hh", "b_row", 0, hidden - 1, 0)
-st.plotly_chart(contribution_stack(contributions[:, row, :], full[row], row), key="stack",
-                config={"displayModeBar": False})
+lesson.chart(contribution_stack(contributions[:, row, :], full[row], row), key="stack")
 gap = float(np.max(np.abs(contributions.sum(axis=0) - full)))
 pieces = " + ".join(tex(v) for v in contributions[:3, row, 0]) + (r" + \dots" if length > 3 else "")
 st.latex(
@@ -120,14 +120,14 @@ lesson.explain(
 st.subheader("Which steps does the loss at step k reach?")
 k = controls.int_slider("Loss at step k", "b_k", 1, length, min(4, length)) - 1
 norms = losses.contribution_norms("weight_hh")
-st.plotly_chart(row_bars(norms[k], k), key="row", config={"displayModeBar": False})
+lesson.chart(row_bars(norms[k], k), key="row")
 reached = [t + 1 for t in range(length) if norms[k, t] > 0]
 st.markdown(
     f"The loss $L_{{{k + 1}}}$ depends on $W_{{hh}}$ through its uses at steps 1 to {k + 1}, because "
     f"$h_{{{k + 1}}}$ was computed from $h_{{{k}}}$, which was computed from $h_{{{k - 1}}}$, and so on. "
     f"Here the steps with a non-zero term are {step_ranges(reached)}; "
     f"steps after {k + 1} contribute nothing to $\\partial L_{{{k + 1}}}/\\partial W_{{hh}}$.")
-st.plotly_chart(contribution_matrix(norms, highlight_row=k), key="matrix", config={"displayModeBar": False})
+lesson.chart(contribution_matrix(norms, highlight_row=k), key="matrix")
 lesson.explain(
     "Row $k$ of this triangle is the bar chart above: the size of each step's term in the gradient of the "
     "loss at step $k$. Everything above the diagonal is empty: a loss never sends gradient to later steps. "
@@ -140,10 +140,8 @@ st.subheader("Truncated BPTT")
 window = controls.int_slider("Window K (steps each loss backpropagates through)", "b_K", 1, length,
                              min(3, length))
 truncated = truncated_bptt(result, window, losses)
-st.plotly_chart(contribution_matrix(norms, window=window), key="truncation_matrix",
-                config={"displayModeBar": False})
-st.plotly_chart(truncation_bars(truncated.kept_by_step, truncated.lost_by_step), key="truncation_bars",
-                config={"displayModeBar": False})
+lesson.chart(contribution_matrix(norms, window=window), key="truncation_matrix")
+lesson.chart(truncation_bars(truncated.kept_by_step, truncated.lost_by_step), key="truncation_bars")
 a, b, c = st.columns(3)
 a.metric("Terms cut", int(np.sum(~truncation_mask(length, window) & (norms > 0))))
 b.metric("||g_K - g|| / ||g||", f"{truncated.relative_difference:.3g}")
@@ -155,7 +153,13 @@ lesson.explain(
     "and the difference is 0. Truncation makes long sequences affordable, but the network can no longer learn "
     "dependencies longer than $K$ steps from the gradient.")
 
-lesson.show_code(many_to_many, RNN.backward, step_contributions, truncation_mask, truncated_bptt)
+lesson.show_code(many_to_many, RNN.backward, step_contributions, truncation_mask, truncated_bptt,
+                 torch=lambda: pytorch_snippet(cell, result.x, readout=result.readout, targets=result.targets,
+                                               show=f"loss, grads['weight_hh'][{row}, 0]"))
+lesson.downloads("bptt_gradients", {"loss": result.losses, "h": result.trace.h, "dL_dh": result.grads.h,
+                                     "dL_dWhh_term": contributions},
+                 settings=dict(input=preset, T=length, H=hidden, seed=seed, whh_scale=recurrent_scale,
+                               wih_scale=input_scale))
 
 lesson.quiz(
     "quiz_bptt_sum",

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.torch_snippet import pytorch_snippet
 from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
                                    norm_bars, step_length_figure, unit_heatmap)
 from rnn_core import (RNN, clip_by_norm, clip_by_value, global_norm, jacobian_log_norms,
@@ -75,7 +76,7 @@ def analyse(singular_values, nonlinearity, length, preset, input_scale, seed):
     s_max = max(singular_values)
     steps = trace.length
     distance = steps - 1 - np.arange(steps)
-    return dict(cell=cell, steps=steps, overflow_step=overflow_step, log10_norms=log10_norms,
+    return dict(cell=cell, x=x[:steps], dh=dh, steps=steps, overflow_step=overflow_step, log10_norms=log10_norms,
                 log10_bound=distance * math.log10(s_max),
                 loss_gradient=loss_gradient, grads=grads, slopes=cell.activation_slope(trace.h))
 
@@ -99,7 +100,7 @@ lesson.header(
 )
 
 # --- controls --------------------------------------------------------------------------------------
-with st.container(border=True):
+with lesson.controls_panel():
     left, middle, right = st.columns(3)
     hidden = controls.int_slider("Hidden size H", "v_H", 2, 16, 4, container=left,
                                  help=f"Up to {SLIDERS_UP_TO} units: one slider per singular value. More: the "
@@ -150,8 +151,8 @@ elif overflow_step is not None:
 
 # --- the Jacobian norms ----------------------------------------------------------------------------
 st.subheader("How far back does the gradient reach?")
-st.plotly_chart(jacobian_figure(log10_norms, log10_bound, result["loss_gradient"].log10_norm, regime=regime),
-                key="jacobians", config={"displayModeBar": False})
+lesson.chart(jacobian_figure(log10_norms, log10_bound, result["loss_gradient"].log10_norm, regime=regime),
+                key="jacobians")
 a, b, c, d = st.columns(4)
 a.metric("Regime", regime)
 b.metric(f"||dh_{steps - 1}/dh_0|| ({steps - 1} steps back)", fmt_log10(farthest).split(" (")[0])
@@ -190,7 +191,7 @@ if nonlinearity == "tanh" and s_max > 1 and regime == "vanishing":
 
 st.subheader("Per-unit detail: a loss on the last step only")
 gradient = result["loss_gradient"]
-st.plotly_chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units", config={"displayModeBar": False})
+lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units")
 lesson.explain(
     "Take a loss that looks only at the last state, $L = u^\\top h_{T-1}$ for a fixed unit vector $u$, so "
     "$\\partial L/\\partial h_{T-1} = u$. Its gradient at step $t$ is $u^\\top \\partial h_{T-1}/\\partial h_t$ "
@@ -220,11 +221,10 @@ else:
     pick = lambda g: np.array([np.ravel(g["weight_hh"])[i1], np.ravel(g["weight_hh"])[i2]])
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold, [first, second]),
-                        key="clip_vectors", config={"displayModeBar": False})
+        lesson.chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold, [first, second]),
+                        key="clip_vectors")
     with right:
-        st.plotly_chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms",
-                        config={"displayModeBar": False})
+        lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms")
     scale = min(1.0, threshold / (norm + 1e-6))
     st.latex(rf"\text{{clip\_by\_norm: }} g \leftarrow g \cdot \min\!\left(1, \frac{{c}}{{\|g\| + 10^{{-6}}}}\right) = "
              rf"g \cdot \min\!\left(1, \frac{{{threshold:.3g}}}{{{norm:.3g}}}\right) = {scale:.3g}\, g")
@@ -244,15 +244,15 @@ method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "va
 cliff_threshold = controls.float_slider("Cliff: clipping threshold c", "v_cliffc", 0.5, 20.0, 2.0, 0.5, container=right)
 plain, clipped = cliff_runs(method, cliff_threshold)
 clipped_name = f"clip_by_{method}, c = {cliff_threshold:g}"
-st.plotly_chart(cliff_figure(CLIFF_W, CLIFF_B, cliff_landscape(), plain.points, clipped.points,
-                             clipped_name=clipped_name), key="cliff", config={"displayModeBar": False})
+lesson.chart(cliff_figure(CLIFF_W, CLIFF_B, cliff_landscape(), plain.points, clipped.points,
+                             clipped_name=clipped_name), key="cliff")
 k = plain.largest_step_index
 a, b, c = st.columns(3)
 a.metric("Plain: largest step", f"{plain.largest_step:.3g}", help=f"at iteration {k + 1}")
 b.metric("Gradient norm there", f"{plain.grad_norms[k]:.3g}")
 c.metric("Clipped: largest step", f"{clipped.largest_step:.3g}")
-st.plotly_chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
-                key="cliff_steps", config={"displayModeBar": False})
+lesson.chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
+                key="cliff_steps")
 _, dw0, db0 = cliff_gradient(*START)
 lesson.explain(
     f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {H0}$, run for {STEPS} steps, loss "
@@ -268,7 +268,13 @@ lesson.explain(
     f"of {clipped.losses[-1]:.3g}.")
 
 lesson.show_code(matrix_with_singular_values, jacobian_log_norms, RNN.step_jacobians, clip_by_norm,
-                 clip_by_value, descend)
+                 clip_by_value, descend,
+                 torch=lambda: pytorch_snippet(result["cell"], result["x"], dh=result["dh"],
+                                               show="torch.sqrt(sum((g ** 2).sum() for g in grads.values()))"))
+lesson.downloads("vanishing_gradients", {"log10_jacobian_norm": log10_norms, "log10_bound": log10_bound,
+                                          "log10_abs_dL_dh": gradient.log10_abs},
+                 settings=dict(singular_values=list(singular_values), f=nonlinearity, T=length, input=preset,
+                               input_scale=input_scale, seed=seed))
 
 lesson.quiz(
     "quiz_sufficient",

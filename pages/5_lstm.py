@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps, highway_figure, lstm_faucet_figure
 from rnn_core import LSTM, forget_gate_highway, sigmoid
 from rnn_core.gated import (GATED_PRESETS, feature_names, gated_labels, gated_preset, hand_set_memory_lstm,
@@ -67,7 +68,7 @@ lesson.header(
     "opened by any amount between 0 and 1, never simply on or off.",
 )
 
-with st.container(border=True):
+with lesson.controls_panel():
     left, middle, right = st.columns(3)
     preset = controls.choice("Input sequence", "lstm_input", list(GATED_PRESETS), "gap",
                              format_func=lambda name: PRESET_LABELS[name], container=left,
@@ -98,8 +99,7 @@ st.subheader("The faucets, one step at a time")
 step_col, unit_col = st.columns(2)
 step = bounded_slider("Step t", "lstm_t", length - 1, 1, step_col)
 unit = bounded_slider("Unit j", "lstm_unit", hidden - 1, min(3, hidden - 1), unit_col)
-st.plotly_chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
-                config={"displayModeBar": False},
+lesson.chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
                 alt="LSTM faucet drawing: the cell-state pipe with forget, input and output valves for one unit.")
 lesson.explain(
     "The pipe along the top is the cell state of one unit: $c_{t-1}$ enters on the left, the forget valve "
@@ -136,8 +136,8 @@ lesson.explain(
 )
 
 st.subheader("Every gate over time")
-st.plotly_chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=unit, step=step, labels=labels),
-                key="lstm_heatmaps", config={"displayModeBar": False},
+lesson.chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=unit, step=step, labels=labels),
+                key="lstm_heatmaps",
                 alt="Heatmaps over time and units of the input, forget and output gates, the candidate, c and h.")
 lesson.explain(
     "Rows are units, columns are steps; the outlined square is the one drawn above. Gates fade from white (0) "
@@ -146,8 +146,7 @@ lesson.explain(
 )
 
 st.subheader("The gradient highway")
-st.plotly_chart(highway_figure(highway_log10, lstm_log10, rnn_log10, unit), key="lstm_highway",
-                config={"displayModeBar": False},
+lesson.chart(highway_figure(highway_log10, lstm_log10, rnn_log10, unit), key="lstm_highway",
                 alt="Log-scale plot of the product of forget gates, the full LSTM Jacobian norm and the RNN Jacobian norm.")
 lstm_reach = reach(highway_log10[:, unit], REACH_LEVEL)
 rnn_reach = reach(rnn_log10, REACH_LEVEL)
@@ -168,7 +167,11 @@ if np.nanmax(lstm_log10) > 3:
                "so a large recurrent scale can still make gradients explode. The highway eases vanishing; it "
                "does not make exploding impossible.", icon=":material/warning:")
 
-lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm)
+lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm,
+                 torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], c_n"))
+lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
+                 settings=dict(input=preset, T=length, H=hidden, forget_bias=forget_bias, hand_set=hand_set,
+                               input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
 
 lesson.quiz(
     "lstm_quiz_highway",

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
 from rnn_core import GRU
 from rnn_core.gated import (GATED_PRESETS, comparison_rows, gated_labels, gated_preset, gradient_comparison,
@@ -65,7 +66,7 @@ lesson.header(
     "$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$.",
 )
 
-with st.container(border=True):
+with lesson.controls_panel():
     left, middle, right = st.columns(3)
     preset = controls.choice("Input sequence", "gru_input", list(GATED_PRESETS), "gap",
                              format_func=lambda name: PRESET_LABELS[name], container=left,
@@ -96,8 +97,7 @@ st.subheader("The faucets, one step at a time")
 step_col, unit_col = st.columns(2)
 step = bounded_slider("Step t", "gru_t", length - 1, 1, step_col)
 unit = bounded_slider("Unit j", "gru_unit", hidden - 1, min(3, hidden - 1), unit_col)
-st.plotly_chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
-                config={"displayModeBar": False},
+lesson.chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
                 alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset valve.")
 lesson.explain(
     "The pipe along the top is the hidden state of one unit. The update gate is one mixing valve with two "
@@ -125,8 +125,8 @@ lesson.explain(
 )
 
 st.subheader("Every gate over time")
-st.plotly_chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
-                key="gru_heatmaps", config={"displayModeBar": False},
+lesson.chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
+                key="gru_heatmaps",
                 alt="Heatmaps over time and units of the reset gate, update gate, candidate and hidden state.")
 lesson.explain(
     "Rows are units, columns are steps; the outlined square is the one drawn above. The update gate has the "
@@ -140,7 +140,7 @@ lesson.explain(
     "$H(I + H)$ weights and $2H$ biases, and the tanh RNN has one block, the GRU three, the LSTM four. The "
     "gated cells pay for their memory with three to four times the parameters."
 )
-st.plotly_chart(gradient_comparison_figure(norms), key="gru_gradients", config={"displayModeBar": False},
+lesson.chart(gradient_comparison_figure(norms), key="gru_gradients",
                 alt="Log-scale plot of the gradient norm reaching each step for RNN, LSTM and GRU.")
 with np.errstate(divide="ignore"):
     reaches = {kind: reach(np.log10(values), -2.0) for kind, values in norms.items()}
@@ -154,7 +154,11 @@ lesson.explain(
     "them can grow instead."
 )
 
-lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru)
+lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru,
+                 torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}]"))
+lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
+                 settings=dict(input=preset, T=length, H=hidden, update_bias=update_bias, hand_set=hand_set,
+                               input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
 
 lesson.quiz(
     "gru_quiz_mix",

@@ -97,7 +97,7 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
         sliders=[dict(
             active=T - 1, x=0.16, len=0.84, y=-0.12, yanchor="top", pad=dict(t=10),
             currentvalue=dict(prefix="backward pass has reached step ", font=dict(size=13)),
-            font=dict(size=10, color=None if T <= 24 else "rgba(0,0,0,0)"),
+            font=dict(size=10, color=theme.TEXT if T <= 24 else theme.TRANSPARENT),
             steps=[dict(label=str(T - k), method="animate",
                         args=[[str(k)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
                                          "transition": {"duration": 0}}]) for k in range(T)])],

@@ -16,11 +16,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.theme import COLORS, DIVERGING, GATE_NAMES, NEUTRAL
+from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT, OUTLINE, PALE, PIPE_WALL, TEXT,
+                       TRANSPARENT)
 
 POSITIVE, NEGATIVE = DIVERGING[-1][1], DIVERGING[0][1]
 PIPE = 0.7                 # inner diameter of every pipe, in drawing units
-WALL = "#6F6F6F"
+WALL = PIPE_WALL
 VALVE = 0.2              # half-thickness of a valve plate
 FRAME_MS = 600
 LOG10_FLOOR, LOG10_CEILING = -30.0, 30.0   # the highway plots clip here, with a note
@@ -61,7 +62,7 @@ def _housing(center, gate, vertical_pipe):
     r, w = 0.5 * PIPE + 0.1, VALVE + 0.06
     dx, dy = (r, w) if vertical_pipe else (w, r)
     return dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x", yref="y",
-                line=dict(color=COLORS[gate], width=3), fillcolor="rgba(0,0,0,0)")
+                line=dict(color=COLORS[gate], width=3), fillcolor=TRANSPARENT)
 
 
 def _pipe_walls(seg):
@@ -78,9 +79,9 @@ def _pipe_walls(seg):
 
 def _box(x0, x1, y0, y1, text, color):
     shape = dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, line=dict(color=color, width=2),
-                 fillcolor="rgba(255,255,255,0.85)", xref="x", yref="y")
+                 fillcolor=LABEL_BACKGROUND, xref="x", yref="y")
     label = dict(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False, xref="x", yref="y",
-                 font=dict(size=12, color="#333333"))
+                 font=dict(size=12, color=ON_LIGHT))
     return shape, label
 
 
@@ -127,7 +128,7 @@ def _drawing_axes(fig, height):
     fig.update_xaxes(visible=False, range=[0, 12], fixedrange=True, row=1, col=1)
     fig.update_yaxes(visible=False, range=[0.2, 7.6], fixedrange=True, row=1, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=120), showlegend=False,
-                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+                      plot_bgcolor=TRANSPARENT, paper_bgcolor=TRANSPARENT)
 
 
 def _units_panel(values, gates, markers, unit):
@@ -140,7 +141,7 @@ def _units_panel(values, gates, markers, unit):
     for name, concept, symbol in markers:
         data.append(go.Scatter(x=units, y=values[name], mode="markers", name=name,
                                marker=dict(color=COLORS[concept], symbol=symbol, size=11,
-                                           line=dict(color="#333333", width=1)),
+                                           line=dict(color=OUTLINE, width=1)),
                                xaxis="x2", yaxis="y2", showlegend=False,
                                hovertemplate=f"unit %{{x}}<br>{name} = %{{y:.3f}}"))
     return data
@@ -152,7 +153,7 @@ def _units_axes(fig, H, unit, gates, markers):
     fig.update_yaxes(row=2, col=1, range=[-1.1, 1.1], fixedrange=True, zeroline=True,
                      zerolinecolor=NEUTRAL, title="all units")
     fig.add_shape(type="rect", x0=unit - 0.5, x1=unit + 0.5, y0=-1.1, y1=1.1, xref="x2", yref="y2",
-                  line=dict(color="#333333", width=2, dash="dot"), fillcolor="rgba(0,0,0,0)")
+                  line=dict(color=OUTLINE, width=2, dash="dot"), fillcolor=TRANSPARENT)
     parts = [f"<span style='color:{COLORS[g]}'>■ {g}</span>" for g in gates]
     parts += [f"<span style='color:{COLORS[c]}'>{'◆' if s == 'diamond' else '●'} {n}</span>"
               for n, c, s in markers]
@@ -179,9 +180,9 @@ def _frame_data(streams, valves, texts, units, scale):
     for gate, polys in valves:
         xs, ys = _merge(polys)
         data.append(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=COLORS[gate], mode="lines",
-                               line=dict(color="#333333", width=1), hoverinfo="skip", showlegend=False))
+                               line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False))
     data.append(go.Scatter(x=[p[0] for p in texts], y=[p[1] for p in texts], text=[p[2] for p in texts],
-                           mode="text", textfont=dict(size=12, color="#222222"), hoverinfo="skip",
+                           mode="text", textfont=dict(size=12, color=TEXT), hoverinfo="skip",
                            showlegend=False, textposition=[p[3] for p in texts]))
     return data + units
 
@@ -239,7 +240,7 @@ def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
               dict(x=11.7, y=5.35, text="cell state c: memory →", showarrow=False, xanchor="right",
                    font=dict(size=12, color=COLORS["cell_state"]), xref="x", yref="y"),
               dict(x=0.3, y=0.45, text="gates i, f, o and the candidate g are computed from x<sub>t</sub> "
-                   "and h<sub>t-1</sub>", showarrow=False, xanchor="left", font=dict(size=11, color="#555555"),
+                   "and h<sub>t-1</sub>", showarrow=False, xanchor="left", font=dict(size=11, color=TEXT),
                    xref="x", yref="y")]
     frames = []
     all_i, all_f, all_g, all_o = (np.asarray(trace.gates[k]) for k in ("i", "f", "g", "o"))
@@ -316,7 +317,7 @@ def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
               dict(x=11.7, y=5.35, text="hidden state h: memory →", showarrow=False,
                    xanchor="right", font=dict(size=12, color=COLORS["hidden"]), xref="x", yref="y"),
               dict(x=0.3, y=0.45, text="one mixing valve: the update gate z keeps z of the old state and lets in "
-                   "1 − z of the candidate", showarrow=False, xanchor="left", font=dict(size=11, color="#555555"),
+                   "1 − z of the candidate", showarrow=False, xanchor="left", font=dict(size=11, color=TEXT),
                    xref="x", yref="y")]
     all_r, all_z, all_n = (np.asarray(trace.gates[k]) for k in ("r", "z", "n"))
     frames = []
@@ -358,7 +359,7 @@ TITLES = {"c": "c: cell state", "h": "h: hidden state"}
 
 
 def _sequential(color):
-    return [[0.0, "#F7F7F7"], [1.0, color]]
+    return [[0.0, PALE], [1.0, color]]
 
 
 def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
@@ -392,7 +393,7 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
             row=row, col=col)
         if step is not None and unit is not None:
             fig.add_shape(type="rect", x0=step - 0.5, x1=step + 0.5, y0=unit - 0.5, y1=unit + 0.5,
-                          line=dict(color="#222222", width=2), row=row, col=col)
+                          line=dict(color=ON_LIGHT, width=2), row=row, col=col)
         fig.update_yaxes(title_text="unit" if col == 1 else None, autorange="reversed", row=row, col=col,
                          tickmode="linear" if H <= 16 else "auto")
         fig.update_xaxes(title_text="step t" if row == rows else None, row=row, col=col)

@@ -219,7 +219,7 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
             fig.add_annotation(x=tip[0], y=tip[1], ax=last[0], ay=last[1], xref="x", yref="y", axref="x",
                                ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5, arrowcolor=colour,
                                text=f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
-                               font=dict(color=colour, size=13), bgcolor="rgba(255,255,255,0.85)")
+                               font=dict(color=colour, size=13), bgcolor=theme.LABEL_BACKGROUND)
     fig.add_trace(go.Scatter(x=[plain[0][0]], y=[plain[0][1]], mode="markers+text", text=["start"],
                              textposition="top right", name="start", showlegend=False,
                              marker=dict(symbol="star", size=14, color="white", line=dict(width=1.5, color="black")),

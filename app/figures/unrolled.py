@@ -162,7 +162,7 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         sliders=[dict(
             active=T - 1, x=0.17, len=0.83, y=0.0, yanchor="top", pad=dict(t=10),
             currentvalue=dict(prefix="after step t = ", font=dict(size=13, color=theme.NEUTRAL)),
-            font=dict(size=10, color=None if T <= 24 else "rgba(0,0,0,0)"),
+            font=dict(size=10, color=theme.TEXT if T <= 24 else theme.TRANSPARENT),
             steps=[dict(label=str(t), method="animate",
                         args=[[str(t)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
                                          "transition": {"duration": 0}}]) for t in range(T)],

@@ -69,7 +69,8 @@ def test_toggle(raw, value, noted):
     assert bool(link_notes(at)) == noted
 
 
-@pytest.mark.parametrize("raw, value", [("42", 42), ("-7", 0), ("99999999999", 2**31 - 1), ("3.9", 3), ("x", 0)])
+@pytest.mark.parametrize("raw, value", [("42", 42), ("-7", 0), ("99999999999", 2**31 - 1), ("3.9", 3), ("x", 0),
+                                        ("-inf", 0), ("inf", 0), ("1e999", 0), ("nan", 0)])
 def test_seed(raw, value):
     at = run({"seed": raw})
     assert_ran_cleanly(at)

@@ -1,0 +1,154 @@
+"""Pure helpers behind the lesson kit's downloads, chart summaries and share links (no Streamlit).
+
+- ``to_csv`` / ``to_json``: arrays a page computed, as text a student can open elsewhere.
+- ``figure_summary``: one line of plain text describing a Plotly figure from its data,
+  shown under a chart and used as its alt text.
+- ``share_url``: the address of the current view, built from parsed parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+
+def _columns(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """One (header, values-per-row) pair per column: axis 0 is the row, later axes are flattened."""
+    if array.ndim == 0:
+        return [(name, array.reshape(1))]
+    if array.ndim == 1:
+        return [(name, array)]
+    flat = array.reshape(array.shape[0], -1)
+    indices = list(np.ndindex(*array.shape[1:]))
+    return [(f"{name}[{','.join(str(i) for i in index)}]", flat[:, k]) for k, index in enumerate(indices)]
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
+def to_csv(arrays: Mapping[str, object], index_name: str = "t") -> str:
+    """A table with one row per index along axis 0 and one column per array entry.
+
+    A (T, H) array ``h`` gives columns h[0] ... h[H-1]; a (T,) array one column; arrays
+    with fewer rows leave their cells empty below. Non-finite values are written as
+    nan / inf / -inf, which spreadsheets and numpy.loadtxt read back.
+    """
+    columns: list[tuple[str, np.ndarray]] = []
+    for name, value in arrays.items():
+        columns += _columns(str(name), np.asarray(value, dtype=np.float64))
+    rows = max((len(values) for _, values in columns), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([index_name] + [header for header, _ in columns])
+    for r in range(rows):
+        writer.writerow([r] + [_number(values[r]) if r < len(values) else "" for _, values in columns])
+    return out.getvalue()
+
+
+def _jsonable(array: np.ndarray):
+    if array.ndim == 0:
+        value = float(array)
+        return value if math.isfinite(value) else None
+    return [_jsonable(a) for a in array]
+
+
+def to_json(arrays: Mapping[str, object], settings: Mapping[str, object] | None = None) -> str:
+    """{"settings": {...}, "arrays": {name: {"shape": [...], "data": nested lists}}}.
+
+    JSON has no NaN or infinity: a non-finite entry is null, and "non_finite" counts them.
+    """
+    doc = {"settings": dict(settings or {}), "arrays": {}}
+    for name, value in arrays.items():
+        array = np.asarray(value, dtype=np.float64)
+        doc["arrays"][str(name)] = {"shape": list(array.shape), "data": _jsonable(array),
+                                    "non_finite": int(np.sum(~np.isfinite(array)))}
+    return json.dumps(doc, indent=1, allow_nan=False)
+
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _plain(text) -> str:
+    return _TAGS.sub("", str(text or "")).strip()
+
+
+def _range(values) -> tuple[int, float, float] | None:
+    try:
+        array = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return None
+    finite = array[np.isfinite(array)]
+    if finite.size == 0:
+        return None
+    return array.size, float(finite.min()), float(finite.max())
+
+
+def _data(trace, axis):
+    """A trace's data along an axis, decoding Plotly's typed arrays ({dtype, bdata, shape})."""
+    value = trace.get(axis)
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return data
+    return value
+
+
+def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> str:
+    """One line describing a Plotly figure from its data: its title and, per named trace, the value range.
+
+    Unnamed scatter traces and traces without hover are drawing geometry (pipes, boxes, arrows)
+    and are skipped; heatmaps count even without a name. A figure with no data series at all
+    is described by ``fallback`` (the chart's alt text) when given.
+    """
+    spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
+    layout = spec.get("layout", {}) or {}
+    title = layout.get("title")
+    title = _plain(title.get("text") if isinstance(title, dict) else title)
+    parts = []
+    for trace in spec.get("data", []) or []:
+        name = _plain(trace.get("name"))
+        kind = trace.get("type", "scatter")
+        if trace.get("hoverinfo") == "skip" or (not name and kind != "heatmap"):
+            continue
+        axis = "z" if trace.get("z") is not None else "y" if trace.get("y") is not None else None
+        if axis is None:
+            continue
+        described = _range(_data(trace, axis))
+        if described is None:
+            continue
+        count, lo, hi = described
+        what = "values" if axis == "z" else "points"
+        label = name or kind
+        parts.append(f"{label}: {count} {what} from {lo:.3g} to {hi:.3g}")
+    hidden = max(0, len(parts) - max_traces)
+    text = "; ".join(parts[:max_traces]) + (f"; and {hidden} more series" if hidden else "")
+    head = f"{title}. " if title else ""
+    if not text:
+        return f"{head}{fallback}" if fallback else f"{head}A diagram without numeric series."
+    return f"{head}{text}."
+
+
+def share_url(page_url: str | None, params: Mapping[str, str]) -> str:
+    """The page address with ``params`` as its query string (values percent-encoded).
+
+    page_url: the page's own address (query and fragment are dropped), or None when it is
+    unknown, which gives a relative link ``?a=1``.
+    """
+    query = urlencode([(str(k), str(v)) for k, v in params.items()])
+    if not page_url:
+        return f"?{query}" if query else "?"
+    scheme, netloc, path, _, _ = urlsplit(page_url)
+    return urlunsplit((scheme, netloc, path, query, ""))

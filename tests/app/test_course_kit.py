@@ -1,0 +1,167 @@
+"""The course around every lesson: quizzes with feedback, show-code with PyTorch, downloads,
+presentation mode and the share link (AppTest through the real entrypoint)."""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+import torch  # requirements-test.txt; never an app dependency
+
+from app import lesson as kit
+from app.course import available
+from tests.app.helpers import assert_ran_cleanly, figures, plotly_array, run_lesson
+
+LESSONS = [lesson for lesson in available() if lesson.number <= 6]
+IDS = [lesson.url_path for lesson in LESSONS]
+# Default sequence length and hidden size of each lesson's cell (the PyTorch snippet's output shape).
+SNIPPET_SHAPES = {"why_rnns": (5, 8), "rnn_unrolled": (8, 6), "bptt": (8, 6), "vanishing_exploding": (50, 4),
+                  "lstm": (40, 4), "gru": (40, 4)}
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
+def quizzes(at):
+    """{quiz key: (radio, the feedback elements next to it)} for every quiz on the page."""
+    found = {}
+    for block in walk(at._tree):
+        children = list(getattr(block, "children", {}).values())
+        radios = [c for c in children if type(c).__name__ == "Radio" and "quiz" in (c.key or "")]
+        for radio in radios:
+            feedback = [c for c in children if type(c).__name__ in ("Success", "Error")]
+            found[radio.key] = (radio, feedback)
+    return found
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_every_quiz_has_one_right_answer_and_explains_every_answer(lesson):
+    at = run_lesson(lesson)
+    assert_ran_cleanly(at)
+    found = quizzes(at)
+    assert 2 <= len(found) <= 3, list(found)
+    assert all(not feedback for _, feedback in found.values())  # nothing before an answer
+    options = {key: len(radio.options) for key, (radio, _) in found.items()}
+    right = {key: [] for key in found}
+    explanations = {key: set() for key in found}
+    for k in range(max(options.values())):
+        for key, (radio, _) in quizzes(at).items():
+            radio.set_value(min(k, options[key] - 1))
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]  # (a wrong answer is an st.error)
+        for key, (radio, feedback) in quizzes(at).items():
+            assert len(feedback) == 1, (key, feedback)
+            kind, text = type(feedback[0]).__name__, feedback[0].value
+            if kind == "Success":
+                assert text.startswith("Right. ")
+                right[key].append(min(k, options[key] - 1))
+                explanations[key].add(text.removeprefix("Right. "))
+            else:
+                assert text.startswith("Not quite: the answer is *")
+                explanations[key].add(text.split("*. ", 1)[1])
+    for key in found:
+        assert len(set(right[key])) == 1, (key, right[key])   # exactly one option is right
+        assert len(explanations[key]) == 1, key                # the same reason, right or wrong
+        assert len(next(iter(explanations[key]))) > 40, key    # and it explains
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_misconceptions_box_and_downloads(lesson):
+    at = run_lesson(lesson)
+    assert any(e.label == "Common misconceptions" for e in at.expander)
+    myths = [m.value for m in at.markdown if m.value.startswith("- **Myth:**")]
+    assert len(myths) >= 3
+    buttons = at.get("download_button")
+    assert len(buttons) == 2
+    labels = sorted(b.proto.label for b in buttons)
+    assert labels == ["Download CSV", "Download JSON"]
+
+
+ARTICLE_ERRORS = {  # lesson -> words that must appear in one of its myths (the syllabus article's errors)
+    "why_rnns": "cyclic", "rnn_unrolled": "cyclic", "bptt": "step 4",
+    "vanishing_exploding": "singular value is above 1", "lstm": "0 or 1", "gru": "no memory",
+}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_misconceptions_include_the_articles_errors(lesson):
+    at = run_lesson(lesson)
+    myths = " ".join(m.value for m in at.markdown if m.value.startswith("- **Myth:**"))
+    assert ARTICLE_ERRORS[lesson.url_path] in myths
+    if lesson.url_path == "lstm":
+        assert "four gates" in myths and "eliminate" in myths
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_show_code_reveals_source_and_a_pytorch_program_that_runs(lesson):
+    at = run_lesson(lesson)
+    assert not at.code or all("import torch" not in c.value for c in at.code)
+    at.toggle(key="show_code").set_value(True).run()
+    assert_ran_cleanly(at)
+    sources = [c.value for c in at.code]
+    assert any(s.lstrip().startswith("def ") for s in sources)      # rnn_core source, read by inspect
+    program = next(s for s in sources if s.startswith("import torch"))
+    namespace, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(program, "<snippet>", "exec"), namespace)
+    assert out.getvalue().strip()
+    output = namespace["output"].detach().numpy()
+    assert output.shape == SNIPPET_SHAPES[lesson.url_path]
+    assert np.all(np.isfinite(output))
+    assert isinstance(namespace["output"], torch.Tensor)
+
+
+def test_bptt_snippet_prints_the_pages_loss():
+    at = run_lesson(next(lesson for lesson in LESSONS if lesson.url_path == "bptt"))
+    at.toggle(key="show_code").set_value(True).run()
+    program = next(c.value for c in at.code if c.value.startswith("import torch"))
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(program, namespace)
+    losses = plotly_array(figures(at)[0]["data"][0]["y"])  # the per-step loss bars
+    assert abs(namespace["loss"].item() - sum(losses)) < 1e-9
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_presentation_mode(lesson):
+    at = run_lesson(lesson, {"present": "1"})
+    assert_ran_cleanly(at)
+    assert at.toggle(key="present").value is True
+    html = at.get("html")
+    assert len(html) == 1 and kit.PRESENT_CSS in html[0].proto.body and "<script" not in html[0].proto.body
+    for figure in figures(at):
+        assert figure["layout"]["height"] <= kit.PRESENT_HEIGHT
+        assert figure["layout"]["font"]["size"] >= kit.PRESENT_FONT
+    if lesson.url_path != "why_rnns":  # lessons 2-6 keep their controls in a panel, folded when presenting
+        assert any(e.label == "Controls" for e in at.expander)
+    normal = run_lesson(lesson)
+    assert kit.PRESENT_CSS not in normal.get("html")[0].proto.body
+    assert not any(e.label == "Controls" for e in normal.expander)
+
+
+def test_share_link_carries_corrected_values_only():
+    lesson = next(lesson for lesson in LESSONS if lesson.url_path == "rnn_unrolled")
+    at = run_lesson(lesson, {"hidden": "999", "sigma": "1.5", "steps": "nan", "evil": "<script>alert(1)</script>",
+                             "input": "[x](javascript:alert(1))"})
+    assert_ran_cleanly(at)
+    links = [c.value for c in at.code if c.value.startswith("?") or "://" in c.value]
+    assert links == ["?hidden=16&sigma=1.5&steps=8&input=Words"] or \
+        sorted(links[0][1:].split("&")) == sorted(["hidden=16", "sigma=1.5", "steps=8", "input=Words"])
+    assert "script" not in links[0] and "javascript" not in links[0]
+
+
+def test_every_chart_has_the_camera_button_and_a_text_summary():
+    for lesson in LESSONS:
+        at = run_lesson(lesson)
+        charts = at.get("plotly_chart")
+        summaries = [c.value for c in at.caption if c.value.startswith(":material/bar_chart:")]
+        assert len(summaries) == len(charts) > 0, lesson.url_path
+        for chart in charts:
+            config = json.loads(chart.proto.config)
+            assert config.get("displayModeBar", True) is not False
+            assert "toImage" not in config.get("modeBarButtonsToRemove", [])
+            assert config["toImageButtonOptions"]["format"] == "png"

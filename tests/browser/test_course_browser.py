@@ -1,0 +1,170 @@
+"""The course around every lesson, in Chromium: share links, hostile links, presentation mode,
+axe-core accessibility and a phone viewport. One page load per check and lesson."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from app.course import available
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, slider, slider_value,
+                                   wait_for_run)
+
+LESSONS = [lesson for lesson in available() if lesson.number <= 6]
+IDS = [lesson.url_path for lesson in LESSONS]
+# Per lesson: a slider to move (label, URL key) and every URL key of its controls.
+SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden size H", "hidden"),
+          "bptt": ("Hidden size H", "b_H"), "vanishing_exploding": ("Sequence length T", "v_T"),
+          "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias")}
+KEYS = {
+    "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps"],
+    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j"],
+    "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K"],
+    "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_s1", "v_s2", "v_s3", "v_s4",
+                            "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc"],
+    "lstm": ["lstm_input", "lstm_T", "lstm_seed", "lstm_H", "forget_bias", "lstm_hand", "lstm_in_scale",
+             "lstm_rec_scale", "lstm_t", "lstm_unit"],
+    "gru": ["gru_input", "gru_T", "gru_seed", "gru_H", "update_bias", "gru_hand", "gru_in_scale",
+            "gru_rec_scale", "gru_t", "gru_unit"],
+}
+HOSTILE = ["1e999", "NaN", "-inf", "99999999", "-5", "ünïcødé ✓ 漢字",
+           "<script>window.__pwned=1</script>", "<img src=x onerror=\"window.__pwned=1\">",
+           "[click](javascript:window.__pwned=1)", "![pic](http://127.0.0.1:9/pwned.png)", "**bold** `code`"]
+
+
+def url(server, lesson, query=""):
+    path = "" if lesson.number == 1 else lesson.url_path  # the first lesson is the default page, at /
+    return f"{server}/{path}{query}"
+
+
+def share_link(page):
+    """Open the header's "Copy link to this view" popover and read the link in its code box."""
+    page.locator("[data-testid=stPopover] button").filter(has_text="Copy link to this view").click()
+    box = page.locator("[data-testid=stPopoverBody] [data-testid=stCode] code")
+    box.wait_for(timeout=10_000)
+    text = box.inner_text().strip()
+    page.keyboard.press("Escape")
+    return text
+
+
+def serious_violations(page):
+    results = Axe().run(page)
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_moved_slider_is_in_the_link_and_a_new_browser_shows_it(server, browser, page, lesson):
+    label, key = SLIDER[lesson.url_path]
+    open_page(page, url(server, lesson))
+    before = slider_value(page, label)
+    move_slider(page, label, 2)
+    after = slider_value(page, label)
+    assert after != before
+    assert re.search(rf"[?&]{key}=", page.url), page.url
+    link = share_link(page)
+    assert link.startswith(server) and f"{key}=" in link
+    assert f"/{lesson.url_path}" in link or lesson.number == 1
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        other = fresh.new_page()
+        open_page(other, link)  # the link from the copy box, in a browser with no session
+        assert_no_exception(other)
+        assert slider_value(other, label) == after
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_hostile_link_is_clamped_and_nothing_is_rendered_as_html(server, page, lesson):
+    keys = KEYS[lesson.url_path]
+    params = [(key, HOSTILE[i % len(HOSTILE)]) for i, key in enumerate(keys)]
+    params += [("unknown_key", "<script>window.__pwned=1</script>"), ("present", "maybe"), ("", "x")]
+    open_page(page, url(server, lesson, "?" + urlencode(params)))
+    page.wait_for_timeout(1000)
+    assert_no_exception(page)
+    notes = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Link value for")
+    assert notes.count() >= 1
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("img[src*='pwned'], img[src='x'], a[href^='javascript']").count() == 0
+    main = page.locator("[data-testid=stMain]").inner_text()
+    assert "<script>" not in main and "NaN" not in main.replace("NaN (overflow)", "")
+    link = share_link(page)
+    assert "script" not in link and "unknown_key" not in link and "javascript" not in link
+    screenshot(page, f"course_hostile_{lesson.url_path}")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_presentation_mode(server, browser, lesson):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        open_page(page, url(server, lesson, "?present=1"))
+        page.wait_for_timeout(800)
+        assert_no_exception(page)
+        assert "present=" in page.url  # the mode stays in the address, so a shared link keeps it
+        sidebar = page.evaluate("""() => { const r = document.querySelector('[data-testid=stSidebar]').getBoundingClientRect();
+            return [r.right, r.width]; }""")
+        assert sidebar[0] <= 1, sidebar  # collapsed: off screen to the left
+        h1 = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+        assert h1 >= 44
+        if lesson.number > 1:
+            assert page.locator("[data-testid=stExpander]").filter(has_text="Controls").count() == 1
+        for box in page.locator("[data-testid=stPlotlyChart]").all()[:3]:
+            size = box.bounding_box()
+            assert size["width"] <= 1280 and size["height"] <= 620
+        screenshot(page, f"course_present_{lesson.url_path}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_axe_keyboard_and_phone(server, browser, lesson):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        open_page(page, url(server, lesson))
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length > 0")
+        page.wait_for_timeout(500)
+        assert serious_violations(page) == []
+        # Keyboard: Tab reaches the first slider, arrow keys move it.
+        label, _ = SLIDER[lesson.url_path]
+        target = slider(page, label)
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if target.evaluate("e => e === document.activeElement"):
+                break
+        else:
+            pytest.fail("Tab never reached the slider")
+        before = slider_value(page, label)
+        page.keyboard.press("ArrowRight")
+        wait_for_run(page)
+        assert slider_value(page, label) != before
+        # Phone: nothing scrolls sideways, figures keep their width.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(800)
+        widths = page.evaluate("""() => { const d = document.scrollingElement, m = document.querySelector('[data-testid=stMain]');
+            return [d.scrollWidth, d.clientWidth, m.scrollWidth, m.clientWidth]; }""")
+        assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
+        for box in page.locator("[data-testid=stPlotlyChart]").all():
+            assert box.bounding_box()["width"] >= 300
+        screenshot(page, f"course_phone_{lesson.url_path}")
+    finally:
+        context.close()
+
+
+def test_dark_theme_screenshots(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
+    try:
+        page = context.new_page()
+        for lesson in LESSONS:
+            open_page(page, url(server, lesson))
+            page.wait_for_timeout(800)
+            background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+            assert background != "rgb(255, 255, 255)"
+            assert_no_exception(page)
+            assert serious_violations(page) == []
+            screenshot(page, f"course_dark_{lesson.url_path}")
+    finally:
+        context.close()
