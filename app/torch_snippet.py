@@ -35,13 +35,15 @@ def _tensor(name: str, array) -> str:
 
 
 def pytorch_snippet(cell, x, *, h0=None, c0=None, dh=None, readout=None, targets=None,
-                    show: str = "output") -> str:
+                    last_readout=None, show: str = "output") -> str:
     """PyTorch source that rebuilds ``cell`` (an rnn_core RNN, LSTM or GRU) and runs it on ``x`` (T, I).
 
     dh: dL/dh_t arriving from outside the cell, (T, H): the snippet backpropagates
         ``(output * dh).sum()``, which is the loss whose gradient rnn_core's backward(trace, dh) returns.
     readout, targets: an rnn_core Readout and integer targets per step: the snippet adds
         ``nn.Linear`` and a summed cross-entropy, like rnn_core.bptt.many_to_many.
+    last_readout: an rnn_core Readout applied to the last state only (a many-to-one model, as in the
+        memory lab): the snippet defines ``probabilities = softmax(readout(output[-1]))``.
     show: a Python expression over the snippet's variables, printed at the end.
     """
     kind = type(cell).__name__
@@ -84,14 +86,18 @@ def pytorch_snippet(cell, x, *, h0=None, c0=None, dh=None, readout=None, targets
                   "h_n = output[-1:]"]
     else:
         lines.append(f"output, h_n = cell(x, {h0_text})  # output[t] = h_t, (T, H)")
+    if readout is not None or last_readout is not None:
+        linear = readout if readout is not None else last_readout
+        O = np.asarray(linear.weight).shape[0]
+        lines += ["", f"readout = nn.Linear({H}, {O}, dtype=torch.float64)", "with torch.no_grad():",
+                  f"    readout.weight.copy_(torch.tensor({literal(linear.weight)}, dtype=torch.float64))",
+                  f"    readout.bias.copy_(torch.tensor({literal(linear.bias)}, dtype=torch.float64))"]
+    if last_readout is not None:
+        lines.append("probabilities = torch.softmax(readout(output[-1]), dim=-1)  # from the last state only")
     if readout is not None:
         if targets is None:
             raise ValueError("a readout needs targets")
-        O = np.asarray(readout.weight).shape[0]
-        lines += ["", f"readout = nn.Linear({H}, {O}, dtype=torch.float64)", "with torch.no_grad():",
-                  f"    readout.weight.copy_(torch.tensor({literal(readout.weight)}, dtype=torch.float64))",
-                  f"    readout.bias.copy_(torch.tensor({literal(readout.bias)}, dtype=torch.float64))",
-                  f"targets = torch.tensor({[int(t) for t in np.ravel(targets)]!r})",
+        lines += [f"targets = torch.tensor({[int(t) for t in np.ravel(targets)]!r})",
                   "losses = nn.functional.cross_entropy(readout(output), targets, reduction='none')  # L_t",
                   "loss = losses.sum()  # L = sum of the per-step losses"]
     elif dh is not None:

@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps
 from app.figures.memory_lab import (CELL_NAMES, accuracy_vs_gap, memory_unit_figure, next_word_bars,
                                     training_curves)
@@ -168,15 +169,18 @@ else:
     missing = [CELL_NAMES[kind] for kind in configs if kind not in results]
     if missing:
         st.caption(f"Not trained yet with these settings: {', '.join(missing)}. Press Train.")
-    st.plotly_chart(training_curves({kind: history(r) for kind, r in results.items()}, steps=steps,
-                                    chance=tasks.CHANCE, target=DEFAULTS.target_accuracy),
-                    key="lab_curves", config={"displayModeBar": False})
+    lesson.chart(training_curves({kind: history(r) for kind, r in results.items()}, steps=steps,
+                                    chance=tasks.CHANCE, target=DEFAULTS.target_accuracy), key="lab_curves")
     columns = st.columns(len(results))
     for column, (kind, result) in zip(columns, results.items()):
         how = (f"reached {DEFAULTS.target_accuracy:.0%} after {result.steps_run} steps" if result.stopped_early
                else f"after all {result.steps_run} steps")
         column.metric(f"{CELL_NAMES[kind]}: held-out accuracy", f"{result.accuracy:.1%}", how, delta_color="off",
                       delta_arrow="off")
+    lesson.downloads("memory_lab_training", {
+        f"{kind}_{name}": values for kind, r in results.items()
+        for name, values in (("step", r.eval_steps), ("loss", r.eval_losses), ("accuracy", r.test_accuracies))},
+        settings=dataclasses.asdict(settings), index_name="evaluation")
     lesson.explain(
         f"Left: the training loss, averaged over every {DEFAULTS.eval_every} steps; guessing one of four meals "
         f"costs $\\ln 4 \\approx 1.386$. Right: accuracy on {DEFAULTS.test_size} held-out sentences that the "
@@ -201,8 +205,7 @@ except tasks.UnknownWordError as error:
 if tokens is not None and results:
     words = tasks.decode(tokens).split()
     probabilities = {kind: predict(r.model, tokens) for kind, r in results.items()}
-    st.plotly_chart(next_word_bars(probabilities, tasks.MEALS, chance=tasks.CHANCE), key="lab_next_word",
-                    config={"displayModeBar": False})
+    lesson.chart(next_word_bars(probabilities, tasks.MEALS, chance=tasks.CHANCE), key="lab_next_word")
     lesson.explain(
         "Each model reads the words one at a time and turns its last hidden state into four probabilities "
         "with a softmax readout. A model that remembered the context word puts almost all of its probability "
@@ -218,8 +221,7 @@ if tokens is not None and results:
         f = trace.gates["f"][:, unit]
         kept = float(np.prod(f[position + 1:]))
         st.subheader(f"Inside the trained LSTM: unit {unit} holds the context")
-        st.plotly_chart(memory_unit_figure(words, {w: t.c[:, unit] for w, t in traces.items()}, f, unit),
-                        key="lab_memory_unit", config={"displayModeBar": False})
+        lesson.chart(memory_unit_figure(words, {w: t.c[:, unit] for w, t in traces.items()}, f, unit), key="lab_memory_unit")
         finals = {w: float(t.c[-1, unit]) for w, t in traces.items()}
         lesson.explain(
             f"The sentence is run four times, with each context word in place of word {position} "
@@ -237,8 +239,10 @@ if tokens is not None and results:
             "the gradient is multiplied by the same forget gates, with no weight matrix in between, which is "
             "why training could reach back to the first word."
         )
-        st.plotly_chart(gate_heatmaps(trace, ["i", "f", "o", "c"], unit=unit, step=len(words) - 1, labels=words),
-                        key="lab_gates", config={"displayModeBar": False})
+        lesson.chart(gate_heatmaps(trace, ["i", "f", "o", "c"], unit=unit, step=len(words) - 1, labels=words), key="lab_gates")
+        lesson.downloads("memory_lab_lstm_trace",
+                         {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
+                         settings={"sentence": words, **dataclasses.asdict(settings)})
         lesson.explain(
             "Every unit's input, forget and output gates and cell state over the typed sentence (rows are units, "
             f"columns are words; hover to see the word). The outlined square is unit {unit} at the last word. "
@@ -264,8 +268,8 @@ if DATA.is_file():
     fresh = train_with_progress(point, f"Gap {recompute_gap}") if recompute else \
         {kind: finished(config) for kind, config in point.items()}
     live = {kind: (recompute_gap, r.accuracy) for kind, r in fresh.items() if r is not None}
-    st.plotly_chart(accuracy_vs_gap(gaps, {kind: stored["accuracy"][kind] for kind in KINDS}, chance=tasks.CHANCE,
-                                    live=live), key="lab_vs_gap", config={"displayModeBar": False})
+    lesson.chart(accuracy_vs_gap(gaps, {kind: stored["accuracy"][kind] for kind in KINDS}, chance=tasks.CHANCE,
+                                    live=live), key="lab_vs_gap")
     lesson.explain(
         f"Each line is the held-out accuracy after training at that gap, averaged over seeds "
         f"{', '.join(map(str, stored['seeds']))}, with hidden size {stored_config.hidden_size}, learning rate "
@@ -298,7 +302,11 @@ lesson.explain(
     "backwards through all T steps. In the tanh RNN it is multiplied by $W_{hh}$ and a tanh slope at every "
     "step and fades; in the LSTM it can travel along the cell state, scaled only by the forget gates."
 )
-lesson.show_code(loss_and_grads, train, adam_step, tasks.sample_batch)
+lstm_model = results["lstm"].model if "lstm" in results else None
+lesson.show_code(loss_and_grads, train, adam_step, tasks.sample_batch,
+                 torch=None if lstm_model is None or tokens is None else lambda: pytorch_snippet(
+                     lstm_model.cell, tasks.one_hot_inputs(np.asarray(tokens)[None])[:, 0],
+                     last_readout=lstm_model.readout, show="probabilities"))
 
 lesson.quiz(
     "lab_q_bias", "With the LSTM's forget-gate bias set to 0 at a gap of 60, training usually stays at chance. "

@@ -1,5 +1,7 @@
 """Lesson 7 (memory lab) through AppTest: press Train, numbers = the trainer's, typed sentences, hostile links."""
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -62,6 +64,20 @@ def test_press_train_with_small_settings_shows_the_trainers_numbers():
     np.testing.assert_allclose(plotly_array(gates["data"][1]["customdata"]),
                                lstm.cell.unroll(tasks.one_hot_inputs(tokens[None], np.float32)[:, 0]).gates["f"].T,
                                rtol=1e-6)
+
+
+def test_show_code_gives_a_pytorch_program_with_the_trained_lstms_probabilities():
+    at = press(run_lesson(LESSON, {**SMALL, "lab_rnn": "false", "lab_gru": "false"}), "Train")
+    at.toggle(key="show_code").set_value(True).run(timeout=180)
+    assert_ran_cleanly(at)
+    program = next(c.value for c in at.code if c.value.startswith("import torch"))
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(program, "<snippet>", "exec"), namespace)
+    tokens = tasks.encode(at.text_input(key="lab_sentence").value)
+    model = train(config("lstm")).model
+    np.testing.assert_allclose(namespace["probabilities"].detach().numpy(), predict(model, tokens), rtol=1e-5)
+    assert [b.proto.label for b in at.get("download_button")][:2] == ["Download CSV", "Download JSON"]
 
 
 def test_a_second_student_with_the_same_settings_gets_the_result_without_training():

@@ -83,3 +83,15 @@ def test_rejects_what_it_cannot_write():
         pytorch_snippet(Readout.random(2, 2), np.zeros((2, 2)))
     with pytest.raises(ValueError):
         pytorch_snippet(RNN.random(2, 2), np.zeros((2, 1, 2)))
+
+
+def test_last_state_readout_gives_the_memory_labs_probabilities():
+    """Many-to-one, as in the memory lab: softmax of the readout of the last state only."""
+    from rnn_core import softmax
+
+    cell, readout = LSTM.random(4, 6, seed=8, forget_bias=3.0), Readout.random(6, 3, seed=9)
+    x = np.eye(4)[[0, 2, 2, 1, 3]]
+    namespace, printed = run(pytorch_snippet(cell, x, last_readout=readout, show="probabilities"))
+    expected = softmax(readout.forward(cell.unroll(x).h[-1]))
+    np.testing.assert_allclose(as_numpy(namespace["probabilities"]), expected, rtol=1e-9, atol=1e-12)
+    assert printed.startswith("tensor(")
