@@ -117,7 +117,7 @@ lesson.header(
     "task, on this server, and watch which of them remembers.",
 )
 
-with st.container(border=True):
+with lesson.controls_panel():
     st.markdown("**What to train**")
     picks = st.columns(3)
     chosen = [kind for kind, column in zip(KINDS, picks)
@@ -309,7 +309,7 @@ lesson.show_code(loss_and_grads, train, adam_step, tasks.sample_batch,
                      last_readout=lstm_model.readout, show="probabilities"))
 
 lesson.quiz(
-    "lab_q_bias", "With the LSTM's forget-gate bias set to 0 at a gap of 60, training usually stays at chance. "
+    "quiz_lab_bias", "With the LSTM's forget-gate bias set to 0 at a gap of 60, training usually stays at chance. "
     "Why does a bias of +3 help so much?",
     ["It makes the forget gate exactly 1, so nothing is ever forgotten",
      "It starts the forget gate near sigmoid(3) = 0.95, so the memory and its gradient survive many steps "
@@ -319,13 +319,13 @@ lesson.quiz(
        "to learn from. Near 0.95 a useful fraction survives, training sees it, and it can push the gate "
        "closer to 1. The gate stays a number between 0 and 1 throughout.")
 lesson.quiz(
-    "lab_q_heldout", "Why is accuracy measured on held-out sentences instead of the training batches?",
+    "quiz_lab_heldout", "Why is accuracy measured on held-out sentences instead of the training batches?",
     ["Held-out sentences are longer", "Training batches are drawn from a different vocabulary",
      "A model could fit the sentences it trained on without learning the rule; new sentences test the rule"],
     2, "The held-out sentences come from a separate random stream, so they test whether the model learned "
        "'the first word decides the meal', not particular sequences of fillers.")
 lesson.quiz(
-    "lab_q_gru", "The GRU has no separate cell state. Where does it keep the context word?",
+    "quiz_lab_gru", "The GRU has no separate cell state. Where does it keep the context word?",
     ["In its hidden state h, which its update gate z lets pass on almost unchanged while z is near 1",
      "In the reset gate r", "It cannot remember, it only reacts to the last word"],
     0, "h_t = (1 - z) n + z h_{t-1}: with z near 1 the old state is copied forward, so the hidden state is the "

@@ -11,12 +11,13 @@ from app.course import available
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, slider, slider_value,
                                    wait_for_run)
 
-LESSONS = [lesson for lesson in available() if lesson.number <= 6]
+LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
 # Per lesson: a slider to move (label, URL key) and every URL key of its controls.
 SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden size H", "hidden"),
           "bptt": ("Hidden size H", "b_H"), "vanishing_exploding": ("Sequence length T", "v_T"),
-          "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias")}
+          "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias"),
+          "memory_lab": ("Gap (filler words)", "lab_gap")}
 KEYS = {
     "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps"],
     "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j"],
@@ -27,6 +28,8 @@ KEYS = {
              "lstm_rec_scale", "lstm_t", "lstm_unit"],
     "gru": ["gru_input", "gru_T", "gru_seed", "gru_H", "update_bias", "gru_hand", "gru_in_scale",
             "gru_rec_scale", "gru_t", "gru_unit"],
+    "memory_lab": ["lab_rnn", "lab_lstm", "lab_gru", "lab_gap", "lab_hidden", "lab_steps", "lab_lr", "lab_clip",
+                   "lab_seed", "lab_forget_bias", "lab_update_bias", "lab_recompute_gap"],
 }
 HOSTILE = ["1e999", "NaN", "-inf", "99999999", "-5", "ünïcødé ✓ 漢字",
            "<script>window.__pwned=1</script>", "<img src=x onerror=\"window.__pwned=1\">",
