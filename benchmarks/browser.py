@@ -1,0 +1,139 @@
+"""Shared by the browser benchmarks: a Streamlit server for any script, and a timed slider press.
+
+The page is instrumented in JavaScript: a MutationObserver records when Streamlit's
+script state turns to notRunning and when anything inside a Plotly chart last changed.
+A press's latency is from just before the key press to the later of the two, once the
+page has been quiet for QUIET_MS (so a chart redrawn after the run ended is included).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: F401  (re-exported)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+QUIET_MS = 250
+SETTLE_MS = 2000
+INSTRUMENT = """
+() => {
+  if (window.__bench) return;
+  const bench = window.__bench = {done: 0, chart: 0, any: 0, running: 0};
+  const app = document.querySelector('[data-testid=stApp]');
+  new MutationObserver((records) => {
+    const now = performance.now();
+    // a run that starts and ends within one batch of records still leaves oldValue 'running'
+    for (const r of records) if (r.oldValue === 'running') { bench.running = Math.max(bench.running, bench.done); bench.done = now; }
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'notRunning') bench.done = now;
+    if (state === 'running') bench.running = now;
+  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver((mutations) => {
+    const now = performance.now();
+    bench.any = now;
+    for (const m of mutations) {
+      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+      if (el && el.closest('[data-testid=stPlotlyChart]')) { bench.chart = now; break; }
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}
+"""
+
+
+@contextlib.contextmanager
+def serve(script: str, startup_timeout: float = 120, extra_args: tuple[str, ...] = ()):
+    """`streamlit run script` on a free loopback port; yields (base_url, process, seconds_to_healthy)."""
+    port = free_port()
+    logs = REPO_ROOT / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    log = open(logs / f"bench-streamlit-{port}.log", "w")
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args],
+        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {process.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() - start > startup_timeout:
+                raise RuntimeError("streamlit did not become healthy")
+            time.sleep(0.05)
+        yield base_url, process, time.perf_counter() - start
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (psutil is not a dependency)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def press_and_time_js() -> str:
+    """JS: wait for the run started after t0 to finish and the charts to go quiet; returns ms or -1.
+
+    Charts count as quiet after `quiet` ms without a change, or at the latest SETTLE_MS after the
+    run ended (a chart that keeps moving, e.g. an animation, cannot hold the measure open).
+    """
+    return """
+    async ([t0, quiet, timeout]) => {
+      const b = window.__bench;
+      const deadline = t0 + timeout;
+      while (performance.now() < deadline) {
+        const now = performance.now();
+        if (b.done > t0 && b.done >= b.running) {
+          const settle = b.done + %d;
+          if (now - Math.max(b.chart, b.done) >= quiet || now >= settle) {
+            const chart = b.chart > t0 ? Math.min(b.chart, settle) : 0;
+            return Math.max(b.done, chart) - t0;
+          }
+        }
+        await new Promise(r => setTimeout(r, 20));
+      }
+      return -1;
+    }
+    """ % SETTLE_MS
+
+
+def lesson_url(base_url: str, lesson, query: str = "") -> str:
+    """A lesson's address. The first lesson is the navigation's default page, which Streamlit 1.67
+    serves at "/" only (its own url_path answers "Page not found" in a modal that takes the focus)."""
+    from app.course import available
+
+    path = "" if lesson == available()[0] else lesson.url_path
+    return f"{base_url}/{path}" + (f"?{query}" if query else "")

@@ -1,0 +1,165 @@
+"""Interaction latency in headless Chromium: slider key press -> rerun finished and chart redrawn.
+
+    python -m benchmarks.latency [--presses 15] [--lessons why_rnns,lstm] [--json PATH]
+
+One server runs the app, another the floor page (benchmarks/floor_app.py: one slider, one
+Plotly chart). For each lesson, at its defaults and at its maximum settings (every slider
+at the top of its range), the first slider on the page is pressed --presses times
+(alternately right and left, so the view stays where it is) and each press is timed.
+The floor page is measured the same way, in the same run, before and after the lessons.
+Also reported: cold start (server start -> health check -> first lesson rendered).
+
+Budgets: median at defaults <= 1.5 x the floor's median; p95 at maximum < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import time
+from urllib.parse import urlencode
+
+from playwright.sync_api import sync_playwright
+
+from app.course import available
+from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, lesson_url, percentile,
+                                press_and_time_js, serve)
+from benchmarks.settings import maximum_settings
+
+DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
+FLOOR_FACTOR = 1.5
+MAX_P95_MS = 1000
+
+
+def open_instrumented(page, url: str) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("[data-testid=stMain]", timeout=120_000)
+    page.wait_for_selector("[data-testid=stSlider]", timeout=120_000)
+    page.wait_for_selector(DONE, timeout=120_000)
+    page.wait_for_timeout(QUIET_MS)
+    seconds = time.perf_counter() - start
+    page.evaluate(INSTRUMENT)
+    return seconds
+
+
+def time_presses(page, presses: int, first_key: str = "ArrowRight") -> tuple[list[float], int]:
+    """Press one arrow key `presses` times on the page's first slider (one step each, turning back at
+    an end of the range); returns the timed latencies and how many presses produced no rerun."""
+    handle = page.locator("[data-testid=stSlider] input[type=range]").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    key, times, lost = first_key, [], 0
+    for _ in range(presses):
+        before = handle.input_value()
+        t0 = page.evaluate("performance.now()")
+        handle.press(key)  # focuses the slider first: a rerun may have replaced the focused element
+        ms = page.evaluate(press_and_time_js(), [t0, QUIET_MS, 15_000])
+        if handle.input_value() == before:  # at an end of the range: turn around
+            key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+        if ms < 0:  # no finished rerun seen: count it, focus the slider again, go on
+            lost += 1
+            if lost > max(3, presses // 3):
+                raise RuntimeError(f"{lost} of {presses} presses produced no finished rerun within 15 s")
+            handle.focus()
+            continue
+        times.append(ms)
+    if page.locator("[data-testid=stException]").count():
+        raise RuntimeError("the page shows an exception")
+    return times, lost
+
+
+def summary(name: str, setting: str, timed: tuple[list[float], int]) -> dict:
+    times, lost = timed
+    return dict(page=name, setting=setting, presses=len(times), lost=lost, median_ms=round(statistics.median(times)),
+                p95_ms=round(percentile(times, 95)), max_ms=round(max(times)))
+
+
+def run(presses: int, lessons: list, warmup: int = 2) -> dict:
+    rows, cold = [], {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        with serve("benchmarks/floor_app.py") as (floor_url, _, _):
+            with serve("app/streamlit_app.py") as (app_url, _, healthy_s):
+                first = available()[0]
+                rendered_s = open_instrumented(page, lesson_url(app_url, first))
+                cold = dict(server_healthy_s=round(healthy_s, 2),
+                            first_lesson_rendered_s=round(healthy_s + rendered_s, 2), lesson=first.url_path)
+
+                def measure(name, url, setting, first_key="ArrowRight"):
+                    open_instrumented(page, url)
+                    time_presses(page, warmup, first_key)  # caches and the browser warm up
+                    rows.append(summary(name, setting, time_presses(page, presses, first_key)))
+                    print(f"  {rows[-1]}", flush=True)
+
+                measure("floor", floor_url, "default")
+                for lesson in lessons:
+                    try:
+                        measure(lesson.url_path, lesson_url(app_url, lesson), "default")
+                        query = urlencode(maximum_settings(lesson))
+                        measure(lesson.url_path, lesson_url(app_url, lesson, query), "maximum", "ArrowLeft")
+                    except Exception as error:  # a broken page is a row, not the end of the benchmark
+                        rows.append(dict(page=lesson.url_path, setting="error", error=str(error)[:200]))
+                        print(f"  {rows[-1]}", flush=True)
+                measure("floor", floor_url, "default (again)")
+        browser.close()
+    return dict(cold_start=cold, rows=rows)
+
+
+def verdicts(result: dict) -> list[dict]:
+    rows = result["rows"]
+    floors = [r["median_ms"] for r in rows if r["page"] == "floor"]
+    floor = statistics.median(floors) if floors else float("nan")
+    for r in rows:
+        if r["page"] == "floor" or r["setting"] == "error":
+            r["verdict"] = "" if r["page"] == "floor" else "ERROR"
+        elif r["setting"] == "default":
+            r["ratio_to_floor"] = round(r["median_ms"] / floor, 2)
+            r["verdict"] = "ok" if r["median_ms"] <= FLOOR_FACTOR * floor else f"MISS (> {FLOOR_FACTOR}x floor)"
+        else:
+            r["verdict"] = "ok" if r["p95_ms"] < MAX_P95_MS else "MISS (p95 >= 1 s)"
+    result["floor_median_ms"] = floor
+    return rows
+
+
+def table(result: dict) -> str:
+    rows = verdicts(result)
+    cold = result["cold_start"]
+    lines = [f"Slider key press -> rerun done and chart redrawn, headless Chromium, ms "
+             f"(floor median {result['floor_median_ms']:.0f} ms)", "",
+             "| page | setting | presses timed (lost) | median | p95 | max | x floor | budget |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        if r["setting"] == "error":
+            lines.append(f"| {r['page']} | error | | | | | | {r['error']} |")
+        else:
+            lines.append(f"| {r['page']} | {r['setting']} | {r['presses']} ({r['lost']}) | {r['median_ms']} | {r['p95_ms']} | "
+                         f"{r['max_ms']} | {r.get('ratio_to_floor', '')} | {r['verdict']} |")
+    lines += ["", f"Cold start: server healthy after {cold['server_healthy_s']} s, first lesson "
+              f"({cold['lesson']}) rendered after {cold['first_lesson_rendered_s']} s."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--presses", type=int, default=15)
+    parser.add_argument("--lessons", help="comma-separated url paths (default: every lesson)")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    lessons = available()
+    if args.lessons:
+        lessons = [lesson for lesson in lessons if lesson.url_path in args.lessons.split(",")]
+    result = run(args.presses, lessons)
+    print(table(result))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

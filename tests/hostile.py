@@ -1,0 +1,87 @@
+"""Shared by the robustness tests: what a lesson's controls are, and what a hostile run must not do.
+
+A lesson's controls are read off a default run (AppTest widget elements carry key, range and
+options), so new controls are covered without editing these tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from app.course import available
+from tests.app.helpers import run_lesson
+
+NUMERIC = ("slider", "number_input")
+CHOICES = ("selectbox", "segmented_control", "radio")
+SWITCHES = ("toggle", "checkbox")
+
+
+@dataclass(frozen=True)
+class Control:
+    kind: str
+    key: str
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    options: tuple[str, ...] = field(default=())
+
+
+def widget_controls(at) -> list[Control]:
+    found = []
+    for kind in NUMERIC + CHOICES + SWITCHES:
+        for element in at.get(kind):
+            if not element.key:
+                continue
+            if kind in NUMERIC:
+                found.append(Control(kind, element.key, float(element.min), float(element.max),
+                                     float(element.step)))
+            elif kind in CHOICES:
+                found.append(Control(kind, element.key, options=tuple(str(o) for o in element.options)))
+            else:
+                found.append(Control(kind, element.key))
+    return found
+
+
+@lru_cache(maxsize=None)
+def lesson_controls(url_path: str) -> tuple[Control, ...]:
+    """The keyed widgets a lesson shows at its defaults (one AppTest run, cached per process)."""
+    lesson = next(lesson for lesson in available() if lesson.url_path == url_path)
+    at = run_lesson(lesson)
+    assert not at.exception, [e.value for e in at.exception]
+    return tuple(widget_controls(at))
+
+
+def problems(at) -> list[str]:
+    """What a run did wrong: exceptions, errors, numeric widgets off their range, unknown options."""
+    found = [f"exception: {e.value}" for e in at.exception]
+    found += [f"st.error: {e.value}" for e in at.error]
+    for kind in NUMERIC:
+        for element in at.get(kind):
+            value = element.value
+            if value is None or not math.isfinite(float(value)):
+                found.append(f"{kind} {element.key} has value {value!r}")
+            elif not float(element.min) <= float(value) <= float(element.max):
+                found.append(f"{kind} {element.key} = {value} outside [{element.min}, {element.max}]")
+    for kind in ("selectbox", "segmented_control"):
+        for element in at.get(kind):
+            if element.value is not None and element.format_func(element.value) not in element.options:
+                found.append(f"{kind} {element.key} = {element.value!r} is not an option")
+    return found
+
+
+def shown_text(at) -> list[str]:
+    """The body of every text-bearing element and every widget label/value (as the page shows them)."""
+    texts = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            texts.append(str(proto))
+        children = getattr(node, "children", None) or {}
+        for child in children.values() if isinstance(children, dict) else children:
+            walk(child)
+
+    walk(at._tree)
+    return texts
