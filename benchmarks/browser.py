@@ -8,18 +8,9 @@ page has been quiet for QUIET_MS (so a chart redrawn after the run ended is incl
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: F401  (re-exported)
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, serve  # noqa: F401  (re-exported)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 QUIET_MS = 250
 SETTLE_MS = 2000
 INSTRUMENT = """
@@ -45,45 +36,6 @@ INSTRUMENT = """
   }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
 }
 """
-
-
-@contextlib.contextmanager
-def serve(script: str, startup_timeout: float = 120, extra_args: tuple[str, ...] = ()):
-    """`streamlit run script` on a free loopback port; yields (base_url, process, seconds_to_healthy)."""
-    port = free_port()
-    logs = REPO_ROOT / "test-artifacts"
-    logs.mkdir(exist_ok=True)
-    log = open(logs / f"bench-streamlit-{port}.log", "w")
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args],
-        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - start > startup_timeout:
-                raise RuntimeError("streamlit did not become healthy")
-            time.sleep(0.05)
-        yield base_url, process, time.perf_counter() - start
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
 
 
 def rss_mb(pid: int) -> float:

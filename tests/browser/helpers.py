@@ -40,31 +40,33 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(startup_timeout: float = 90):
-    """Start `streamlit run app/streamlit_app.py` as the README says; yield its base URL."""
+def serve(script: str = "app/streamlit_app.py", startup_timeout: float = 90, extra_args: tuple[str, ...] = ()):
+    """`streamlit run script` on a free loopback port, as the README says; yields
+    (base URL, the server process, seconds until it answered its health check)."""
     port = free_port()
-    log = open(REPO_ROOT / "test-artifacts" / f"streamlit-{port}.log", "w") if _artifacts() else None
+    _artifacts()
+    log = open(REPO_ROOT / "test-artifacts" / f"streamlit-{port}.log", "w")
+    start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args],
         cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {process.returncode}; see {log and log.name}")
+                raise RuntimeError(f"streamlit exited with code {process.returncode}; see {log.name}")
             try:
                 with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
                 pass
-            if time.monotonic() > deadline:
+            if time.perf_counter() - start > startup_timeout:
                 raise RuntimeError("streamlit did not become healthy")
-            time.sleep(0.25)
-        yield base_url
+            time.sleep(0.05)
+        yield base_url, process, time.perf_counter() - start
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -73,8 +75,14 @@ def streamlit_server(startup_timeout: float = 90):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        if log:
-            log.close()
+        log.close()
+
+
+@contextlib.contextmanager
+def streamlit_server(startup_timeout: float = 90):
+    """The course's server; yields its base URL."""
+    with serve(startup_timeout=startup_timeout) as (base_url, _, _):
+        yield base_url
 
 
 def _artifacts() -> bool:
