@@ -31,7 +31,8 @@ def tex_number(value: float, digits: int = 3) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
-def _signed(value: float) -> str:
+def signed_term(value: float) -> str:
+    """A number as a LaTeX summand: negatives in parentheses, so that sums read a + (-b)."""
     text = tex_number(value)
     return f"({text})" if text.startswith("-") else text
 
@@ -77,16 +78,16 @@ def rnn_update_latex(cell, trace, t: int, j: int) -> str:
 
     def expanded(products) -> str:
         if len(products) <= _EXPAND_UP_TO:
-            return " + ".join(_signed(p) for p in products)
-        return _signed(products.sum())
+            return " + ".join(signed_term(p) for p in products)
+        return signed_term(products.sum())
 
     symbols = bracket(rf"\sum_k W_{{ih}}[{j},k]\,x_{{{t}}}[k] + b_{{ih}}[{j}]"
                       rf" + \sum_k W_{{hh}}[{j},k]\,{prev}[k] + b_{{hh}}[{j}]")
     with np.errstate(over="ignore", invalid="ignore"):
         numbers = bracket(rf"\underbrace{{{expanded(terms.input_products)}}}_{{W_{{ih}}x_{{{t}}}}}"
-                          rf" + {_signed(terms.bias_ih)}"
+                          rf" + {signed_term(terms.bias_ih)}"
                           rf" + \underbrace{{{expanded(terms.recurrent_products)}}}_{{W_{{hh}}{prev}}}"
-                          rf" + {_signed(terms.bias_hh)}")
+                          rf" + {signed_term(terms.bias_hh)}")
     result = bracket(tex_number(terms.pre_activation))
     return (r"\begin{aligned}"
             rf"h_{{{t}}}[{j}] &= {symbols} \\"

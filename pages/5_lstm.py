@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps, highway_figure, lstm_faucet_figure
 from rnn_core import LSTM, forget_gate_highway, sigmoid
@@ -31,31 +32,16 @@ def run(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed,
             log10_jacobian_norms(rnn, rnn.unroll(x)), gated_labels(preset, length))
 
 
-def bounded_slider(label, key, hi, default, container):
-    """A 0..hi step/unit slider whose value follows hi down when the sequence or layer shrinks."""
-    if hi < 1:
-        container.caption(f"{label}: 0 (the only one)")
-        return 0
-    if isinstance(st.session_state.get(key), int) and st.session_state[key] > hi:
-        st.session_state[key] = hi
-    return controls.int_slider(label, key, 0, hi, min(default, hi), container=container)
-
-
-def num(v):
-    """A number for a LaTeX sum: negatives in parentheses."""
-    return f"({v:.3f})" if v < 0 else f"{v:.3f}"
-
-
 def lstm_step_latex(v, t, j):
     rows = []
     for name, fn in (("i", r"\sigma"), ("f", r"\sigma"), ("g", r"\tanh"), ("o", r"\sigma")):
-        rows.append(rf"{name}_{{{t}}} &= {fn}\big(\underbrace{{{num(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
-                    rf" + \underbrace{{{num(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big)"
+        rows.append(rf"{name}_{{{t}}} &= {fn}\big(\underbrace{{{signed_term(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
+                    rf" + \underbrace{{{signed_term(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big)"
                     rf" = {v[name]:.3f}")
-    rows.append(rf"c_{{{t}}} &= f_{{{t}}}\, c_{{{t - 1}}} + i_{{{t}}}\, g_{{{t}}} = {v['f']:.3f}\cdot{num(v['c_prev'])}"
-                rf" + {v['i']:.3f}\cdot{num(v['g'])} = {v['c']:.3f}")
-    rows.append(rf"h_{{{t}}} &= o_{{{t}}} \tanh(c_{{{t}}}) = {v['o']:.3f}\cdot\tanh{num(v['c'])}"
-                rf" = {v['o']:.3f}\cdot{num(v['tanh_c'])} = {v['h']:.3f}")
+    rows.append(rf"c_{{{t}}} &= f_{{{t}}}\, c_{{{t - 1}}} + i_{{{t}}}\, g_{{{t}}} = {v['f']:.3f}\cdot{signed_term(v['c_prev'])}"
+                rf" + {v['i']:.3f}\cdot{signed_term(v['g'])} = {v['c']:.3f}")
+    rows.append(rf"h_{{{t}}} &= o_{{{t}}} \tanh(c_{{{t}}}) = {v['o']:.3f}\cdot\tanh{signed_term(v['c'])}"
+                rf" = {v['o']:.3f}\cdot{signed_term(v['tanh_c'])} = {v['h']:.3f}")
     return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
 
 
@@ -97,8 +83,8 @@ cell, trace, highway_log10, lstm_log10, rnn_log10, labels = run(
 
 st.subheader("The faucets, one step at a time")
 step_col, unit_col = st.columns(2)
-step = bounded_slider("Step t", "lstm_t", length - 1, 1, step_col)
-unit = bounded_slider("Unit j", "lstm_unit", hidden - 1, min(3, hidden - 1), unit_col)
+step = controls.int_slider("Step t", "lstm_t", 0, length - 1, min(1, length - 1), container=step_col)
+unit = controls.int_slider("Unit j", "lstm_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
 lesson.chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
                 alt="LSTM faucet drawing: the cell-state pipe with forget, input and output valves for one unit.")
 lesson.explain(

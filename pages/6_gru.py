@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
 from rnn_core import GRU
@@ -30,30 +31,15 @@ def run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed,
     return cell, cell.unroll(x), norms, gated_labels(preset, length), comparison_rows(inputs, hidden)
 
 
-def bounded_slider(label, key, hi, default, container):
-    """A 0..hi step/unit slider whose value follows hi down when the sequence or layer shrinks."""
-    if hi < 1:
-        container.caption(f"{label}: 0 (the only one)")
-        return 0
-    if isinstance(st.session_state.get(key), int) and st.session_state[key] > hi:
-        st.session_state[key] = hi
-    return controls.int_slider(label, key, 0, hi, min(default, hi), container=container)
-
-
-def num(v):
-    """A number for a LaTeX sum: negatives in parentheses."""
-    return f"({v:.3f})" if v < 0 else f"{v:.3f}"
-
-
 def gru_step_latex(v, t, j):
-    rows = [rf"{name}_{{{t}}} &= \sigma\big(\underbrace{{{num(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
-            rf" + \underbrace{{{num(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big) = {v[name]:.3f}"
+    rows = [rf"{name}_{{{t}}} &= \sigma\big(\underbrace{{{signed_term(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
+            rf" + \underbrace{{{signed_term(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big) = {v[name]:.3f}"
             for name in ("r", "z")]
-    rows.append(rf"n_{{{t}}} &= \tanh\big(\underbrace{{{num(v['a_n'])}}}_{{W_{{in}}x_t+b_{{in}}}} + r_{{{t}}}\cdot"
-                rf"\underbrace{{{num(v['u_n'])}}}_{{W_{{hn}}h_{{t-1}}+b_{{hn}}}}\big) = \tanh\big({num(v['a_n'])} + "
-                rf"{v['r']:.3f}\cdot{num(v['u_n'])}\big) = {v['n']:.3f}")
+    rows.append(rf"n_{{{t}}} &= \tanh\big(\underbrace{{{signed_term(v['a_n'])}}}_{{W_{{in}}x_t+b_{{in}}}} + r_{{{t}}}\cdot"
+                rf"\underbrace{{{signed_term(v['u_n'])}}}_{{W_{{hn}}h_{{t-1}}+b_{{hn}}}}\big) = \tanh\big({signed_term(v['a_n'])} + "
+                rf"{v['r']:.3f}\cdot{signed_term(v['u_n'])}\big) = {v['n']:.3f}")
     rows.append(rf"h_{{{t}}} &= (1 - z_{{{t}}})\, n_{{{t}}} + z_{{{t}}}\, h_{{{t - 1}}} = {1 - v['z']:.3f}\cdot"
-                rf"{num(v['n'])} + {v['z']:.3f}\cdot{num(v['h_prev'])} = {v['h']:.3f}")
+                rf"{signed_term(v['n'])} + {v['z']:.3f}\cdot{signed_term(v['h_prev'])} = {v['h']:.3f}")
     return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
 
 
@@ -95,8 +81,8 @@ cell, trace, norms, labels, rows = run(preset, length, hidden, update_bias, inpu
 
 st.subheader("The faucets, one step at a time")
 step_col, unit_col = st.columns(2)
-step = bounded_slider("Step t", "gru_t", length - 1, 1, step_col)
-unit = bounded_slider("Unit j", "gru_unit", hidden - 1, min(3, hidden - 1), unit_col)
+step = controls.int_slider("Step t", "gru_t", 0, length - 1, min(1, length - 1), container=step_col)
+unit = controls.int_slider("Unit j", "gru_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
 lesson.chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
                 alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset valve.")
 lesson.explain(
