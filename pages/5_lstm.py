@@ -1,18 +1,19 @@
 """Lesson 5: LSTM, gates as faucets, and the cell-state gradient highway."""
 
+from dataclasses import astuple
+
 import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.gated_controls import GateText, gated_cell_controls
 from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps, highway_figure, lstm_faucet_figure
 from rnn_core import LSTM, forget_gate_highway, sigmoid
-from rnn_core.gated import (GATED_PRESETS, feature_names, gated_labels, gated_preset, hand_set_memory_lstm,
+from rnn_core.gated import (feature_names, gated_labels, gated_preset, hand_set_memory_lstm,
                             log10_highway, log10_jacobian_norms, make_cell, reach, step_values)
 
-PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's meet for lunch",
-                 "sine": "Sine wave", "impulse": "Impulse"}
 REACH_LEVEL = -2.0   # "reach" = steps back until a derivative drops below 10^-2
 
 
@@ -54,29 +55,17 @@ lesson.header(
     "opened by any amount between 0 and 1, never simply on or off.",
 )
 
-with lesson.controls_panel():
-    left, middle, right = st.columns(3)
-    preset = controls.choice("Input sequence", "lstm_input", list(GATED_PRESETS), "gap",
-                             format_func=lambda name: PRESET_LABELS[name], container=left,
-                             help="Context word: the one-hot word 'lunch' at step 0, then nothing. "
-                                  "Words: \"let's meet for lunch\" one-hot, repeated.")
-    length = controls.int_slider("Sequence length T", "lstm_T", 2, 150, 40, container=left)
-    seed = controls.seed_input(key="lstm_seed", container=left)
-    hidden = controls.int_slider("Hidden size H", "lstm_H", 1, 16, 4, container=middle)
-    forget_bias = controls.float_slider(
-        "Forget-gate bias b_f", "forget_bias", -5.0, 5.0, 1.0, 0.5, container=middle,
-        help="Added inside the forget gate's sigmoid: b_f = 3 starts it near sigmoid(3) = 0.95 (remember), "
-             "b_f = 0 near 0.5 (halve every step).")
-    hand_set = controls.toggle("Hand-set memory weights", "lstm_hand", False, container=middle,
-                               help="Weights chosen by hand: unit j writes input feature j when it appears, "
-                                    "then holds it with its forget gate.")
-    input_scale = controls.float_slider("Input weight scale", "lstm_in_scale", 0.0, 4.0, 1.0, 0.1, container=right,
-                                        help="Multiplies W_ih (PyTorch's init, U(-1/sqrt(H), 1/sqrt(H))).")
-    recurrent_scale = controls.float_slider("Recurrent weight scale", "lstm_rec_scale", 0.0, 8.0, 1.0, 0.1,
-                                            container=right, help="Multiplies W_hh, for the LSTM and the RNN.")
-    if hand_set:
-        right.caption("Hand-set weights ignore the seed and the weight scales; the forget-gate bias still "
-                      "applies (and the comparison RNN still uses seed and scales).")
+LSTM_TEXT = GateText(
+    prefix="lstm", bias_key="forget_bias", bias_label="Forget-gate bias b_f",
+    bias_help="Added inside the forget gate's sigmoid: b_f = 3 starts it near sigmoid(3) = 0.95 (remember), "
+              "b_f = 0 near 0.5 (halve every step).",
+    hand_help="Weights chosen by hand: unit j writes input feature j when it appears, then holds it with its "
+              "forget gate.",
+    recurrent_help="Multiplies W_hh, for the LSTM and the RNN.",
+    hand_caption="Hand-set weights ignore the seed and the weight scales; the forget-gate bias still applies "
+                 "(and the comparison RNN still uses seed and scales).")
+preset, length, seed, hidden, forget_bias, hand_set, input_scale, recurrent_scale = astuple(
+    gated_cell_controls(LSTM_TEXT))
 
 cell, trace, highway_log10, lstm_log10, rnn_log10, labels = run(
     preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)

@@ -1,18 +1,19 @@
 """Lesson 6: GRU, reset and update gates; RNN vs LSTM vs GRU."""
 
+from dataclasses import astuple
+
 import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.gated_controls import GateText, gated_cell_controls
 from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
 from rnn_core import GRU
-from rnn_core.gated import (GATED_PRESETS, comparison_rows, gated_labels, gated_preset, gradient_comparison,
+from rnn_core.gated import (comparison_rows, gated_labels, gated_preset, gradient_comparison,
                             hand_set_memory_gru, make_cell, reach, step_values)
 
-PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's meet for lunch",
-                 "sine": "Sine wave", "impulse": "Impulse"}
 MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
@@ -52,29 +53,17 @@ lesson.header(
     "$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$.",
 )
 
-with lesson.controls_panel():
-    left, middle, right = st.columns(3)
-    preset = controls.choice("Input sequence", "gru_input", list(GATED_PRESETS), "gap",
-                             format_func=lambda name: PRESET_LABELS[name], container=left,
-                             help="Context word: the one-hot word 'lunch' at step 0, then nothing. "
-                                  "Words: \"let's meet for lunch\" one-hot, repeated.")
-    length = controls.int_slider("Sequence length T", "gru_T", 2, 150, 40, container=left)
-    seed = controls.seed_input(key="gru_seed", container=left)
-    hidden = controls.int_slider("Hidden size H", "gru_H", 1, 16, 4, container=middle)
-    update_bias = controls.float_slider(
-        "Update-gate bias b_z", "update_bias", -5.0, 5.0, 1.0, 0.5, container=middle,
-        help="Added inside the update gate's sigmoid: a large b_z keeps z near 1, so the old state is kept. "
-             "The comparison below gives the LSTM the same value as its forget-gate bias.")
-    hand_set = controls.toggle("Hand-set memory weights", "gru_hand", False, container=middle,
-                               help="Weights chosen by hand: unit j writes input feature j when it appears "
-                                    "(z near 0), then keeps it (z near 1).")
-    input_scale = controls.float_slider("Input weight scale", "gru_in_scale", 0.0, 4.0, 1.0, 0.1, container=right,
-                                        help="Multiplies W_ih (PyTorch's init, U(-1/sqrt(H), 1/sqrt(H))).")
-    recurrent_scale = controls.float_slider("Recurrent weight scale", "gru_rec_scale", 0.0, 8.0, 1.0, 0.1,
-                                            container=right, help="Multiplies W_hh of all three models.")
-    if hand_set:
-        right.caption("Hand-set weights ignore the seed and the weight scales; the update-gate bias still "
-                      "applies. The comparison below always uses seed and scales.")
+GRU_TEXT = GateText(
+    prefix="gru", bias_key="update_bias", bias_label="Update-gate bias b_z",
+    bias_help="Added inside the update gate's sigmoid: a large b_z keeps z near 1, so the old state is kept. "
+              "The comparison below gives the LSTM the same value as its forget-gate bias.",
+    hand_help="Weights chosen by hand: unit j writes input feature j when it appears (z near 0), then keeps it "
+              "(z near 1).",
+    recurrent_help="Multiplies W_hh of all three models.",
+    hand_caption="Hand-set weights ignore the seed and the weight scales; the update-gate bias still applies. "
+                 "The comparison below always uses seed and scales.")
+preset, length, seed, hidden, update_bias, hand_set, input_scale, recurrent_scale = astuple(
+    gated_cell_controls(GRU_TEXT))
 
 cell, trace, norms, labels, rows = run(preset, length, hidden, update_bias, input_scale, recurrent_scale,
                                        seed, hand_set)
