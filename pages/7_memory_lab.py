@@ -144,7 +144,8 @@ with lesson.controls_panel():
     update_bias = controls.float_slider(
         "GRU update-gate bias b_z", "lab_update_bias", -3.0, 5.0, DEFAULTS.update_bias, 0.5, container=right,
         help="b_z at the start of training: z near 1 keeps the old state, h_t = (1 - z) n + z h_{t-1}.")
-    pressed = st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not chosen)
+    # not type="primary": white on the dark theme's sky-blue primary fails the contrast check (axe)
+    pressed = st.button("Train", icon=":material/play_arrow:", disabled=not chosen)
     if not chosen:
         st.caption("Switch on at least one cell to train.")
 
