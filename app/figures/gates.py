@@ -132,14 +132,17 @@ def _drawing_axes(fig, height):
 
 
 def _units_panel(values, gates, markers, unit):
-    """Compact view of every unit at one step: bars for gates, markers for signed states."""
+    """Compact view of every unit at one step: bars for gates, markers for signed states.
+
+    Traces are plain dicts: Plotly validates them once, in the frame (go objects would validate twice).
+    """
     H = len(values[gates[0]])
     units = list(range(H))
-    data = [go.Bar(x=units, y=values[g], name=f"{g}: {GATE_NAMES[g]}", marker_color=COLORS[g],
+    data = [dict(type="bar", x=units, y=values[g], name=f"{g}: {GATE_NAMES[g]}", marker_color=COLORS[g],
                    xaxis="x2", yaxis="y2", showlegend=False, hovertemplate=f"unit %{{x}}<br>{g} = %{{y:.3f}}")
             for g in gates]
     for name, concept, symbol in markers:
-        data.append(go.Scatter(x=units, y=values[name], mode="markers", name=name,
+        data.append(dict(type="scatter", x=units, y=values[name], mode="markers", name=name,
                                marker=dict(color=COLORS[concept], symbol=symbol, size=11,
                                            line=dict(color=OUTLINE, width=1)),
                                xaxis="x2", yaxis="y2", showlegend=False,
@@ -173,15 +176,15 @@ def _frame_data(streams, valves, texts, units, scale):
     """One frame's traces, in a fixed order: streams +/-, one valve trace per gate, text, units."""
     pos = _merge([_stream(seg, v, scale) for seg, v in streams if v > 0])
     neg = _merge([_stream(seg, v, scale) for seg, v in streams if v < 0])
-    data = [go.Scatter(x=pos[0], y=pos[1], fill="toself", fillcolor=POSITIVE, mode="none",
+    data = [dict(type="scatter", x=pos[0], y=pos[1], fill="toself", fillcolor=POSITIVE, mode="none",
                        hoverinfo="skip", showlegend=False),
-            go.Scatter(x=neg[0], y=neg[1], fill="toself", fillcolor=NEGATIVE, mode="none",
+            dict(type="scatter", x=neg[0], y=neg[1], fill="toself", fillcolor=NEGATIVE, mode="none",
                        hoverinfo="skip", showlegend=False)]
     for gate, polys in valves:
         xs, ys = _merge(polys)
-        data.append(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=COLORS[gate], mode="lines",
+        data.append(dict(type="scatter", x=xs, y=ys, fill="toself", fillcolor=COLORS[gate], mode="lines",
                                line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False))
-    data.append(go.Scatter(x=[p[0] for p in texts], y=[p[1] for p in texts], text=[p[2] for p in texts],
+    data.append(dict(type="scatter", x=[p[0] for p in texts], y=[p[1] for p in texts], text=[p[2] for p in texts],
                            mode="text", textfont=dict(size=12, color=TEXT), hoverinfo="skip",
                            showlegend=False, textposition=[p[3] for p in texts]))
     return data + units

@@ -100,7 +100,7 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
     def value_trace(name, steps, start):
         px, py, colours, hover = column_points(name, steps, start)
         _, spacing = rows[name]
-        return go.Scatter(
+        return dict(type="scatter", 
             x=px, y=py, mode="markers", name=name, hovertext=hover, hoverinfo="text",
             marker=dict(symbol="square", size=_marker_px(spacing), color=colours, coloraxis=axes[name],
                         line=dict(width=1.5, color=theme.COLORS["output" if name == "y" else
@@ -126,15 +126,15 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         return [
             value_trace("x", shown, start),
             value_trace("h", done, start),
-            value_trace("y", done, start) if y is not None else go.Scatter(x=[], y=[], showlegend=False),
-            go.Scatter(x=px, y=py, mode="markers", hoverinfo="skip", showlegend=False,
+            value_trace("y", done, start) if y is not None else dict(type="scatter", x=[], y=[], showlegend=False),
+            dict(type="scatter", x=px, y=py, mode="markers", hoverinfo="skip", showlegend=False,
                        marker=dict(symbol="square-open", size=_marker_px(rows["h"][1]), color=theme.NEUTRAL)),
-            go.Scatter(x=[k - 0.34, k + 0.34, k + 0.34, k - 0.34, k - 0.34],
+            dict(type="scatter", x=[k - 0.34, k + 0.34, k + 0.34, k - 0.34, k - 0.34],
                        y=[box[0], box[0], box[1], box[1], box[0]], mode="lines", hoverinfo="skip",
                        line=dict(color=theme.COLORS["hidden"], width=3, dash="dot"), showlegend=False),
-            go.Scatter(x=list(range(slots)) * 2, y=label_y, text=label_text, mode="text",
+            dict(type="scatter", x=list(range(slots)) * 2, y=label_y, text=label_text, mode="text",
                        hoverinfo="skip", showlegend=False, textfont=dict(size=12)),
-            go.Scatter(x=[-0.62], y=[_BOX[1] + 0.25], mode="text", hoverinfo="skip", showlegend=False,
+            dict(type="scatter", x=[-0.62], y=[_BOX[1] + 0.25], mode="text", hoverinfo="skip", showlegend=False,
                        text=[f"h<sub>{start - 1}</sub>" + (" = 0" if start == 0 else "")],
                        textfont=dict(size=12, color=theme.COLORS["hidden"])),
         ]
@@ -178,32 +178,37 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
 
 
 def _draw_static(fig: go.Figure, slots: int, *, has_y: bool, nonlinearity: str) -> None:
-    """Cell boxes, arrows and weight labels: the same at every step (weight sharing)."""
+    """Cell boxes, arrows and weight labels: the same at every step (weight sharing).
+
+    Collected in lists and set once: each add_annotation call would re-validate all earlier ones.
+    """
+    shapes, notes = [], []
     box_low, box_high = _BOX
     h_mid = (box_low + box_high) / 2
     arrow = dict(showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6, axref="x", ayref="y",
                  xref="x", yref="y", text="", arrowcolor=theme.NEUTRAL)
     for k in range(slots):
-        fig.add_shape(type="rect", x0=k - _BOX_HALF_WIDTH, x1=k + _BOX_HALF_WIDTH, y0=box_low, y1=box_high,
-                      line=dict(color=theme.COLORS["hidden"], width=1.5), layer="below")
+        shapes.append(dict(type="rect", x0=k - _BOX_HALF_WIDTH, x1=k + _BOX_HALF_WIDTH, y0=box_low, y1=box_high,
+                           line=dict(color=theme.COLORS["hidden"], width=1.5), layer="below"))
         # x_t -> cell, through W_ih
-        fig.add_annotation(x=k, y=box_low, ax=k, ay=_X_BAND[1] + 0.05, **arrow)
-        fig.add_annotation(x=k + 0.05, y=(box_low + _X_BAND[1]) / 2, text="W<sub>ih</sub>", showarrow=False,
-                           xanchor="left", font=dict(size=11, color=theme.COLORS["input"]))
+        notes.append(dict(x=k, y=box_low, ax=k, ay=_X_BAND[1] + 0.05, **arrow))
+        notes.append(dict(x=k + 0.05, y=(box_low + _X_BAND[1]) / 2, text="W<sub>ih</sub>", showarrow=False,
+                          xanchor="left", font=dict(size=11, color=theme.COLORS["input"])))
         # h_{t-1} -> cell, through W_hh (into slot 0 from the step before the window)
-        fig.add_annotation(x=k - _BOX_HALF_WIDTH, y=h_mid, ax=k - 1 + _BOX_HALF_WIDTH if k else -0.75,
-                           ay=h_mid, **{**arrow, "arrowcolor": theme.COLORS["hidden"]})
-        fig.add_annotation(x=k - 0.5, y=h_mid + 0.25, text="W<sub>hh</sub>", showarrow=False,
-                           yanchor="bottom", font=dict(size=11, color=theme.COLORS["hidden"]))
+        notes.append(dict(x=k - _BOX_HALF_WIDTH, y=h_mid, ax=k - 1 + _BOX_HALF_WIDTH if k else -0.75,
+                          ay=h_mid, **{**arrow, "arrowcolor": theme.COLORS["hidden"]}))
+        notes.append(dict(x=k - 0.5, y=h_mid + 0.25, text="W<sub>hh</sub>", showarrow=False,
+                          yanchor="bottom", font=dict(size=11, color=theme.COLORS["hidden"])))
         if has_y:
-            fig.add_annotation(x=k, y=_Y_BAND[0] - 0.05, ax=k, ay=box_high, **arrow)
-            fig.add_annotation(x=k + 0.05, y=(box_high + _Y_BAND[0]) / 2, text="W<sub>hy</sub>",
-                               showarrow=False, xanchor="left",
-                               font=dict(size=11, color=theme.COLORS["output"]))
+            notes.append(dict(x=k, y=_Y_BAND[0] - 0.05, ax=k, ay=box_high, **arrow))
+            notes.append(dict(x=k + 0.05, y=(box_high + _Y_BAND[0]) / 2, text="W<sub>hy</sub>",
+                              showarrow=False, xanchor="left",
+                              font=dict(size=11, color=theme.COLORS["output"])))
     f = {"tanh": "tanh", "relu": "relu", "linear": "identity"}.get(nonlinearity, nonlinearity)
     rows = [(_X_BAND, "x<sub>t</sub>", "input"), ((box_low, box_high), f"h<sub>t</sub><br>({f})", "hidden")]
     if has_y:
         rows.append((_Y_BAND, "y<sub>t</sub>", "output"))
     for (low, high), text, concept in rows:
-        fig.add_annotation(x=-1.0, y=(low + high) / 2 - (0.9 if concept == "hidden" else 0), text=text,
-                           showarrow=False, xanchor="left", font=dict(size=13, color=theme.COLORS[concept]))
+        notes.append(dict(x=-1.0, y=(low + high) / 2 - (0.9 if concept == "hidden" else 0), text=text,
+                          showarrow=False, xanchor="left", font=dict(size=13, color=theme.COLORS[concept])))
+    fig.update_layout(shapes=shapes, annotations=notes)
