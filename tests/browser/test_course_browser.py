@@ -52,6 +52,10 @@ def share_link(page):
 
 
 def serious_violations(page):
+    # KaTeX measures its boxes with its web fonts: check once they have loaded and laid out,
+    # or an equation can be a pixel wider than its box for a moment (scrollable-region-focusable).
+    page.evaluate("async () => { await document.fonts.ready; await new Promise(r => requestAnimationFrame(() => r())); }")
+    page.wait_for_timeout(300)
     results = Axe().run(page)
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
