@@ -37,7 +37,7 @@ GATE_NAMES: dict[str, str] = {
     "r": "reset gate", "z": "update gate", "n": "candidate",
 }
 
-NEUTRAL = "#8C8C8C"  # placeholders, steps not computed yet
+NEUTRAL = "#8C8C8C"  # outlines of steps not computed yet
 
 # Ink for drawings. Figures have transparent backgrounds, so anything drawn on the page's
 # background must read on white and on #0E1117 alike.

@@ -78,8 +78,8 @@ def history(result):
 def train_with_progress(configs, label):
     """Train the configs one after another with a progress bar and live curves; returns kind -> result."""
     results = {kind: finished(config) for kind, config in configs.items()}
-    todo = [kind for kind, result in results.items() if result is None]
-    if not todo:
+    untrained = [kind for kind, result in results.items() if result is None]
+    if not untrained:
         return results
     bar = st.progress(0.0, text=f"{label}: starting")
     chart = st.empty()
@@ -91,10 +91,10 @@ def train_with_progress(configs, label):
         chart.plotly_chart(training_curves(live, steps=steps, chance=tasks.CHANCE, target=DEFAULTS.target_accuracy),
                            key=f"live_{label}_{time.monotonic_ns()}", config={"displayModeBar": False})
 
-    for done, kind in enumerate(todo):
+    for done, kind in enumerate(untrained):
         def on_progress(p, kind=kind, done=done):
             live[kind] = {"steps": p.eval_steps, "loss": p.eval_losses, "accuracy": p.eval_accuracies}
-            bar.progress(min((done + p.fraction) / len(todo), 1.0),
+            bar.progress(min((done + p.fraction) / len(untrained), 1.0),
                          text=f"{label}: {CELL_NAMES[kind]} step {p.step} of {p.steps}, "
                               f"held-out accuracy {p.test_accuracy:.0%}")
             if time.monotonic() - last_draw[0] > 0.4:
