@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from rnn_core import GRU, LSTM, RNN, Readout, matrix_with_singular_values, softmax_cross_entropy
 from rnn_core.cells import PARAM_NAMES, sigmoid
+from tests.numeric import numeric_gradient
 
 CELLS = {
     "rnn-tanh": lambda i, h, seed: RNN.random(i, h, nonlinearity="tanh", seed=seed),
@@ -24,19 +25,6 @@ def weighted_loss(cell, x, h0, c0, dh, dc):
     if isinstance(cell, LSTM):
         loss += np.sum(dc * trace.c)
     return loss
-
-
-def numeric_gradient(f, array, eps=1e-6):
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        old = array[index]
-        array[index] = old + eps
-        up = f()
-        array[index] = old - eps
-        down = f()
-        array[index] = old
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 def assert_close(analytic, numeric, rtol=1e-6, atol=1e-8):

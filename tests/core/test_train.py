@@ -7,6 +7,7 @@ from rnn_core import tasks
 from rnn_core.readout import softmax_cross_entropy
 from rnn_core.train import (Progress, TrainConfig, context_spread, evaluate, init_model, loss_and_grads, predict,
                             sentence_trace, train)
+from tests.numeric import numeric_gradient
 
 
 def numeric_grads(model, x, targets, eps=1e-6):
@@ -16,19 +17,7 @@ def numeric_grads(model, x, targets, eps=1e-6):
         _, logits = model.with_params(params).forward(x)
         return softmax_cross_entropy(logits, targets)[0].mean()
 
-    grads = {}
-    for name, p in params.items():
-        g = np.zeros_like(p)
-        for index in np.ndindex(p.shape):
-            old = p[index]
-            p[index] = old + eps
-            up = loss()
-            p[index] = old - eps
-            down = loss()
-            p[index] = old
-            g[index] = (up - down) / (2 * eps)
-        grads[name] = g
-    return grads
+    return {name: numeric_gradient(loss, p, eps) for name, p in params.items()}
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
