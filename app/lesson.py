@@ -35,6 +35,7 @@ import streamlit as st
 
 from app import controls
 from app.export import figure_summary, share_url, to_csv, to_json
+from app.figures.common import lean_figure
 
 COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address, "
                   "so a link reproduces exactly this view, seed included.")
@@ -124,7 +125,8 @@ def chart(figure: go.Figure, key: str, alt: str | None = None, summary: bool = T
     """
     text = figure_summary(figure, fallback=alt)
     if presenting():
-        figure = go.Figure(figure)
+        spec = figure.to_dict()  # a copy, rebuilt without re-validating every frame
+        figure = lean_figure(spec["data"], spec["layout"], spec.get("frames", ()))
         height = figure.layout.height or 450
         figure.update_layout(height=min(max(height, 380), PRESENT_HEIGHT),
                              font=dict(size=max(figure.layout.font.size or 12, PRESENT_FONT)))

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from app import theme
 
-from .common import finite_for_colour, fmt, symmetric_range
+from .common import animation_controls, finite_for_colour, fmt, lean_figure, symmetric_range
 
 # Vertical layout (data units): bands for x, the cell with h, and y.
 _X_BAND = (0.0, 1.8)
@@ -38,7 +38,7 @@ def _rows(n: int, band: tuple[float, float]) -> tuple[np.ndarray, float]:
     low, high = band
     spacing = min((high - low) / n, 0.6)
     centre = (low + high) / 2
-    return centre + ((n - 1) / 2 - np.arange(n)) * spacing, spacing
+    return np.round(centre + ((n - 1) / 2 - np.arange(n)) * spacing, 4), spacing
 
 
 def _marker_px(spacing: float) -> float:
@@ -81,31 +81,36 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
     bounds = {name: symmetric_range(values) for name, (values, _) in groups.items()}
     axes = {"x": "coloraxis", "h": "coloraxis2", "y": "coloraxis3"}
 
-    def column_points(name, steps, start):
-        """Marker coordinates, colours and hover texts of one group for some steps."""
-        values = groups[name][0]
-        ys, _ = rows[name]
-        n = values.shape[1]
-        px, py, colours, hover = [], [], [], []
-        for step in steps:
-            for unit in range(n):
-                value = values[step, unit]
-                px.append(step - start)
-                py.append(ys[unit])
-                colours.append(value)
-                word = f" ({labels[step]})" if name == "x" and labels[step] else ""
-                hover.append(f"{name}<sub>{step}</sub>[{unit}] = {fmt(value)}{word}")
-        return px, py, finite_for_colour(colours, bounds[name]) if colours else np.zeros(0), hover
+    finite = {name: bool(np.isfinite(values).all()) for name, (values, _) in groups.items()}
 
     def value_trace(name, steps, start):
-        px, py, colours, hover = column_points(name, steps, start)
-        _, spacing = rows[name]
-        return dict(type="scatter", 
-            x=px, y=py, mode="markers", name=name, hovertext=hover, hoverinfo="text",
-            marker=dict(symbol="square", size=_marker_px(spacing), color=colours, coloraxis=axes[name],
-                        line=dict(width=1.5, color=theme.COLORS["output" if name == "y" else
-                                                               "hidden" if name == "h" else "input"])),
-            showlegend=False)
+        """Markers of one group for some steps: position, colour = the value, hover = which value.
+
+        Hover reads the step and unit from customdata and the value from the colour, and marker
+        heights are float32, so each point costs a few bytes (a 100-step diagram stays under
+        1 MB); only a group holding inf or NaN spells every hover text out, to say "overflow".
+        The words of a words sequence are the labels under the columns.
+        """
+        values = groups[name][0]
+        ys, spacing = rows[name]
+        n = values.shape[1]
+        steps = np.asarray(list(steps), dtype=int)
+        shown = values[steps].ravel() if steps.size else np.zeros(0)
+        step_of, unit_of = np.repeat(steps, n), np.tile(np.arange(n), steps.size)
+        trace = dict(type="scatter", x=step_of - start, y=np.tile(ys, steps.size).astype(np.float32), mode="markers", name=name,
+                     marker=dict(symbol="square", size=_marker_px(spacing),
+                                 color=finite_for_colour(shown, bounds[name]), coloraxis=axes[name],
+                                 line=dict(width=1.5, color=theme.COLORS[
+                                     "output" if name == "y" else "hidden" if name == "h" else "input"])),
+                     showlegend=False)
+        if finite[name]:
+            trace["customdata"] = np.column_stack([step_of, unit_of])
+            trace["hovertemplate"] = (f"{name}<sub>%{{customdata[0]}}</sub>[%{{customdata[1]}}] = "
+                                      "%{marker.color:.3g}<extra></extra>")
+        else:
+            trace["hovertext"] = [f"{name}<sub>{s}</sub>[{u}] = {fmt(v)}" for s, u, v in zip(step_of, unit_of, shown)]
+            trace["hoverinfo"] = "text"
+        return trace
 
     def frame_traces(t):
         start = window_start(t, T, slots)
@@ -128,60 +133,41 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
             value_trace("h", done, start),
             value_trace("y", done, start) if y is not None else dict(type="scatter", x=[], y=[], showlegend=False),
             dict(type="scatter", x=px, y=py, mode="markers", hoverinfo="skip", showlegend=False,
-                       marker=dict(symbol="square-open", size=_marker_px(rows["h"][1]), color=theme.NEUTRAL)),
+                 marker=dict(symbol="square-open", size=_marker_px(rows["h"][1]), color=theme.NEUTRAL)),
             dict(type="scatter", x=[k - 0.34, k + 0.34, k + 0.34, k - 0.34, k - 0.34],
-                       y=[box[0], box[0], box[1], box[1], box[0]], mode="lines", hoverinfo="skip",
-                       line=dict(color=theme.COLORS["hidden"], width=3, dash="dot"), showlegend=False),
+                 y=[box[0], box[0], box[1], box[1], box[0]], mode="lines", hoverinfo="skip",
+                 line=dict(color=theme.COLORS["hidden"], width=3, dash="dot"), showlegend=False),
             dict(type="scatter", x=list(range(slots)) * 2, y=label_y, text=label_text, mode="text",
-                       hoverinfo="skip", showlegend=False, textfont=dict(size=12)),
+                 hoverinfo="skip", showlegend=False, textfont=dict(size=12)),
             dict(type="scatter", x=[-0.62], y=[_BOX[1] + 0.25], mode="text", hoverinfo="skip", showlegend=False,
-                       text=[f"h<sub>{start - 1}</sub>" + (" = 0" if start == 0 else "")],
-                       textfont=dict(size=12, color=theme.COLORS["hidden"])),
+                 text=[f"h<sub>{start - 1}</sub>" + (" = 0" if start == 0 else "")],
+                 textfont=dict(size=12, color=theme.COLORS["hidden"])),
         ]
 
-    frames = [go.Frame(name=str(t), data=frame_traces(t)) for t in range(T)]
-    fig = go.Figure(data=frames[-1].data, frames=frames)
-    _draw_static(fig, slots, has_y=y is not None, nonlinearity=nonlinearity)
-
-    play_options = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
-                    "transition": {"duration": 0}, "mode": "immediate"}
-    fig.update_layout(
+    frames = [dict(name=str(t), data=frame_traces(t)) for t in range(T)]
+    span = _Y_RANGE[1] - _Y_RANGE[0]
+    layout = dict(
         height=_HEIGHT,
         margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(range=[-1.05, slots - 0.45], visible=False, fixedrange=True),
         yaxis=dict(range=list(_Y_RANGE), visible=False, fixedrange=True),
         hovermode="closest",
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-            pad=dict(t=10, r=10), showactive=False,
-            buttons=[dict(label="Play", method="animate", args=[None, play_options]),
-                     dict(label="Pause", method="animate",
-                          args=[[None], {"frame": {"duration": 0, "redraw": False},
-                                         "mode": "immediate", "transition": {"duration": 0}}])],
-        )],
-        sliders=[dict(
-            active=T - 1, x=0.17, len=0.83, y=0.0, yanchor="top", pad=dict(t=10),
-            currentvalue=dict(prefix="after step t = ", font=dict(size=13, color=theme.NEUTRAL)),
-            font=dict(size=10, color=theme.TEXT if T <= 24 else theme.TRANSPARENT),
-            steps=[dict(label=str(t), method="animate",
-                        args=[[str(t)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
-                                         "transition": {"duration": 0}}]) for t in range(T)],
-        )],
+        **_static_drawing(slots, has_y=y is not None, nonlinearity=nonlinearity),
+        **animation_controls(T, active=T - 1, frame_ms=frame_ms, prefix="after step t = ", prefix_font=dict(size=13, color=theme.NEUTRAL), y=0.0,
+                             slider_x=0.17,
+                             slider_font=dict(size=10, color=theme.TEXT if T <= 24 else theme.TRANSPARENT)),
     )
-    span = _Y_RANGE[1] - _Y_RANGE[0]
     for name, (_, (low, high)) in groups.items():
-        fig.update_layout({axes[name]: dict(
+        layout[axes[name]] = dict(
             colorscale=theme.DIVERGING, cmin=-bounds[name], cmax=bounds[name],
             colorbar=dict(title=dict(text=name, side="right"), thickness=10, len=(high - low + 0.4) / span,
-                          y=((low + high) / 2 - _Y_RANGE[0]) / span, yanchor="middle", nticks=5))})
-    return fig
+                          y=((low + high) / 2 - _Y_RANGE[0]) / span, yanchor="middle", nticks=5))
+    return lean_figure(frames[-1]["data"], layout, frames)
 
 
-def _draw_static(fig: go.Figure, slots: int, *, has_y: bool, nonlinearity: str) -> None:
-    """Cell boxes, arrows and weight labels: the same at every step (weight sharing).
-
-    Collected in lists and set once: each add_annotation call would re-validate all earlier ones.
-    """
+def _static_drawing(slots: int, *, has_y: bool, nonlinearity: str) -> dict:
+    """Layout shapes and annotations for the cell boxes, arrows and weight labels: the same at every
+    step (weight sharing)."""
     shapes, notes = [], []
     box_low, box_high = _BOX
     h_mid = (box_low + box_high) / 2
@@ -211,4 +197,4 @@ def _draw_static(fig: go.Figure, slots: int, *, has_y: bool, nonlinearity: str) 
     for (low, high), text, concept in rows:
         notes.append(dict(x=-1.0, y=(low + high) / 2 - (0.9 if concept == "hidden" else 0), text=text,
                           showarrow=False, xanchor="left", font=dict(size=13, color=theme.COLORS[concept])))
-    fig.update_layout(shapes=shapes, annotations=notes)
+    return dict(shapes=shapes, annotations=notes)

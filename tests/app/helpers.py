@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from app.course import REPO_ROOT, Lesson
+from tests.figures.specs import typed_array
 
 ENTRYPOINT = REPO_ROOT / "app" / "streamlit_app.py"
 
@@ -40,11 +40,6 @@ def assert_ran_cleanly(at: AppTest) -> None:
 def plotly_array(value) -> np.ndarray:
     """A data array from figure JSON: a plain list, or Plotly's typed array {dtype, bdata, shape}."""
     if isinstance(value, dict) and "bdata" in value:
-        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        if shape:
-            dims = [int(d) for d in str(shape).split(",")] if isinstance(shape, str) else list(shape)
-            data = data.reshape(dims)
-        return data.astype(np.float64)
+        return typed_array(value).astype(np.float64)
     return np.array([np.nan if v is None else v for v in np.ravel(value)] if np.ndim(value) == 1 else
                     [[np.nan if v is None else v for v in row] for row in value], dtype=np.float64)

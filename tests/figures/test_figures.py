@@ -13,6 +13,7 @@ from app.equations import rnn_update_latex, rnn_update_terms, tex_number
 from app.figures import state_heatmap, unrolled_diagram
 from app.figures.common import fmt, symmetric_range
 from app.figures.unrolled import TRACES, window_start
+from tests.figures.specs import frames_of
 from rnn_core import RNN, Readout
 
 FIGURES_DIR = Path(__file__).resolve().parents[2] / "app" / "figures"
@@ -30,11 +31,12 @@ def test_unrolled_frames_and_values(T):
     cell, trace, y = network(T=T)
     fig = unrolled_diagram(trace.x, trace.h, y, step_labels=[f"w{t}" for t in range(T)])
     assert isinstance(fig, go.Figure)
-    assert len(fig.frames) == T
-    assert [f.name for f in fig.frames] == [str(t) for t in range(T)]
+    frames = frames_of(fig)  # rebuilt with Plotly's full validation
+    assert len(frames) == T
+    assert [f.name for f in frames] == [str(t) for t in range(T)]
     assert len(fig.layout.sliders[0].steps) == T
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Play", "Pause"]
-    for t, frame in enumerate(fig.frames):
+    for t, frame in enumerate(frames):
         assert len(frame.data) == len(TRACES)
         start = window_start(t, T, 12)
         assert start <= t < start + 12
@@ -45,8 +47,13 @@ def test_unrolled_frames_and_values(T):
         np.testing.assert_array_equal(frame.data[2].marker.color, y[start:t + 1].ravel())
         pending = start + shown - (t + 1)
         assert len(frame.data[3].x) == pending * (trace.h.shape[1] + y.shape[1])
+        # hover names the step and unit of every square (its value is the colour)
+        steps, units = np.asarray(frame.data[1].customdata).T
+        np.testing.assert_array_equal(steps, np.repeat(np.arange(start, t + 1), trace.h.shape[1]))
+        np.testing.assert_array_equal(units, np.tile(np.arange(trace.h.shape[1]), t + 1 - start))
+        assert frame.data[1].hovertemplate.startswith("h<sub>%{customdata[0]}</sub>[%{customdata[1]}]")
     # the figure shows the last frame: everything computed
-    np.testing.assert_array_equal(fig.data[1].marker.color, fig.frames[-1].data[1].marker.color)
+    np.testing.assert_array_equal(fig.data[1].marker.color, frames[-1].data[1].marker.color)
 
 
 def test_unrolled_labels_weight_sharing_at_every_step():
@@ -60,7 +67,7 @@ def test_unrolled_labels_weight_sharing_at_every_step():
 def test_unrolled_without_readout_and_with_overflow():
     h = np.array([[0.5, np.inf], [np.nan, -np.inf]])
     fig = unrolled_diagram(np.ones((2, 1)), h)
-    assert len(fig.frames) == 2
+    assert len(frames_of(fig)) == 2
     colours = np.asarray(fig.data[1].marker.color)
     assert np.all(np.isfinite(colours))
     assert any("overflow" in text for text in fig.data[1].hovertext)
