@@ -14,6 +14,8 @@ from plotly.colors import sample_colorscale
 
 from app import theme
 
+from .common import animation_controls, lean_figure
+
 
 def _steps(T: int) -> list[int]:
     return list(range(1, T + 1))
@@ -23,20 +25,23 @@ def _labels(step_labels: Sequence[str] | None, T: int) -> list[str]:
     return [str(s) for s in step_labels] if step_labels is not None else [""] * T
 
 
+def _step_axis(T: int, dtick_up_to: int = 30, **entries) -> dict:
+    """Axis settings `entries` for steps 1..T, plus one tick per step while T <= dtick_up_to."""
+    return dict(entries, dtick=1) if T <= dtick_up_to else entries
+
+
 def loss_bars(losses, step_labels: Sequence[str] | None = None, height: int = 300) -> go.Figure:
     """One bar per step: L_t. The total (their sum) is in the title."""
     losses = np.asarray(losses, dtype=np.float64)
     T = losses.size
-    labels = _labels(step_labels, T)
-    fig = go.Figure(go.Bar(
-        x=_steps(T), y=losses, marker_color=theme.COLORS["loss"], name="L_t",
-        customdata=labels, hovertemplate="step %{x} (input %{customdata})<br>L = %{y:.4f}<extra></extra>"))
-    fig.update_layout(
+    bars = dict(type="bar", x=_steps(T), y=losses, marker=dict(color=theme.COLORS["loss"]), name="L_t",
+                customdata=_labels(step_labels, T),
+                hovertemplate="step %{x} (input %{customdata})<br>L = %{y:.4f}<extra></extra>")
+    return lean_figure([bars], dict(
         height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
-        title=dict(text=f"total loss L = sum of L<sub>t</sub> = {losses.sum():.4f}", font=dict(size=14)))
-    fig.update_xaxes(title_text="step t", dtick=1 if T <= 30 else None)
-    fig.update_yaxes(title_text="L<sub>t</sub> = -log p<sub>t</sub>[target]", rangemode="tozero")
-    return fig
+        title=dict(text=f"total loss L = sum of L<sub>t</sub> = {losses.sum():.4f}", font=dict(size=14)),
+        xaxis=_step_axis(T, title=dict(text="step t")),
+        yaxis=dict(title=dict(text="L<sub>t</sub> = -log p<sub>t</sub>[target]"), rangemode="tozero")))
 
 
 def backward_animation(total, own, later, step_labels: Sequence[str] | None = None,
@@ -46,65 +51,56 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
     total[t] = ||dL/dh_t||, own[t] = ||dL_t/dh_t|| (from the step's own loss),
     later[t] = norm of the part arriving from steps after t. Frame "k" (k = 0..T-1)
     has reached step T-1-k: bars are drawn for steps >= T-1-k and empty before.
-    The figure itself shows the finished pass (the last frame).
+    The figure itself shows the finished pass (the last frame); the slider is
+    labelled with the step reached (T .. 1).
     """
     total, own, later = (np.asarray(a, dtype=np.float64) for a in (total, own, later))
     T = total.size
     steps = _steps(T)
     positive = np.concatenate([a[a > 0] for a in (total, own, later)])
     log_y = positive.size > 0 and positive.max() / positive.min() > 100
-    labels = _labels(step_labels, T)
-
-    def masked(values, reached):
-        return [float(v) if t >= reached else None for t, v in enumerate(values)]
+    hover = "step %{x}<br>%{fullData.name}: %{y:.3g}<extra></extra>"
+    bar_styles = (
+        (own, "from its own loss  ||dL<sub>t</sub>/dh<sub>t</sub>||", theme.COLORS["loss"]),
+        (later, "from later steps", theme.COLORS["hidden"]),
+        (total, "total  ||dL/dh<sub>t</sub>||", theme.COLORS["gradient"]),
+    )
 
     def traces(reached):
-        hover = "step %{x}<br>%{fullData.name}: %{y:.3g}<extra></extra>"
-        return [
-            go.Bar(x=steps, y=masked(own, reached), name="from its own loss  ||dL<sub>t</sub>/dh<sub>t</sub>||",
-                   marker_color=theme.COLORS["loss"], hovertemplate=hover),
-            go.Bar(x=steps, y=masked(later, reached), name="from later steps",
-                   marker_color=theme.COLORS["hidden"], hovertemplate=hover),
-            go.Bar(x=steps, y=masked(total, reached), name="total  ||dL/dh<sub>t</sub>||",
-                   marker_color=theme.COLORS["gradient"], hovertemplate=hover),
-            go.Scatter(x=[reached + 1], y=[total[reached]], mode="markers+text", showlegend=False,
-                       text=[f"step {reached + 1}"], textposition="top center", hoverinfo="skip",
-                       marker=dict(symbol="triangle-down", size=14, color=theme.COLORS["gradient"])),
-        ]
+        bars = [dict(type="bar", x=steps, y=[float(v) if t >= reached else None for t, v in enumerate(values)],
+                     name=name, marker=dict(color=colour), hovertemplate=hover)
+                for values, name, colour in bar_styles]
+        marker = dict(type="scatter", x=[reached + 1], y=[float(total[reached])], mode="markers+text",
+                      showlegend=False, text=[f"step {reached + 1}"], textposition="top center", hoverinfo="skip",
+                      marker=dict(symbol="triangle-down", size=14, color=theme.COLORS["gradient"]))
+        return bars + [marker]
 
-    frames = [go.Frame(name=str(k), data=traces(T - 1 - k)) for k in range(T)]
-    fig = go.Figure(data=frames[-1].data, frames=frames)
-    play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}
+    frames = [dict(name=str(k), data=traces(T - 1 - k)) for k in range(T)]
+    finished = traces(0)
+    labels = _labels(step_labels, T)
+    for bar in finished[:3]:
+        bar["customdata"] = labels
     top = max(float(np.max(total)) if T else 1.0, float(np.max(own)) if T else 1.0)
     if log_y:
         low = float(np.log10(positive.min())) - 0.3
         yaxis = dict(type="log", range=[low, float(np.log10(positive.max())) + 0.5])
     else:
         yaxis = dict(range=[0, 1.2 * top if top > 0 else 1.0])
-    fig.update_layout(
-        height=height, barmode="group", margin=dict(l=10, r=10, t=10, b=10),
+    slider_font = dict(size=10)
+    label_colour = theme.TEXT if T <= 24 else theme.TRANSPARENT    # too many labels to read: hidden
+    if label_colour is not None:                                     # None: the theme's own text colour
+        slider_font["color"] = label_colour
+    controls = animation_controls(T, active=T - 1, frame_ms=frame_ms, prefix="backward pass has reached step ",
+                                  y=-0.12, slider_x=0.16, slider_font=slider_font)
+    for k, step in enumerate(controls["sliders"][0]["steps"]):   # frame k has reached step T - k
+        step["label"] = str(T - k)
+    layout = dict(
+        height=height, barmode="group", margin=dict(l=10, r=10, t=10, b=90),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        yaxis=dict(title_text="gradient norm" + (" (log scale)" if log_y else ""), **yaxis),
-        xaxis=dict(title_text="step t", range=[0.4, T + 0.6], dtick=1 if T <= 30 else None),
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",
-            showactive=False, pad=dict(t=10, r=10),
-            buttons=[dict(label="Play", method="animate", args=[None, play]),
-                     dict(label="Pause", method="animate",
-                          args=[[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-                                         "transition": {"duration": 0}}])])],
-        sliders=[dict(
-            active=T - 1, x=0.16, len=0.84, y=-0.12, yanchor="top", pad=dict(t=10),
-            currentvalue=dict(prefix="backward pass has reached step ", font=dict(size=13)),
-            font=dict(size=10, color=theme.TEXT if T <= 24 else theme.TRANSPARENT),
-            steps=[dict(label=str(T - k), method="animate",
-                        args=[[str(k)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
-                                         "transition": {"duration": 0}}]) for k in range(T)])],
-    )
-    fig.update_layout(margin=dict(b=90))
-    fig.update_traces(selector=dict(type="bar"), customdata=labels)
-    return fig
+        yaxis=dict(title=dict(text="gradient norm" + (" (log scale)" if log_y else "")), **yaxis),
+        xaxis=_step_axis(T, title=dict(text="step t"), range=[0.4, T + 0.6]),
+        **controls)
+    return lean_figure(finished, layout, frames)
 
 
 def _step_colours(T: int) -> list[str]:
@@ -122,20 +118,16 @@ def contribution_stack(contributions, totals, row: int, height: int = 380) -> go
     T, H = contributions.shape
     names = [f"W<sub>hh</sub>[{row},{j}]" for j in range(H)]
     colours = _step_colours(T)
-    fig = go.Figure()
-    for t in range(T):
-        fig.add_trace(go.Bar(
-            x=names, y=contributions[t], name=f"step {t + 1}", marker_color=colours[t],
-            legendgroup="steps", showlegend=T <= 12 or t in (0, T - 1),
-            hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>%{{x}}</extra>"))
-    fig.add_trace(go.Scatter(
-        x=names, y=totals, mode="markers", name="dL/dW<sub>hh</sub> (the sum)",
+    data = [dict(type="bar", x=names, y=contributions[t], name=f"step {t + 1}", marker=dict(color=colours[t]),
+                 legendgroup="steps", showlegend=T <= 12 or t in (0, T - 1),
+                 hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>%{{x}}</extra>") for t in range(T)]
+    data.append(dict(
+        type="scatter", x=names, y=totals, mode="markers", name="dL/dW<sub>hh</sub> (the sum)",
         marker=dict(symbol="diamond", size=13, color=theme.COLORS["gradient"], line=dict(width=1.5, color="white")),
         hovertemplate="total: %{y:.4g}<extra>%{x}</extra>"))
-    fig.update_layout(barmode="relative", height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(font=dict(size=11)))
-    fig.update_yaxes(title_text="contribution to the gradient", zeroline=True)
-    return fig
+    return lean_figure(data, dict(
+        barmode="relative", height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(font=dict(size=11)),
+        yaxis=dict(title=dict(text="contribution to the gradient"), zeroline=True)))
 
 
 def contribution_matrix(norms, *, highlight_row: int | None = None, window: int | None = None,
@@ -150,27 +142,26 @@ def contribution_matrix(norms, *, highlight_row: int | None = None, window: int 
     T = norms.shape[0]
     k, j = np.meshgrid(np.arange(T), np.arange(T), indexing="ij")
     reached = j <= k
-    z = np.where(reached, norms, np.nan)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=_steps(T), y=_steps(T), colorscale=theme.SEQUENTIAL, xgap=1, ygap=1,
-        colorbar=dict(title=dict(text="norm", side="right"), thickness=12),
-        hovertemplate="loss at step %{y}, term of step %{x}: %{z:.3g}<extra></extra>"))
+    data = [dict(
+        type="heatmap", z=np.where(reached, norms, np.nan), x=_steps(T), y=_steps(T), colorscale=theme.SEQUENTIAL,
+        xgap=1, ygap=1, colorbar=dict(title=dict(text="norm", side="right"), thickness=12),
+        hovertemplate="loss at step %{y}, term of step %{x}: %{z:.3g}<extra></extra>")]
     if window is not None:
         cut = reached & (j <= k - window)
-        fig.add_trace(go.Scatter(
-            x=(j[cut] + 1).tolist(), y=(k[cut] + 1).tolist(), mode="markers", name="cut by truncation",
-            marker=dict(symbol="x-thin", size=9 if T <= 20 else 5, line=dict(width=2, color=theme.COLORS["gradient"])),
-            hoverinfo="skip", showlegend=True))
+        data.append(dict(
+            type="scatter", x=(j[cut] + 1).tolist(), y=(k[cut] + 1).tolist(), mode="markers",
+            name="cut by truncation", hoverinfo="skip", showlegend=True,
+            marker=dict(symbol="x-thin", size=9 if T <= 20 else 5, line=dict(width=2, color=theme.COLORS["gradient"]))))
+    layout = dict(
+        height=height, margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=_step_axis(T, 20, title=dict(text="step j whose use of W<sub>hh</sub> gives the term"), showgrid=False),
+        yaxis=_step_axis(T, 20, title=dict(text="loss L<sub>k</sub> at step k"), autorange="reversed",
+                         showgrid=False))
     if highlight_row is not None:
-        fig.add_shape(type="rect", x0=0.5, x1=T + 0.5, y0=highlight_row + 0.5, y1=highlight_row + 1.5,
-                      line=dict(color=theme.COLORS["gradient"], width=3))
-    fig.update_xaxes(title_text="step j whose use of W<sub>hh</sub> gives the term", dtick=1 if T <= 20 else None,
-                     showgrid=False)
-    fig.update_yaxes(title_text="loss L<sub>k</sub> at step k", autorange="reversed",
-                     dtick=1 if T <= 20 else None, showgrid=False)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return fig
+        layout["shapes"] = [dict(type="rect", x0=0.5, x1=T + 0.5, y0=highlight_row + 0.5, y1=highlight_row + 1.5,
+                                 line=dict(color=theme.COLORS["gradient"], width=3))]
+    return lean_figure(data, layout)
 
 
 def row_bars(norms_row, step: int, height: int = 280) -> go.Figure:
@@ -178,14 +169,15 @@ def row_bars(norms_row, step: int, height: int = 280) -> go.Figure:
     norms_row = np.asarray(norms_row, dtype=np.float64)
     T = norms_row.size
     colours = [theme.COLORS["gradient"] if t <= step else theme.NEUTRAL for t in range(T)]
-    fig = go.Figure(go.Bar(
-        x=_steps(T), y=norms_row, marker_color=colours,
-        hovertemplate="term of step %{x}: %{y:.3g}<extra></extra>"))
-    fig.add_vline(x=step + 1.5, line=dict(color=theme.NEUTRAL, dash="dot"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False)
-    fig.update_xaxes(title_text="step j", dtick=1 if T <= 30 else None)
-    fig.update_yaxes(title_text=f"||term of step j in dL<sub>{step + 1}</sub>/dW<sub>hh</sub>||", rangemode="tozero")
-    return fig
+    bars = dict(type="bar", x=_steps(T), y=norms_row, marker=dict(color=colours),
+                hovertemplate="term of step %{x}: %{y:.3g}<extra></extra>")
+    divider = dict(type="line", x0=step + 1.5, x1=step + 1.5, xref="x", y0=0, y1=1, yref="y domain",
+                   line=dict(color=theme.NEUTRAL, dash="dot"))
+    return lean_figure([bars], dict(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, shapes=[divider],
+        xaxis=_step_axis(T, title=dict(text="step j")),
+        yaxis=dict(title=dict(text=f"||term of step j in dL<sub>{step + 1}</sub>/dW<sub>hh</sub>||"),
+                   rangemode="tozero")))
 
 
 def truncation_bars(kept, lost, height: int = 300) -> go.Figure:
@@ -194,17 +186,17 @@ def truncation_bars(kept, lost, height: int = 300) -> go.Figure:
     kept, lost: (T,) arrays (rnn_core.bptt.Truncated.kept_by_step / lost_by_step)."""
     kept, lost = np.asarray(kept, dtype=np.float64), np.asarray(lost, dtype=np.float64)
     T = kept.size
-    fig = go.Figure([
-        go.Bar(x=_steps(T), y=kept, name="kept", marker_color=theme.COLORS["hidden"],
-               hovertemplate="step %{x}: kept %{y:.3g}<extra></extra>"),
-        go.Bar(x=_steps(T), y=lost, name="cut", marker_color=theme.COLORS["gradient"],
-               hovertemplate="step %{x}: cut %{y:.3g}<extra></extra>"),
-    ])
-    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    fig.update_xaxes(title_text="step j", dtick=1 if T <= 30 else None)
-    fig.update_yaxes(title_text="||W<sub>hh</sub> terms of step j||", rangemode="tozero")
-    return fig
+    data = [
+        dict(type="bar", x=_steps(T), y=kept, name="kept", marker=dict(color=theme.COLORS["hidden"]),
+             hovertemplate="step %{x}: kept %{y:.3g}<extra></extra>"),
+        dict(type="bar", x=_steps(T), y=lost, name="cut", marker=dict(color=theme.COLORS["gradient"]),
+             hovertemplate="step %{x}: cut %{y:.3g}<extra></extra>"),
+    ]
+    return lean_figure(data, dict(
+        barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=_step_axis(T, title=dict(text="step j")),
+        yaxis=dict(title=dict(text="||W<sub>hh</sub> terms of step j||"), rangemode="tozero")))
 
 
 __all__ = ["loss_bars", "backward_animation", "contribution_stack", "contribution_matrix", "row_bars",

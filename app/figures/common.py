@@ -46,7 +46,7 @@ def lean_figure(data=(), layout=None, frames=()) -> go.Figure:
     100-frame one over 1 s. The figure behaves as usual (fig.data[0].x, fig.layout.height,
     update_layout, to_dict) except that its frames' contents can only be read through
     fig.to_dict()["frames"]. The tests rebuild every figure with full validation
-    (tests/figures/conftest.py: frames_of; tests/app/test_figure_specs.py), so a misspelt
+    (tests/figures/specs.py: validated, frames_of; tests/app/test_figure_specs.py), so a misspelt
     property still fails there.
     """
     fig = go.Figure(data=list(data), layout=layout or {}, _validate=False)
@@ -60,7 +60,8 @@ def animation_controls(n_frames: int, *, active: int, frame_ms: int, prefix: str
                        button_pad: dict | None = None) -> dict:
     """Layout entries for a Play / Pause pair and a step slider over frames named "0" .. "n-1"."""
     go_to = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
-    slider = dict(active=active, x=slider_x, len=1 - slider_x, y=y, xanchor="left", yanchor="top", pad=dict(t=10),
+    top_pad = (button_pad or {}).get("t", 10)  # the slider level with the buttons
+    slider = dict(active=active, x=slider_x, len=1 - slider_x, y=y, xanchor="left", yanchor="top", pad=dict(t=top_pad),
                   currentvalue=dict(prefix=prefix, font=prefix_font or dict(size=13)),
                   steps=[dict(label=str(t), method="animate", args=[[str(t)], go_to]) for t in range(n_frames)])
     if slider_font:

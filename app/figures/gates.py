@@ -1,6 +1,8 @@
 """Figures for the gated-cell lessons: faucet drawings, gate heatmaps, the gradient highway.
 
-Pure functions: a trace (or arrays from rnn_core) in, a plotly Figure out.
+Pure functions: a trace (or arrays from rnn_core) in, a plotly Figure out. The figures are
+assembled from plain dicts (common.lean_figure): Plotly's per-property validation of one
+frame per step made a faucet drawing about 50 times slower to build.
 
 The faucet drawings are one Plotly figure with a frame per time step, animated in the
 browser (Play / Pause and a step slider; no Streamlit rerun). A pipe carries a value:
@@ -12,12 +14,16 @@ colour; the gap between them is the gate's value (0 shut, 1 open).
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
-import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT, OUTLINE, PALE, PIPE_WALL, TEXT,
                        TRANSPARENT)
+
+from .common import animation_controls, lean_figure
 
 POSITIVE, NEGATIVE = DIVERGING[-1][1], DIVERGING[0][1]
 PIPE = 0.7                 # inner diameter of every pipe, in drawing units
@@ -85,6 +91,11 @@ def _box(x0, x1, y0, y1, text, color):
     return shape, label
 
 
+def _font(size, color=TEXT):
+    """Font properties; a colour of None (theme.TEXT) is left out, so the page theme's text colour applies."""
+    return dict(size=size) if color is None else dict(size=size, color=color)
+
+
 def _merge(polys):
     xs, ys = [], []
     for x, y in polys:
@@ -101,68 +112,65 @@ def _pct(v):
     return f"{100 * v:.1f}% open"
 
 
-def _animated(fig, frames, step, labels):
-    """Attach frames, a step slider and Play / Pause buttons; start at `step`."""
-    T = len(frames)
-    fig.frames = [go.Frame(data=data, name=str(t)) for t, data in enumerate(frames)]
-    go_to = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
-    fig.update_layout(
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.085, xanchor="left", yanchor="top",
-            pad=dict(t=4, r=8), showactive=False,
-            buttons=[dict(label="Play", method="animate",
-                          args=[None, dict(frame=dict(duration=FRAME_MS, redraw=True), fromcurrent=True,
-                                           transition=dict(duration=0), mode="immediate")]),
-                     dict(label="Pause", method="animate",
-                          args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
-                                             transition=dict(duration=0))])])],
-        sliders=[dict(
-            active=step, x=0.14, y=-0.085, len=0.86, xanchor="left", yanchor="top", pad=dict(t=4),
-            currentvalue=dict(prefix="step t = ", font=dict(size=13)),
-            steps=[dict(label=f"{t}", method="animate", args=[[str(t)], go_to]) for t in range(T)])],
-    )
-    return fig
+def _subplot_axes(rows, cols, row_heights=None, titles=None, horizontal_spacing=None, vertical_spacing=None):
+    """make_subplots' axes (domains, anchors) and subplot-title annotations as layout dict entries.
 
-
-def _drawing_axes(fig, height):
-    fig.update_xaxes(visible=False, range=[0, 12], fixedrange=True, row=1, col=1)
-    fig.update_yaxes(visible=False, range=[0.2, 7.6], fixedrange=True, row=1, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=120), showlegend=False,
-                      plot_bgcolor=TRANSPARENT, paper_bgcolor=TRANSPARENT)
-
-
-def _units_panel(values, gates, markers, unit):
-    """Compact view of every unit at one step: bars for gates, markers for signed states.
-
-    Traces are plain dicts: Plotly validates them once, in the frame (go objects would validate twice).
+    A fresh copy each call (callers add to it); make_subplots itself runs once per grid.
     """
-    H = len(values[gates[0]])
-    units = list(range(H))
-    data = [dict(type="bar", x=units, y=values[g], name=f"{g}: {GATE_NAMES[g]}", marker_color=COLORS[g],
-                   xaxis="x2", yaxis="y2", showlegend=False, hovertemplate=f"unit %{{x}}<br>{g} = %{{y:.3f}}")
-            for g in gates]
-    for name, concept, symbol in markers:
-        data.append(dict(type="scatter", x=units, y=values[name], mode="markers", name=name,
-                               marker=dict(color=COLORS[concept], symbol=symbol, size=11,
-                                           line=dict(color=OUTLINE, width=1)),
-                               xaxis="x2", yaxis="y2", showlegend=False,
-                               hovertemplate=f"unit %{{x}}<br>{name} = %{{y:.3f}}"))
-    return data
+    return copy.deepcopy(_subplot_grid(rows, cols, row_heights, titles, horizontal_spacing, vertical_spacing))
 
 
-def _units_axes(fig, H, unit, gates, markers):
-    fig.update_xaxes(row=2, col=1, range=[-0.5, H - 0.5], tickmode="array", tickvals=list(range(H)),
-                     title=dict(text="unit (selected unit outlined)", standoff=2), fixedrange=True)
-    fig.update_yaxes(row=2, col=1, range=[-1.1, 1.1], fixedrange=True, zeroline=True,
-                     zerolinecolor=NEUTRAL, title="all units")
-    fig.add_shape(type="rect", x0=unit - 0.5, x1=unit + 0.5, y0=-1.1, y1=1.1, xref="x2", yref="y2",
-                  line=dict(color=OUTLINE, width=2, dash="dot"), fillcolor=TRANSPARENT)
+@functools.lru_cache(maxsize=32)
+def _subplot_grid(rows, cols, row_heights, titles, horizontal_spacing, vertical_spacing):
+    layout = make_subplots(rows=rows, cols=cols, row_heights=list(row_heights) if row_heights else None,
+                           subplot_titles=titles, horizontal_spacing=horizontal_spacing,
+                           vertical_spacing=vertical_spacing).layout.to_plotly_json()
+    return {key: value for key, value in layout.items() if key.startswith(("xaxis", "yaxis", "annotations"))}
+
+
+def _animated(frames, step, layout):
+    """The figure drawn at `step`, a frame per step, a step slider and Play / Pause buttons."""
+    layout.update(animation_controls(len(frames), active=step, frame_ms=FRAME_MS, prefix="step t = ", y=-0.085,
+                                     slider_x=0.14, button_pad=dict(t=4, r=8)))
+    return lean_figure(frames[step], layout, [dict(name=str(t), data=data) for t, data in enumerate(frames)])
+
+
+def _faucet_layout(height, shapes, notes, H, unit, gates, markers):
+    """The drawing (row 1, hidden axes) above the compact view of every unit (row 2)."""
+    layout = _subplot_axes(2, 1, row_heights=(0.74, 0.26), vertical_spacing=0.07)
+    layout["xaxis"].update(visible=False, range=[0, 12], fixedrange=True)
+    layout["yaxis"].update(visible=False, range=[0.2, 7.6], fixedrange=True)
+    layout["xaxis2"].update(title=dict(text="unit (selected unit outlined)", standoff=2), range=[-0.5, H - 0.5],
+                            tickmode="array", tickvals=list(range(H)), fixedrange=True)
+    layout["yaxis2"].update(range=[-1.1, 1.1], fixedrange=True, zeroline=True, zerolinecolor=NEUTRAL,
+                            title=dict(text="all units"))
+    shapes = shapes + [dict(type="rect", x0=unit - 0.5, x1=unit + 0.5, y0=-1.1, y1=1.1, xref="x2", yref="y2",
+                            line=dict(color=OUTLINE, width=2, dash="dot"), fillcolor=TRANSPARENT)]
     parts = [f"<span style='color:{COLORS[g]}'>■ {g}</span>" for g in gates]
     parts += [f"<span style='color:{COLORS[c]}'>{'◆' if s == 'diamond' else '●'} {n}</span>"
               for n, c, s in markers]
-    fig.add_annotation(xref="x2 domain", yref="y2 domain", x=1.0, y=1.0, xanchor="right", yanchor="bottom",
-                       text="bars: gates (0 to 1)   markers: " + "  ".join(parts), showarrow=False,
-                       font=dict(size=11))
+    notes = notes + [dict(xref="x2 domain", yref="y2 domain", x=1.0, y=1.0, xanchor="right", yanchor="bottom",
+                          text="bars: gates (0 to 1)   markers: " + "  ".join(parts), showarrow=False,
+                          font=dict(size=11))]
+    layout.update(shapes=shapes, annotations=notes, height=height, margin=dict(l=10, r=10, t=10, b=120),
+                  showlegend=False, plot_bgcolor=TRANSPARENT, paper_bgcolor=TRANSPARENT, barmode="group")
+    return layout
+
+
+def _units_panel(values, gates, markers):
+    """Compact view of every unit at one step: bars for gates, markers for signed states."""
+    H = len(values[gates[0]])
+    units = list(range(H))
+    data = [dict(type="bar", x=units, y=values[g], name=f"{g}: {GATE_NAMES[g]}", marker=dict(color=COLORS[g]),
+                 xaxis="x2", yaxis="y2", showlegend=False, hovertemplate=f"unit %{{x}}<br>{g} = %{{y:.3f}}")
+            for g in gates]
+    for name, concept, symbol in markers:
+        data.append(dict(type="scatter", x=units, y=values[name], mode="markers", name=name,
+                         marker=dict(color=COLORS[concept], symbol=symbol, size=11,
+                                     line=dict(color=OUTLINE, width=1)),
+                         xaxis="x2", yaxis="y2", showlegend=False,
+                         hovertemplate=f"unit %{{x}}<br>{name} = %{{y:.3f}}"))
+    return data
 
 
 def _key(scale):
@@ -177,16 +185,16 @@ def _frame_data(streams, valves, texts, units, scale):
     pos = _merge([_stream(seg, v, scale) for seg, v in streams if v > 0])
     neg = _merge([_stream(seg, v, scale) for seg, v in streams if v < 0])
     data = [dict(type="scatter", x=pos[0], y=pos[1], fill="toself", fillcolor=POSITIVE, mode="none",
-                       hoverinfo="skip", showlegend=False),
+                 hoverinfo="skip", showlegend=False),
             dict(type="scatter", x=neg[0], y=neg[1], fill="toself", fillcolor=NEGATIVE, mode="none",
-                       hoverinfo="skip", showlegend=False)]
+                 hoverinfo="skip", showlegend=False)]
     for gate, polys in valves:
         xs, ys = _merge(polys)
         data.append(dict(type="scatter", x=xs, y=ys, fill="toself", fillcolor=COLORS[gate], mode="lines",
-                               line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False))
+                         line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False))
     data.append(dict(type="scatter", x=[p[0] for p in texts], y=[p[1] for p in texts], text=[p[2] for p in texts],
-                           mode="text", textfont=dict(size=12, color=TEXT), hoverinfo="skip",
-                           showlegend=False, textposition=[p[3] for p in texts]))
+                     mode="text", textfont=_font(12), hoverinfo="skip", showlegend=False,
+                     textposition=[p[3] for p in texts]))
     return data + units
 
 
@@ -223,7 +231,6 @@ def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
     c_prev = np.concatenate([np.asarray(trace.c0)[None], c[:-1]])[:, unit]
     T, H = c.shape
     scale = _scale(c[:, unit], c_prev)
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.74, 0.26], vertical_spacing=0.07)
     shapes, notes = [], []
     for seg in LSTM_PIPES.values():
         shapes += _pipe_walls(seg)
@@ -243,7 +250,7 @@ def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
               dict(x=11.7, y=5.35, text="cell state c: memory →", showarrow=False, xanchor="right",
                    font=dict(size=12, color=COLORS["cell_state"]), xref="x", yref="y"),
               dict(x=0.3, y=0.45, text="gates i, f, o and the candidate g are computed from x<sub>t</sub> "
-                   "and h<sub>t-1</sub>", showarrow=False, xanchor="left", font=dict(size=11, color=TEXT),
+                   "and h<sub>t-1</sub>", showarrow=False, xanchor="left", font=_font(11),
                    xref="x", yref="y")]
     frames = []
     all_i, all_f, all_g, all_o = (np.asarray(trace.gates[k]) for k in ("i", "f", "g", "o"))
@@ -265,17 +272,11 @@ def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
                  (9.85, 3.2, f"<b>output o = {o[t]:.3f}</b><br>{_pct(o[t])}", "middle right"),
                  (9.85, 2.2, f"h<sub>t</sub> = {_fmt(h[t, unit])}", "middle right")]
         units = _units_panel({"i": all_i[t], "f": all_f[t], "o": all_o[t], "g": all_g[t], "c": np.clip(c[t], -1.1, 1.1),
-                              "h": h[t]}, ("i", "f", "o"), [("c", "cell_state", "diamond"), ("h", "hidden", "circle")],
-                             unit)
+                              "h": h[t]}, ("i", "f", "o"), [("c", "cell_state", "diamond"), ("h", "hidden", "circle")])
         frames.append(_frame_data(streams, valves, texts, units, scale))
-    for trace_ in frames[step]:
-        fig.add_trace(trace_)
-    fig.update_layout(shapes=shapes, annotations=notes)
-    _drawing_axes(fig, height)
-    _units_axes(fig, H, unit, ("i", "f", "o"), [("c (clipped to ±1.1)", "cell_state", "diamond"),
-                                                ("h", "hidden", "circle")])
-    fig.update_layout(barmode="group")
-    return _animated(fig, frames, step, labels)
+    layout = _faucet_layout(height, shapes, notes, H, unit, ("i", "f", "o"),
+                            [("c (clipped to ±1.1)", "cell_state", "diamond"), ("h", "hidden", "circle")])
+    return _animated(frames, step, layout)
 
 
 # ---------------------------------------------------------------------------- GRU faucet
@@ -302,7 +303,6 @@ def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
     u_n = np.asarray(trace.extras["hidden_n"])[:, 0, unit]
     T, H = h.shape
     scale = _scale(h[:, unit], h_prev, u_n)
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.74, 0.26], vertical_spacing=0.07)
     shapes, notes = [], []
     for seg in GRU_PIPES.values():
         shapes += _pipe_walls(seg)
@@ -320,7 +320,7 @@ def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
               dict(x=11.7, y=5.35, text="hidden state h: memory →", showarrow=False,
                    xanchor="right", font=dict(size=12, color=COLORS["hidden"]), xref="x", yref="y"),
               dict(x=0.3, y=0.45, text="one mixing valve: the update gate z keeps z of the old state and lets in "
-                   "1 − z of the candidate", showarrow=False, xanchor="left", font=dict(size=11, color=TEXT),
+                   "1 − z of the candidate", showarrow=False, xanchor="left", font=_font(11),
                    xref="x", yref="y")]
     all_r, all_z, all_n = (np.asarray(trace.gates[k]) for k in ("r", "z", "n"))
     frames = []
@@ -344,15 +344,10 @@ def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
                  (2.15, 2.95, f"<b>reset r = {r[t]:.3f}</b><br>{_pct(r[t])}", "middle right"),
                  (2.15, 2.05, f"r·(W<sub>hn</sub>h + b<sub>hn</sub>) = {_fmt(r[t] * u_n[t])}", "middle right")]
         units = _units_panel({"r": all_r[t], "z": all_z[t], "n": all_n[t], "h": h[t]}, ("r", "z"),
-                             [("n", "n", "diamond"), ("h", "hidden", "circle")], unit)
+                             [("n", "n", "diamond"), ("h", "hidden", "circle")])
         frames.append(_frame_data(streams, valves, texts, units, scale))
-    for trace_ in frames[step]:
-        fig.add_trace(trace_)
-    fig.update_layout(shapes=shapes, annotations=notes)
-    _drawing_axes(fig, height)
-    _units_axes(fig, H, unit, ("r", "z"), [("n", "n", "diamond"), ("h", "hidden", "circle")])
-    fig.update_layout(barmode="group")
-    return _animated(fig, frames, step, labels)
+    layout = _faucet_layout(height, shapes, notes, H, unit, ("r", "z"), [("n", "n", "diamond"), ("h", "hidden", "circle")])
+    return _animated(frames, step, layout)
 
 
 # ---------------------------------------------------------------------------- heatmaps
@@ -379,32 +374,41 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
     rows = (len(names) + 1) // cols
     titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + ("  (−1 blue … +1 red)" if n in SIGNED else "  (0 … 1)")
               for n in names]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.06,
-                        vertical_spacing=0.12 if rows > 2 else 0.18)
+    layout = _subplot_axes(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
+                           vertical_spacing=0.12 if rows > 2 else 0.18)
     steps = list(range(T))
     text = [[f"{labels[t]}" for t in steps] for _ in range(H)] if labels is not None else None
+    data, shapes = [], []
     for k, name in enumerate(names):
         row, col = k // cols + 1, k % cols + 1
+        suffix = "" if k == 0 else str(k + 1)      # subplot k's axes: x, y, then x2, y2, ...
         v = values[name]
         signed = name in SIGNED
-        fig.add_trace(go.Heatmap(
-            z=np.clip(v.T, -1, 1) if signed else v.T, customdata=v.T, x=steps, y=list(range(H)),
-            zmin=-1 if signed else 0, zmax=1, showscale=False,
-            colorscale=DIVERGING if signed else _sequential(COLORS[name]), text=text,
-            hovertemplate=f"step %{{x}}<br>unit %{{y}}<br>{name} = %{{customdata:.4f}}"
-                          + ("<br>input %{text}" if text else "") + "<extra></extra>", name=name),
-            row=row, col=col)
+        heatmap = dict(type="heatmap", z=np.clip(v.T, -1, 1) if signed else v.T, customdata=v.T, x=steps,
+                       y=list(range(H)), zmin=-1 if signed else 0, zmax=1, showscale=False,
+                       colorscale=DIVERGING if signed else _sequential(COLORS[name]),
+                       hovertemplate=f"step %{{x}}<br>unit %{{y}}<br>{name} = %{{customdata:.4f}}"
+                                     + ("<br>input %{text}" if text else "") + "<extra></extra>",
+                       name=name, xaxis="x" + suffix, yaxis="y" + suffix)
+        if text:
+            heatmap["text"] = text
+        data.append(heatmap)
         if step is not None and unit is not None:
-            fig.add_shape(type="rect", x0=step - 0.5, x1=step + 0.5, y0=unit - 0.5, y1=unit + 0.5,
-                          line=dict(color=ON_LIGHT, width=2), row=row, col=col)
-        fig.update_yaxes(title_text="unit" if col == 1 else None, autorange="reversed", row=row, col=col,
-                         tickmode="linear" if H <= 16 else "auto")
-        fig.update_xaxes(title_text="step t" if row == rows else None, row=row, col=col)
+            shapes.append(dict(type="rect", x0=step - 0.5, x1=step + 0.5, y0=unit - 0.5, y1=unit + 0.5,
+                               line=dict(color=ON_LIGHT, width=2), xref="x" + suffix, yref="y" + suffix))
+        yaxis = layout["yaxis" + suffix]
+        if col == 1:
+            yaxis["title"] = dict(text="unit")
+        yaxis.update(autorange="reversed", tickmode="linear" if H <= 16 else "auto")
+        if row == rows:
+            layout["xaxis" + suffix]["title"] = dict(text="step t")
     for k, name in enumerate(names):   # colour each subplot title with its gate
         colour = COLORS["cell_state"] if name == "c" else COLORS["hidden"] if name == "h" else COLORS[name]
-        fig.layout.annotations[k].font = dict(color=colour, size=13)
-    fig.update_layout(height=190 * rows + 80, margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+        layout["annotations"][k]["font"] = dict(color=colour, size=13)
+    if shapes:
+        layout["shapes"] = shapes
+    layout.update(height=190 * rows + 80, margin=dict(l=10, r=10, t=40, b=10))
+    return lean_figure(data, layout)
 
 
 # ---------------------------------------------------------------------------- highway, gradients
@@ -418,26 +422,26 @@ def _clip_log10(values):
     return np.clip(v, LOG10_FLOOR, LOG10_CEILING), clipped
 
 
-def _log_lines(fig, curves, title, x_title):
-    """curves: list of (name, log10 values, line dict, extra kwargs). Plot 10**clipped on a log axis."""
-    total_clipped, lo, hi = 0, 0.0, 0.0
+def _log_lines(curves, title, x_title, data=()):
+    """Layout and traces (after `data`) for curves: list of (name, log10 values, line dict, extra
+    trace properties). Plot 10**clipped on a log axis."""
+    data, total_clipped, lo, hi = list(data), 0, 0.0, 0.0
     for name, log10_values, line, extra in curves:
         v, clipped = _clip_log10(log10_values)
         total_clipped += clipped
         lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
-        fig.add_trace(go.Scatter(x=np.arange(len(v)), y=10.0 ** v, name=name, mode="lines", line=line,
-                                 customdata=np.asarray(log10_values, dtype=float),
-                                 hovertemplate="step %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
-    fig.update_yaxes(type="log", title=title, range=[lo - 0.5, hi + 0.5], exponentformat="power")
-    fig.update_xaxes(title=x_title)
+        data.append(dict(type="scatter", x=np.arange(len(v)), y=10.0 ** v, name=name, mode="lines", line=line,
+                         customdata=np.asarray(log10_values, dtype=float),
+                         hovertemplate="step %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
+    layout = dict(yaxis=dict(type="log", title=dict(text=title), range=[lo - 0.5, hi + 0.5], exponentformat="power"),
+                  xaxis=dict(title=dict(text=x_title)), height=420, margin=dict(l=10, r=10, t=50, b=10),
+                  legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top"))
     if total_clipped:
-        fig.add_annotation(xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
-                           showarrow=False, font=dict(size=11, color=COLORS["gradient"]),
-                           text=f"{total_clipped} values beyond 10^±{LOG10_CEILING:.0f} drawn at the edge "
-                                "(under- or overflow)")
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top"))
-    return fig
+        layout["annotations"] = [dict(xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
+                                      showarrow=False, font=dict(size=11, color=COLORS["gradient"]),
+                                      text=f"{total_clipped} values beyond 10^±{LOG10_CEILING:.0f} drawn at the edge "
+                                           "(under- or overflow)")]
+    return data, layout
 
 
 def highway_figure(highway_log10, lstm_log10, rnn_log10, unit):
@@ -459,13 +463,12 @@ def highway_figure(highway_log10, lstm_log10, rnn_log10, unit):
                 dict(color=COLORS["cell_state"], width=2.5, dash="dash"), {}),
                ("RNN ‖∂h<sub>T-1</sub>/∂h<sub>t</sub>‖", rnn_log10, dict(color=COLORS["hidden"], width=2.5,
                                                                        dash="dot"), {})]
-    fig = go.Figure()
-    if H > 1:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=COLORS["f"], width=1),
-                                 opacity=0.35, name="cell path, other units", legendgroup="others"))
-    _log_lines(fig, curves, "derivative size (log scale)", "step t (the derivative of step T-1 with respect to step t)")
-    fig.update_layout(title=dict(text="How far back a change at step t still reaches step T-1", font=dict(size=14)))
-    return fig
+    legend_entry = [dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color=COLORS["f"], width=1),
+                         opacity=0.35, name="cell path, other units", legendgroup="others")] if H > 1 else []
+    data, layout = _log_lines(curves, "derivative size (log scale)",
+                              "step t (the derivative of step T-1 with respect to step t)", data=legend_entry)
+    layout["title"] = dict(text="How far back a change at step t still reaches step T-1", font=dict(size=14))
+    return lean_figure(data, layout)
 
 
 def gradient_comparison_figure(norms):
@@ -478,6 +481,6 @@ def gradient_comparison_figure(norms):
         with np.errstate(divide="ignore"):
             log10_values = np.log10(np.asarray(values, dtype=float))
         curves.append((name, log10_values, dict(color=colour, width=3, dash=dash), {}))
-    fig = _log_lines(go.Figure(), curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)", "step t (the loss is at the last step)")
-    fig.update_layout(title=dict(text="Gradient reaching each step from a loss at the last step", font=dict(size=14)))
-    return fig
+    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)", "step t (the loss is at the last step)")
+    layout["title"] = dict(text="Gradient reaching each step from a loss at the last step", font=dict(size=14))
+    return lean_figure(data, layout)

@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 
 from app import theme
 
+from .common import lean_figure
+
 LOG10_FLOAT_MAX = math.log10(np.finfo(np.float64).max)      # 308.25: beyond it a float64 is inf
 LOG10_FLOAT_TINY = math.log10(np.finfo(np.float64).smallest_subnormal)  # -323.3: below it, 0
 
@@ -61,6 +63,15 @@ def _finite_range(*arrays, pad: float = 1.0) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+def _band(low: float, high: float, colour: str, opacity: float, text: str, at_top: bool) -> tuple[dict, dict]:
+    """A shaded horizontal band across the plot (as add_hrect draws it) and its label in a corner."""
+    band = dict(type="rect", x0=0, x1=1, xref="x domain", y0=low, y1=high, yref="y", fillcolor=colour,
+                opacity=opacity, line=dict(width=0))
+    label = dict(text=text, showarrow=False, x=0, xanchor="left", xref="x domain", y=high if at_top else low,
+                 yanchor="top" if at_top else "bottom", yref="y")
+    return band, label
+
+
 def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regime: str | None = None,
                     height: int = 440) -> go.Figure:
     """log10 ||d h_{T-1}/d h_t|| against the distance T-1-t, with the bound (gamma s_max)^(T-1-t).
@@ -74,28 +85,29 @@ def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regim
     distance = T - 1 - np.arange(T)
     arrays = [log10_norms, log10_bound] + ([] if log10_loss_gradient is None else [log10_loss_gradient])
     low, high = _finite_range(*arrays)
-    fig = go.Figure()
+    bands = []
     if high > LOG10_FLOAT_MAX:
-        fig.add_hrect(y0=LOG10_FLOAT_MAX, y1=high, fillcolor=theme.COLORS["gradient"], opacity=0.12, line_width=0,
-                      annotation_text="overflow: beyond float64 (jacobian_norms gives inf)",
-                      annotation_position="top left")
+        bands.append(_band(LOG10_FLOAT_MAX, high, theme.COLORS["gradient"], 0.12,
+                           "overflow: beyond float64 (jacobian_norms gives inf)", at_top=True))
     if low < LOG10_FLOAT_TINY:
-        fig.add_hrect(y0=low, y1=LOG10_FLOAT_TINY, fillcolor=theme.COLORS["input"], opacity=0.10, line_width=0,
-                      annotation_text="underflow: below float64 (jacobian_norms gives 0)",
-                      annotation_position="bottom left")
+        bands.append(_band(low, LOG10_FLOAT_TINY, theme.COLORS["input"], 0.10,
+                           "underflow: below float64 (jacobian_norms gives 0)", at_top=False))
+    data = []
 
     def curve(values, name, colour, dash=None, symbol="circle"):
         finite = np.isfinite(values)
-        hover = [fmt_log10(v) for v in values]
-        fig.add_trace(go.Scatter(
-            x=distance[finite], y=values[finite], mode="lines+markers" if T <= 60 else "lines", name=name,
-            line=dict(color=colour, dash=dash, width=2.5), marker=dict(size=5, symbol=symbol),
-            customdata=np.array(hover, dtype=object)[finite],
+        line = dict(color=colour, width=2.5)
+        if dash:
+            line["dash"] = dash
+        data.append(dict(
+            type="scatter", x=distance[finite], y=values[finite], mode="lines+markers" if T <= 60 else "lines",
+            name=name, line=line, marker=dict(size=5, symbol=symbol),
+            customdata=np.array([fmt_log10(v) for v in values[finite]], dtype=str),
             hovertemplate="distance %{x}<br>%{customdata}<extra>" + name + "</extra>"))
         zero = ~finite & (values < 0)
         if zero.any():
-            fig.add_trace(go.Scatter(
-                x=distance[zero], y=np.full(int(zero.sum()), low + 0.5), mode="markers",
+            data.append(dict(
+                type="scatter", x=distance[zero], y=np.full(int(zero.sum()), low + 0.5), mode="markers",
                 name=f"{name}: exactly 0", marker=dict(symbol="x", size=8, color=colour),
                 hovertemplate="distance %{x}<br>exactly 0<extra></extra>"))
 
@@ -104,12 +116,15 @@ def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regim
     if log10_loss_gradient is not None:
         curve(np.asarray(log10_loss_gradient, dtype=np.float64),
               "||dL/dh<sub>t</sub>||, loss at the last step", theme.COLORS["hidden"], dash="dot", symbol="square")
-    title = None if regime is None else dict(text=f"regime: <b>{regime}</b>", font=dict(size=15))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
-                      yaxis=dict(title_text="norm (log scale)", **_log_axis(low, high)),
-                      xaxis=dict(title_text="distance T-1-t (steps back from the last one)", rangemode="tozero"))
-    return fig
+    layout = dict(height=height, margin=dict(l=10, r=10, t=10 if regime is None else 40, b=10),
+                  legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                  yaxis=dict(title=dict(text="norm (log scale)"), **_log_axis(low, high)),
+                  xaxis=dict(title=dict(text="distance T-1-t (steps back from the last one)"), rangemode="tozero"))
+    if bands:
+        layout["shapes"], layout["annotations"] = [band for band, _ in bands], [label for _, label in bands]
+    if regime is not None:
+        layout["title"] = dict(text=f"regime: <b>{regime}</b>", font=dict(size=15))
+    return lean_figure(data, layout)
 
 
 def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
@@ -121,21 +136,25 @@ def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
     finite = np.isfinite(log10_abs)
     floor = float(log10_abs[finite].min()) - 1 if finite.any() else -1.0
     z = np.where(finite, log10_abs, floor).T
-    hover = np.array([[fmt_log10(log10_abs[t, j], sign[t, j]) for t in range(T)] for j in range(H)], dtype=object)
+    hover = np.array([[fmt_log10(v, s) for v, s in zip(log10_abs[:, j].tolist(), sign[:, j].tolist())]
+                      for j in range(H)], dtype=str)
     low, high = (floor, float(log10_abs[finite].max())) if finite.any() else (-1.0, 1.0)
     if high - low < 1e-9:
         low, high = low - 1, high + 1
     step = _tick_step(high - low)
     ticks = np.arange(math.ceil(low / step) * step, high + 1e-9, step)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=distance, y=list(range(H)), customdata=hover, colorscale=theme.SEQUENTIAL, zmin=low, zmax=high,
+    heatmap = dict(
+        type="heatmap", z=z, x=distance, y=list(range(H)), customdata=hover, colorscale=theme.SEQUENTIAL,
+        zmin=low, zmax=high,
         hovertemplate="distance %{x}<br>unit %{y}<br>dL/dh<sub>t</sub>[j] = %{customdata}<extra></extra>",
         colorbar=dict(title=dict(text="|dL/dh<sub>t</sub>[j]|", side="right"), thickness=12,
-                      tickvals=ticks.tolist(), ticktext=[f"10<sup>{int(k)}</sup>" for k in ticks])))
-    fig.update_xaxes(title_text="distance T-1-t", autorange="reversed", showgrid=False)
-    fig.update_yaxes(title_text="unit j", autorange="reversed", dtick=1 if H <= 16 else None, showgrid=False)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10))
-    return fig
+                      tickvals=ticks.tolist(), ticktext=[f"10<sup>{int(k)}</sup>" for k in ticks]))
+    yaxis = dict(title=dict(text="unit j"), autorange="reversed", showgrid=False)
+    if H <= 16:
+        yaxis["dtick"] = 1
+    return lean_figure([heatmap], dict(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=yaxis,
+        xaxis=dict(title=dict(text="distance T-1-t"), autorange="reversed", showgrid=False)))
 
 
 def clipping_vectors(original, by_norm, by_value, threshold: float, names: Sequence[str],
@@ -148,36 +167,36 @@ def clipping_vectors(original, by_norm, by_value, threshold: float, names: Seque
                "clip_by_value": (np.asarray(by_value, dtype=np.float64), theme.COLORS["input"])}
     reach = max(float(np.max(np.abs(v))) for v, _ in vectors.values())
     reach = 1.15 * (reach if reach > 0 else 1.0)
-    fig = go.Figure()
     c = float(threshold)
-    fig.add_shape(type="rect", x0=-c, x1=c, y0=-c, y1=c, line=dict(color=theme.COLORS["input"], dash="dot"),
+    square = dict(type="rect", x0=-c, x1=c, y0=-c, y1=c, line=dict(color=theme.COLORS["input"], dash="dot"),
                   fillcolor=theme.COLORS["input"], opacity=0.08)
+    data, arrows = [], []
     for name, (v, colour) in vectors.items():
-        fig.add_trace(go.Scatter(x=[0, v[0]], y=[0, v[1]], mode="lines+markers", name=name,
-                                 line=dict(color=colour, width=3), marker=dict(size=[0, 9], color=colour),
-                                 hovertemplate=f"{name}<br>({v[0]:.3g}, {v[1]:.3g})<extra></extra>"))
-        fig.add_annotation(x=v[0], y=v[1], ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5, arrowcolor=colour)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-                      xaxis=dict(title_text=f"dL/d{names[0]}", range=[-reach, reach], zeroline=True),
-                      yaxis=dict(title_text=f"dL/d{names[1]}", range=[-reach, reach], zeroline=True,
-                                 scaleanchor="x", scaleratio=1))
-    return fig
+        x, y = float(v[0]), float(v[1])
+        data.append(dict(type="scatter", x=[0, x], y=[0, y], mode="lines+markers", name=name,
+                         line=dict(color=colour, width=3), marker=dict(size=[0, 9], color=colour),
+                         hovertemplate=f"{name}<br>({x:.3g}, {y:.3g})<extra></extra>"))
+        arrows.append(dict(x=x, y=y, ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
+                           showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5, arrowcolor=colour))
+    return lean_figure(data, dict(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), shapes=[square], annotations=arrows,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=dict(title=dict(text=f"dL/d{names[0]}"), range=[-reach, reach], zeroline=True),
+        yaxis=dict(title=dict(text=f"dL/d{names[1]}"), range=[-reach, reach], zeroline=True,
+                   scaleanchor="x", scaleratio=1)))
 
 
 def norm_bars(before: float, after_norm: float, after_value: float, height: int = 260) -> go.Figure:
     """The gradient's global norm before clipping, after clip_by_norm and after clip_by_value."""
-    names = ["before", "clip_by_norm", "clip_by_value"]
-    values = [before, after_norm, after_value]
-    fig = go.Figure(go.Bar(
-        x=names, y=values, text=[f"{v:.3g}" for v in values], textposition="outside",
-        marker_color=[theme.COLORS["gradient"], theme.COLORS["hidden"], theme.COLORS["input"]],
-        hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
+    values = [float(before), float(after_norm), float(after_value)]
+    bars = dict(
+        type="bar", x=["before", "clip_by_norm", "clip_by_value"], y=values, text=[f"{v:.3g}" for v in values],
+        textposition="outside", hovertemplate="%{x}: %{y:.4g}<extra></extra>",
+        marker=dict(color=[theme.COLORS["gradient"], theme.COLORS["hidden"], theme.COLORS["input"]]))
     top = max(values) if max(values) > 0 else 1.0
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
-                      yaxis=dict(title_text="global L2 norm", range=[0, 1.25 * top]))
-    return fig
+    return lean_figure([bars], dict(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+        yaxis=dict(title=dict(text="global L2 norm"), range=[0, 1.25 * top])))
 
 
 def _inside(points, ws, bs):
@@ -194,20 +213,21 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
     ws, bs = np.asarray(ws, dtype=np.float64), np.asarray(bs, dtype=np.float64)
     surface = np.asarray(surface, dtype=np.float64)
     z = np.log10(np.maximum(surface, 1e-6))
-    fig = go.Figure(go.Heatmap(
-        x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
+    data = [dict(
+        type="heatmap", x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
         colorbar=dict(title=dict(text="loss", side="right"), thickness=12,
                       tickvals=[-6, -4, -2, 0, 1, 2], ticktext=["10<sup>-6</sup>", "10<sup>-4</sup>", "0.01", "1",
                                                                  "10", "100"]),
-        customdata=surface, hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = %{customdata:.3g}<extra></extra>"))
+        customdata=surface, hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = %{customdata:.3g}<extra></extra>")]
+    arrows = []
     for name, points, colour in (("plain gradient descent", plain, theme.COLORS["gradient"]),
                                  (clipped_name, clipped, theme.COLORS["input"])):
         points = np.asarray(points, dtype=np.float64)
         inside = _inside(points, ws, bs)
         stop = len(points) if inside.all() else int(np.argmin(inside))
         shown = points[:stop]
-        fig.add_trace(go.Scatter(
-            x=shown[:, 0], y=shown[:, 1], mode="lines+markers", name=name,
+        data.append(dict(
+            type="scatter", x=shown[:, 0], y=shown[:, 1], mode="lines+markers", name=name,
             line=dict(color=colour, width=2.5), marker=dict(size=6, color=colour, line=dict(width=1, color="white")),
             hovertemplate=f"{name}<br>iteration %{{customdata}}<br>w = %{{x:.4f}}, b = %{{y:.4f}}<extra></extra>",
             customdata=list(range(stop))))
@@ -216,32 +236,33 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
             direction = (gone - last) / np.linalg.norm(gone - last)
             span = np.array([ws[-1] - ws[0], bs[-1] - bs[0]])
             tip = last + direction * 0.25 * span.min()
-            fig.add_annotation(x=tip[0], y=tip[1], ax=last[0], ay=last[1], xref="x", yref="y", axref="x",
-                               ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5, arrowcolor=colour,
-                               text=f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
-                               font=dict(color=colour, size=13), bgcolor=theme.LABEL_BACKGROUND)
-    fig.add_trace(go.Scatter(x=[plain[0][0]], y=[plain[0][1]], mode="markers+text", text=["start"],
-                             textposition="top right", name="start", showlegend=False,
-                             marker=dict(symbol="star", size=14, color="white", line=dict(width=1.5, color="black")),
-                             hoverinfo="skip"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-                      xaxis=dict(title_text="w", range=[ws[0], ws[-1]]),
-                      yaxis=dict(title_text="b", range=[bs[0], bs[-1]]))
-    return fig
+            arrows.append(dict(x=float(tip[0]), y=float(tip[1]), ax=float(last[0]), ay=float(last[1]), xref="x",
+                               yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5,
+                               arrowcolor=colour, text=f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
+                               font=dict(color=colour, size=13), bgcolor=theme.LABEL_BACKGROUND))
+    data.append(dict(type="scatter", x=[float(plain[0][0])], y=[float(plain[0][1])], mode="markers+text",
+                     text=["start"], textposition="top right", name="start", showlegend=False, hoverinfo="skip",
+                     marker=dict(symbol="star", size=14, color="white", line=dict(width=1.5, color="black"))))
+    layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                  xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])]),
+                  yaxis=dict(title=dict(text="b"), range=[float(bs[0]), float(bs[-1])]))
+    if arrows:
+        layout["annotations"] = arrows
+    return lean_figure(data, layout)
 
 
 def step_length_figure(plain_steps, clipped_steps, *, clipped_name: str = "clipped", height: int = 300) -> go.Figure:
     """||p_{i+1} - p_i|| per iteration for both runs, on a log axis."""
-    fig = go.Figure()
+    data = []
     for name, steps, colour in (("plain gradient descent", plain_steps, theme.COLORS["gradient"]),
                                 (clipped_name, clipped_steps, theme.COLORS["input"])):
         steps = np.asarray(steps, dtype=np.float64)
-        fig.add_trace(go.Scatter(x=np.arange(1, steps.size + 1), y=steps, mode="lines+markers", name=name,
-                                 line=dict(color=colour), marker=dict(size=4),
-                                 hovertemplate="iteration %{x}: step %{y:.3g}<extra>" + name + "</extra>"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    fig.update_yaxes(type="log", title_text="step length in (w, b)")
-    fig.update_xaxes(title_text="iteration")
-    return fig
+        data.append(dict(type="scatter", x=np.arange(1, steps.size + 1), y=steps, mode="lines+markers", name=name,
+                         line=dict(color=colour), marker=dict(size=4),
+                         hovertemplate="iteration %{x}: step %{y:.3g}<extra>" + name + "</extra>"))
+    return lean_figure(data, dict(
+        height=height, margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        yaxis=dict(type="log", title=dict(text="step length in (w, b)")),
+        xaxis=dict(title=dict(text="iteration"))))

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.heatmaps import state_heatmap
+from app.figures.common import lean_figure
+from app.figures.heatmaps import state_heatmap_parts
 from app.theme import COLORS, NEUTRAL
 
 ROW = {"input": 0.0, "hidden": 1.0, "output": 2.0}  # drawn bottom to top, like Karpathy's diagrams
@@ -16,15 +17,15 @@ SYMBOL = {"input": "x", "hidden": "h", "output": "y"}
 ROLE_NAME = {"input": "input", "hidden": "hidden state", "output": "output"}
 
 
-def _node_trace(role: str, steps, size: float, names: dict) -> go.Scatter:
+def _node_trace(role: str, steps, size: float, names: dict) -> dict:
     """One marker per node of a role. Labels count the role's own nodes (x_1, x_2, ...; y_1, ...),
     so a decoder's first output is y_1; a lone node has no subscript."""
     steps = list(steps)
     labels = ([SYMBOL[role]] if len(steps) == 1 else
               [f"{SYMBOL[role]}<sub>{k + 1}</sub>" for k in range(len(steps))])
     hover = [names.get((role, t), f"{ROLE_NAME[role]} {label}, step {t + 1}") for t, label in zip(steps, labels)]
-    return go.Scatter(
-        x=steps, y=[ROW[role]] * len(steps), mode="markers+text", name=ROLE_NAME[role],
+    return dict(
+        type="scatter", x=steps, y=[ROW[role]] * len(steps), mode="markers+text", name=ROLE_NAME[role],
         text=labels, textfont=dict(color="white", size=round(size * 0.42)),
         hovertext=hover, hoverinfo="text", cliponaxis=False,
         marker=dict(size=size, color=COLORS[role], symbol="square" if role == "hidden" else "circle",
@@ -42,6 +43,11 @@ def _arrow(x0, y0, x1, y1, name, color, dash_gap=0.0) -> dict:
                 arrowhead=2, arrowsize=1.1, arrowwidth=2, arrowcolor=color, name=name)
 
 
+def _vline(x: float, line: dict) -> dict:
+    """A vertical line across the whole plot at data x (what fig.add_vline draws)."""
+    return dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+
+
 def sequence_shape_figure(layout, title: str | None = None, names: dict | None = None) -> go.Figure:
     """An unrolled network drawn from an rnn_core.shapes.Layout.
 
@@ -55,29 +61,27 @@ def sequence_shape_figure(layout, title: str | None = None, names: dict | None =
     steps = layout.steps
     size = float(np.clip(520.0 / max(steps, 1), 30.0, 46.0))
     gap = 0.27  # data units between a node's centre and an arrow's end
-    fig = go.Figure()
-    fig.add_trace(_node_trace("input", layout.inputs, size, names))
-    fig.add_trace(_node_trace("hidden", range(steps), size, names))
-    fig.add_trace(_node_trace("output", layout.outputs, size, names))
-    arrows = [_arrow(t, ROW["input"], t, ROW["hidden"], "input", COLORS["input"], gap) for t in layout.inputs]
-    arrows += [_arrow(t, ROW["hidden"], t, ROW["output"], "output", COLORS["output"], gap) for t in layout.outputs]
+    nodes = [_node_trace("input", layout.inputs, size, names), _node_trace("hidden", range(steps), size, names),
+             _node_trace("output", layout.outputs, size, names)]
+    notes = [_arrow(t, ROW["input"], t, ROW["hidden"], "input", COLORS["input"], gap) for t in layout.inputs]
+    notes += [_arrow(t, ROW["hidden"], t, ROW["output"], "output", COLORS["output"], gap) for t in layout.outputs]
     if layout.recurrent:
-        arrows += [_arrow(t - 1, ROW["hidden"], t, ROW["hidden"], "recurrent", COLORS["hidden"], gap)
-                   for t in range(1, steps)]
-    for arrow in arrows:
-        fig.add_annotation(**arrow)
+        notes += [_arrow(t - 1, ROW["hidden"], t, ROW["hidden"], "recurrent", COLORS["hidden"], gap)
+                  for t in range(1, steps)]
+    figure_layout = dict(
+        height=300, margin=dict(l=10, r=10, t=40 if title else 10, b=10), annotations=notes,
+        showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.02, x=0), dragmode=False,
+        hovermode="closest",
+        xaxis=dict(visible=False, range=[-0.7, max(steps - 1, 1) + 0.7] if steps > 1 else [-1.5, 1.5]),
+        yaxis=dict(visible=False, range=[-0.45, 2.8]))
     if layout.name == "many_to_many_delayed":
         middle = steps / 2 - 0.5
-        fig.add_vline(x=middle, line=dict(color=NEUTRAL, dash="dash", width=1))
-        for text, x in (("encoder", (middle - 0.5) / 2), ("decoder", (middle + 0.5 + steps - 1) / 2)):
-            fig.add_annotation(x=x, y=2.55, text=text, showarrow=False, font=dict(color=NEUTRAL, size=13),
-                               name="section")
-    fig.update_xaxes(visible=False, range=[-0.7, max(steps - 1, 1) + 0.7] if steps > 1 else [-1.5, 1.5])
-    fig.update_yaxes(visible=False, range=[-0.45, 2.8])
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.02, x=0),
-                      dragmode=False, hovermode="closest")
-    return fig
+        figure_layout["shapes"] = [_vline(middle, dict(color=NEUTRAL, dash="dash", width=1))]
+        notes += [dict(x=x, y=2.55, text=text, showarrow=False, font=dict(color=NEUTRAL, size=13), name="section")
+                  for text, x in (("encoder", (middle - 0.5) / 2), ("decoder", (middle + 0.5 + steps - 1) / 2))]
+    if title:
+        figure_layout["title"] = dict(text=title)
+    return lean_figure(nodes, figure_layout)
 
 
 def parameter_count_figure(lengths, rnn_parameters: int, dense_parameters, current: int) -> go.Figure:
@@ -89,21 +93,20 @@ def parameter_count_figure(lengths, rnn_parameters: int, dense_parameters, curre
     lengths = np.asarray(lengths)
     dense = np.asarray(dense_parameters)
     k = int(np.flatnonzero(lengths == current)[0])
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=lengths, y=dense, mode="lines", name="dense layer on the whole sequence",
-                             line=dict(color=NEUTRAL, width=3)))
-    fig.add_trace(go.Scatter(x=lengths, y=np.full(len(lengths), rnn_parameters), mode="lines",
-                             name="one RNN cell, any length", line=dict(color=COLORS["hidden"], width=3)))
-    fig.add_trace(go.Scatter(x=[current, current], y=[dense[k], rnn_parameters], mode="markers",
-                             name=f"T = {current}", showlegend=False,
-                             hovertext=[f"dense layer, T = {current}: {dense[k]:,}",
-                                        f"RNN cell: {rnn_parameters:,}"], hoverinfo="text",
-                             marker=dict(size=11, color=[NEUTRAL, COLORS["hidden"]])))
-    fig.update_xaxes(title="sentence length T (words)")
-    fig.update_yaxes(title="parameters", rangemode="tozero")
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-    return fig
+    data = [
+        dict(type="scatter", x=lengths, y=dense, mode="lines", name="dense layer on the whole sequence",
+             line=dict(color=NEUTRAL, width=3)),
+        dict(type="scatter", x=lengths, y=np.full(len(lengths), rnn_parameters), mode="lines",
+             name="one RNN cell, any length", line=dict(color=COLORS["hidden"], width=3)),
+        dict(type="scatter", x=[current, current], y=[dense[k].item(), rnn_parameters], mode="markers",
+             name=f"T = {current}", showlegend=False,
+             hovertext=[f"dense layer, T = {current}: {dense[k]:,}", f"RNN cell: {rnn_parameters:,}"],
+             hoverinfo="text", marker=dict(size=11, color=[NEUTRAL, COLORS["hidden"]])),
+    ]
+    return lean_figure(data, dict(
+        height=320, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        xaxis=dict(title=dict(text="sentence length T (words)")),
+        yaxis=dict(title=dict(text="parameters"), rangemode="tozero")))
 
 
 MAX_WORD_TICKS = 12
@@ -118,19 +121,18 @@ def word_ticks(n: int, keep=()) -> list[int]:
     return sorted(regular | kept)
 
 
-def _word_axis(fig: go.Figure, words, keep=()) -> None:
-    """Numbered steps on x labelled with the words (words can repeat, so not a categorical axis)."""
+def _word_axis(words, keep=()) -> dict:
+    """X-axis settings: numbered steps labelled with the words (words can repeat, so not a categorical axis)."""
     ticks = word_ticks(len(words), keep)
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[words[t] for t in ticks],
-                     tickangle=-45 if len(words) > 8 else 0)
+    return dict(tickmode="array", tickvals=ticks, ticktext=[words[t] for t in ticks],
+                tickangle=-45 if len(words) > 8 else 0)
 
 
 def word_state_heatmap(h, words) -> go.Figure:
     """The shared state heatmap of h (T, H), its steps labelled with the words read (every word on hover)."""
-    fig = state_heatmap(h, name="h", step_labels=list(words))
-    _word_axis(fig, words, keep=(len(words) - 1,))
-    fig.update_xaxes(title_text="word read at step t")
-    return fig
+    heatmap, layout = state_heatmap_parts(h, name="h", step_labels=list(words))
+    layout["xaxis"].update(_word_axis(words, keep=(len(words) - 1,)), title=dict(text="word read at step t"))
+    return lean_figure([heatmap], layout)
 
 
 def memory_figure(words, input_difference, state_difference, time_step: int) -> go.Figure:
@@ -140,17 +142,18 @@ def memory_figure(words, input_difference, state_difference, time_step: int) -> 
     state_difference: (T,) ||h_t^a - h_t^b||; time_step: index of the differing word.
     """
     t = list(range(len(words)))
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=t, y=np.asarray(input_difference), name="inputs differ: ‖x<sub>t</sub>ᵃ − x<sub>t</sub>ᵇ‖",
-                         marker_color=COLORS["input"], opacity=0.75))
-    fig.add_trace(go.Scatter(x=t, y=np.asarray(state_difference), mode="lines+markers",
-                             name="hidden states differ: ‖h<sub>t</sub>ᵃ − h<sub>t</sub>ᵇ‖",
-                             line=dict(color=COLORS["hidden"], width=3), marker=dict(size=7)))
-    fig.add_annotation(x=len(words) - 1, y=float(state_difference[-1]), text="the blank comes next",
-                       showarrow=True, arrowhead=2, ax=-10, ay=-40, font=dict(size=12))
-    fig.add_vline(x=time_step, line=dict(color=NEUTRAL, dash="dot", width=1))
-    _word_axis(fig, words, keep=(time_step, len(words) - 1))
-    fig.update_yaxes(title="difference (L2 norm)", rangemode="tozero")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-    return fig
+    data = [
+        dict(type="bar", x=t, y=np.asarray(input_difference), name="inputs differ: ‖x<sub>t</sub>ᵃ − x<sub>t</sub>ᵇ‖",
+             marker=dict(color=COLORS["input"]), opacity=0.75),
+        dict(type="scatter", x=t, y=np.asarray(state_difference), mode="lines+markers",
+             name="hidden states differ: ‖h<sub>t</sub>ᵃ − h<sub>t</sub>ᵇ‖",
+             line=dict(color=COLORS["hidden"], width=3), marker=dict(size=7)),
+    ]
+    blank = dict(x=len(words) - 1, y=float(state_difference[-1]), text="the blank comes next",
+                 showarrow=True, arrowhead=2, ax=-10, ay=-40, font=dict(size=12))
+    return lean_figure(data, dict(
+        height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        annotations=[blank], shapes=[_vline(time_step, dict(color=NEUTRAL, dash="dot", width=1))],
+        xaxis=_word_axis(words, keep=(time_step, len(words) - 1)),
+        yaxis=dict(title=dict(text="difference (L2 norm)"), rangemode="tozero")))

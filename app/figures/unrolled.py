@@ -155,7 +155,7 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         **_static_drawing(slots, has_y=y is not None, nonlinearity=nonlinearity),
         **animation_controls(T, active=T - 1, frame_ms=frame_ms, prefix="after step t = ", prefix_font=dict(size=13, color=theme.NEUTRAL), y=0.0,
                              slider_x=0.17,
-                             slider_font=dict(size=10, color=theme.TEXT if T <= 24 else theme.TRANSPARENT)),
+                             slider_font=dict(size=10) if T <= 24 else dict(size=10, color=theme.TRANSPARENT)),
     )
     for name, (_, (low, high)) in groups.items():
         layout[axes[name]] = dict(

@@ -9,6 +9,8 @@ from app.theme import COLORS
 from rnn_core.gated import (gated_labels, gated_preset, gradient_comparison, hand_set_memory_lstm, log10_highway,
                             log10_jacobian_norms, make_cell)
 
+from tests.figures.specs import frames_of, validated
+
 T, H = 12, 5
 
 
@@ -44,12 +46,14 @@ def stream_widths(trace_data, vertical):
 def test_lstm_faucet_has_a_frame_per_step_and_valves_open_by_the_gate_values(lstm_trace):
     unit = 3
     fig = lstm_faucet_figure(lstm_trace, unit=unit, step=4, labels=gated_labels("words", T))
-    assert len(fig.frames) == T
+    frames = frames_of(fig)
+    assert len(fig.frames) == len(frames) == T
+    assert [frame.name for frame in frames] == [str(t) for t in range(T)]
     assert fig.layout.sliders[0].active == 4
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Play", "Pause"]
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
     for t in (0, 4, T - 1):
-        data = fig.frames[t].data
+        data = frames[t].data
         f, i, o = (lstm_trace.gates[k][t, unit] for k in ("f", "i", "o"))
         np.testing.assert_allclose(valve_gaps(data[2], vertical=False), [f * PIPE], atol=1e-12)
         np.testing.assert_allclose(valve_gaps(data[3], vertical=True), [i * PIPE], atol=1e-12)
@@ -63,7 +67,7 @@ def test_lstm_faucet_has_a_frame_per_step_and_valves_open_by_the_gate_values(lst
         np.testing.assert_allclose(data[7].y, lstm_trace.gates["f"][t])
         np.testing.assert_allclose(data[10].y, lstm_trace.h[t])
     # the figure opens at the chosen step
-    assert fig.data[5].text == fig.frames[4].data[5].text
+    assert validated(fig).data[5].text == frames[4].data[5].text
 
 
 def test_lstm_streams_are_as_wide_as_the_values(lstm_trace):
@@ -76,7 +80,7 @@ def test_lstm_streams_are_as_wide_as_the_values(lstm_trace):
     scale = max(1.0, np.abs(lstm_trace.c[:, unit]).max(), np.abs(np.r_[0.0, lstm_trace.c[:-1, unit]]).max())
     pos = sorted(abs(v) / scale * PIPE for v in values if v > 0)
     neg = sorted(abs(v) / scale * PIPE for v in values if v < 0)
-    data = fig.frames[t].data
+    data = frames_of(fig)[t].data
     # horizontal streams' widths are their heights and vertical ones their widths: take the smaller side
     def widths(tr):
         xs, ys = np.array(tr.x, dtype=float), np.array(tr.y, dtype=float)
@@ -89,7 +93,7 @@ def test_hand_set_memory_faucet_shows_the_input_valve_shut_and_forget_open():
     x = gated_preset("gap", 60)
     trace = hand_set_memory_lstm(4, 4, forget_bias=5.0).unroll(x)
     fig = lstm_faucet_figure(trace, unit=3, step=50)
-    data = fig.frames[50].data
+    data = frames_of(fig)[50].data
     assert valve_gaps(data[2], vertical=False)[0] > 0.99 * PIPE        # forget valve wide open
     assert valve_gaps(data[3], vertical=True)[0] < 0.01 * PIPE         # input valve shut
     assert len(data[0].x) > 0                                          # the stored value still flows
@@ -98,9 +102,10 @@ def test_hand_set_memory_faucet_shows_the_input_valve_shut_and_forget_open():
 def test_gru_faucet_mixing_and_reset_valves(gru_trace):
     unit = 2
     fig = gru_faucet_figure(gru_trace, unit=unit, step=0)
-    assert len(fig.frames) == T
+    frames = frames_of(fig)
+    assert len(fig.frames) == len(frames) == T
     for t in (0, 5, T - 1):
-        data = fig.frames[t].data
+        data = frames[t].data
         r, z = gru_trace.gates["r"][t, unit], gru_trace.gates["z"][t, unit]
         xs = np.array(data[2].x, dtype=float)
         # the z trace holds two valves: the keep valve on the state pipe, the write valve on the candidate pipe
@@ -173,3 +178,26 @@ def test_gradient_comparison_figure_plots_the_norms():
     inf = gradient_comparison_figure({"rnn": np.array([np.inf, 1e5, 1.0])})
     assert np.all(np.isfinite(inf.data[0].y))
     assert any("drawn at the edge" in a.text for a in inf.layout.annotations)
+
+
+@pytest.mark.parametrize("steps, units", [(T, H), (150, 16)])
+def test_every_figure_passes_plotlys_validation_unchanged(steps, units):
+    """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
+    x, labels = gated_preset("words", steps), gated_labels("words", steps)
+    lstm_trace = make_cell("lstm", 4, units, seed=2, gate_bias=1.0, recurrent_scale=2.0).unroll(x)
+    gru_trace = make_cell("gru", 4, units, seed=2, gate_bias=1.0, recurrent_scale=2.0).unroll(x)
+    lstm, rnn = make_cell("lstm", 4, units, seed=1, gate_bias=-5.0), make_cell("rnn", 4, units, seed=1)
+    highway_trace, rnn_trace = lstm.unroll(x), rnn.unroll(x)
+    figures = {
+        "lstm faucet": lstm_faucet_figure(lstm_trace, unit=units - 1, step=steps - 1, labels=labels),
+        "gru faucet": gru_faucet_figure(gru_trace, unit=1, step=0),
+        "lstm heatmaps": gate_heatmaps(lstm_trace, ["i", "f", "g", "o", "c", "h"], unit=1, step=3, labels=labels),
+        "gru heatmaps": gate_heatmaps(gru_trace, ["r", "z", "n"]),
+        "highway": highway_figure(log10_highway(highway_trace), log10_jacobian_norms(lstm, highway_trace),
+                                  log10_jacobian_norms(rnn, rnn_trace), unit=0),
+        "gradients": gradient_comparison_figure(gradient_comparison(4, units, x, seed=3, lstm_bias=2.0, gru_bias=1.0)),
+    }
+    for name, fig in figures.items():
+        checked = validated(fig)                 # raises on any misspelt property or invalid value
+        assert checked.to_dict() == fig.to_dict(), name
+    assert len(frames_of(figures["lstm faucet"])) == len(frames_of(figures["gru faucet"])) == steps

@@ -4,12 +4,14 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
                                    norm_bars, step_length_figure, unit_heatmap)
 from rnn_core import RNN, clip_by_norm, clip_by_value, jacobian_log_norms, matrix_with_singular_values
 from rnn_core.bptt import last_step_gradient
 from rnn_core.cliff import cliff_surface, descend
+from tests.figures.specs import validated
 
 
 def linear_cell(sigma, H=3):
@@ -96,3 +98,32 @@ def test_cliff_figure_shows_where_the_plain_run_was_thrown():
     steps = step_length_figure(plain.step_lengths, clipped.step_lengths)
     np.testing.assert_array_equal(steps.data[0].y, plain.step_lengths)
     assert steps.layout.yaxis.type == "log"
+
+
+@pytest.mark.parametrize("T, H, sigma, grid", [(50, 4, 0.9, 41), (500, 16, 5.0, 161)])  # lesson 4: default, largest
+def test_every_figure_passes_plotlys_validation_unchanged(T, H, sigma, grid):
+    """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
+    cell = linear_cell(sigma, H)
+    with np.errstate(over="ignore", invalid="ignore"):          # sigma = 5: the states themselves overflow
+        trace = cell.unroll(np.zeros((T, 1)))
+    logs = jacobian_log_norms(cell, trace) / math.log(10)
+    gradient = last_step_gradient(cell, trace, np.eye(H)[0])
+    tiny = np.where(np.arange(T) % 7 == 0, -np.inf, -(np.arange(T)[::-1] * 3.0))     # underflow and exact zeros
+    grads = {"w": np.array([3.0, 0.5]), "b": np.array([-4.0])}
+    by_norm, norm = clip_by_norm(grads, 1.0)
+    by_value = clip_by_value(grads, 1.0)
+    ws, bs = np.linspace(0.6, 2.6, grid), np.linspace(-0.8, 1.0, grid - 16)
+    plain, clipped = descend(), descend(clip="value", threshold=0.5)
+    figures = {
+        "jacobian": jacobian_figure(logs, (T - 1 - np.arange(T)) * math.log10(sigma), gradient.log10_norm,
+                                    regime="exploding" if sigma > 1 else "vanishing"),
+        "jacobian, underflow": jacobian_figure(tiny, tiny / 2),
+        "units": unit_heatmap(gradient.log10_abs, gradient.sign),
+        "clipping": clipping_vectors(grads["w"], by_norm["w"], by_value["w"], 1.0, ["w0", "w1"]),
+        "norms": norm_bars(norm, 1.0, 1.5),
+        "cliff": cliff_figure(ws, bs, cliff_surface(ws, bs), plain.points, clipped.points, clipped_name="c"),
+        "step lengths": step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name="c"),
+    }
+    for name, fig in figures.items():
+        checked = validated(fig)                 # raises on any misspelt property or invalid value
+        assert json.loads(checked.to_json()) == json.loads(fig.to_json()), name   # (hover texts are numpy arrays)

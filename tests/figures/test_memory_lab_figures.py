@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+from plotly.subplots import make_subplots
 
 from app.figures.memory_lab import (CELL_COLORS, accuracy_vs_gap, memory_unit_figure, next_word_bars,
                                     training_curves)
 from rnn_core import tasks
 from rnn_core.train import TrainConfig, context_traces, init_model, predict, sentence_trace, train
+from tests.figures.specs import validated
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +74,51 @@ def test_memory_unit_figure_plots_the_cell_state_per_context_and_the_forget_gate
     assert list(fig.layout.xaxis2.ticktext) == words
     # the afternoon variant is the typed sentence itself
     np.testing.assert_allclose(states["afternoon"], sentence_trace(model, tokens).c[:, unit])
+
+
+def test_subplots_are_laid_out_as_make_subplots_lays_them_out():
+    curves = training_curves({"lstm": {"steps": [25], "loss": [1.0], "accuracy": [0.5]}}, steps=50, chance=0.25)
+    unit = memory_unit_figure(["a", "b"], {"a": [0.1, 0.2]}, [0.5, 0.6], unit=3)
+    expected = [
+        (curves, make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                               subplot_titles=("Training loss (cross-entropy)", "Held-out accuracy"))),
+        (unit, make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.08,
+                             subplot_titles=("cell state c of unit 3, one line per context word",
+                                             "forget gate f of unit 3 (typed sentence)"))),
+    ]
+    for fig, grid in expected:
+        for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+            assert fig.layout[axis].domain == grid.layout[axis].domain
+            assert fig.layout[axis].anchor == grid.layout[axis].anchor
+        assert fig.layout.annotations[:2] == grid.layout.annotations
+    assert unit.layout.xaxis.matches == "x2"
+
+
+@pytest.mark.parametrize("steps, hidden, sentence", [   # lesson 7: default settings, and the largest ones
+    (1500, 32, "afternoon so we could talk let's meet for"),
+    (2000, 64, "morning " + "so we could talk " * 25 + "let's meet for"),
+])
+def test_every_figure_passes_plotlys_validation_unchanged(steps, hidden, sentence):
+    """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
+    kinds = ("rnn", "lstm", "gru")
+    evals = list(range(25, steps + 1, 25))
+    histories = {kind: {"steps": evals, "loss": list(np.geomspace(1.4, 0.01 * (k + 1), len(evals))),
+                        "accuracy": list(np.linspace(0.25, 1.0, len(evals)))} for k, kind in enumerate(kinds)}
+    tokens = tasks.encode(sentence)
+    words = tasks.decode(tokens).split()
+    models = {kind: init_model(kind, hidden, seed=0) for kind in kinds}
+    traces = context_traces(models["lstm"], tokens)
+    unit = hidden - 1
+    figures = {
+        "curves": training_curves(histories, steps=steps, chance=tasks.CHANCE, target=0.95),
+        "curves, no target": training_curves(histories, steps=steps, chance=tasks.CHANCE),
+        "next word": next_word_bars({kind: predict(m, tokens) for kind, m in models.items()}, tasks.MEALS,
+                                    chance=tasks.CHANCE),
+        "gap": accuracy_vs_gap(list(range(0, 101, 10)), {kind: [0.5] * 11 for kind in kinds}, chance=tasks.CHANCE,
+                               live={kind: (50, 0.75) for kind in kinds}),
+        "unit": memory_unit_figure(words, {w: t.c[:, unit] for w, t in traces.items()},
+                                   sentence_trace(models["lstm"], tokens).gates["f"][:, unit], unit),
+    }
+    for name, fig in figures.items():
+        checked = validated(fig)                 # raises on any misspelt property or invalid value
+        assert checked.to_dict() == fig.to_dict(), name

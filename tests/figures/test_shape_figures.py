@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 
+from app.figures.heatmaps import state_heatmap
 from app.figures.shapes import (ROW, memory_figure, parameter_count_figure, sequence_shape_figure,
                                 word_state_heatmap, word_ticks)
 from app.theme import COLORS
 from rnn_core import RNN
-from rnn_core.shapes import (MEET_OPENING, SHAPES, dense_num_parameters, encode, layout, meet_message,
+from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
+from tests.figures.specs import validated
 
 
 def traces_by_name(fig):
@@ -97,3 +99,27 @@ def test_memory_figure_is_the_state_distance():
     expected_bars[len(MEET_OPENING)] = np.sqrt(2)  # two one-hot vectors differ in two entries
     np.testing.assert_allclose(bars.y, expected_bars)
     assert bars.marker.color == COLORS["input"] and line.line.color == COLORS["hidden"]
+
+
+@pytest.mark.parametrize("words, hidden, gap, steps", [(5, 8, 3, 4), (50, 32, 30, 6)])  # lesson 1: default, largest
+def test_every_figure_passes_plotlys_validation_unchanged(words, hidden, gap, steps):
+    """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
+    vocab = len(MEET_VOCAB)
+    cell = RNN.random(vocab, hidden, seed=0)
+    lengths = np.arange(1, 51)
+    sentence = meet_message("afternoon", 50)[:words]
+    words_a, words_b = meet_message("afternoon", gap), meet_message("evening", gap)
+    xa, xb = encode(words_a), encode(words_b)
+    figures = {f"{name} shape": sequence_shape_figure(layout(name, steps)) for name in SHAPES}
+    figures["titled shape"] = sequence_shape_figure(layout("one_to_one", 1), title="one", names={("input", 0): "x"})
+    dense = [dense_num_parameters(vocab, int(t), hidden) for t in lengths]
+    figures["parameters"] = parameter_count_figure(lengths, cell.num_parameters, dense, words)
+    states = cell.unroll(encode(sentence)).h
+    figures["word heatmap"] = word_state_heatmap(states, sentence)
+    figures["state heatmap"] = state_heatmap(states, step_labels=sentence, highlight=(words - 1, hidden - 1))
+    figures["state heatmap, overflow"] = state_heatmap(np.where(states > 0.5, np.inf, states), name="c")
+    figures["memory"] = memory_figure(words_a, np.linalg.norm(xa - xb, axis=1),
+                                      state_distance(cell.unroll(xa), cell.unroll(xb)), len(MEET_OPENING))
+    for name, fig in figures.items():
+        checked = validated(fig)                 # raises on any misspelt property or invalid value
+        assert checked.to_dict() == fig.to_dict(), name
