@@ -9,7 +9,7 @@ from app import controls, lesson
 from app.gated_controls import GateText, gated_cell_controls
 from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
-from app.figures.gates import gate_heatmaps, highway_figure, lstm_faucet_figure
+from app.figures.gates import MAX_FRAMES, gate_heatmaps, highway_figure, lstm_faucet_figure
 from rnn_core import LSTM, forget_gate_highway, sigmoid
 from rnn_core.gated import (feature_names, gated_labels, gated_preset, hand_set_memory_lstm,
                             log10_highway, log10_jacobian_norms, make_cell, reach, step_values)
@@ -80,7 +80,8 @@ lesson.explain(
     "The pipe along the top is the cell state of one unit: $c_{t-1}$ enters on the left, the forget valve "
     "lets through $f_t c_{t-1}$, the input valve adds $i_t g_t$ at the junction, and $c_t$ leaves on the "
     "right. The gap in each valve is the gate's value, and the stream's width is the size of the value it "
-    "carries (red-orange positive, blue negative). Press Play to run through the sequence; the bars below "
+    "carries (red-orange positive, blue negative). Press Play to run through the sequence (sequences longer "
+    f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars below "
     "show every unit's gates at the same step."
 )
 

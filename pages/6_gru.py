@@ -9,7 +9,7 @@ from app import controls, lesson
 from app.gated_controls import GateText, gated_cell_controls
 from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
-from app.figures.gates import gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
+from app.figures.gates import MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
 from rnn_core import GRU
 from rnn_core.gated import (comparison_rows, gated_labels, gated_preset, gradient_comparison,
                             hand_set_memory_gru, make_cell, reach, step_values)
@@ -78,7 +78,9 @@ lesson.explain(
     "The pipe along the top is the hidden state of one unit. The update gate is one mixing valve with two "
     "openings: $z_t$ on the old state and $1 - z_t$ on the candidate rising from below, so the two always add "
     "up to a full pipe. On the left, the old state passes through $W_{hn}$ and the reset valve before it "
-    "enters the candidate. Press Play to run through the sequence; the bars show every unit at the same step."
+    "enters the candidate. Press Play to run through the sequence (sequences longer "
+    f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars "
+    "show every unit at the same step."
 )
 
 if hand_set:

@@ -57,13 +57,15 @@ def lean_figure(data=(), layout=None, frames=()) -> go.Figure:
 
 def animation_controls(n_frames: int, *, active: int, frame_ms: int, prefix: str, y: float, slider_x: float,
                        prefix_font: dict | None = None, slider_font: dict | None = None,
-                       button_pad: dict | None = None) -> dict:
-    """Layout entries for a Play / Pause pair and a step slider over frames named "0" .. "n-1"."""
+                       button_pad: dict | None = None, first: int = 0) -> dict:
+    """Layout entries for a Play / Pause pair and a step slider over frames named "first" .. "first+n-1"
+    (active: the index of the frame shown, counted from the first)."""
     go_to = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
     top_pad = (button_pad or {}).get("t", 10)  # the slider level with the buttons
     slider = dict(active=active, x=slider_x, len=1 - slider_x, y=y, xanchor="left", yanchor="top", pad=dict(t=top_pad),
                   currentvalue=dict(prefix=prefix, font=prefix_font or dict(size=13)),
-                  steps=[dict(label=str(t), method="animate", args=[[str(t)], go_to]) for t in range(n_frames)])
+                  steps=[dict(label=str(t), method="animate", args=[[str(t)], go_to])
+                         for t in range(first, first + n_frames)])
     if slider_font:
         slider["font"] = slider_font
     return dict(

@@ -4,8 +4,9 @@ Pure functions: a trace (or arrays from rnn_core) in, a plotly Figure out. The f
 assembled from plain dicts (common.lean_figure): Plotly's per-property validation of one
 frame per step made a faucet drawing about 50 times slower to build.
 
-The faucet drawings are one Plotly figure with a frame per time step, animated in the
-browser (Play / Pause and a step slider; no Streamlit rerun). A pipe carries a value:
+The faucet drawings are one Plotly figure with a frame per time step (at most MAX_FRAMES
+steps around the chosen one), animated in the browser (Play / Pause and a step slider; no
+Streamlit rerun). A pipe carries a value:
 the coloured stream's thickness is |value| (full pipe = the largest |value| in the
 trace, at least 1) and its colour is its sign (the ends of theme.DIVERGING: red-orange
 positive, blue negative). A valve is a pair of plates across the pipe in its gate's
@@ -30,6 +31,7 @@ PIPE = 0.7                 # inner diameter of every pipe, in drawing units
 WALL = PIPE_WALL
 VALVE = 0.2              # half-thickness of a valve plate
 FRAME_MS = 600
+MAX_FRAMES = 40            # a faucet drawing animates at most this many steps, around the chosen one
 LOG10_FLOOR, LOG10_CEILING = -30.0, 30.0   # the highway plots clip here, with a note
 
 # ---------------------------------------------------------------------------- drawing bits
@@ -128,11 +130,19 @@ def _subplot_grid(rows, cols, row_heights, titles, horizontal_spacing, vertical_
     return {key: value for key, value in layout.items() if key.startswith(("xaxis", "yaxis", "annotations"))}
 
 
-def _animated(frames, step, layout):
-    """The figure drawn at `step`, a frame per step, a step slider and Play / Pause buttons."""
-    layout.update(animation_controls(len(frames), active=step, frame_ms=FRAME_MS, prefix="step t = ", y=-0.085,
-                                     slider_x=0.14, button_pad=dict(t=4, r=8)))
-    return lean_figure(frames[step], layout, [dict(name=str(t), data=data) for t, data in enumerate(frames)])
+def frame_window(T: int, step: int, limit: int = MAX_FRAMES) -> range:
+    """The steps that get an animation frame: at most `limit` consecutive steps, `step` among them
+    (centred on it where the sequence allows). Long sequences stay light for the browser."""
+    first = min(max(step - limit // 2, 0), max(T - limit, 0))
+    return range(first, min(first + limit, T))
+
+
+def _animated(frames, steps, step, layout):
+    """The figure drawn at `step`, a frame for each of `steps`, a step slider and Play / Pause buttons."""
+    layout.update(animation_controls(len(frames), active=step - steps.start, first=steps.start, frame_ms=FRAME_MS,
+                                     prefix="step t = ", y=-0.085, slider_x=0.14, button_pad=dict(t=4, r=8)))
+    return lean_figure(frames[step - steps.start], layout,
+                       [dict(name=str(t), data=data) for t, data in zip(steps, frames)])
 
 
 def _faucet_layout(height, shapes, notes, H, unit, gates, markers):
@@ -254,7 +264,8 @@ def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
                    xref="x", yref="y")]
     frames = []
     all_i, all_f, all_g, all_o = (np.asarray(trace.gates[k]) for k in ("i", "f", "g", "o"))
-    for t in range(T):
+    steps = frame_window(T, step)
+    for t in steps:
         p = LSTM_PIPES
         streams = [(p["c_prev"], c_prev[t]), (p["kept"], f[t] * c_prev[t]), (p["c"], c[t, unit]),
                    (p["g"], g[t]), (p["ig"], i[t] * g[t]), (p["tanh_c"], np.tanh(c[t, unit])), (p["h"], h[t, unit])]
@@ -276,7 +287,7 @@ def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
         frames.append(_frame_data(streams, valves, texts, units, scale))
     layout = _faucet_layout(height, shapes, notes, H, unit, ("i", "f", "o"),
                             [("c (clipped to ±1.1)", "cell_state", "diamond"), ("h", "hidden", "circle")])
-    return _animated(frames, step, layout)
+    return _animated(frames, steps, step, layout)
 
 
 # ---------------------------------------------------------------------------- GRU faucet
@@ -325,7 +336,8 @@ def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
     all_r, all_z, all_n = (np.asarray(trace.gates[k]) for k in ("r", "z", "n"))
     frames = []
     p = GRU_PIPES
-    for t in range(T):
+    steps = frame_window(T, step)
+    for t in steps:
         streams = [(p["h_prev"], h_prev[t]), (p["kept"], z[t] * h_prev[t]), (p["h"], h[t, unit]),
                    (p["old"], h_prev[t]), (p["u_n"], u_n[t]), (p["r_u"], r[t] * u_n[t]),
                    (p["n"], n[t]), (p["write"], (1 - z[t]) * n[t])]
@@ -347,7 +359,7 @@ def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
                              [("n", "n", "diamond"), ("h", "hidden", "circle")])
         frames.append(_frame_data(streams, valves, texts, units, scale))
     layout = _faucet_layout(height, shapes, notes, H, unit, ("r", "z"), [("n", "n", "diamond"), ("h", "hidden", "circle")])
-    return _animated(frames, step, layout)
+    return _animated(frames, steps, step, layout)
 
 
 # ---------------------------------------------------------------------------- heatmaps

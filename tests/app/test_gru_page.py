@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from app.course import lesson_for
+from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell
 from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
 
@@ -61,18 +62,19 @@ def test_extreme_settings_together():
                              "update_bias": "5", "gru_input": "Sine wave"})
     assert_ran_cleanly(at)
     faucet, heatmaps, gradients = figures(at)
-    assert len(faucet["frames"]) == 150
+    assert [f["name"] for f in faucet["frames"]] == [str(t) for t in range(MAX_FRAMES)]  # around step t = 1
     for d in gradients["data"]:
         assert np.all(np.isfinite(plotly_array(d["y"])))
 
 
 def test_hand_set_memory_keeps_the_word():
-    at = run_lesson(LESSON, {"gru_hand": "true", "update_bias": "5", "gru_T": "60"})
+    at = run_lesson(LESSON, {"gru_hand": "true", "update_bias": "5", "gru_T": "60", "gru_t": "59"})
     assert_ran_cleanly(at)
     faucet = figures(at)[0]
+    assert [f["name"] for f in faucet["frames"]] == [str(t) for t in range(60 - MAX_FRAMES, 60)]
     trace = hand_set_memory_gru(4, 4, update_bias=5.0).unroll(gated_preset("gap", 60))
     assert trace.h[-1, 3] > 0.5
-    last = " ".join(faucet["frames"][59]["data"][4]["text"])
+    last = " ".join(faucet["frames"][-1]["data"][4]["text"])
     assert f"{trace.h[-1, 3]:+.3f}" in last
 
 

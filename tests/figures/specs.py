@@ -40,3 +40,10 @@ def validated(fig: go.Figure) -> go.Figure:
 def frames_of(fig: go.Figure) -> tuple[go.Frame, ...]:
     """The figure's frames as validated go.Frame objects (frame.data[i].marker.color etc. work)."""
     return validated(fig).frames
+
+
+def frame_named(fig: go.Figure, name) -> go.Frame:
+    """The validated frame called str(name) (frames may cover only part of a sequence)."""
+    matches = [frame for frame in frames_of(fig) if frame.name == str(name)]
+    assert len(matches) == 1, f"{len(matches)} frames named {name!r}"
+    return matches[0]

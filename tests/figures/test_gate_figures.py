@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 
-from app.figures.gates import (LOG10_FLOOR, PIPE, gate_heatmaps, gradient_comparison_figure, gru_faucet_figure,
+from app.figures.gates import (LOG10_FLOOR, MAX_FRAMES, PIPE, frame_window, gate_heatmaps, gradient_comparison_figure,
+                               gru_faucet_figure,
                                highway_figure, lstm_faucet_figure)
 from app.theme import COLORS
 from rnn_core.gated import (gated_labels, gated_preset, gradient_comparison, hand_set_memory_lstm, log10_highway,
                             log10_jacobian_norms, make_cell)
 
-from tests.figures.specs import frames_of, validated
+from tests.figures.specs import frame_named, frames_of, validated
 
 T, H = 12, 5
 
@@ -93,7 +94,7 @@ def test_hand_set_memory_faucet_shows_the_input_valve_shut_and_forget_open():
     x = gated_preset("gap", 60)
     trace = hand_set_memory_lstm(4, 4, forget_bias=5.0).unroll(x)
     fig = lstm_faucet_figure(trace, unit=3, step=50)
-    data = frames_of(fig)[50].data
+    data = frame_named(fig, 50).data      # 60 steps: the frames are the 40 around step 50
     assert valve_gaps(data[2], vertical=False)[0] > 0.99 * PIPE        # forget valve wide open
     assert valve_gaps(data[3], vertical=True)[0] < 0.01 * PIPE         # input valve shut
     assert len(data[0].x) > 0                                          # the stored value still flows
@@ -200,4 +201,19 @@ def test_every_figure_passes_plotlys_validation_unchanged(steps, units):
     for name, fig in figures.items():
         checked = validated(fig)                 # raises on any misspelt property or invalid value
         assert checked.to_dict() == fig.to_dict(), name
-    assert len(frames_of(figures["lstm faucet"])) == len(frames_of(figures["gru faucet"])) == steps
+    assert len(frames_of(figures["lstm faucet"])) == len(frames_of(figures["gru faucet"])) == min(steps, MAX_FRAMES)
+
+
+@pytest.mark.parametrize("T, step, first", [(12, 0, 0), (12, 11, 0), (40, 39, 0), (41, 40, 1), (150, 0, 0),
+                                             (150, 75, 55), (150, 149, 110)])
+def test_long_sequences_animate_the_steps_around_the_chosen_one(lstm_trace, T, step, first):
+    window = frame_window(T, step)
+    assert window == range(first, first + min(T, MAX_FRAMES)) and step in window
+    trace = make_cell("lstm", 4, H, seed=2).unroll(gated_preset("words", T))
+    fig = lstm_faucet_figure(trace, unit=1, step=step)
+    frames = frames_of(fig)
+    assert [f.name for f in frames] == [str(t) for t in window]
+    assert [s.label for s in fig.layout.sliders[0].steps] == [str(t) for t in window]
+    assert fig.layout.sliders[0].active == step - first
+    f_gate = trace.gates["f"][step, 1]
+    assert f"forget f = {f_gate:.3f}" in " ".join(frame_named(fig, step).data[5].text)
