@@ -38,6 +38,22 @@ INSTRUMENT = """
 """
 
 
+WEBSOCKET_SPY = """
+(() => {
+  // Record when the page last received a websocket message (Streamlit's deltas and its
+  // end-of-run message): a rerun that never shows the running state still ends with one.
+  const Native = window.WebSocket;
+  window.__wsReceived = 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { window.__wsReceived = performance.now(); });
+    }
+  };
+})();
+"""
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, from /proc (psutil is not a dependency)."""
     with open(f"/proc/{pid}/status") as f:
@@ -79,10 +95,12 @@ def press_and_time_js() -> str:
             const chart = b.chart > t0 ? Math.min(b.chart, settle) : 0;
             return Math.max(b.done, chart) - t0;
           }
-        } else if (b.chart > t0 && b.running < t0 && now - b.chart >= 2 * quiet
-                   && app.getAttribute('data-test-script-state') === 'notRunning') {
-          // a run so short that the page never showed the running state: the redrawn chart marks its end
-          return b.chart - t0;
+        } else {
+          // a run so short that the page never showed the running state: its last message from the
+          // server (the context must have WEBSOCKET_SPY) or the redrawn chart marks its end
+          const end = Math.max(b.chart, window.__wsReceived || 0);
+          if (end > t0 && b.running < t0 && now - end >= 2 * quiet
+              && app.getAttribute('data-test-script-state') === 'notRunning') return end - t0;
         }
         await new Promise(r => setTimeout(r, 20));
       }

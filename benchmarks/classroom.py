@@ -18,13 +18,14 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import time
 
 from playwright.async_api import async_playwright
 
 from app.course import available
-from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, lesson_url, percentile,
-                                press_and_time_js, rss_mb, serve)
+from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, WEBSOCKET_SPY, lesson_url,
+                                percentile, press_and_time_js, rss_mb, serve)
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
@@ -32,8 +33,15 @@ DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 async def student(index: int, browser, url: str, changes: int, delay: float, result: dict) -> None:
     await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    await context.add_init_script(WEBSOCKET_SPY)
     try:
         page = await context.new_page()
+        traffic = {"sent": 0.0, "received": 0.0}  # when this student's websocket last sent / received a message
+
+        def watch(ws):
+            ws.on("framesent", lambda _: traffic.__setitem__("sent", time.perf_counter()))
+            ws.on("framereceived", lambda _: traffic.__setitem__("received", time.perf_counter()))
+        page.on("websocket", watch)
         start = time.perf_counter()
         await page.goto(url, timeout=180_000)
         await page.wait_for_selector("[data-testid=stSlider] input[type=range]", timeout=180_000)
@@ -43,11 +51,19 @@ async def student(index: int, browser, url: str, changes: int, delay: float, res
         handle = page.locator("[data-testid=stSlider] input[type=range]").first
         await handle.focus()
         for change in range(changes):
+            before = await handle.input_value()
+            pressed = time.perf_counter()
             t0 = await page.evaluate("performance.now()")
             await handle.press("ArrowRight" if change % 2 == 0 else "ArrowLeft", timeout=90_000)
             ms = await page.evaluate(press_and_time_js(), [t0, QUIET_MS, 60_000])
             if ms < 0:
-                result["errors"].append(f"student {index}: change {change} had no finished rerun in 60 s (timeout)")
+                moved = await handle.input_value() != before
+                state = await page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
+                sent, received = traffic["sent"] > pressed, traffic["received"] > traffic["sent"] > pressed
+                result["errors"].append(f"student {index}: change {change} had no finished rerun in 60 s (timeout; "
+                                        f"slider {'moved' if moved else 'did not move'}, script state {state}, "
+                                        f"{'a message was sent' if sent else 'nothing was sent'} to the server"
+                                        f"{', and it answered' if received else ''})")
                 await handle.focus()
             else:
                 result["latencies"].append(ms)
@@ -93,6 +109,13 @@ async def classroom(base_url: str, pid: int, args, lessons) -> dict:
     return result
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(args) -> dict:
     lessons = available()
     if args.lessons:
@@ -100,8 +123,10 @@ def run(args) -> dict:
     with serve("app/streamlit_app.py") as (base_url, process, _):
         time.sleep(2)
         before = rss_mb(process.pid)
+        cpu_before = cpu_seconds(process.pid)
         result = asyncio.run(classroom(base_url, process.pid, args, lessons))
         after = rss_mb(process.pid)
+        server_cpu = cpu_seconds(process.pid) - cpu_before
     latencies = result["latencies"]
     return dict(sessions=args.sessions, changes_per_session=args.changes, lessons=[l.url_path for l in lessons],
                 completed=result["completed"], errors=result["errors"], changes_timed=len(latencies),
@@ -109,13 +134,13 @@ def run(args) -> dict:
                 latency_p50_ms=round(percentile(latencies, 50)), latency_p95_ms=round(percentile(latencies, 95)),
                 load_p50_ms=round(percentile(result["loads"], 50)), load_p95_ms=round(percentile(result["loads"], 95)),
                 rss_before_mb=round(before), rss_peak_mb=round(max(result["rss_samples"] + [before])),
-                rss_after_mb=round(after), settle_s=args.settle)
+                rss_after_mb=round(after), settle_s=args.settle, server_cpu_s=round(server_cpu, 1))
 
 
 def table(r: dict) -> str:
     return "\n".join([
         f"Classroom: {r['sessions']} concurrent browser sessions x {r['changes_per_session']} slider changes, "
-        f"one server on loopback, {r['seconds']} s", "",
+        f"one server on loopback, {r['seconds']} s (the server used {r['server_cpu_s']} s of CPU)", "",
         "| errors | sessions completed | changes timed | change p50 | change p95 | page load p50 | page load p95 "
         "| server RSS before | peak | after |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

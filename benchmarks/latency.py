@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 from playwright.sync_api import sync_playwright
 
 from app.course import available
-from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, lesson_url, percentile,
-                                press_and_time_js, serve)
+from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, WEBSOCKET_SPY, lesson_url,
+                                percentile, press_and_time_js, serve)
 from benchmarks.settings import maximum_settings
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
@@ -82,6 +82,7 @@ def run(presses: int, lessons: list, warmup: int = 2) -> dict:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(WEBSOCKET_SPY)
         page = context.new_page()
         with serve("benchmarks/floor_app.py") as (floor_url, _, _):
             with serve("app/streamlit_app.py") as (app_url, _, healthy_s):
