@@ -157,7 +157,9 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--stagger", type=float, default=0.5, help="seconds between students joining")
     parser.add_argument("--time-limit", type=float, default=600)
-    parser.add_argument("--settle", type=float, default=30, help="seconds to wait before the 'after' memory reading")
+    parser.add_argument("--settle", type=float, default=150,
+                        help="seconds to wait before the 'after' memory reading (Streamlit keeps a disconnected "
+                             "session for server.disconnectedSessionTTL, 120 s)")
     parser.add_argument("--lessons", help="comma-separated url paths (default: every lesson)")
     parser.add_argument("--json")
     args = parser.parse_args()
