@@ -40,29 +40,26 @@ _run = threading.local()  # one script run per thread: the URL parameters this r
 
 def begin_run() -> None:
     """Start collecting this run's URL-bound parameters (the entrypoint calls it first thing)."""
-    _run.params, _run.corrected = {}, set()
+    _run.params = {}
 
 
 def bound_params() -> dict[str, str]:
-    """The URL parameters of the widgets created so far in this run, corrected values included.
+    """The URL parameters of the widgets created so far in this run whose value is not the default.
 
-    Only keys of widgets made by this module appear (unknown keys in the address are left
-    out), and a value this module corrected appears as corrected, so a link built from
-    this reproduces the view that is on screen.
+    Written by this module from the widgets' values, never copied from the address: unknown
+    keys are left out and a corrected value appears as corrected, so a link built from this
+    reproduces the view that is on screen.
     """
     return dict(getattr(_run, "params", {}))
 
 
-def _remember(key: str, value: Any, text: Callable[[Any], str] = str) -> Any:
-    """Record the URL text of a widget just created: the address's own, or ours if we corrected it."""
+def _remember(key: str, value: Any, default: Any, text: Callable[[Any], str] = str) -> Any:
+    """Record the URL text of a widget just created, unless it shows its default value."""
     params = getattr(_run, "params", None)
-    if params is not None:
-        values = st.query_params.get_all(key)
-        if key in getattr(_run, "corrected", ()):
-            params[key] = text(value)
-        elif values and values[-1].strip():
-            params[key] = values[-1]
+    if params is not None and value != default:
+        params[key] = text(value)
     return value
+
 
 
 def _url_text(key: str) -> str | None:
@@ -90,9 +87,6 @@ def _note(container, label: str, message: str) -> None:
 def _force(key: str, value: Any) -> None:
     """Seed the widget with a corrected value (Streamlit drops the invalid URL value itself)."""
     st.session_state[key] = value
-    corrected = getattr(_run, "corrected", None)
-    if corrected is not None:
-        corrected.add(key)
 
 
 def _url_snapshot() -> dict | None:
@@ -164,7 +158,7 @@ def int_slider(label: str, key: str, lo: int, hi: int, default: int, step: int =
         return int(lo)
     _check_number(where, label, key, lo, hi, default, integer=True, strict_integer=False)
     return _remember(key, int(where.slider(label, min_value=int(lo), max_value=int(hi), value=int(default),
-                                           step=int(step), key=key, help=help, bind="query-params")))
+                                           step=int(step), key=key, help=help, bind="query-params")), default)
 
 
 def float_slider(label: str, key: str, lo: float, hi: float, default: float, step: float,
@@ -177,7 +171,7 @@ def float_slider(label: str, key: str, lo: float, hi: float, default: float, ste
     _check_number(where, label, key, lo, hi, default, integer=False, strict_integer=False)
     return _remember(key, float(where.slider(label, min_value=float(lo), max_value=float(hi),
                                              value=float(default), step=float(step), format=format,
-                                             key=key, help=help, bind="query-params")), _fmt)
+                                             key=key, help=help, bind="query-params")), default, _fmt)
 
 
 def seed_input(key: str = "seed", label: str = "Random seed", default: int = 0,
@@ -189,7 +183,7 @@ def seed_input(key: str = "seed", label: str = "Random seed", default: int = 0,
     _check_number(where, label, key, 0, hi, default, integer=True, strict_integer=True)
     return _remember(key, int(where.number_input(label, min_value=0, max_value=int(hi), value=int(default),
                                                  step=1, format="%d", key=key, help=help,
-                                                 bind="query-params")))
+                                                 bind="query-params")), default)
 
 
 def choice(label: str, key: str, options: Sequence[Any], default: Any,
@@ -226,7 +220,7 @@ def choice(label: str, key: str, options: Sequence[Any], default: Any,
                                         bind="query-params")
     else:
         raise ValueError(f"widget must be selectbox, segmented or radio, not {widget!r}")
-    return _remember(key, value, format_func)
+    return _remember(key, value, default, format_func)
 
 
 def toggle(label: str, key: str, default: bool = False, help: str | None = None,
@@ -244,4 +238,4 @@ def toggle(label: str, key: str, default: bool = False, help: str | None = None,
             _force(key, bool(default))
             _note(where, label, f"is not true or false; using {'on' if default else 'off'}.")
     value = bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
-    return _remember(key, value, lambda v: "true" if v else "false")
+    return _remember(key, value, default, lambda v: "true" if v else "false")

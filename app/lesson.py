@@ -40,6 +40,7 @@ from app.figures.common import lean_figure
 COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address, "
                   "so a link reproduces exactly this view, seed included.")
 PRESENT_KEY = "present"  # ?present=1: the projector layout
+SHARE_KEY = "share_link"  # the open state of the "Copy link to this view" popover (not in the URL)
 PRESENT_HEIGHT = 560     # a figure plus a heading fit on a 1280 x 720 projector
 PRESENT_FONT = 17
 # Plotly's mode bar shows on hover; its camera button saves a PNG (2x, named after the chart).
@@ -99,14 +100,21 @@ def page_url(url_path: str) -> str | None:
 
 
 def finish_page(url_path: str) -> str:
-    """Fill the header's slot with the link to this view; return the link."""
+    """Fill the header's slot with the link to this view; return the link.
+
+    The popover's content runs only while it is open (on_change="rerun"): opening it reruns
+    the whole page, so the link is built from every control's current value even when the
+    last change reran only a fragment of the page.
+    """
     link = share_url(page_url(url_path), controls.bound_params())
     slot = getattr(_page, "slot", None)
     if slot is not None:
         with slot.container():
-            with st.popover("Copy link to this view", icon=":material/link:"):
-                st.caption(COPY_LINK_HINT + " The copy button is at the right of the box.")
-                st.code(link, language=None, wrap_lines=True)
+            popover = st.popover("Copy link to this view", icon=":material/link:", key=SHARE_KEY, on_change="rerun")
+            if popover.open:
+                with popover:
+                    st.caption(COPY_LINK_HINT + " The copy button is at the right of the box.")
+                    st.code(link, language=None, wrap_lines=True)
     return link
 
 
