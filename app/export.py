@@ -110,7 +110,7 @@ def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> 
     """One line describing a Plotly figure from its data: its title and, per named trace, the value range.
 
     Unnamed scatter traces and traces without hover are drawing geometry (pipes, boxes, arrows)
-    and are skipped; heatmaps count even without a name. A figure with no data series at all
+    and are skipped; heatmaps and bars count even without a name. A figure with no data series at all
     is described by ``fallback`` (the chart's alt text) when given.
     """
     spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
@@ -121,7 +121,7 @@ def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> 
     for trace in spec.get("data", []) or []:
         name = _plain(trace.get("name"))
         kind = trace.get("type", "scatter")
-        if trace.get("hoverinfo") == "skip" or (not name and kind != "heatmap"):
+        if trace.get("hoverinfo") == "skip" or (not name and kind not in ("heatmap", "bar")):
             continue
         axis = "z" if trace.get("z") is not None else "y" if trace.get("y") is not None else None
         if axis is None:

@@ -6,6 +6,8 @@ One server runs the app, another the floor page (benchmarks/floor_app.py: one sl
 Plotly chart). For each lesson, at its defaults and at its maximum settings (every slider
 at the top of its range), the first slider on the page is pressed --presses times
 (alternately right and left, so the view stays where it is) and each press is timed.
+At the defaults the page's last slider is timed too (for information: it usually drives
+one panel, in an st.fragment, so its rerun is that panel's only).
 The floor page is measured the same way, in the same run, before and after the lessons.
 Also reported: cold start (server start -> health check -> first lesson rendered).
 
@@ -30,6 +32,7 @@ from benchmarks.settings import maximum_settings
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 FLOOR_FACTOR = 1.5
+PANEL = "default, last slider"  # the page's last slider: usually a panel's own control
 MAX_P95_MS = 1000
 
 
@@ -45,10 +48,11 @@ def open_instrumented(page, url: str) -> float:
     return seconds
 
 
-def time_presses(page, presses: int, first_key: str = "ArrowRight") -> tuple[list[float], int]:
-    """Press one arrow key `presses` times on the page's first slider (one step each, turning back at
-    an end of the range); returns the timed latencies and how many presses produced no rerun."""
-    handle = page.locator("[data-testid=stSlider] input[type=range]").first
+def time_presses(page, presses: int, first_key: str = "ArrowRight", which: str = "first") -> tuple[list[float], int]:
+    """Press one arrow key `presses` times on the page's first (or last) slider (one step each, turning
+    back at an end of the range); returns the timed latencies and how many presses produced no rerun."""
+    sliders = page.locator("[data-testid=stSlider] input[type=range]")
+    handle = sliders.first if which == "first" else sliders.last
     handle.scroll_into_view_if_needed()
     handle.focus()
     key, times, lost = first_key, [], 0
@@ -91,16 +95,17 @@ def run(presses: int, lessons: list, warmup: int = 2) -> dict:
                 cold = dict(server_healthy_s=round(healthy_s, 2),
                             first_lesson_rendered_s=round(healthy_s + rendered_s, 2), lesson=first.url_path)
 
-                def measure(name, url, setting, first_key="ArrowRight"):
+                def measure(name, url, setting, first_key="ArrowRight", which="first"):
                     open_instrumented(page, url)
-                    time_presses(page, warmup, first_key)  # caches and the browser warm up
-                    rows.append(summary(name, setting, time_presses(page, presses, first_key)))
+                    time_presses(page, warmup, first_key, which)  # caches and the browser warm up
+                    rows.append(summary(name, setting, time_presses(page, presses, first_key, which)))
                     print(f"  {rows[-1]}", flush=True)
 
                 measure("floor", floor_url, "default")
                 for lesson in lessons:
                     try:
                         measure(lesson.url_path, lesson_url(app_url, lesson), "default")
+                        measure(lesson.url_path, lesson_url(app_url, lesson), PANEL, which="last")
                         query = urlencode(maximum_settings(lesson))
                         measure(lesson.url_path, lesson_url(app_url, lesson, query), "maximum", "ArrowLeft")
                     except Exception as error:  # a broken page is a row, not the end of the benchmark
@@ -118,6 +123,9 @@ def verdicts(result: dict) -> list[dict]:
     for r in rows:
         if r["page"] == "floor" or r["setting"] == "error":
             r["verdict"] = "" if r["page"] == "floor" else "ERROR"
+        elif r["setting"] == PANEL:  # not a budget: how much a panel control (often a fragment) costs
+            r["ratio_to_floor"] = round(r["median_ms"] / floor, 2)
+            r["verdict"] = "(information)"
         elif r["setting"] == "default":
             r["ratio_to_floor"] = round(r["median_ms"] / floor, 2)
             r["verdict"] = "ok" if r["median_ms"] <= FLOOR_FACTOR * floor else f"MISS (> {FLOOR_FACTOR}x floor)"

@@ -76,6 +76,52 @@ def meet_comparison(gap: int, hidden: int, seed: int) -> tuple[np.ndarray, np.nd
     return np.linalg.norm(xa - xb, axis=1), state_distance(cell.unroll(xa), cell.unroll(xb))
 
 
+@st.fragment
+def memory_panel(hidden: int, seed: int) -> None:
+    """The “let's meet for ___” comparison for one gap (the gap slider reruns only this)."""
+    gap = controls.int_slider("Filler words between the time word and “so let's meet for”", "gap", 0, 30,
+                              default=3, help="How far back the deciding word lies.")
+    input_diff, state_diff = meet_comparison(gap, hidden, seed)
+    words_a = meet_message("afternoon", gap)
+    time_step = len(MEET_OPENING)
+    labels = list(words_a)
+    labels[time_step] = " | ".join(MEET_TIME_WORDS)
+    lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart")
+    lesson.explain(
+        f"Two messages run through the same RNN cell (H = {hidden}, seed {seed}): one says *afternoon*, the "
+        f"other *evening*, every other word is the same. The inputs differ only there "
+        f"(blue bar, at the time word); the hidden states differ from then on (orange line): at *for* by "
+        f"{state_diff[-1]:.3g}, while the current word alone differs by {input_diff[-1]:.3g}."
+    )
+    first, last = state_diff[time_step], state_diff[-1]
+    st.markdown(
+        f"The difference fades from {first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for* "
+        f"({len(words_a) - 1 - time_step} steps later). These weights are random, so this cell keeps "
+        f"the earlier word only faintly; training has to learn weights that keep it, and lessons 4 to 7 "
+        f"show why that is hard for a plain RNN and how gated cells (LSTM, GRU) make it easier."
+    )
+
+
+@st.fragment
+def sequence_shape_panel() -> None:
+    """The unrolled diagram of one sequence shape (the shape and length controls rerun only this)."""
+    shape = controls.choice("Shape", "shape", SHAPES, "many_to_one", format_func=SHAPE_LABELS.get,
+                            widget="segmented")
+    with st.columns([1, 2])[0]:
+        steps = controls.int_slider("Sequence length", "steps", 2, 6, default=4,
+                                    help="Steps in the input (or, for one-to-many, in the output).")
+    shape_layout = layout(shape, steps)
+    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart")
+    st.markdown(SHAPE_USES[shape])
+    lesson.explain(
+        f"{SHAPE_LABELS[shape].capitalize()}{'' if shape == 'one_to_one' else f' with length {steps}'}: "
+        f"{plural(len(shape_layout.inputs), 'input')}, "
+        f"{plural(shape_layout.steps, 'hidden state')}, {plural(len(shape_layout.outputs), 'output')} and "
+        f"{plural(shape_layout.recurrent_edges, 'recurrent arrow')}. Every hidden square is the same cell with the "
+        f"same weights."
+    )
+
+
 lesson.header(
     "Why recurrent networks?",
     "Text, speech, video and sensor readings arrive as **sequences**: their length varies, and what "
@@ -162,27 +208,7 @@ st.markdown(
     r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so an "
     "earlier word can still shape the state when the blank comes."
 )
-gap = controls.int_slider("Filler words between the time word and “so let's meet for”", "gap", 0, 30,
-                          default=3, help="How far back the deciding word lies.")
-input_diff, state_diff = meet_comparison(gap, hidden, seed)
-words_a = meet_message("afternoon", gap)
-time_step = len(MEET_OPENING)
-labels = list(words_a)
-labels[time_step] = " | ".join(MEET_TIME_WORDS)
-lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart")
-lesson.explain(
-    f"Two messages run through the same RNN cell (H = {hidden}, seed {seed}): one says *afternoon*, the "
-    f"other *evening*, every other word is the same. The inputs differ only there "
-    f"(blue bar, at the time word); the hidden states differ from then on (orange line): at *for* by "
-    f"{state_diff[-1]:.3g}, while the current word alone differs by {input_diff[-1]:.3g}."
-)
-first, last = state_diff[time_step], state_diff[-1]
-st.markdown(
-    f"The difference fades from {first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for* "
-    f"({len(words_a) - 1 - time_step} steps later). These weights are random, so this cell keeps "
-    f"the earlier word only faintly; training has to learn weights that keep it, and lessons 4 to 7 "
-    f"show why that is hard for a plain RNN and how gated cells (LSTM, GRU) make it easier."
-)
+memory_panel(hidden, seed)
 
 # --- 3. Sequence shapes ----------------------------------------------------------------------
 st.header("The shapes of sequence problems", divider="gray")
@@ -191,21 +217,7 @@ st.markdown(
     "states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ to the next step), outputs $y_t$ on top. "
     "Where inputs go in and outputs come out decides what the network can be used for."
 )
-shape = controls.choice("Shape", "shape", SHAPES, "many_to_one", format_func=SHAPE_LABELS.get,
-                        widget="segmented")
-with st.columns([1, 2])[0]:
-    steps = controls.int_slider("Sequence length", "steps", 2, 6, default=4,
-                                help="Steps in the input (or, for one-to-many, in the output).")
-shape_layout = layout(shape, steps)
-lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart")
-st.markdown(SHAPE_USES[shape])
-lesson.explain(
-    f"{SHAPE_LABELS[shape].capitalize()}{'' if shape == 'one_to_one' else f' with length {steps}'}: "
-    f"{plural(len(shape_layout.inputs), 'input')}, "
-    f"{plural(shape_layout.steps, 'hidden state')}, {plural(len(shape_layout.outputs), 'output')} and "
-    f"{plural(shape_layout.recurrent_edges, 'recurrent arrow')}. Every hidden square is the same cell with the "
-    f"same weights."
-)
+sequence_shape_panel()
 
 # --- 4. Course map ---------------------------------------------------------------------------
 st.header("The course map", divider="gray")

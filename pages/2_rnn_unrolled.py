@@ -32,6 +32,37 @@ def run_network(preset, length, hidden, nonlinearity, recurrent_scale, input_sca
     return cell, trace, y, sequences.preset_labels(preset, length)
 
 
+@st.fragment
+def hidden_state_panel(cell, trace, y, step_labels, settings):
+    """The state heatmap, one unit's update, the code and downloads (the t and j sliders rerun only this)."""
+    h = trace.h
+    length, hidden = h.shape
+    t_col, j_col = st.columns(2)
+    step = controls.int_slider("Step t", "t", 0, length - 1, min(3, length - 1), container=t_col)
+    unit = controls.int_slider("Unit j", "j", 0, hidden - 1, 0, container=j_col)
+    lesson.chart(state_heatmap(h, step_labels=step_labels, highlight=(step, unit)), key="heatmap",
+                 alt="Heatmap of the hidden state, steps across and units down.")
+    lesson.explain(
+        "Every column of this map is one hidden state $h_t$, every row one unit. With the words "
+        "input the pattern repeats with the sentence, because the same weights see the same "
+        "inputs; with the impulse you can watch a single event fade (or grow) as it is passed "
+        "through $W_{hh}$ again and again. The outlined cell is the one computed below."
+    )
+
+    st.subheader(f"One number, computed: unit {unit} at step {step}")
+    st.latex(rnn_update_latex(cell, trace, step, unit))
+    lesson.explain(
+        "This is the update for a single unit with the numbers of the network above: the input "
+        "term, the recurrent term that brings in the previous state, the two biases, and the "
+        "nonlinearity applied to their sum. Change the step or the unit to follow any square of "
+        "the diagram back to where it came from."
+    )
+
+    lesson.show_code(RNN.unroll, RNN.activation, matrix_with_singular_values, sequences.preset,
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], output"))
+    lesson.downloads("rnn_unrolled_trace", {"x": trace.x, "h": h, "y": y}, settings=settings)
+
+
 lesson.header(
     "The RNN, unrolled",
     "A recurrent network is one small cell applied again and again, once per element of "
@@ -91,32 +122,9 @@ lesson.explain(
 )
 
 st.subheader("The hidden state over time")
-t_col, j_col = st.columns(2)
-step = controls.int_slider("Step t", "t", 0, length - 1, min(3, length - 1), container=t_col)
-unit = controls.int_slider("Unit j", "j", 0, hidden - 1, 0, container=j_col)
-lesson.chart(state_heatmap(h, step_labels=step_labels, highlight=(step, unit)), key="heatmap",
-                alt="Heatmap of the hidden state, steps across and units down.")
-lesson.explain(
-    "Every column of this map is one hidden state $h_t$, every row one unit. With the words "
-    "input the pattern repeats with the sentence, because the same weights see the same "
-    "inputs; with the impulse you can watch a single event fade (or grow) as it is passed "
-    "through $W_{hh}$ again and again. The outlined cell is the one computed below."
-)
-
-st.subheader(f"One number, computed: unit {unit} at step {step}")
-st.latex(rnn_update_latex(cell, trace, step, unit))
-lesson.explain(
-    "This is the update for a single unit with the numbers of the network above: the input "
-    "term, the recurrent term that brings in the previous state, the two biases, and the "
-    "nonlinearity applied to their sum. Change the step or the unit to follow any square of "
-    "the diagram back to where it came from."
-)
-
-lesson.show_code(RNN.unroll, RNN.activation, matrix_with_singular_values, sequences.preset,
-                 torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], output"))
-lesson.downloads("rnn_unrolled_trace", {"x": trace.x, "h": h, "y": y},
-                 settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity, sigma=recurrent_scale,
-                               input_scale=input_scale, seed=seed))
+hidden_state_panel(cell, trace, y, step_labels,
+                   settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity, sigma=recurrent_scale,
+                                 input_scale=input_scale, seed=seed))
 
 lesson.quiz(
     "quiz_sharing",

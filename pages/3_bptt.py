@@ -42,6 +42,65 @@ def step_ranges(steps):
     return ", ".join(runs) if runs else "none"
 
 
+@st.fragment
+def shared_weight_panel(contributions, full, hidden, length):
+    """One row of W_hh's gradient as a stack of per-step terms (the row slider reruns only this)."""
+    row = controls.int_slider("Row i of W_hh", "b_row", 0, hidden - 1, 0)
+    lesson.chart(contribution_stack(contributions[:, row, :], full[row], row), key="stack")
+    gap = float(np.max(np.abs(contributions.sum(axis=0) - full)))
+    pieces = " + ".join(tex(v) for v in contributions[:3, row, 0]) + (r" + \dots" if length > 3 else "")
+    st.latex(
+        rf"\frac{{\partial L}}{{\partial W_{{hh}}[{row},0]}} = \sum_{{t=1}}^{{{length}}} \delta_t[{row}]\,h_{{t-1}}[0]"
+        rf" = {pieces} = {tex(full[row, 0], term=False)}")
+    st.caption(f"Largest difference between the sum of the {length} per-step terms and the gradient that "
+               f"backward returned, over all {full.size} entries of W_hh: {gap:.1e} (rounding only).")
+    lesson.explain(
+        "The same matrix $W_{hh}$ is used at every step, so its gradient is the sum of one term per use: "
+        "$\\partial L/\\partial W_{hh} = \\sum_t \\delta_t h_{t-1}^\\top$, where $\\delta_t$ is the gradient "
+        "at the pre-activation of step $t$. Each coloured segment is one step's term; the diamonds are the "
+        "gradient itself and sit exactly at the top of each stack. Step 1's term is zero because $h_0 = 0$.")
+
+
+@st.fragment
+def reach_panel(norms, length):
+    """The terms of one loss's gradient, by step, and the whole triangle (the k slider reruns only this)."""
+    k = controls.int_slider("Loss at step k", "b_k", 1, length, min(4, length)) - 1
+    lesson.chart(row_bars(norms[k], k), key="row")
+    reached = [t + 1 for t in range(length) if norms[k, t] > 0]
+    st.markdown(
+        f"The loss $L_{{{k + 1}}}$ depends on $W_{{hh}}$ through its uses at steps 1 to {k + 1}, because "
+        f"$h_{{{k + 1}}}$ was computed from $h_{{{k}}}$, which was computed from $h_{{{k - 1}}}$, and so on. "
+        f"Here the steps with a non-zero term are {step_ranges(reached)}; "
+        f"steps after {k + 1} contribute nothing to $\\partial L_{{{k + 1}}}/\\partial W_{{hh}}$.")
+    lesson.chart(contribution_matrix(norms, highlight_row=k), key="matrix")
+    lesson.explain(
+        "Row $k$ of this triangle is the bar chart above: the size of each step's term in the gradient of the "
+        "loss at step $k$. Everything above the diagonal is empty: a loss never sends gradient to later steps. "
+        "Read a column instead and you see the other direction: the state at step $t$ receives gradient from "
+        "the losses at steps $t, t+1, \\dots, T$. Terms usually shrink away from the diagonal: that is the "
+        "vanishing gradient of the next lesson.")
+
+
+@st.fragment
+def truncation_panel(result, losses, norms, length):
+    """Truncated BPTT with window K: the dropped terms and how far the gradient moves (K reruns only this)."""
+    window = controls.int_slider("Window K (steps each loss backpropagates through)", "b_K", 1, length,
+                                 min(3, length))
+    truncated = truncated_bptt(result, window, losses)
+    lesson.chart(contribution_matrix(norms, window=window), key="truncation_matrix")
+    lesson.chart(truncation_bars(truncated.kept_by_step, truncated.lost_by_step), key="truncation_bars")
+    a, b, c = st.columns(3)
+    a.metric("Terms cut", int(np.sum(~truncation_mask(length, window) & (norms > 0))))
+    b.metric("||g_K - g|| / ||g||", f"{truncated.relative_difference:.3g}")
+    c.metric("cosine(g_K, g)", f"{truncated.cosine:.4f}")
+    lesson.explain(
+        f"With window $K = {window}$ the loss at step $k$ is backpropagated through steps $k, k-1, \\dots, k-K+1$ "
+        "only, and the terms further back (marked x) are dropped. The difference from the full gradient $g$ is "
+        "exactly the sum of the dropped terms. $K = 1$ keeps no gradient through time at all; $K = T$ is full BPTT "
+        "and the difference is 0. Truncation makes long sequences affordable, but the network can no longer learn "
+        "dependencies longer than $K$ steps from the gradient.")
+
+
 lesson.header(
     "Backpropagation through time: the loss and its gradients",
     "To train a recurrent network we need the gradient of a loss with respect to its weights. "
@@ -100,62 +159,20 @@ lesson.explain(
 # --- 3. the shared weight ---------------------------------------------------------------------------
 st.subheader("One shared $W_{hh}$, one term per step")
 contributions = step_contributions(result.trace, result.grads)["weight_hh"]
-full = result.grads.params["weight_hh"]
-row = controls.int_slider("Row i of W_hh", "b_row", 0, hidden - 1, 0)
-lesson.chart(contribution_stack(contributions[:, row, :], full[row], row), key="stack")
-gap = float(np.max(np.abs(contributions.sum(axis=0) - full)))
-pieces = " + ".join(tex(v) for v in contributions[:3, row, 0]) + (r" + \dots" if length > 3 else "")
-st.latex(
-    rf"\frac{{\partial L}}{{\partial W_{{hh}}[{row},0]}} = \sum_{{t=1}}^{{{length}}} \delta_t[{row}]\,h_{{t-1}}[0]"
-    rf" = {pieces} = {tex(full[row, 0], term=False)}")
-st.caption(f"Largest difference between the sum of the {length} per-step terms and the gradient that "
-           f"backward returned, over all {full.size} entries of W_hh: {gap:.1e} (rounding only).")
-lesson.explain(
-    "The same matrix $W_{hh}$ is used at every step, so its gradient is the sum of one term per use: "
-    "$\\partial L/\\partial W_{hh} = \\sum_t \\delta_t h_{t-1}^\\top$, where $\\delta_t$ is the gradient "
-    "at the pre-activation of step $t$. Each coloured segment is one step's term; the diamonds are the "
-    "gradient itself and sit exactly at the top of each stack. Step 1's term is zero because $h_0 = 0$.")
+shared_weight_panel(contributions, result.grads.params["weight_hh"], hidden, length)
 
 # --- 4. which steps reach a loss --------------------------------------------------------------------
 st.subheader("Which steps does the loss at step k reach?")
-k = controls.int_slider("Loss at step k", "b_k", 1, length, min(4, length)) - 1
 norms = losses.contribution_norms("weight_hh")
-lesson.chart(row_bars(norms[k], k), key="row")
-reached = [t + 1 for t in range(length) if norms[k, t] > 0]
-st.markdown(
-    f"The loss $L_{{{k + 1}}}$ depends on $W_{{hh}}$ through its uses at steps 1 to {k + 1}, because "
-    f"$h_{{{k + 1}}}$ was computed from $h_{{{k}}}$, which was computed from $h_{{{k - 1}}}$, and so on. "
-    f"Here the steps with a non-zero term are {step_ranges(reached)}; "
-    f"steps after {k + 1} contribute nothing to $\\partial L_{{{k + 1}}}/\\partial W_{{hh}}$.")
-lesson.chart(contribution_matrix(norms, highlight_row=k), key="matrix")
-lesson.explain(
-    "Row $k$ of this triangle is the bar chart above: the size of each step's term in the gradient of the "
-    "loss at step $k$. Everything above the diagonal is empty: a loss never sends gradient to later steps. "
-    "Read a column instead and you see the other direction: the state at step $t$ receives gradient from "
-    "the losses at steps $t, t+1, \\dots, T$. Terms usually shrink away from the diagonal: that is the "
-    "vanishing gradient of the next lesson.")
+reach_panel(norms, length)
 
 # --- 5. truncated BPTT ------------------------------------------------------------------------------
 st.subheader("Truncated BPTT")
-window = controls.int_slider("Window K (steps each loss backpropagates through)", "b_K", 1, length,
-                             min(3, length))
-truncated = truncated_bptt(result, window, losses)
-lesson.chart(contribution_matrix(norms, window=window), key="truncation_matrix")
-lesson.chart(truncation_bars(truncated.kept_by_step, truncated.lost_by_step), key="truncation_bars")
-a, b, c = st.columns(3)
-a.metric("Terms cut", int(np.sum(~truncation_mask(length, window) & (norms > 0))))
-b.metric("||g_K - g|| / ||g||", f"{truncated.relative_difference:.3g}")
-c.metric("cosine(g_K, g)", f"{truncated.cosine:.4f}")
-lesson.explain(
-    f"With window $K = {window}$ the loss at step $k$ is backpropagated through steps $k, k-1, \\dots, k-K+1$ "
-    "only, and the terms further back (marked x) are dropped. The difference from the full gradient $g$ is "
-    "exactly the sum of the dropped terms. $K = 1$ keeps no gradient through time at all; $K = T$ is full BPTT "
-    "and the difference is 0. Truncation makes long sequences affordable, but the network can no longer learn "
-    "dependencies longer than $K$ steps from the gradient.")
+truncation_panel(result, losses, norms, length)
 
 lesson.show_code(many_to_many, RNN.backward, step_contributions, truncation_mask, truncated_bptt,
                  torch=lambda: pytorch_snippet(cell, result.x, readout=result.readout, targets=result.targets,
-                                               show=f"loss, grads['weight_hh'][{row}, 0]"))
+                                               show="loss, grads['weight_hh'][:, 0]"))
 lesson.downloads("bptt_gradients", {"loss": result.losses, "h": result.trace.h, "dL_dh": result.grads.h,
                                      "dL_dWhh_term": contributions},
                  settings=dict(input=preset, T=length, H=hidden, seed=seed, whh_scale=recurrent_scale,

@@ -91,6 +91,80 @@ def cliff_runs(method, threshold):
     return descend(), descend(clip=method, threshold=threshold)
 
 
+@st.fragment
+def clipping_panel(grads, hidden):
+    """Two coordinates of the gradient, clipped by norm and by value (its controls rerun only this)."""
+    names = [f"W_hh[{i},{j}]" for i in range(hidden) for j in range(hidden)]
+    flat = np.asarray(grads["weight_hh"]).ravel()
+    if not np.all([np.all(np.isfinite(g)) for g in grads.values()]):
+        st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales "
+                   "a finite gradient; once it is inf there is nothing left to rescale. In training this shows up "
+                   "as a loss that is no longer a number: clip at every step, before the values get that large, "
+                   "or shorten T.", icon=":material/warning:")
+    else:
+        order = np.argsort(-np.abs(flat))
+        first = controls.choice("First coordinate", "v_c1", names, names[order[0]], container=st)
+        second = controls.choice("Second coordinate", "v_c2", names, names[order[len(order) // 2]], container=st)
+        exponent = controls.float_slider("Clipping threshold c = 10^k, k", "v_clip", -4.0, 4.0, -1.0, 0.25)
+        threshold = 10.0 ** exponent
+        by_norm, norm = clip_by_norm(grads, threshold)
+        by_value = clip_by_value(grads, threshold)
+        i1, i2 = names.index(first), names.index(second)
+        pick = lambda g: np.array([np.ravel(g["weight_hh"])[i1], np.ravel(g["weight_hh"])[i2]])
+        left, right = st.columns([3, 2])
+        with left:
+            lesson.chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold, [first, second]),
+                         key="clip_vectors")
+        with right:
+            lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms")
+        scale = min(1.0, threshold / (norm + 1e-6))
+        st.latex(rf"\text{{clip\_by\_norm: }} g \leftarrow g \cdot "
+                 rf"\min\!\left(1, \frac{{c}}{{\|g\| + 10^{{-6}}}}\right) = "
+                 rf"g \cdot \min\!\left(1, \frac{{{threshold:.3g}}}{{{norm:.3g}}}\right) = {scale:.3g}\, g")
+        lesson.explain(
+            f"The gradient of all {sum(np.size(g) for g in grads.values())} parameters of the network above (loss "
+            "$L = u^\\top h_{T-1}$), seen through two of its coordinates. **clip_by_norm** multiplies the whole "
+            "gradient by one number when its norm exceeds $c$, as `torch.nn.utils.clip_grad_norm_` does: the "
+            "arrow gets shorter but keeps its direction. **clip_by_value** clamps each entry into $[-c, c]$ "
+            "(the dotted square): large entries are cut more than small ones, so the direction changes. "
+            "Clipping does nothing for a vanishing gradient: it only ever makes a gradient smaller.")
+
+
+@st.fragment
+def cliff_panel():
+    """Plain and clipped gradient descent on the cliff (its controls rerun only this)."""
+    left, right = st.columns(2)
+    method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
+                             widget="segmented", container=left, format_func=lambda m: f"clip_by_{m}")
+    cliff_threshold = controls.float_slider("Cliff: clipping threshold c", "v_cliffc", 0.5, 20.0, 2.0, 0.5,
+                                            container=right)
+    plain, clipped = cliff_runs(method, cliff_threshold)
+    clipped_name = f"clip_by_{method}, c = {cliff_threshold:g}"
+    lesson.chart(cliff_figure(CLIFF_W, CLIFF_B, cliff_landscape(), plain.points, clipped.points,
+                              clipped_name=clipped_name), key="cliff")
+    k = plain.largest_step_index
+    a, b, c = st.columns(3)
+    a.metric("Plain: largest step", f"{plain.largest_step:.3g}", help=f"at iteration {k + 1}")
+    b.metric("Gradient norm there", f"{plain.grad_norms[k]:.3g}")
+    c.metric("Clipped: largest step", f"{clipped.largest_step:.3g}")
+    lesson.chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
+                 key="cliff_steps")
+    _, dw0, db0 = cliff_gradient(*START)
+    longest = LEARNING_RATE * cliff_threshold * (1 if method == "norm" else math.sqrt(2))
+    lesson.explain(
+        f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {H0}$, run for {STEPS} steps, loss "
+        f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov and Bengio, 2013). For $w > 1$ the unit has two "
+        "stable states, and which one it ends in switches abruptly with $(w, b)$: the loss surface has a thin, "
+        "steep wall. Both runs start at the star with learning rate "
+        f"{LEARNING_RATE}, where the gradient norm is {math.hypot(float(dw0), float(db0)):.3g}. Plain gradient "
+        f"descent walks in small steps until iteration {k + 1}, where it lands on the face of the wall, meets a "
+        f"gradient of norm {plain.grad_norms[k]:.3g} and jumps {plain.largest_step:.3g} units away, ending at a "
+        f"loss of {plain.losses[-1]:.3g}. The clipped run starts with the same gradient, but none of its steps can "
+        f"be longer than the learning rate times $c$ ({longest:.3g}"
+        f"{'' if method == 'norm' else ' for two clamped coordinates'}), so the wall cannot throw it; it ends at a "
+        f"loss of {clipped.losses[-1]:.3g}.")
+
+
 lesson.header(
     "Vanishing and exploding gradients",
     "Backpropagating from the last step to step $t$ multiplies by one Jacobian per step in between, "
@@ -201,71 +275,11 @@ lesson.explain(
 
 # --- clipping ---------------------------------------------------------------------------------------
 st.subheader("Gradient clipping")
-grads = result["grads"]
-names = [f"W_hh[{i},{j}]" for i in range(hidden) for j in range(hidden)]
-flat = np.asarray(grads["weight_hh"]).ravel()
-if not np.all([np.all(np.isfinite(g)) for g in grads.values()]):
-    st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales "
-               "a finite gradient; once it is inf there is nothing left to rescale. In training this shows up "
-               "as a loss that is no longer a number: clip at every step, before the values get that large, or shorten T.",
-               icon=":material/warning:")
-else:
-    order = np.argsort(-np.abs(flat))
-    first = controls.choice("First coordinate", "v_c1", names, names[order[0]], container=st)
-    second = controls.choice("Second coordinate", "v_c2", names, names[order[len(order) // 2]], container=st)
-    exponent = controls.float_slider("Clipping threshold c = 10^k, k", "v_clip", -4.0, 4.0, -1.0, 0.25)
-    threshold = 10.0 ** exponent
-    by_norm, norm = clip_by_norm(grads, threshold)
-    by_value = clip_by_value(grads, threshold)
-    i1, i2 = names.index(first), names.index(second)
-    pick = lambda g: np.array([np.ravel(g["weight_hh"])[i1], np.ravel(g["weight_hh"])[i2]])
-    left, right = st.columns([3, 2])
-    with left:
-        lesson.chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold, [first, second]),
-                        key="clip_vectors")
-    with right:
-        lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms")
-    scale = min(1.0, threshold / (norm + 1e-6))
-    st.latex(rf"\text{{clip\_by\_norm: }} g \leftarrow g \cdot \min\!\left(1, \frac{{c}}{{\|g\| + 10^{{-6}}}}\right) = "
-             rf"g \cdot \min\!\left(1, \frac{{{threshold:.3g}}}{{{norm:.3g}}}\right) = {scale:.3g}\, g")
-    lesson.explain(
-        f"The gradient of all {sum(np.size(g) for g in grads.values())} parameters of the network above (loss "
-        "$L = u^\\top h_{T-1}$), seen through two of its coordinates. **clip_by_norm** multiplies the whole "
-        "gradient by one number when its norm exceeds $c$, as `torch.nn.utils.clip_grad_norm_` does: the "
-        "arrow gets shorter but keeps its direction. **clip_by_value** clamps each entry into $[-c, c]$ "
-        "(the dotted square): large entries are cut more than small ones, so the direction changes. "
-        "Clipping does nothing for a vanishing gradient: it only ever makes a gradient smaller.")
+clipping_panel(result["grads"], hidden)
 
 # --- the cliff ---------------------------------------------------------------------------------------
 st.subheader("The cliff: why clipping helps")
-left, right = st.columns(2)
-method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm", widget="segmented",
-                         container=left, format_func=lambda m: f"clip_by_{m}")
-cliff_threshold = controls.float_slider("Cliff: clipping threshold c", "v_cliffc", 0.5, 20.0, 2.0, 0.5, container=right)
-plain, clipped = cliff_runs(method, cliff_threshold)
-clipped_name = f"clip_by_{method}, c = {cliff_threshold:g}"
-lesson.chart(cliff_figure(CLIFF_W, CLIFF_B, cliff_landscape(), plain.points, clipped.points,
-                             clipped_name=clipped_name), key="cliff")
-k = plain.largest_step_index
-a, b, c = st.columns(3)
-a.metric("Plain: largest step", f"{plain.largest_step:.3g}", help=f"at iteration {k + 1}")
-b.metric("Gradient norm there", f"{plain.grad_norms[k]:.3g}")
-c.metric("Clipped: largest step", f"{clipped.largest_step:.3g}")
-lesson.chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
-                key="cliff_steps")
-_, dw0, db0 = cliff_gradient(*START)
-lesson.explain(
-    f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {H0}$, run for {STEPS} steps, loss "
-    f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov and Bengio, 2013). For $w > 1$ the unit has two "
-    "stable states, and which one it ends in switches abruptly with $(w, b)$: the loss surface has a thin, "
-    "steep wall. Both runs start at the star with learning rate "
-    f"{LEARNING_RATE}, where the gradient norm is {math.hypot(float(dw0), float(db0)):.3g}. Plain gradient "
-    f"descent walks in small steps until iteration {k + 1}, where it lands on the face of the wall, meets a "
-    f"gradient of norm {plain.grad_norms[k]:.3g} and jumps {plain.largest_step:.3g} units away, ending at a loss of "
-    f"{plain.losses[-1]:.3g}. The clipped run starts with the same gradient, but none of its steps can be longer "
-    f"than the learning rate times $c$ ({LEARNING_RATE * cliff_threshold * (1 if method == 'norm' else math.sqrt(2)):.3g}"
-    f"{'' if method == 'norm' else ' for two clamped coordinates'}), so the wall cannot throw it; it ends at a loss "
-    f"of {clipped.losses[-1]:.3g}.")
+cliff_panel()
 
 lesson.show_code(matrix_with_singular_values, jacobian_log_norms, RNN.step_jacobians, clip_by_norm,
                  clip_by_value, descend,

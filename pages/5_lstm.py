@@ -46,6 +46,88 @@ def lstm_step_latex(v, t, j):
     return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
 
 
+@st.fragment
+def step_panel(cell, trace, labels, highway_log10, lstm_log10, rnn_log10, preset, length, hidden, forget_bias,
+               hand_set):
+    """One unit at one step: the faucets, its equations, the gate maps, its gradient highway and the code."""
+    st.subheader("The faucets, one step at a time")
+    step_col, unit_col = st.columns(2)
+    step = controls.int_slider("Step t", "lstm_t", 0, length - 1, min(1, length - 1), container=step_col)
+    unit = controls.int_slider("Unit j", "lstm_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
+    lesson.chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
+                 alt="LSTM faucet drawing: the cell-state pipe with forget, input and output valves for one unit.")
+    lesson.explain(
+        "The pipe along the top is the cell state of one unit: $c_{t-1}$ enters on the left, the forget valve "
+        "lets through $f_t c_{t-1}$, the input valve adds $i_t g_t$ at the junction, and $c_t$ leaves on the "
+        "right. The gap in each valve is the gate's value, and the stream's width is the size of the value it "
+        "carries (red-orange positive, blue negative). Press Play to run through the sequence (sequences longer "
+        f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars below "
+        "show every unit's gates at the same step."
+    )
+
+    if hand_set:
+        c = trace.c
+        stored = [j for j in range(min(cell.input_size, hidden))]
+        names = feature_names(preset)
+        rows = {"unit": stored, "latches": [names[j] for j in stored],
+                "c at its largest": [float(c[int(np.argmax(np.abs(c[:, j]))), j]) for j in stored],
+                f"c at step {length - 1}": [float(c[-1, j]) for j in stored],
+                "forget gate per step": [float(sigmoid(forget_bias))] * len(stored)}
+        st.dataframe(rows, hide_index=True)
+        kept = float(sigmoid(forget_bias)) ** (length - 1)
+        lesson.explain(
+            f"Each unit $j$ has an input gate that opens only while its word is present and a forget gate fixed at "
+            f"$\\sigma(b_f) = {sigmoid(forget_bias):.4f}$. After writing, nothing but the forget gate touches $c_j$, "
+            f"so {length - 1} steps later a word seen at step 0 keeps a fraction $\\sigma(b_f)^{{{length - 1}}} = "
+            f"{kept:.3g}$ of its value. Set the bias to 5 and the bit survives a 100-step gap; set it to 0 and it "
+            "is gone within a few steps."
+        )
+
+    st.subheader(f"Unit {unit} at step {step}, with the numbers")
+    st.latex(lstm_step_latex(step_values(trace, step, unit), step, unit))
+    lesson.explain(
+        "The same three sigmoids and one tanh run at every step with the same weights; only $x_t$ and $h_{t-1}$ "
+        "change. The cell state is updated by an elementwise multiply-and-add, with no weight matrix in between: "
+        "that is what lets it carry a value unchanged when $f_t \\approx 1$ and $i_t \\approx 0$."
+    )
+
+    st.subheader("Every gate over time")
+    lesson.chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=unit, step=step, labels=labels),
+                 key="lstm_heatmaps",
+                 alt="Heatmaps over time and units of the input, forget and output gates, the candidate, c and h.")
+    lesson.explain(
+        "Rows are units, columns are steps; the outlined square is the one drawn above. Gates fade from white (0) "
+        "to their colour (1); the candidate, the cell state and the hidden state are signed. Raise the forget-gate "
+        "bias and the f map turns solid violet: the cell state then changes only slowly from step to step."
+    )
+
+    st.subheader("The gradient highway")
+    lesson.chart(highway_figure(highway_log10, lstm_log10, rnn_log10, unit), key="lstm_highway",
+                 alt="Log-scale plot of the product of forget gates, the full LSTM Jacobian norm and the RNN "
+                     "Jacobian norm.")
+    lstm_reach = reach(highway_log10[:, unit], REACH_LEVEL)
+    rnn_reach = reach(rnn_log10, REACH_LEVEL)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"Cell path of unit {unit} stays above 1%", f"{lstm_reach} step{'' if lstm_reach == 1 else 's'} back")
+    m2.metric("Tanh RNN stays above 1%", f"{rnn_reach} step{'' if rnn_reach == 1 else 's'} back")
+    m3.metric(f"Forget gate of unit {unit}, average", f"{float(np.mean(trace.gates['f'][:, unit])):.3f}")
+    lesson.explain(
+        "Along the cell path alone, $\\partial c_{T-1}/\\partial c_t = \\prod_{k=t+1}^{T-1} f_k$ elementwise: "
+        "the violet line, the same product that decides how much of $c_t$ is still remembered at the end. The "
+        "dotted line is a tanh RNN with the same seed and weight scales, whose gradient is multiplied by "
+        "$\\mathrm{diag}(\\tanh')\\,W_{hh}$ at every step, and the dashed line is the full LSTM Jacobian of "
+        "$[h; c]$, which also includes the paths through $h$ and $W_{hh}$. Drag the forget-gate bias: from 0 "
+        "to 5 the cell path reaches from a few steps to the whole sequence."
+    )
+    if np.nanmax(lstm_log10) > 3:
+        st.warning("The full LSTM Jacobian has grown above 1000 here: the paths through $h$ multiply by $W_{hh}$, "
+                   "so a large recurrent scale can still make gradients explode. The highway eases vanishing; it "
+                   "does not make exploding impossible.", icon=":material/warning:")
+
+    lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm,
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], c_n"))
+
+
 lesson.header(
     "LSTM: gates as faucets",
     "A long short-term memory (LSTM) cell adds a second state to the RNN, the **cell state** $c_t$, and "
@@ -70,81 +152,8 @@ preset, length, seed, hidden, forget_bias, hand_set, input_scale, recurrent_scal
 cell, trace, highway_log10, lstm_log10, rnn_log10, labels = run(
     preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
 
-st.subheader("The faucets, one step at a time")
-step_col, unit_col = st.columns(2)
-step = controls.int_slider("Step t", "lstm_t", 0, length - 1, min(1, length - 1), container=step_col)
-unit = controls.int_slider("Unit j", "lstm_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
-lesson.chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
-                alt="LSTM faucet drawing: the cell-state pipe with forget, input and output valves for one unit.")
-lesson.explain(
-    "The pipe along the top is the cell state of one unit: $c_{t-1}$ enters on the left, the forget valve "
-    "lets through $f_t c_{t-1}$, the input valve adds $i_t g_t$ at the junction, and $c_t$ leaves on the "
-    "right. The gap in each valve is the gate's value, and the stream's width is the size of the value it "
-    "carries (red-orange positive, blue negative). Press Play to run through the sequence (sequences longer "
-    f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars below "
-    "show every unit's gates at the same step."
-)
-
-if hand_set:
-    c = trace.c
-    stored = [j for j in range(min(cell.input_size, hidden))]
-    names = feature_names(preset)
-    rows = {"unit": stored, "latches": [names[j] for j in stored],
-            "c at its largest": [float(c[int(np.argmax(np.abs(c[:, j]))), j]) for j in stored],
-            f"c at step {length - 1}": [float(c[-1, j]) for j in stored],
-            "forget gate per step": [float(sigmoid(forget_bias))] * len(stored)}
-    st.dataframe(rows, hide_index=True)
-    kept = float(sigmoid(forget_bias)) ** (length - 1)
-    lesson.explain(
-        f"Each unit $j$ has an input gate that opens only while its word is present and a forget gate fixed at "
-        f"$\\sigma(b_f) = {sigmoid(forget_bias):.4f}$. After writing, nothing but the forget gate touches $c_j$, "
-        f"so {length - 1} steps later a word seen at step 0 keeps a fraction $\\sigma(b_f)^{{{length - 1}}} = "
-        f"{kept:.3g}$ of its value. Set the bias to 5 and the bit survives a 100-step gap; set it to 0 and it "
-        "is gone within a few steps."
-    )
-
-st.subheader(f"Unit {unit} at step {step}, with the numbers")
-st.latex(lstm_step_latex(step_values(trace, step, unit), step, unit))
-lesson.explain(
-    "The same three sigmoids and one tanh run at every step with the same weights; only $x_t$ and $h_{t-1}$ "
-    "change. The cell state is updated by an elementwise multiply-and-add, with no weight matrix in between: "
-    "that is what lets it carry a value unchanged when $f_t \\approx 1$ and $i_t \\approx 0$."
-)
-
-st.subheader("Every gate over time")
-lesson.chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=unit, step=step, labels=labels),
-                key="lstm_heatmaps",
-                alt="Heatmaps over time and units of the input, forget and output gates, the candidate, c and h.")
-lesson.explain(
-    "Rows are units, columns are steps; the outlined square is the one drawn above. Gates fade from white (0) "
-    "to their colour (1); the candidate, the cell state and the hidden state are signed. Raise the forget-gate "
-    "bias and the f map turns solid violet: the cell state then changes only slowly from step to step."
-)
-
-st.subheader("The gradient highway")
-lesson.chart(highway_figure(highway_log10, lstm_log10, rnn_log10, unit), key="lstm_highway",
-                alt="Log-scale plot of the product of forget gates, the full LSTM Jacobian norm and the RNN Jacobian norm.")
-lstm_reach = reach(highway_log10[:, unit], REACH_LEVEL)
-rnn_reach = reach(rnn_log10, REACH_LEVEL)
-m1, m2, m3 = st.columns(3)
-m1.metric(f"Cell path of unit {unit} stays above 1%", f"{lstm_reach} step{'' if lstm_reach == 1 else 's'} back")
-m2.metric("Tanh RNN stays above 1%", f"{rnn_reach} step{'' if rnn_reach == 1 else 's'} back")
-m3.metric(f"Forget gate of unit {unit}, average", f"{float(np.mean(trace.gates['f'][:, unit])):.3f}")
-lesson.explain(
-    "Along the cell path alone, $\\partial c_{T-1}/\\partial c_t = \\prod_{k=t+1}^{T-1} f_k$ elementwise: "
-    "the violet line, the same product that decides how much of $c_t$ is still remembered at the end. The "
-    "dotted line is a tanh RNN with the same seed and weight scales, whose gradient is multiplied by "
-    "$\\mathrm{diag}(\\tanh')\\,W_{hh}$ at every step, and the dashed line is the full LSTM Jacobian of "
-    "$[h; c]$, which also includes the paths through $h$ and $W_{hh}$. Drag the forget-gate bias: from 0 "
-    "to 5 the cell path reaches from a few steps to the whole sequence."
-)
-if np.nanmax(lstm_log10) > 3:
-    st.warning("The full LSTM Jacobian has grown above 1000 here: the paths through $h$ multiply by $W_{hh}$, "
-               "so a large recurrent scale can still make gradients explode. The highway eases vanishing; it "
-               "does not make exploding impossible.", icon=":material/warning:")
-
-lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm,
-                 torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], c_n"))
+step_panel(cell, trace, labels, highway_log10, lstm_log10, rnn_log10, preset, length, hidden, forget_bias,
+           hand_set)
 lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
                  settings=dict(input=preset, T=length, H=hidden, forget_bias=forget_bias, hand_set=hand_set,
                                input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))

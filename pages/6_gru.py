@@ -44,6 +44,77 @@ def gru_step_latex(v, t, j):
     return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
 
 
+@st.fragment
+def step_panel(cell, trace, labels, norms, rows, length, hidden, hand_set):
+    """One unit at one step: the faucets, its equations, the gate maps, the three cells compared and the code."""
+    st.subheader("The faucets, one step at a time")
+    step_col, unit_col = st.columns(2)
+    step = controls.int_slider("Step t", "gru_t", 0, length - 1, min(1, length - 1), container=step_col)
+    unit = controls.int_slider("Unit j", "gru_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
+    lesson.chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
+                 alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset "
+                     "valve.")
+    lesson.explain(
+        "The pipe along the top is the hidden state of one unit. The update gate is one mixing valve with two "
+        "openings: $z_t$ on the old state and $1 - z_t$ on the candidate rising from below, so the two always add "
+        "up to a full pipe. On the left, the old state passes through $W_{hn}$ and the reset valve before it "
+        "enters the candidate. Press Play to run through the sequence (sequences longer "
+        f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars "
+        "show every unit at the same step."
+    )
+
+    if hand_set:
+        kept = float(np.prod(trace.gates["z"][1:, unit]))
+        lesson.explain(
+            "Hand-set weights: unit $j$'s update gate closes ($z \\approx 0$) only while its word is present, so "
+            "the word is written, and stays at $\\sigma(b_z)$ otherwise, so it is kept. With the reset gate shut "
+            "the candidate is about 0 in between, and $h$ shrinks by about $z$ per step: of what unit "
+            f"{unit} held after step 0, its update gates alone leave a fraction $\\prod_{{k \\ge 1}} z_k = {kept:.3g}$ "
+            "at the last step."
+        )
+
+    st.subheader(f"Unit {unit} at step {step}, with the numbers")
+    st.latex(gru_step_latex(step_values(trace, step, unit), step, unit))
+    lesson.explain(
+        "Two sigmoids and one tanh, with the reset gate applied to $W_{hn} h_{t-1} + b_{hn}$ inside the candidate "
+        "(PyTorch's placement). The last line is the mix: when $z_t$ is close to 1 the new state is almost the old "
+        "one, whatever the candidate proposes."
+    )
+
+    st.subheader("Every gate over time")
+    lesson.chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
+                 key="gru_heatmaps",
+                 alt="Heatmaps over time and units of the reset gate, update gate, candidate and hidden state.")
+    lesson.explain(
+        "Rows are units, columns are steps; the outlined square is the one drawn above. The update gate has the "
+        "LSTM forget gate's colour because it plays the same role: how much of the old state to keep."
+    )
+
+    st.subheader("RNN, LSTM and GRU side by side")
+    st.table(rows)
+    lesson.explain(
+        f"Counted from the cells for input size {trace.x.shape[1]} and hidden size {hidden}: each weight block holds "
+        "$H(I + H)$ weights and $2H$ biases, and the tanh RNN has one block, the GRU three, the LSTM four. The "
+        "gated cells pay for their memory with three to four times the parameters."
+    )
+    lesson.chart(gradient_comparison_figure(norms), key="gru_gradients",
+                 alt="Log-scale plot of the gradient norm reaching each step for RNN, LSTM and GRU.")
+    with np.errstate(divide="ignore"):
+        reaches = {kind: reach(np.log10(values), -2.0) for kind, values in norms.items()}
+    for column, (kind, steps) in zip(st.columns(3), reaches.items()):
+        column.metric(f"{MODEL_NAMES[kind]}: gradient above 1%", f"{steps} step{'' if steps == 1 else 's'} back")
+    lesson.explain(
+        "One sequence, one loss $L = u \\cdot h_{T-1}$ at the last step (with $\\lVert u \\rVert = 1$), and the "
+        "three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
+        "update-gate bias both set to $b_z$. Each curve is how much gradient reaches $h_t$. Raise the bias and "
+        "the gated cells carry the gradient much further back than the RNN; raise the recurrent scale and any of "
+        "them can grow instead."
+    )
+
+    lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru,
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}]"))
+
+
 lesson.header(
     "GRU: reset and update gates",
     "The gated recurrent unit (GRU) keeps the idea of faucets with fewer parts: **two gates and no separate "
@@ -68,71 +139,7 @@ preset, length, seed, hidden, update_bias, hand_set, input_scale, recurrent_scal
 cell, trace, norms, labels, rows = run(preset, length, hidden, update_bias, input_scale, recurrent_scale,
                                        seed, hand_set)
 
-st.subheader("The faucets, one step at a time")
-step_col, unit_col = st.columns(2)
-step = controls.int_slider("Step t", "gru_t", 0, length - 1, min(1, length - 1), container=step_col)
-unit = controls.int_slider("Unit j", "gru_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
-lesson.chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
-                alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset valve.")
-lesson.explain(
-    "The pipe along the top is the hidden state of one unit. The update gate is one mixing valve with two "
-    "openings: $z_t$ on the old state and $1 - z_t$ on the candidate rising from below, so the two always add "
-    "up to a full pipe. On the left, the old state passes through $W_{hn}$ and the reset valve before it "
-    "enters the candidate. Press Play to run through the sequence (sequences longer "
-    f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars "
-    "show every unit at the same step."
-)
-
-if hand_set:
-    kept = float(np.prod(trace.gates["z"][1:, unit]))
-    lesson.explain(
-        "Hand-set weights: unit $j$'s update gate closes ($z \\approx 0$) only while its word is present, so "
-        "the word is written, and stays at $\\sigma(b_z)$ otherwise, so it is kept. With the reset gate shut "
-        "the candidate is about 0 in between, and $h$ shrinks by about $z$ per step: of what unit "
-        f"{unit} held after step 0, its update gates alone leave a fraction $\\prod_{{k \\ge 1}} z_k = {kept:.3g}$ "
-        "at the last step."
-    )
-
-st.subheader(f"Unit {unit} at step {step}, with the numbers")
-st.latex(gru_step_latex(step_values(trace, step, unit), step, unit))
-lesson.explain(
-    "Two sigmoids and one tanh, with the reset gate applied to $W_{hn} h_{t-1} + b_{hn}$ inside the candidate "
-    "(PyTorch's placement). The last line is the mix: when $z_t$ is close to 1 the new state is almost the old "
-    "one, whatever the candidate proposes."
-)
-
-st.subheader("Every gate over time")
-lesson.chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
-                key="gru_heatmaps",
-                alt="Heatmaps over time and units of the reset gate, update gate, candidate and hidden state.")
-lesson.explain(
-    "Rows are units, columns are steps; the outlined square is the one drawn above. The update gate has the "
-    "LSTM forget gate's colour because it plays the same role: how much of the old state to keep."
-)
-
-st.subheader("RNN, LSTM and GRU side by side")
-st.table(rows)
-lesson.explain(
-    f"Counted from the cells for input size {trace.x.shape[1]} and hidden size {hidden}: each weight block holds "
-    "$H(I + H)$ weights and $2H$ biases, and the tanh RNN has one block, the GRU three, the LSTM four. The "
-    "gated cells pay for their memory with three to four times the parameters."
-)
-lesson.chart(gradient_comparison_figure(norms), key="gru_gradients",
-                alt="Log-scale plot of the gradient norm reaching each step for RNN, LSTM and GRU.")
-with np.errstate(divide="ignore"):
-    reaches = {kind: reach(np.log10(values), -2.0) for kind, values in norms.items()}
-for column, (kind, steps) in zip(st.columns(3), reaches.items()):
-    column.metric(f"{MODEL_NAMES[kind]}: gradient above 1%", f"{steps} step{'' if steps == 1 else 's'} back")
-lesson.explain(
-    "One sequence, one loss $L = u \\cdot h_{T-1}$ at the last step (with $\\lVert u \\rVert = 1$), and the "
-    "three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
-    "update-gate bias both set to $b_z$. Each curve is how much gradient reaches $h_t$. Raise the bias and "
-    "the gated cells carry the gradient much further back than the RNN; raise the recurrent scale and any of "
-    "them can grow instead."
-)
-
-lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru,
-                 torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}]"))
+step_panel(cell, trace, labels, norms, rows, length, hidden, hand_set)
 lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
                  settings=dict(input=preset, T=length, H=hidden, update_bias=update_bias, hand_set=hand_set,
                                input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 
 import numpy as np
@@ -43,3 +44,14 @@ def plotly_array(value) -> np.ndarray:
         return typed_array(value).astype(np.float64)
     return np.array([np.nan if v is None else v for v in np.ravel(value)] if np.ndim(value) == 1 else
                     [[np.nan if v is None else v for v in row] for row in value], dtype=np.float64)
+
+
+def fragment_controls(page) -> dict[str, set[str]]:
+    """The page's module-level @st.fragment functions, each with the keys of the controls it creates."""
+    found = {}
+    for node in ast.parse(page.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and any(ast.unparse(d) == "st.fragment" for d in node.decorator_list):
+            found[node.name] = {call.args[1].value for call in ast.walk(node)
+                                if isinstance(call, ast.Call) and ast.unparse(call.func).startswith("controls.")
+                                and len(call.args) > 1 and isinstance(call.args[1], ast.Constant)}
+    return found

@@ -100,3 +100,30 @@ def test_hostile_link_is_clamped():
     assert slider(at, "b_T") == 30 and slider(at, "b_H") == 1 and slider(at, "b_whh") == 1.5
     assert len(link_notes(at)) >= 4
     assert all("<script>" not in m.value for m in at.markdown)
+
+
+def test_fragment_panels_follow_their_sliders():
+    """Row i, step k and window K each rerun only their panel: the panel shows rnn_core's new numbers."""
+    at = run_lesson(LESSON)
+    at.slider(key="b_row").set_value(3)
+    at.run()
+    at.slider(key="b_k").set_value(7)
+    at.run()
+    at.slider(key="b_K").set_value(6)
+    at.run()
+    assert_ran_cleanly(at)
+    assert (slider(at, "b_row"), slider(at, "b_k"), slider(at, "b_K")) == (3, 7, 6)
+    r = check(at, DEFAULTS)                               # stack of row 3, bars of L_7, window 6
+    full = r.grads.params["weight_hh"]
+    assert any(l.value.rstrip("$\n ").endswith(f"= {full[3, 0]:.4f}") and "W_{hh}[3,0]" in l.value for l in at.latex)
+    reached = np.flatnonzero(per_loss(r).contribution_norms()[6]) + 1      # step 1's term is 0: h_0 = 0
+    assert list(reached) == list(range(2, 8))
+    assert any("The loss $L_{7}$" in m.value and "are 2 to 7;" in m.value for m in at.markdown)
+    truncated = truncated_bptt(r, 6)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["cosine(g_K, g)"] == f"{truncated.cosine:.4f}"
+    assert any("With window $K = 6$" in c.value for c in at.caption)
+    # the PyTorch program does not depend on the row slider: it prints column 0 of dL/dW_hh
+    at.toggle(key="show_code").set_value(True).run()
+    program = next(c.value for c in at.code if c.value.startswith("import torch"))
+    assert program.rstrip().endswith("print(loss, grads['weight_hh'][:, 0])")

@@ -5,7 +5,8 @@ import pytest
 
 from app.course import lesson_for
 from app.figures.gates import MAX_FRAMES
-from rnn_core.gated import comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell
+from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell,
+                            step_values)
 from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
 
 LESSON = lesson_for("pages/6_gru.py")
@@ -89,3 +90,31 @@ def test_hostile_links_are_handled():
     assert at.selectbox(key="gru_input").value == "gap"
     notes = " ".join(link_notes(at))
     assert "Hidden size" in notes and "**bold**" not in notes
+
+
+def test_step_panel_follows_its_sliders():
+    """The step panel is an st.fragment: its sliders redraw the faucets, equations, maps and code."""
+    at = run_lesson(LESSON)
+    step, unit = 7, 2
+    at.slider(key="gru_t").set_value(step)
+    at.slider(key="gru_unit").set_value(unit)
+    at.toggle(key="show_code").set_value(True)
+    at.run()
+    assert_ran_cleanly(at)
+    trace = make_cell("gru", 4, 4, seed=0, gate_bias=1.0).unroll(gated_preset("gap", 40))
+    faucet, heatmaps, gradients = figures(at)
+    assert faucet["layout"]["sliders"][0]["active"] == step
+    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
+    np.testing.assert_allclose(bars["z"], trace.gates["z"][step])
+    text = " ".join(faucet["data"][4]["text"])
+    assert f"update z = {trace.gates['z'][step, unit]:.3f}" in text
+    assert f"reset r = {trace.gates['r'][step, unit]:.3f}" in text
+    assert f"Unit {unit} at step {step}, with the numbers" in [s.value for s in at.subheader]
+    latex = at.get("latex")[0].proto.body
+    v = step_values(trace, step, unit)
+    for name in ("r", "z", "n", "h"):
+        assert f"{v[name]:.3f}" in latex
+    assert f"h_{{{step}}}" in latex and f"(unit {unit})" in latex
+    outline = heatmaps["layout"]["shapes"][0]
+    assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)

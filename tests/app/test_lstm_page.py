@@ -6,7 +6,7 @@ import pytest
 from app.course import lesson_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
-                            reach)
+                            reach, step_values)
 from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
 
 LESSON = lesson_for("pages/5_lstm.py")
@@ -112,3 +112,35 @@ def test_one_unit_and_hostile_links_are_handled():
     notes = " ".join(link_notes(at))
     assert "Sequence length" in notes and "Forget-gate bias" in notes and "<script>" not in notes
     assert len(figures(at)) == 3
+
+
+def test_step_panel_follows_its_sliders():
+    """The step panel is an st.fragment: its sliders redraw the faucets, equations, maps, highway and code."""
+    at = run_lesson(LESSON)
+    step, unit = 7, 2
+    at.slider(key="lstm_t").set_value(step)
+    at.slider(key="lstm_unit").set_value(unit)
+    at.toggle(key="show_code").set_value(True)
+    at.run()
+    assert_ran_cleanly(at)
+    lstm, trace, _, _ = core()
+    faucet, heatmaps, highway = figures(at)
+    assert faucet["layout"]["sliders"][0]["active"] == step
+    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
+    np.testing.assert_allclose(bars["f"], trace.gates["f"][step])
+    text = " ".join(faucet["data"][5]["text"])
+    assert f"forget f = {trace.gates['f'][step, unit]:.3f}" in text and f"{trace.c[step, unit]:+.3f}" in text
+    assert f"Unit {unit} at step {step}, with the numbers" in [s.value for s in at.subheader]
+    latex = at.get("latex")[0].proto.body
+    v = step_values(trace, step, unit)
+    for name in ("i", "f", "g", "o", "c", "h"):
+        assert f"{v[name]:.3f}" in latex
+    assert f"c_{{{step}}}" in latex and f"(unit {unit})" in latex
+    outline = heatmaps["layout"]["shapes"][0]
+    assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+    lines = {d.get("name"): d for d in highway["data"]}
+    np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {unit}"]["y"]),
+                               10.0 ** log10_highway(trace)[:, unit], rtol=1e-10)
+    assert at.metric[0].value.startswith(str(reach(log10_highway(trace)[:, unit])))
+    assert at.metric[2].value == f"{np.mean(trace.gates['f'][:, unit]):.3f}"
+    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)

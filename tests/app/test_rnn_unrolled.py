@@ -1,12 +1,14 @@
 """The RNN-unrolled page shows exactly what rnn_core computes for the settings in the URL."""
 
+
 import numpy as np
 import pytest
 
 from app.course import lesson_for
 from app.equations import tex_number
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
+from tests.app.helpers import (assert_ran_cleanly, figures, fragment_controls, link_notes, plotly_array,
+                               run_lesson)
 
 LESSON = lesson_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
@@ -142,3 +144,22 @@ def test_quiz_gives_feedback():
     assert at.error and "One, shared by every step" in at.error[0].value
     at.radio(key="quiz_sharing").set_value(2).run()
     assert at.success and not at.error
+
+
+def test_step_and_unit_panel_is_a_fragment_that_redraws_alone():
+    """t and j live in an st.fragment panel with everything that shows them (heatmap outline, the
+    equation, the PyTorch snippet): moving them reruns only that panel, which still shows rnn_core's numbers."""
+    assert fragment_controls(LESSON.path) == {"hidden_state_panel": {"t", "j"}}
+    settings = {**DEFAULTS, "input": "sine", "steps": 12, "hidden": 5, "seed": 4}
+    at = run_lesson(LESSON, url(settings))
+    at.slider(key="t").set_value(9)
+    at.slider(key="j").set_value(4)
+    at.toggle(key="show_code").set_value(True)
+    at.run()
+    check_page_matches_core(at, settings)
+    _, trace, _ = expected(**settings)
+    assert at.latex[0].value.rstrip("$\n ").endswith(f"= {tex_number(trace.h[9, 4])}\\end{{aligned}}")
+    assert "One number, computed: unit 4 at step 9" in [s.value for s in at.subheader]
+    outline = figures(at)[1]["layout"]["shapes"][0]
+    assert (outline["x0"], outline["x1"], outline["y0"], outline["y1"]) == (8.5, 9.5, 3.5, 4.5)
+    assert "output[9, 4], output" in "\n".join(c.value for c in at.code)

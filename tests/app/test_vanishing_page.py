@@ -171,3 +171,33 @@ def test_hostile_link_is_clamped():
     assert_ran_cleanly(at)
     no_nan_on_screen(at)
     assert len(link_notes(at)) >= 5
+
+
+def test_fragment_panels_follow_their_controls():
+    """The clipping threshold and the cliff's controls rerun only their panel: it shows rnn_core's new numbers."""
+    at = run_lesson(LESSON)
+    at.slider(key="v_clip").set_value(-2.5)
+    at.run()
+    at.slider(key="v_cliffc").set_value(0.5)
+    at.run()
+    assert_ran_cleanly(at)
+    s = (1.0, 0.8, 0.6, 0.4)
+    cell, x = network(s)
+    trace = cell.unroll(x)
+    u = np.random.default_rng(2).standard_normal(4)
+    u /= np.linalg.norm(u)
+    dh = np.zeros_like(trace.h)
+    dh[-1] = u
+    grads = cell.backward(trace, dh).params
+    c = 10.0 ** -2.5
+    by_norm, norm = clip_by_norm(grads, c)
+    jac, units, vectors, norms, cliff, steps = figures(at)
+    np.testing.assert_allclose(plotly_array(norms["data"][0]["y"]),
+                               [norm, global_norm(by_norm), global_norm(clip_by_value(grads, c))], rtol=1e-12)
+    assert any(f"\\frac{{{c:.3g}}}{{{norm:.3g}}}" in l.value for l in at.latex)
+    plain, clipped = descend(), descend(clip="norm", threshold=0.5)
+    np.testing.assert_allclose(plotly_array(steps["data"][1]["y"]), clipped.step_lengths, rtol=1e-12)
+    assert metrics(at)["Clipped: largest step"] == f"{clipped.largest_step:.3g}"
+    assert metrics(at)["Plain: largest step"] == f"{plain.largest_step:.3g}"
+    assert metrics(at)["Regime"] == "vanishing"              # the page above the panels is unchanged
+    no_nan_on_screen(at)

@@ -8,10 +8,10 @@ import pytest
 
 from app.course import COURSE, available, lesson_for
 from rnn_core import RNN
-from rnn_core.shapes import (MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
+from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
 from app.figures.shapes import word_ticks
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, run_lesson
+from tests.app.helpers import assert_ran_cleanly, figures, fragment_controls, link_notes, run_lesson
 
 LESSON = lesson_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
@@ -160,3 +160,30 @@ def test_show_code_reads_the_core_source():
     code = "\n".join(c.value for c in at.code)
     assert "def unroll(self, x, h0=None):" in code
     assert "def dense_num_parameters" in code and "def state_distance" in code
+
+
+def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
+    """The gap slider and the shape controls live in st.fragment panels (moving them reruns only that
+    panel); the panels still draw rnn_core's numbers, with the hidden size and seed of section 1."""
+    assert fragment_controls(LESSON.path) == {"memory_panel": {"gap"}, "sequence_shape_panel": {"shape", "steps"}}
+    at = run_lesson(LESSON, {"hidden": "5", "seed": "3"})
+    at.slider(key="gap").set_value(17).run()
+    assert_ran_cleanly(at)
+    check_figures(at, words=5, hidden=5, seed=3, gap=17, shape="many_to_one", steps=4)
+    cell = RNN.random(VOCAB, 5, seed=3)
+    words_a = meet_message("afternoon", 17)
+    state_diff = state_distance(cell.unroll(encode(words_a)), cell.unroll(encode(meet_message("evening", 17))))
+    time_step = len(MEET_OPENING)
+    captions = [c.value for c in at.caption]
+    assert any("(H = 5, seed 3)" in c and f"at *for* by {state_diff[-1]:.3g}" in c for c in captions)
+    assert any(m.value.startswith(f"The difference fades from {state_diff[time_step]:.3g} at *afternoon* to "
+                                  f"{state_diff[-1]:.3g} at *for* ({len(words_a) - 1 - time_step} steps later)")
+               for m in at.markdown)
+
+    at.button_group(key="shape").set_value("many_to_many_synced").run()
+    at.slider(key="steps").set_value(2).run()
+    assert_ran_cleanly(at)
+    assert at.slider(key="gap").value == 17 and at.slider(key="hidden").value == 5
+    check_figures(at, words=5, hidden=5, seed=3, gap=17, shape="many_to_many_synced", steps=2)
+    assert any(c.value.startswith("Many-to-many, synced with length 2: 2 inputs, 2 hidden states, 2 outputs")
+               for c in at.caption)

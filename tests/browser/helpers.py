@@ -155,3 +155,36 @@ def screenshot(page: Page, name: str) -> Path:
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path
+
+
+def record_reruns(page) -> list[str]:
+    """The fragment id of every rerun the page asks the server for from now on ("" for a whole-page rerun).
+
+    Reads Streamlit's outgoing websocket messages (BackMsg.rerun_script); call it before the
+    page opens or before the control moves. A control inside an st.fragment sends its fragment's id.
+    """
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    reruns: list[str] = []
+
+    def sent(payload):
+        if isinstance(payload, bytes):
+            message = BackMsg.FromString(payload)
+            if message.WhichOneof("type") == "rerun_script":
+                reruns.append(message.rerun_script.fragment_id)
+
+    page.on("websocket", lambda websocket: websocket.on("framesent", sent))
+    return reruns
+
+
+def share_link(page) -> str:
+    """Open the header's "Copy link to this view" popover and read the link in its code box.
+
+    The popover is lazy: opening it reruns the whole page, so the link has every control's
+    current value, including those of a fragment that reran alone."""
+    page.locator("[data-testid=stPopover] button").filter(has_text="Copy link to this view").click()
+    box = page.locator("[data-testid=stPopoverBody] [data-testid=stCode] code")
+    box.wait_for(timeout=10_000)
+    text = box.inner_text().strip()
+    page.keyboard.press("Escape")
+    return text

@@ -8,8 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from app.course import available
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, slider, slider_value,
-                                   wait_for_run)
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, share_link, slider,
+                                   slider_value, wait_for_run)
 
 LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
@@ -39,16 +39,6 @@ HOSTILE = ["1e999", "NaN", "-inf", "99999999", "-5", "ünïcødé ✓ 漢字",
 def url(server, lesson, query=""):
     path = "" if lesson.number == 1 else lesson.url_path  # the first lesson is the default page, at /
     return f"{server}/{path}{query}"
-
-
-def share_link(page):
-    """Open the header's "Copy link to this view" popover and read the link in its code box."""
-    page.locator("[data-testid=stPopover] button").filter(has_text="Copy link to this view").click()
-    box = page.locator("[data-testid=stPopoverBody] [data-testid=stCode] code")
-    box.wait_for(timeout=10_000)
-    text = box.inner_text().strip()
-    page.keyboard.press("Escape")
-    return text
 
 
 def serious_violations(page):

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, press_play, screenshot,
+from rnn_core.gated import gated_preset, make_cell
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, record_reruns, press_play, screenshot,
                                    slider_value, wait_for_run)
 
 LESSONS = {
@@ -80,3 +81,27 @@ def test_hand_set_memory_toggle(page, server, name):
     assert_no_exception(page)
     page.locator("[data-testid=stPlotlyChart]").nth(0).screenshot(
         path=str(screenshot(page, f"{name}_hand_set").with_name(f"{name}_hand_set_faucet.png")))
+
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_step_slider_reruns_only_the_step_panel(page, server, name):
+    reruns = record_reruns(page)
+    open_page(page, f"{server}/{name}")
+    faucet = page.locator("[data-testid=stPlotlyChart]").nth(0)
+    before = faucet.text_content()
+    assert animation_step(page) == 1
+
+    move_slider(page, "Step t", 3)                               # 1 -> 4
+    assert_no_exception(page)
+    assert slider_value(page, "Step t") == "4"
+    assert reruns[-1], "the step slider reran the whole page, not its fragment"
+    assert animation_step(page) == 4
+    trace = make_cell(name, 4, 4, seed=0, gate_bias=1.0).unroll(gated_preset("gap", 40))
+    gate, label = ("f", "forget f") if name == "lstm" else ("z", "update z")
+    after = faucet.text_content()
+    assert after != before, "the faucet drawing did not change"
+    assert f"{label} = {trace.gates[gate][4, 3]:.3f}" in after
+    assert page.get_by_text("Unit 3 at step 4, with the numbers").count() == 1
+    path = screenshot(page, f"{name}_step_panel_fragment")
+    faucet.screenshot(path=str(path.with_name(f"{name}_step_panel_fragment_faucet.png")))

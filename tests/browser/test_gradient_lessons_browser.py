@@ -1,7 +1,7 @@
 """The BPTT and vanishing/exploding lessons in headless Chromium: controls, Play, extremes, screenshots."""
 
 from app.course import lesson_for
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, press_play, screenshot,
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, record_reruns, press_play, screenshot,
                                    slider_value, wait_for_run)
 
 BPTT = lesson_for("pages/3_bptt.py")
@@ -10,6 +10,15 @@ VANISHING = lesson_for("pages/4_vanishing_exploding.py")
 
 def chart_texts(page):
     return page.locator("[data-testid=stPlotlyChart]").all_inner_texts()
+
+
+
+def chart_text(page, index, showing=None):
+    """The text Plotly drew in the index-th chart, once it shows `showing` (Plotly draws after the run ends)."""
+    chart = page.locator("[data-testid=stPlotlyChart]").nth(index)
+    chart.scroll_into_view_if_needed()
+    chart.filter(has_text=showing or "").locator("svg.main-svg").first.wait_for(timeout=30_000)
+    return chart.inner_text().replace("\u200b", "")           # Plotly puts zero-width spaces around <sub>
 
 
 def assert_no_nan_on_screen(page):
@@ -79,9 +88,11 @@ def test_vanishing_controls_buttons_and_cliff(server, page):
 def test_vanishing_extremes_show_overflow_not_nan(server, page):
     values = "&".join(f"v_s{k}=5" for k in range(1, 9))
     open_page(page, f"{server}/{VANISHING.url_path}?v_H=8&v_T=500&v_f=linear&v_in=4&{values}")
+    regime = page.locator("[data-testid=stMetric]").filter(has_text="Regime")
+    regime.wait_for(timeout=30_000)            # under load the metrics are drawn a moment after the run ends
     assert_no_exception(page)
     assert_no_nan_on_screen(page)
-    assert "exploding" in page.locator("[data-testid=stMetric]").first.inner_text()
+    assert "exploding" in regime.inner_text()
     # Plotly draws its annotations after the script run ends: wait for the overflow band's label.
     page.locator("[data-testid=stPlotlyChart]", has_text="overflow").first.wait_for(timeout=30_000)
     screenshot(page, "vanishing_overflow")
@@ -89,3 +100,41 @@ def test_vanishing_extremes_show_overflow_not_nan(server, page):
     assert_no_exception(page)
     assert_no_nan_on_screen(page)
     screenshot(page, "vanishing_relu_max")
+
+
+def test_bptt_fragment_slider_reruns_only_its_panel(server, page):
+    reruns = record_reruns(page)
+    open_page(page, f"{server}/{BPTT.url_path}")
+    before = chart_text(page, 3, "dL4")                        # the row bars of "Which steps does ... reach?"
+    assert "dL4/dWhh" in before
+    losses = chart_text(page, 0, "total loss")
+    del reruns[:]
+    move_slider(page, "Loss at step k", 3)                    # 4 -> 7
+    assert slider_value(page, "Loss at step k") == "7" and "b_k=7" in page.url
+    assert_no_exception(page)
+    after = chart_text(page, 3, "dL7")
+    assert after != before and "dL7/dWhh" in after
+    assert "steps after 7 contribute nothing" in page.locator("[data-testid=stMain]").inner_text()
+    assert reruns and all(reruns), reruns                     # every rerun was a fragment's, not the page's
+    assert chart_text(page, 0, "total loss") == losses
+    assert_no_nan_on_screen(page)
+    screenshot(page, "bptt_fragment_k7")
+
+
+def test_vanishing_fragment_sliders_rerun_only_their_panels(server, page):
+    reruns = record_reruns(page)
+    open_page(page, f"{server}/{VANISHING.url_path}")
+    norms_before, cliff_before = chart_text(page, 3, "global L2 norm"), chart_text(page, 5, "c = 2")
+    assert "clip_by_norm, c = 2" in cliff_before
+    del reruns[:]
+    move_slider(page, "Cliff: clipping threshold c", -2)       # 2.0 -> 1.0
+    move_slider(page, "Clipping threshold c = 10^k, k", -4)    # -1 -> -2
+    assert "v_cliffc=1" in page.url and "v_clip=-2" in page.url
+    assert_no_exception(page)
+    cliff_after = chart_text(page, 5, "c = 1")
+    assert cliff_after != cliff_before and "clip_by_norm, c = 1" in cliff_after
+    assert chart_text(page, 3, "global L2 norm") != norms_before    # the norms after clipping at c = 0.01
+    assert reruns and all(reruns), reruns
+    assert "vanishing" in page.locator("[data-testid=stMetric]").first.inner_text()
+    assert_no_nan_on_screen(page)
+    screenshot(page, "vanishing_fragments_clipped")

@@ -4,8 +4,8 @@ import pytest
 
 from app.course import available, lesson_for
 from tests.browser.helpers import (
-    assert_no_exception, move_slider, open_page, plotly_slider_value, press_play, screenshot, slider_value,
-    streamlit_server,
+    assert_no_exception, move_slider, open_page, plotly_slider_value, press_play, record_reruns, screenshot,
+    share_link, slider_value, streamlit_server,
     wait_for_run,
 )
 
@@ -55,6 +55,41 @@ def test_rnn_unrolled_sliders_and_play(server, page):
     playing = plotly_slider_value(page)
     assert playing.startswith("after step t = ") and playing != "after step t = 19"  # restarted at t = 0
     screenshot(page, "rnn_unrolled_playing")
+
+
+def test_rnn_unrolled_step_and_unit_rerun_only_their_panel(server, page):
+    """Step t and unit j live in an st.fragment: moving them reruns that panel only (heatmap outline,
+    the equation below it), the rest of the page stays on screen, and the link still follows them."""
+    reruns = record_reruns(page)  # the fragment id of each rerun the page asks for ("" for a whole page)
+    open_page(page, f"{server}/rnn_unrolled")
+    heatmap = page.locator("[data-testid=stPlotlyChart]").nth(1)
+    heatmap.scroll_into_view_if_needed()
+    outline = heatmap.locator(".shapelayer path").first
+    outline.wait_for(timeout=30_000)
+    before = outline.get_attribute("d")
+    assert "unit 0 at step 3" in page.locator("h3").filter(has_text="One number").inner_text()
+    reruns.clear()
+
+    move_slider(page, "Step t", 2)
+    move_slider(page, "Unit j", 2)
+    assert slider_value(page, "Step t") == "5" and slider_value(page, "Unit j") == "2"
+    page.locator("h3").filter(has_text="unit 2 at step 5").wait_for(timeout=30_000)
+    page.wait_for_function(  # Plotly moves the outline a moment after the run
+        "old => { const c = document.querySelectorAll('[data-testid=stPlotlyChart]')[1];"
+        " const p = c && c.querySelector('.shapelayer path'); return p && p.getAttribute('d') !== old; }",
+        arg=before, timeout=30_000)
+    assert reruns and all(reruns) and len(set(reruns)) == 1, reruns  # fragment reruns only, of one panel
+
+    assert_no_exception(page)
+    assert "The RNN, unrolled" in page.locator("h1").first.inner_text()
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 2  # the unrolled diagram is still there
+    assert slider_value(page, "Hidden size H") == "6"
+    assert "t=5" in page.url and "j=2" in page.url
+    screenshot(page, "rnn_unrolled_fragment")
+    # the copy-link popover reruns the whole page when it opens, so its link has the fragment's values
+    link = share_link(page)
+    assert link.endswith("/rnn_unrolled?t=5&j=2"), link
+    assert_no_exception(page)
 
 
 def test_rnn_unrolled_shared_link_reproduces_settings(server, page):

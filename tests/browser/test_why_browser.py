@@ -1,8 +1,8 @@
 """Lesson 1 in headless Chromium: pick shapes, move sliders, share the link, look at it on a phone."""
 
 from app.course import lesson_for
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, slider_value,
-                                   wait_for_run)
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, record_reruns, screenshot,
+                                   share_link, slider_value, wait_for_run)
 
 LESSON = lesson_for("pages/1_why_rnns.py")
 CHARTS = 4
@@ -21,6 +21,14 @@ def diagram_points(page):
     chart = page.locator("[data-testid=stPlotlyChart]").nth(3)
     chart.scroll_into_view_if_needed()
     return chart.locator(".scatterlayer path.point").count()
+
+
+
+def memory_ticks(page):
+    """The word labels along the x axis of the “let's meet for ___” chart (the page's third chart)."""
+    chart = page.locator("[data-testid=stPlotlyChart]").nth(2)
+    chart.scroll_into_view_if_needed()
+    return chart.locator(".xtick text").all_text_contents()
 
 
 def pick_shape(page, label):
@@ -96,3 +104,44 @@ def test_phone_viewport_has_no_sideways_scroll(server, browser):
     assert widths[0] <= widths[1] and widths[2] <= 390, widths
     screenshot(page, "why_phone")
     context.close()
+
+
+def test_panel_controls_rerun_only_their_fragment(server, page):
+    """The gap slider and the sequence-length slider each rerun only their own panel (an st.fragment):
+    the panel redraws, the rest of the page stays, and the link still follows the slider."""
+    reruns = record_reruns(page)
+    open_why(page, server)
+    ticks = memory_ticks(page)
+    shape_points = diagram_points(page)
+    reruns.clear()
+
+    move_slider(page, "Filler words", 10)
+    page.get_by_text("(17 steps later)", exact=False).wait_for(timeout=30_000)
+    assert slider_value(page, "Filler words") == "13"
+    page.wait_for_function(  # Plotly redraws the chart a moment after the run
+        "old => { const c = document.querySelectorAll('[data-testid=stPlotlyChart]')[2];"
+        " return c && Array.from(c.querySelectorAll('.xtick text'), t => t.textContent).join('|') !== old; }",
+        arg="|".join(ticks), timeout=30_000)
+    assert memory_ticks(page) != ticks  # the chart was redrawn for the longer message
+    assert reruns and all(reruns) and len(set(reruns)) == 1, reruns  # fragment reruns only, of one panel
+    memory_panel = reruns[0]
+
+    reruns.clear()
+    move_slider(page, "Sequence length", -2)
+    assert slider_value(page, "Sequence length") == "2"
+    page.wait_for_function("n => { const c = document.querySelectorAll('[data-testid=stPlotlyChart]')[3];"
+                           " return c && c.querySelectorAll('.scatterlayer path.point').length < n; }",
+                           arg=shape_points, timeout=30_000)
+    assert diagram_points(page) == 2 + 2 + 1  # many-to-one, length 2
+    assert reruns and all(reruns) and set(reruns) != {memory_panel}, reruns
+
+    assert_no_exception(page)
+    assert "Why recurrent networks" in page.locator("h1").first.inner_text()
+    assert page.locator("[data-testid=stPlotlyChart]").count() == CHARTS
+    assert page.locator("[data-testid=stMetric]").count() == 2  # section 1 is still on screen
+    assert "gap=13" in page.url and "steps=2" in page.url
+    screenshot(page, "why_fragments")
+    # the copy-link popover reruns the whole page when it opens, so its link has the fragments' values
+    link = share_link(page)
+    assert link.endswith("?gap=13&steps=2"), link
+    assert_no_exception(page)
