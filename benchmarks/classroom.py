@@ -1,14 +1,16 @@
 """A classroom: N students open lessons at once from one server and move sliders.
 
-    python -m benchmarks.classroom [--sessions 30] [--changes 10] [--stagger 0.5] [--time-limit 600] [--json PATH]
+    python -m benchmarks.classroom [--sessions 30] [--changes 10] [--stagger 0.5] [--time-limit 600] [--rounds 1]
+                                   [--json PATH]
 
 One Streamlit server on 127.0.0.1 (loopback only) and one headless Chromium with one browser
 context per student (separate cookies and websocket, i.e. a separate Streamlit session).
 Students join --stagger seconds apart, each opens a lesson (round robin over the course)
 and makes --changes slider changes, each timed from key press to rerun finished and chart
 redrawn. Reported: errors (exceptions on a page, presses with no finished rerun, failed
-loads; must be 0), latency p50/p95, and the server's resident memory before the class,
-at its peak, and after everyone left (--settle seconds later). Bounded: every session is
+loads; must be 0), latency p50/p95, and the server's resident memory: cold, warm (after one
+visitor opened every lesson once: imports and first-visit caches), at the class's peak, and
+after everyone left (--settle seconds later). Bounded: every session is
 cancelled at --time-limit, and the script always stops its server and browser.
 """
 
@@ -109,6 +111,18 @@ async def classroom(base_url: str, pid: int, args, lessons) -> dict:
     return result
 
 
+async def warm_up(base_url: str, lessons) -> None:
+    """One visitor opens every lesson once, so the memory readings compare a warm server with itself."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        for lesson in lessons:
+            await page.goto(lesson_url(base_url, lesson), timeout=180_000)
+            await page.wait_for_selector("[data-testid=stSlider] input[type=range]", timeout=180_000)
+            await page.wait_for_selector(DONE, timeout=180_000)
+        await browser.close()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, from /proc/<pid>/stat."""
     with open(f"/proc/{pid}/stat") as f:
@@ -122,19 +136,27 @@ def run(args) -> dict:
         lessons = [lesson for lesson in lessons if lesson.url_path in args.lessons.split(",")]
     with serve("app/streamlit_app.py") as (base_url, process, _):
         time.sleep(2)
+        cold = rss_mb(process.pid)
+        asyncio.run(warm_up(base_url, lessons))  # imports and caches a first visit fills: not the class's
         before = rss_mb(process.pid)
         cpu_before = cpu_seconds(process.pid)
         result = asyncio.run(classroom(base_url, process.pid, args, lessons))
         after = rss_mb(process.pid)
         server_cpu = cpu_seconds(process.pid) - cpu_before
+        for _ in range(args.rounds - 1):  # the same class again on the same server: does memory keep growing?
+            again = asyncio.run(classroom(base_url, process.pid, args, lessons))
+            result["errors"] += again["errors"]
+            result["rss_samples"] += again["rss_samples"]
+            result["after_rounds"] = result.get("after_rounds", []) + [round(rss_mb(process.pid))]
     latencies = result["latencies"]
     return dict(sessions=args.sessions, changes_per_session=args.changes, lessons=[l.url_path for l in lessons],
                 completed=result["completed"], errors=result["errors"], changes_timed=len(latencies),
                 seconds=result["seconds"],
                 latency_p50_ms=round(percentile(latencies, 50)), latency_p95_ms=round(percentile(latencies, 95)),
                 load_p50_ms=round(percentile(result["loads"], 50)), load_p95_ms=round(percentile(result["loads"], 95)),
-                rss_before_mb=round(before), rss_peak_mb=round(max(result["rss_samples"] + [before])),
-                rss_after_mb=round(after), settle_s=args.settle, server_cpu_s=round(server_cpu, 1))
+                rss_cold_mb=round(cold), rss_before_mb=round(before), rss_peak_mb=round(max(result["rss_samples"] + [before])),
+                rss_after_mb=round(after), settle_s=args.settle, server_cpu_s=round(server_cpu, 1),
+                rss_after_later_rounds_mb=result.get("after_rounds", []))
 
 
 def table(r: dict) -> str:
@@ -142,11 +164,14 @@ def table(r: dict) -> str:
         f"Classroom: {r['sessions']} concurrent browser sessions x {r['changes_per_session']} slider changes, "
         f"one server on loopback, {r['seconds']} s (the server used {r['server_cpu_s']} s of CPU)", "",
         "| errors | sessions completed | changes timed | change p50 | change p95 | page load p50 | page load p95 "
-        "| server RSS before | peak | after |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server RSS cold | warm, before | peak | after |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {len(r['errors'])} | {r['completed']}/{r['sessions']} | {r['changes_timed']} | {r['latency_p50_ms']} ms | "
-        f"{r['latency_p95_ms']} ms | {r['load_p50_ms']} ms | {r['load_p95_ms']} ms | {r['rss_before_mb']} MB | "
+        f"{r['latency_p95_ms']} ms | {r['load_p50_ms']} ms | {r['load_p95_ms']} ms | {r['rss_cold_mb']} MB | "
+        f"{r['rss_before_mb']} MB | "
         f"{r['rss_peak_mb']} MB | {r['rss_after_mb']} MB ({r['settle_s']} s after) |",
+        *([f"Memory after each later round of the same class: {r['rss_after_later_rounds_mb']} MB."]
+          if r["rss_after_later_rounds_mb"] else []),
         *[f"- {e}" for e in r["errors"][:20]]])
 
 
@@ -161,6 +186,7 @@ def main() -> None:
                         help="seconds to wait before the 'after' memory reading (Streamlit keeps a disconnected "
                              "session for server.disconnectedSessionTTL, 120 s)")
     parser.add_argument("--lessons", help="comma-separated url paths (default: every lesson)")
+    parser.add_argument("--rounds", type=int, default=1, help="run the class this many times on one server")
     parser.add_argument("--json")
     args = parser.parse_args()
     result = run(args)
