@@ -15,16 +15,13 @@ colour; the gap between them is the gate's value (0 shut, 1 open).
 
 from __future__ import annotations
 
-import copy
-import functools
 
 import numpy as np
-from plotly.subplots import make_subplots
 
 from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT, OUTLINE, PALE, PIPE_WALL, TEXT,
                        TRANSPARENT)
 
-from .common import animation_controls, lean_figure
+from .common import animation_controls, lean_figure, subplot_layout
 
 POSITIVE, NEGATIVE = DIVERGING[-1][1], DIVERGING[0][1]
 PIPE = 0.7                 # inner diameter of every pipe, in drawing units
@@ -114,22 +111,6 @@ def _pct(v):
     return f"{100 * v:.1f}% open"
 
 
-def _subplot_axes(rows, cols, row_heights=None, titles=None, horizontal_spacing=None, vertical_spacing=None):
-    """make_subplots' axes (domains, anchors) and subplot-title annotations as layout dict entries.
-
-    A fresh copy each call (callers add to it); make_subplots itself runs once per grid.
-    """
-    return copy.deepcopy(_subplot_grid(rows, cols, row_heights, titles, horizontal_spacing, vertical_spacing))
-
-
-@functools.lru_cache(maxsize=32)
-def _subplot_grid(rows, cols, row_heights, titles, horizontal_spacing, vertical_spacing):
-    layout = make_subplots(rows=rows, cols=cols, row_heights=list(row_heights) if row_heights else None,
-                           subplot_titles=titles, horizontal_spacing=horizontal_spacing,
-                           vertical_spacing=vertical_spacing).layout.to_plotly_json()
-    return {key: value for key, value in layout.items() if key.startswith(("xaxis", "yaxis", "annotations"))}
-
-
 def frame_window(T: int, step: int, limit: int = MAX_FRAMES) -> range:
     """The steps that get an animation frame: at most `limit` consecutive steps, `step` among them
     (centred on it where the sequence allows). Long sequences stay light for the browser."""
@@ -147,7 +128,7 @@ def _animated(frames, steps, step, layout):
 
 def _faucet_layout(height, shapes, notes, H, unit, gates, markers):
     """The drawing (row 1, hidden axes) above the compact view of every unit (row 2)."""
-    layout = _subplot_axes(2, 1, row_heights=(0.74, 0.26), vertical_spacing=0.07)
+    layout = subplot_layout(2, 1, row_heights=(0.74, 0.26), vertical_spacing=0.07)
     layout["xaxis"].update(visible=False, range=[0, 12], fixedrange=True)
     layout["yaxis"].update(visible=False, range=[0.2, 7.6], fixedrange=True)
     layout["xaxis2"].update(title=dict(text="unit (selected unit outlined)", standoff=2), range=[-0.5, H - 0.5],
@@ -386,8 +367,8 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
     rows = (len(names) + 1) // cols
     titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + ("  (−1 blue … +1 red)" if n in SIGNED else "  (0 … 1)")
               for n in names]
-    layout = _subplot_axes(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
-                           vertical_spacing=0.12 if rows > 2 else 0.18)
+    layout = subplot_layout(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
+                            vertical_spacing=0.12 if rows > 2 else 0.18)
     steps = list(range(T))
     text = [[f"{labels[t]}" for t in steps] for _ in range(H)] if labels is not None else None
     data, shapes = [], []

@@ -6,40 +6,17 @@ cell kind, the same in every figure of the lesson.
 
 from __future__ import annotations
 
-import copy
-import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from app.figures.common import lean_figure
+from app.figures.common import lean_figure, subplot_layout
 from app.theme import COLORS, NEUTRAL
 
 CELL_COLORS = {"rnn": COLORS["hidden"], "lstm": COLORS["cell_state"], "gru": COLORS["input"]}
 CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
 CELL_DASHES = {"rnn": "dot", "lstm": "solid", "gru": "dash"}  # so the lines differ without colour too
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_subplot_layout(rows: int, cols: int, **grid) -> dict:
-    """make_subplots' layout (axis domains and anchors, one title annotation per subplot) without its template.
-
-    make_subplots takes tens of milliseconds, so it runs once per grid; the titles are placeholders.
-    """
-    placeholders = [f"subplot {k}" for k in range(rows * cols)]
-    layout = make_subplots(rows=rows, cols=cols, subplot_titles=placeholders, **grid).layout.to_plotly_json()
-    layout.pop("template", None)
-    return layout
-
-
-def _subplot_layout(rows: int, cols: int, titles: Sequence[str], **grid) -> dict:
-    """A fresh copy of make_subplots(rows, cols, subplot_titles=titles, **grid)'s layout, to add to."""
-    layout = copy.deepcopy(_cached_subplot_layout(rows, cols, **grid))
-    for annotation, title in zip(layout["annotations"], titles, strict=True):
-        annotation["text"] = title
-    return layout
 
 
 def _hline(y: float, line: dict, text: str, position: str, axis: str = "") -> tuple[dict, dict]:
@@ -83,7 +60,7 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], *, s
     if target is not None:
         lines.append(_hline(target, dict(color=NEUTRAL, dash="dot", width=1), f"stop at {target:.0%}", "top left",
                             "2"))
-    layout = _subplot_layout(1, 2, ("Training loss (cross-entropy)", "Held-out accuracy"), horizontal_spacing=0.1)
+    layout = subplot_layout(1, 2, ("Training loss (cross-entropy)", "Held-out accuracy"), horizontal_spacing=0.1)
     layout["annotations"] += [label for _, label in lines]
     layout["shapes"] = [shape for shape, _ in lines]
     for axis in ("xaxis", "xaxis2"):
@@ -152,8 +129,8 @@ def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[
     data.append(dict(type="bar", x=x, y=[float(v) for v in forget], marker=dict(color=COLORS["f"]),
                      name="forget gate f", xaxis="x2", yaxis="y2",
                      hovertemplate="%{text}<br>f = %{y:.3f}<extra></extra>", text=list(words), textposition="none"))
-    layout = _subplot_layout(2, 1, (f"cell state c of unit {unit}, one line per context word",
-                                   f"forget gate f of unit {unit} (typed sentence)"),
+    layout = subplot_layout(2, 1, (f"cell state c of unit {unit}, one line per context word",
+                                  f"forget gate f of unit {unit} (typed sentence)"),
                             shared_xaxes=True, row_heights=(0.65, 0.35), vertical_spacing=0.08)
     layout["yaxis"]["title"] = dict(text="c")
     layout["yaxis2"].update(title=dict(text="f"), range=[0, 1])
