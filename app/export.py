@@ -110,7 +110,8 @@ def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> 
     """One line describing a Plotly figure from its data: its title and, per named trace, the value range.
 
     Unnamed scatter traces and traces without hover are drawing geometry (pipes, boxes, arrows)
-    and are skipped; heatmaps and bars count even without a name. A figure with no data series at all
+    and are skipped; heatmaps and bars count even without a name. Markers coloured on a colour
+    axis are described by their colours (the values), not by their positions. A figure with no data series at all
     is described by ``fallback`` (the chart's alt text) when given.
     """
     spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
@@ -123,14 +124,20 @@ def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> 
         kind = trace.get("type", "scatter")
         if trace.get("hoverinfo") == "skip" or (not name and kind not in ("heatmap", "bar")):
             continue
-        axis = "z" if trace.get("z") is not None else "y" if trace.get("y") is not None else None
-        if axis is None:
+        marker = trace.get("marker") or {}
+        coloured = marker.get("coloraxis") is not None and marker.get("color") is not None
+        if trace.get("z") is not None:
+            values, what = _data(trace, "z"), "values"
+        elif coloured:  # squares whose colour is the value (the unrolled diagram): y is only a position
+            values, what = _data(marker, "color"), "values"
+        elif trace.get("y") is not None:
+            values, what = _data(trace, "y"), "points"
+        else:
             continue
-        described = _range(_data(trace, axis))
+        described = _range(values)
         if described is None:
             continue
         count, lo, hi = described
-        what = "values" if axis == "z" else "points"
         label = name or kind
         parts.append(f"{label}: {count} {what} from {lo:.3g} to {hi:.3g}")
     hidden = max(0, len(parts) - max_traces)

@@ -9,6 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.export import figure_summary, share_url, to_csv, to_json
+from app.figures import unrolled_diagram
+from rnn_core import RNN
 
 
 def test_csv_one_row_per_step_one_column_per_unit():
@@ -76,3 +78,12 @@ def test_figure_summary_skips_drawing_geometry():
     assert figure_summary(fig) == "heatmap: 2 values from 1 to 2; forget gate: 2 points from 0.25 to 0.75."
     drawing = go.Figure([go.Scatter(x=[0, 1], y=[0, 1])])
     assert figure_summary(drawing, fallback="A faucet drawing.") == "A faucet drawing."
+
+
+def test_figure_summary_of_the_unrolled_diagram_reports_values_not_positions():
+    cell = RNN.random(3, 4, seed=0)
+    trace = cell.unroll(np.random.default_rng(0).normal(size=(6, 3)))
+    text = figure_summary(unrolled_diagram(trace.x, trace.h))
+    # the last frame shows every step: all T*I inputs and T*H states, by their values
+    assert text == (f"x: 18 values from {trace.x.min():.3g} to {trace.x.max():.3g}; "
+                    f"h: 24 values from {trace.h.min():.3g} to {trace.h.max():.3g}.")
