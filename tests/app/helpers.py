@@ -55,3 +55,14 @@ def fragment_controls(page) -> dict[str, set[str]]:
                                 if isinstance(call, ast.Call) and ast.unparse(call.func).startswith("controls.")
                                 and len(call.args) > 1 and isinstance(call.args[1], ast.Constant)}
     return found
+
+
+def moved_step_panel(lesson: Lesson, prefix: str, step: int, unit: int) -> AppTest:
+    """A gated-cell lesson (prefix "lstm" or "gru") with its step panel at (step, unit) and the code shown."""
+    at = run_lesson(lesson)
+    at.slider(key=f"{prefix}_t").set_value(step)
+    at.slider(key=f"{prefix}_unit").set_value(unit)
+    at.toggle(key="show_code").set_value(True)
+    at.run()
+    assert_ran_cleanly(at)
+    return at

@@ -7,7 +7,8 @@ from app.course import lesson_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell,
                             step_values)
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
+from tests.app.helpers import (assert_ran_cleanly, figures, link_notes, moved_step_panel, plotly_array,
+                               run_lesson)
 
 LESSON = lesson_for("pages/6_gru.py")
 SLIDERS = ["gru_T", "gru_H", "update_bias", "gru_in_scale", "gru_rec_scale", "gru_t", "gru_unit"]
@@ -94,13 +95,8 @@ def test_hostile_links_are_handled():
 
 def test_step_panel_follows_its_sliders():
     """The step panel is an st.fragment: its sliders redraw the faucets, equations, maps and code."""
-    at = run_lesson(LESSON)
     step, unit = 7, 2
-    at.slider(key="gru_t").set_value(step)
-    at.slider(key="gru_unit").set_value(unit)
-    at.toggle(key="show_code").set_value(True)
-    at.run()
-    assert_ran_cleanly(at)
+    at = moved_step_panel(LESSON, "gru", step, unit)
     trace = make_cell("gru", 4, 4, seed=0, gate_bias=1.0).unroll(gated_preset("gap", 40))
     faucet, heatmaps, gradients = figures(at)
     assert faucet["layout"]["sliders"][0]["active"] == step

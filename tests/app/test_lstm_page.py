@@ -7,7 +7,8 @@ from app.course import lesson_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
                             reach, step_values)
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
+from tests.app.helpers import (assert_ran_cleanly, figures, link_notes, moved_step_panel, plotly_array,
+                               run_lesson)
 
 LESSON = lesson_for("pages/5_lstm.py")
 SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale", "lstm_t", "lstm_unit"]
@@ -116,13 +117,8 @@ def test_one_unit_and_hostile_links_are_handled():
 
 def test_step_panel_follows_its_sliders():
     """The step panel is an st.fragment: its sliders redraw the faucets, equations, maps, highway and code."""
-    at = run_lesson(LESSON)
     step, unit = 7, 2
-    at.slider(key="lstm_t").set_value(step)
-    at.slider(key="lstm_unit").set_value(unit)
-    at.toggle(key="show_code").set_value(True)
-    at.run()
-    assert_ran_cleanly(at)
+    at = moved_step_panel(LESSON, "lstm", step, unit)
     lstm, trace, _, _ = core()
     faucet, heatmaps, highway = figures(at)
     assert faucet["layout"]["sliders"][0]["active"] == step
