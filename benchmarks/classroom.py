@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import time
@@ -29,6 +28,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from app.course import available
 from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, WEBSOCKET_SPY, lesson_url,
                                 percentile, press_and_time_js, rss_mb, serve)
+from benchmarks.report import save_json
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
@@ -208,9 +208,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     print(table(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+    save_json(args.json, result)
     raise SystemExit(1 if result["errors"] else 0)
 
 

@@ -9,12 +9,12 @@ jacobian_norms, each the median of --repeats runs, in milliseconds.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 
 import numpy as np
 
+from benchmarks.report import save_json
 from rnn_core import GRU, LSTM, RNN, jacobian_norms
 
 T, H, I = 1000, 64, 8
@@ -58,9 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = measure(args.repeats)
     print(table(rows))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    save_json(args.json, rows)
 
 
 if __name__ == "__main__":

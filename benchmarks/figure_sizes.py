@@ -9,10 +9,10 @@ exactly what Streamlit sends for each st.plotly_chart. Budget: no figure over 1 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 
 from app.course import available
+from benchmarks.report import save_json
 from benchmarks.settings import maximum_settings
 from tests.app.helpers import run_lesson
 
@@ -54,9 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = measure()
     print(table(rows))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    save_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Budgets: median at defaults <= 1.5 x the floor's median; p95 at maximum < 1 s.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 import time
@@ -28,6 +27,7 @@ from playwright.sync_api import sync_playwright
 from app.course import available
 from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, WEBSOCKET_SPY, lesson_url,
                                 percentile, press_and_time_js, serve)
+from benchmarks.report import save_json
 from benchmarks.settings import maximum_settings
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
@@ -165,9 +165,7 @@ def main() -> None:
         lessons = [lesson for lesson in lessons if lesson.url_path in args.lessons.split(",")]
     result = run(args.presses, lessons)
     print(table(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+    save_json(args.json, result)
 
 
 if __name__ == "__main__":

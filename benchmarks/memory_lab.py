@@ -10,11 +10,11 @@ accuracy) and wall-clock seconds of training, and prints them as a table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
 from app.runtime import keep_freed_memory
+from benchmarks.report import save_json
 from rnn_core import tasks
 from rnn_core.train import TrainConfig, train
 
@@ -50,9 +50,7 @@ def main(argv=None):
     print(f"{'cell':6} {'accuracy':>9} {'steps':>6} {'seconds':>8}")
     for kind, r in results.items():
         print(f"{kind:6} {r['accuracy']:9.3f} {r['steps']:6d} {r['seconds']:8.2f}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"gap": args.gap, "results": results}, f, indent=2)
+    save_json(args.json, {"gap": args.gap, "results": results})
     return results
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import logging
 import pstats
 import time
@@ -20,6 +19,7 @@ import time
 from streamlit.navigation.page import StreamlitPage
 
 from app.course import available
+from benchmarks.report import save_json
 from benchmarks.settings import maximum_settings
 from tests.app.helpers import run_lesson
 
@@ -94,9 +94,7 @@ def main() -> None:
         print("  self time by layer (ms): " + ", ".join(f"{k} {v}" for k, v in row["layers_ms"].items()))
         for ms, name in row["top_cumulative"]:
             print(f"    {ms:6d} ms cumulative  {name}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    save_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ Needs torch (an optional benchmark dependency, never needed by the app or the te
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
 
+from benchmarks.report import save_json
 from rnn_core import tasks
 from rnn_core.clipping import clip_by_norm
 from rnn_core.optim import adam_init, adam_step
@@ -137,9 +137,7 @@ def main(argv=None):
         print(f"  {name:24} solved {len(solved)}/{len(runs)}"
               + (f" (steps {sorted(solved)})" if solved else "")
               + f"; final accuracies {[r['accuracy'] for r in runs]}", flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"gap": args.gap, "lr": args.lr, "steps": args.steps, **report}, f, indent=2)
+    save_json(args.json, {"gap": args.gap, "lr": args.lr, "steps": args.steps, **report})
     return report
 
 

@@ -17,13 +17,13 @@ NumPy alone.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
 
 import numpy as np
 
+from benchmarks.report import save_json
 from rnn_core import tasks
 from rnn_core.clipping import clip_by_norm
 from rnn_core.optim import adam_init, adam_step
@@ -126,9 +126,7 @@ def main(argv=None):
         torch_rate = f"{r['torch_steps_per_s']:14.1f}" if torch is not None else f"{'-':>14}"
         ratio = f"{r['ratio']:11.2f}x" if torch is not None else f"{'-':>12}"
         print(f"{kind:6} {r['numpy_steps_per_s']:14.1f} {torch_rate} {ratio}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"results": results, **header}, f, indent=2)
+    save_json(args.json, {"results": results, **header})
     return results
 
 
