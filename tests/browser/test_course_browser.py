@@ -1,13 +1,18 @@
 """The course around every lesson, in Chromium: share links, hostile links, presentation mode,
 axe-core accessibility and a phone viewport. One page load per check and lesson."""
 
+import csv
+import io
+import json
 import re
 from urllib.parse import urlencode
 
+import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from app.course import available
+from tests.app.test_bptt_page import DEFAULTS, expected
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, screenshot, share_link, slider,
                                    slider_value, wait_for_run)
 
@@ -165,3 +170,21 @@ def test_dark_theme_screenshots(server, browser):
             screenshot(page, f"course_dark_{lesson.url_path}")
     finally:
         context.close()
+
+
+def test_download_buttons_write_the_lessons_numbers_when_pressed(server, page):
+    """The files are built when a button is pressed (a deferred callable): the CSV holds rnn_core's losses."""
+    lesson = next(lesson for lesson in LESSONS if lesson.url_path == "bptt")
+    open_page(page, url(server, lesson))
+    result = expected(**DEFAULTS)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == "bptt_gradients.csv"
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path()).read())))
+    assert len(rows) == DEFAULTS["b_T"]
+    np.testing.assert_allclose([float(row["loss"]) for row in rows], result.losses, rtol=1e-15)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download JSON").click()
+    saved = json.loads(open(download.value.path()).read())
+    assert saved["settings"]["T"] == DEFAULTS["b_T"]
+    assert_no_exception(page)
