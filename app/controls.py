@@ -239,3 +239,20 @@ def toggle(label: str, key: str, default: bool = False, help: str | None = None,
             _note(where, label, f"is not true or false; using {'on' if default else 'off'}.")
     value = bool(where.toggle(label, value=bool(default), key=key, help=help, bind="query-params"))
     return _remember(key, value, default, lambda v: "true" if v else "false")
+
+
+def tabs(label: str, key: str, titles: Sequence[str], container=None) -> tuple[str, Any]:
+    """Tabs bound to ``?key=title``, of which only the open one is run (Streamlit's lazy tabs).
+
+    Returns the open tab's title and its container. A title in the URL that is not one of
+    ``titles`` opens the first tab, with a note.
+    """
+    where = container or st
+    titles = list(titles)
+    raw = _url_text(key)
+    if raw is not None and raw not in titles:
+        _forget_url_value(key)
+        _note(where, label, f"is not one of the sections; showing {titles[0]}.")
+    containers = where.tabs(titles, key=key, on_change="rerun", bind="query-params")
+    opened = next((i for i, tab in enumerate(containers) if tab.open), 0)
+    return _remember(key, titles[opened], titles[0]), containers[opened]

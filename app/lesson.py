@@ -6,6 +6,11 @@ A page reads top to bottom like this::
     lesson.header("The RNN, unrolled", "One cell, applied at every step ...")
     with lesson.controls_panel():          # a bordered box; a collapsed expander when presenting
         ... controls ...
+    lesson.sections("u_part", {           # one tab per section; only the open one runs
+        "States": lambda: states_section(trace),
+        "Shapes": lambda: shapes_section(trace),
+    })
+    # inside a section:
     lesson.chart(figure, key="states")    # camera button, alt text and a one-line data summary
     lesson.explain("What the figure shows, in two or three sentences.")
     lesson.show_code(RNN.unroll, matrix_with_singular_values,
@@ -123,6 +128,20 @@ def controls_panel():
     if presenting():
         return st.expander("Controls", icon=":material/tune:")
     return st.container(border=True)
+
+
+def sections(key: str, parts: Mapping[str, Callable[[], object]]) -> str:
+    """The lesson's sections as tabs, in order; only the open tab's section runs. Returns its title.
+
+    A control at the top of a lesson (sequence length, hidden size) changes every section, so
+    with all sections on one long page each key press redrew every chart on it, most of them
+    out of view. In tabs, a change redraws what the reader is looking at. The open tab is part
+    of the address and of the share link (``?key=Title``).
+    """
+    title, container = controls.tabs("Section", key, list(parts))
+    with container:
+        parts[title]()
+    return title
 
 
 def chart(figure: go.Figure, key: str, alt: str | None = None, summary: bool = True):

@@ -42,9 +42,42 @@ def step_ranges(steps):
     return ", ".join(runs) if runs else "none"
 
 
+def losses_section(result, classes, step_labels):
+    """Section 1: one cross-entropy loss per step, and their sum."""
+    length = len(result.losses)
+    st.subheader("One loss per step, and their sum")
+    lesson.chart(loss_bars(result.losses, step_labels), key="losses")
+    terms = " + ".join(tex(v) for v in result.losses[:4]) + (r" + \dots" if length > 4 else "")
+    st.latex(rf"L = \sum_{{t=1}}^{{{length}}} L_t = {terms} = {tex(result.total_loss, term=False)}")
+    lesson.explain(
+        "At each step the readout turns $h_t$ into probabilities $p_t = \\mathrm{softmax}(W_{hy} h_t + b_y)$ "
+        "and the loss of that step is $L_t = -\\log p_t[\\text{target}_t]$, the cross-entropy. "
+        f"An untrained network guesses, so each $L_t$ is near $\\log {len(classes)} = {np.log(len(classes)):.3f}$. "
+        "The total $L$ is what training lowers.")
+
+
+def backward_section(result, step_labels):
+    """Section 2: the backward pass as an animation, from the last step to the first."""
+    length = len(result.losses)
+    st.subheader("The backward pass, step by step")
+    lesson.chart(backward_animation(result.grad_norms, result.own_norms, result.later_norms, step_labels),
+                 key="backward")
+    st.latex(
+        r"\frac{\partial L}{\partial h_t} = \underbrace{\frac{\partial L_t}{\partial h_t}}_{\text{own loss}}"
+        r" + \underbrace{\frac{\partial L}{\partial h_{t+1}}\,\frac{\partial h_{t+1}}{\partial h_t}}_{\text{later steps}}"
+        rf"\qquad \left\|\tfrac{{\partial L}}{{\partial h_{{{length}}}}}\right\| = {tex(result.grad_norms[-1], term=False)},\;"
+        rf"\left\|\tfrac{{\partial L}}{{\partial h_{{1}}}}\right\| = {tex(result.grad_norms[0], term=False)}")
+    lesson.explain(
+        "Press Play: the pass starts at the last step, whose hidden state only affects its own loss, and moves "
+        "back one step per frame. Every earlier $h_t$ receives two things: the gradient of its own loss $L_t$ "
+        "(grey) and the gradient flowing back from all later steps through $W_{hh}$ (orange); the vermillion bar is "
+        "the norm of their sum (the norm of a sum is not the sum of the norms, so the bars do not stack).")
+
+
 @st.fragment
 def shared_weight_panel(contributions, full, hidden, length):
     """One row of W_hh's gradient as a stack of per-step terms (the row slider reruns only this)."""
+    st.subheader("One shared $W_{hh}$, one term per step")
     row = controls.int_slider("Row i of W_hh", "b_row", 0, hidden - 1, 0)
     lesson.chart(contribution_stack(contributions[:, row, :], full[row], row), key="stack")
     gap = float(np.max(np.abs(contributions.sum(axis=0) - full)))
@@ -64,6 +97,7 @@ def shared_weight_panel(contributions, full, hidden, length):
 @st.fragment
 def reach_panel(norms, length):
     """The terms of one loss's gradient, by step, and the whole triangle (the k slider reruns only this)."""
+    st.subheader("Which steps does the loss at step k reach?")
     k = controls.int_slider("Loss at step k", "b_k", 1, length, min(4, length)) - 1
     lesson.chart(row_bars(norms[k], k), key="row")
     reached = [t + 1 for t in range(length) if norms[k, t] > 0]
@@ -84,6 +118,7 @@ def reach_panel(norms, length):
 @st.fragment
 def truncation_panel(result, losses, norms, length):
     """Truncated BPTT with window K: the dropped terms and how far the gradient moves (K reruns only this)."""
+    st.subheader("Truncated BPTT")
     window = controls.int_slider("Window K (steps each loss backpropagates through)", "b_K", 1, length,
                                  min(3, length))
     truncated = truncated_bptt(result, window, losses)
@@ -129,46 +164,14 @@ s_max = float(np.linalg.svd(cell.weight_hh, compute_uv=False)[0])
 st.caption(f"Task: {TASKS[preset]} ({len(classes)} classes: {', '.join(classes)}). A tanh RNN with "
            f"$H = {hidden}$; the largest singular value of this $W_{{hh}}$ is {s_max:.3f}.")
 
-# --- 1. losses -----------------------------------------------------------------------------------
-st.subheader("One loss per step, and their sum")
-lesson.chart(loss_bars(result.losses, step_labels), key="losses")
-terms = " + ".join(tex(v) for v in result.losses[:4]) + (r" + \dots" if length > 4 else "")
-st.latex(rf"L = \sum_{{t=1}}^{{{length}}} L_t = {terms} = {tex(result.total_loss, term=False)}")
-lesson.explain(
-    "At each step the readout turns $h_t$ into probabilities $p_t = \\mathrm{softmax}(W_{hy} h_t + b_y)$ "
-    "and the loss of that step is $L_t = -\\log p_t[\\text{target}_t]$, the cross-entropy. "
-    f"An untrained network guesses, so each $L_t$ is near $\\log {len(classes)} = {np.log(len(classes)):.3f}$. "
-    "The total $L$ is what training lowers.")
-
-# --- 2. the backward pass ---------------------------------------------------------------------------
-st.subheader("The backward pass, step by step")
-lesson.chart(backward_animation(result.grad_norms, result.own_norms, result.later_norms, step_labels),
-                key="backward")
-last = length - 1
-st.latex(
-    r"\frac{\partial L}{\partial h_t} = \underbrace{\frac{\partial L_t}{\partial h_t}}_{\text{own loss}}"
-    r" + \underbrace{\frac{\partial L}{\partial h_{t+1}}\,\frac{\partial h_{t+1}}{\partial h_t}}_{\text{later steps}}"
-    rf"\qquad \left\|\tfrac{{\partial L}}{{\partial h_{{{length}}}}}\right\| = {tex(result.grad_norms[last], term=False)},\;"
-    rf"\left\|\tfrac{{\partial L}}{{\partial h_{{1}}}}\right\| = {tex(result.grad_norms[0], term=False)}")
-lesson.explain(
-    "Press Play: the pass starts at the last step, whose hidden state only affects its own loss, and moves "
-    "back one step per frame. Every earlier $h_t$ receives two things: the gradient of its own loss $L_t$ "
-    "(grey) and the gradient flowing back from all later steps through $W_{hh}$ (orange); the vermillion bar is "
-    "the norm of their sum (the norm of a sum is not the sum of the norms, so the bars do not stack).")
-
-# --- 3. the shared weight ---------------------------------------------------------------------------
-st.subheader("One shared $W_{hh}$, one term per step")
 contributions = step_contributions(result.trace, result.grads)["weight_hh"]
-shared_weight_panel(contributions, result.grads.params["weight_hh"], hidden, length)
-
-# --- 4. which steps reach a loss --------------------------------------------------------------------
-st.subheader("Which steps does the loss at step k reach?")
-norms = losses.contribution_norms("weight_hh")
-reach_panel(norms, length)
-
-# --- 5. truncated BPTT ------------------------------------------------------------------------------
-st.subheader("Truncated BPTT")
-truncation_panel(result, losses, norms, length)
+lesson.sections("b_part", {
+    "Losses": lambda: losses_section(result, classes, step_labels),
+    "Backward pass": lambda: backward_section(result, step_labels),
+    "Shared W_hh": lambda: shared_weight_panel(contributions, result.grads.params["weight_hh"], hidden, length),
+    "Reach of a loss": lambda: reach_panel(losses.contribution_norms("weight_hh"), length),
+    "Truncated BPTT": lambda: truncation_panel(result, losses, losses.contribution_norms("weight_hh"), length),
+})
 
 lesson.show_code(many_to_many, RNN.backward, step_contributions, truncation_mask, truncated_bptt,
                  torch=lambda: pytorch_snippet(cell, result.x, readout=result.readout, targets=result.targets,

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from app.course import available
-from tests.app.helpers import run_lesson
+from tests.app.helpers import run_sections, sections
 
 NUMERIC = ("slider", "number_input")
-CHOICES = ("selectbox", "segmented_control", "radio")
+WIDGET_CHOICES = ("selectbox", "segmented_control", "radio")
+SECTIONS = "tabs"  # a lesson's section tabs (lesson.sections): a choice of title, bound to the URL
+CHOICES = WIDGET_CHOICES + (SECTIONS,)
 SWITCHES = ("toggle", "checkbox")
 
 
@@ -30,7 +32,7 @@ class Control:
 
 def widget_controls(at) -> list[Control]:
     found = []
-    for kind in NUMERIC + CHOICES + SWITCHES:
+    for kind in NUMERIC + WIDGET_CHOICES + SWITCHES:
         for element in at.get(kind):
             if not element.key:
                 continue
@@ -41,16 +43,27 @@ def widget_controls(at) -> list[Control]:
                 found.append(Control(kind, element.key, options=tuple(str(o) for o in element.options)))
             else:
                 found.append(Control(kind, element.key))
+    found_tabs = sections(at)
+    if found_tabs is not None:
+        found.append(Control(SECTIONS, found_tabs[0], options=tuple(found_tabs[1])))
     return found
 
 
 @lru_cache(maxsize=None)
 def lesson_controls(url_path: str) -> tuple[Control, ...]:
-    """The keyed widgets a lesson shows at its defaults (one AppTest run, cached per process)."""
+    """The keyed widgets a lesson shows at its defaults, in every section (one AppTest run per section,
+    cached per process), and the section tabs themselves."""
     lesson = next(lesson for lesson in available() if lesson.url_path == url_path)
-    at = run_lesson(lesson)
-    assert not at.exception, [e.value for e in at.exception]
-    return tuple(widget_controls(at))
+    found = {}
+    for at in run_sections(lesson):
+        assert not at.exception, [e.value for e in at.exception]
+        for control in widget_controls(at):
+            found.setdefault(control.key, control)
+    return tuple(found.values())
+
+
+def section_control(controls) -> Control | None:
+    return next((control for control in controls if control.kind == SECTIONS), None)
 
 
 def problems(at) -> list[str]:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from app.course import available
 from tests.app.helpers import run_lesson
-from tests.hostile import CHOICES, NUMERIC, SWITCHES, lesson_controls, problems
+from tests.hostile import CHOICES, NUMERIC, SWITCHES, lesson_controls, problems, section_control
 
 LESSONS = available()
 TEXT_ELEMENTS = ("markdown", "caption", "latex", "text", "code", "metric", "info", "warning", "success",
@@ -122,7 +122,11 @@ def test_nonfinite_check_can_fail():
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])
 @pytest.mark.parametrize("end", ["min", "max"])
 def test_every_control_at_one_end(lesson, end):
-    check(lesson, extreme(lesson_controls(lesson.url_path), end))
+    controls = lesson_controls(lesson.url_path)
+    params = extreme(controls, end)
+    tabs = section_control(controls)
+    for title in tabs.options if tabs else [None]:  # every section, so that each panel's controls run
+        check(lesson, {**params, tabs.key: title} if tabs else params)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])

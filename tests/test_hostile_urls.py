@@ -17,7 +17,7 @@ import pytest
 
 from app.course import available
 from tests.app.helpers import run_lesson
-from tests.hostile import CHOICES, NUMERIC, SWITCHES, lesson_controls, problems, shown_text
+from tests.hostile import CHOICES, NUMERIC, SWITCHES, lesson_controls, problems, section_control, shown_text
 
 LESSONS = available()
 CHUNKS_PER_LESSON = 4
@@ -81,6 +81,9 @@ def generate_cases(url_path: str, chunk: int) -> list[tuple[dict, list[str]]]:
             params[control.key] = hostile_value(rng, control, marker)
             if f"pwn{marker}" in str(params[control.key]):
                 markers.append(f"pwn{marker}")
+        tabs = section_control(controls)
+        if tabs is not None and tabs.key not in params and rng.random() < 0.7:  # open a section's panel controls
+            params[tabs.key] = rng.choice(tabs.options)
         if rng.random() < 0.3:  # unknown keys, some named like HTML
             marker = rng.randrange(10**6, 10**7)
             name = rng.choice([f"pwn{marker}", f"<b>pwn{marker}</b>", f"x{marker}", "embed_options", "__proto__"])

@@ -23,6 +23,33 @@ def run_lesson(lesson: Lesson, query_params: dict | None = None, timeout: float 
     return at.run()
 
 
+def sections(at: AppTest) -> tuple[str, list[str]] | None:
+    """A lesson's section tabs (lesson.sections): their URL key and titles, or None if it has none."""
+    stack = [at.main]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "type", None) == "tab_container":
+            return node.proto.tab_container.query_param_key, [tab.label for tab in node.children.values()]
+        stack.extend(getattr(node, "children", {}).values())
+    return None
+
+
+def run_sections(lesson: Lesson, query_params: dict | None = None, timeout: float = 60) -> list[AppTest]:
+    """The lesson opened once per section, in tab order, as links ?query_params&key=title would."""
+    first = run_lesson(lesson, query_params, timeout)
+    found = sections(first)
+    if found is None:
+        return [first]
+    key, titles = found
+    return [first] + [run_lesson(lesson, {**(query_params or {}), key: title}, timeout) for title in titles[1:]]
+
+
+def section_figures(lesson: Lesson, query_params: dict | None = None) -> tuple[list[AppTest], list[dict]]:
+    """Each section's run and every figure of the lesson, section by section."""
+    runs = run_sections(lesson, query_params)
+    return runs, [figure for at in runs for figure in figures(at)]
+
+
 def figures(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page as its JSON dict (AppTest has no plotly accessor)."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

@@ -6,7 +6,7 @@ import pytest
 from app.course import lesson_for
 from rnn_core import Readout
 from rnn_core.bptt import many_to_many, next_step_task, per_loss, scaled_rnn, step_contributions, truncated_bptt
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
+from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson, run_sections
 
 LESSON = lesson_for("pages/3_bptt.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
@@ -30,11 +30,14 @@ def slider(at, key):
     return found[0].value if found else None
 
 
-def check(at, settings):
-    assert_ran_cleanly(at)
+def check(runs, settings):
+    """runs: the page opened on each of its five sections, in order (tests.app.helpers.run_sections)."""
+    for at in runs:
+        assert_ran_cleanly(at)
     r = expected(**settings)
     T, H = settings["b_T"], settings["b_H"]
-    losses_fig, backward, stack, row, matrix, trunc_matrix, trunc_bars = figures(at)
+    _, _, stack_at, reach_at, truncation_at = runs
+    (losses_fig,), (backward,), (stack,), (row, matrix), (trunc_matrix, trunc_bars) = [figures(at) for at in runs]
     np.testing.assert_allclose(plotly_array(losses_fig["data"][0]["y"]), r.losses, rtol=1e-12)
     assert f"{r.total_loss:.4f}" in losses_fig["layout"]["title"]["text"]
     assert len(backward["frames"]) == T
@@ -42,7 +45,7 @@ def check(at, settings):
     np.testing.assert_allclose(plotly_array(final[2]["y"]), r.grad_norms, rtol=1e-12)
     np.testing.assert_allclose(plotly_array(final[0]["y"]), r.own_norms, rtol=1e-12)
     # the stack: one bar per step for the chosen row; the diamonds are grads.params["weight_hh"]
-    i = slider(at, "b_row") or 0
+    i = slider(stack_at, "b_row") or 0
     terms = step_contributions(r.trace, r.grads)["weight_hh"]
     bars = [d for d in stack["data"] if d["type"] == "bar"]
     assert len(bars) == T
@@ -50,24 +53,25 @@ def check(at, settings):
     np.testing.assert_allclose(plotly_array(stack["data"][-1]["y"]), r.grads.params["weight_hh"][i], rtol=1e-12)
     # which steps reach the loss at step k; truncation with window K
     norms = per_loss(r).contribution_norms()
-    k = (slider(at, "b_k") or T) - 1
+    k = (slider(reach_at, "b_k") or T) - 1
     np.testing.assert_allclose(plotly_array(row["data"][0]["y"]), norms[k], rtol=1e-12, atol=1e-300)
-    K = slider(at, "b_K") or 1
+    K = slider(truncation_at, "b_K") or 1
     truncated = truncated_bptt(r, K)
     np.testing.assert_allclose(plotly_array(trunc_bars["data"][0]["y"]), truncated.kept_by_step, rtol=1e-12,
                                atol=1e-300)
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {m.label: m.value for m in truncation_at.metric}
     assert metrics["||g_K - g|| / ||g||"] == f"{truncated.relative_difference:.3g}"
     return r
 
 
 def test_defaults():
-    at = run_lesson(LESSON)
-    r = check(at, DEFAULTS)
+    runs = run_sections(LESSON)
+    r = check(runs, DEFAULTS)
+    at = runs[0]
     assert "Backpropagation through time: the loss and its gradients" in at.title[0].value
-    assert not link_notes(at)
+    assert not any(link_notes(run) for run in runs)
     assert at.latex[0].value.rstrip("$\n ").endswith(f"= {r.total_loss:.4f}")
-    gap = [c.value for c in at.caption if c.value.startswith("Largest difference")][0]
+    gap = [c.value for c in runs[2].caption if c.value.startswith("Largest difference")][0]
     assert "rounding only" in gap and float(gap.split(": ")[1].split(" ")[0]) < 1e-12
 
 
@@ -80,16 +84,16 @@ def test_extremes(seq, extreme):
     else:
         settings = dict(b_seq=seq, b_T=30, b_H=16, b_seed=2**31 - 1, b_whh=4.0, b_wih=4.0)
         extra = dict(b_k=30, b_K=30, b_row=15)
-    at = run_lesson(LESSON, url(settings, **extra))
-    check(at, settings)
-    assert not link_notes(at)
+    runs = run_sections(LESSON, url(settings, **extra))
+    check(runs, settings)
+    assert not any(link_notes(at) for at in runs)
 
 
 def test_window_T_is_full_bptt_on_screen():
     settings = dict(DEFAULTS, b_T=10)
-    at = run_lesson(LESSON, url(settings, b_K=10))
-    check(at, settings)
-    metrics = {m.label: m.value for m in at.metric}
+    runs = run_sections(LESSON, url(settings, b_K=10))
+    check(runs, settings)
+    metrics = {m.label: m.value for m in runs[-1].metric}
     assert metrics["||g_K - g|| / ||g||"] == "0" and metrics["Terms cut"] == "0"
 
 
@@ -102,23 +106,42 @@ def test_hostile_link_is_clamped():
     assert all("<script>" not in m.value for m in at.markdown)
 
 
+def test_sections_are_tabs_and_only_the_open_one_runs():
+    at = run_lesson(LESSON)
+    tabs = at.tabs
+    assert [t.label for t in tabs] == ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]
+    assert len(figures(at)) == 1 and len(tabs[0].get("plotly_chart")) == 1
+    assert all(not tab.children for tab in tabs[1:])   # nothing computed or sent for the closed tabs
+    at = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "5"})
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 0, 0, 2, 0]
+    assert slider(at, "b_k") == 5 and not link_notes(at)
+    at = run_lesson(LESSON, {"b_part": "<b>Truncated</b>"})
+    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
+                              "showing Losses."]
+    assert len(at.tabs[0].get("plotly_chart")) == 1
+
+
 def test_fragment_panels_follow_their_sliders():
     """Row i, step k and window K each rerun only their panel: the panel shows rnn_core's new numbers."""
-    at = run_lesson(LESSON)
-    at.slider(key="b_row").set_value(3)
-    at.run()
-    at.slider(key="b_k").set_value(7)
-    at.run()
-    at.slider(key="b_K").set_value(6)
-    at.run()
-    assert_ran_cleanly(at)
-    assert (slider(at, "b_row"), slider(at, "b_k"), slider(at, "b_K")) == (3, 7, 6)
-    r = check(at, DEFAULTS)                               # stack of row 3, bars of L_7, window 6
+    r = expected(**DEFAULTS)
     full = r.grads.params["weight_hh"]
+    at = run_lesson(LESSON, {"b_part": "Shared W_hh"})
+    at.slider(key="b_row").set_value(3).run()
+    assert_ran_cleanly(at)
+    (stack,) = figures(at)
+    np.testing.assert_allclose(plotly_array(stack["data"][-1]["y"]), full[3], rtol=1e-12)
     assert any(l.value.rstrip("$\n ").endswith(f"= {full[3, 0]:.4f}") and "W_{hh}[3,0]" in l.value for l in at.latex)
-    reached = np.flatnonzero(per_loss(r).contribution_norms()[6]) + 1      # step 1's term is 0: h_0 = 0
+    at = run_lesson(LESSON, {"b_part": "Reach of a loss"})
+    at.slider(key="b_k").set_value(7).run()
+    assert_ran_cleanly(at)
+    norms = per_loss(r).contribution_norms()
+    np.testing.assert_allclose(plotly_array(figures(at)[0]["data"][0]["y"]), norms[6], rtol=1e-12, atol=1e-300)
+    reached = np.flatnonzero(norms[6]) + 1      # step 1's term is 0: h_0 = 0
     assert list(reached) == list(range(2, 8))
     assert any("The loss $L_{7}$" in m.value and "are 2 to 7;" in m.value for m in at.markdown)
+    at = run_lesson(LESSON, {"b_part": "Truncated BPTT"})
+    at.slider(key="b_K").set_value(6).run()
+    assert_ran_cleanly(at)
     truncated = truncated_bptt(r, 6)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["cosine(g_K, g)"] == f"{truncated.cosine:.4f}"

@@ -83,3 +83,32 @@ def test_correction_happens_once_then_widget_rules():
     at.slider(key="n").set_value(5).run()
     assert at.slider(key="n").value == 5
     assert not link_notes(at)
+
+
+def sections_app():
+    import streamlit as st
+
+    from app import controls
+
+    controls.begin_run()
+    title, container = controls.tabs("Section", "part", ["Losses", "Backward pass", "Reach"])
+    container.markdown(f"open section: {title}")
+    st.markdown(f"bound: {controls.bound_params()}")
+
+
+@pytest.mark.parametrize("raw, title, noted", [
+    ("Backward pass", "Backward pass", False), ("Reach", "Reach", False), ("Losses", "Losses", False),
+    ("reach", "Losses", True), ("<script>x</script>", "Losses", True), ("", "Losses", False),
+])
+def test_tabs_open_the_section_in_the_link_and_only_it_runs(raw, title, noted):
+    at = AppTest.from_function(sections_app, default_timeout=30)
+    at.query_params.update({"part": raw})
+    at.run()
+    assert_ran_cleanly(at)
+    assert [tab.label for tab in at.tabs] == ["Losses", "Backward pass", "Reach"]
+    opened = [tab for tab in at.tabs if tab.children]
+    assert len(opened) == 1 and opened[0].label == title and opened[0].markdown[0].value == f"open section: {title}"
+    assert bool(link_notes(at)) == noted
+    assert not any("script" in note for note in link_notes(at))
+    bound = {} if title == "Losses" else {"part": title}      # the first section is the default: not in the link
+    assert at.markdown[-1].value == f"bound: {bound}"

@@ -108,6 +108,13 @@ def assert_no_exception(page: Page) -> None:
     assert errors.count() == 0, errors.all_inner_texts()
 
 
+def open_tab(page: Page, title: str) -> None:
+    """Click a lesson's section tab and wait for the rerun that draws it (only the open tab runs)."""
+    page.get_by_role("tab", name=title, exact=True).click()
+    wait_for_run(page)
+    page.get_by_role("tab", name=title, exact=True).and_(page.locator("[aria-selected=true]")).wait_for()
+
+
 def slider(page: Page, label: str):
     """The range input of the st.slider whose label is `label`."""
     return page.locator("[data-testid=stSlider]").filter(has_text=label).locator("input[type=range]")

@@ -26,7 +26,7 @@ SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden siz
 KEYS = {
     "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps"],
     "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j"],
-    "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K"],
+    "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K", "b_part"],
     "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_s1", "v_s2", "v_s3", "v_s4",
                             "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc"],
     "lstm": ["lstm_input", "lstm_T", "lstm_seed", "lstm_H", "forget_bias", "lstm_hand", "lstm_in_scale",

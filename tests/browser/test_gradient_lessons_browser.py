@@ -1,8 +1,8 @@
 """The BPTT and vanishing/exploding lessons in headless Chromium: controls, Play, extremes, screenshots."""
 
 from app.course import lesson_for
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, record_reruns, press_play, screenshot,
-                                   slider_value, wait_for_run)
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, press_play,
+                                   screenshot, slider_value, wait_for_run)
 
 BPTT = lesson_for("pages/3_bptt.py")
 VANISHING = lesson_for("pages/4_vanishing_exploding.py")
@@ -37,14 +37,18 @@ def test_bptt_controls_and_backward_animation(server, page):
     move_slider(page, "Scale of W_hh", 5)                     # 1.5 -> 2.0
     assert slider_value(page, "Sequence length T") == "12"
     assert "b_T=12" in page.url and "b_H=4" in page.url
+    assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open section (Losses) is drawn
+    open_tab(page, "Reach of a loss")
+    assert "b_part=Reach+of+a+loss" in page.url and len(chart_texts(page)) == 2
     move_slider(page, "Loss at step k", 2)                    # 4 -> 6
+    open_tab(page, "Truncated BPTT")
     move_slider(page, "Window K", 1)                          # 3 -> 4
-    page.get_by_text("Sine wave").first.is_visible()
     assert_no_exception(page)
     assert_no_nan_on_screen(page)
-    press_play(page, chart=1)
+    open_tab(page, "Backward pass")
+    press_play(page, chart=0)
     page.wait_for_timeout(1800)
-    chart = page.locator("[data-testid=stPlotlyChart]").nth(1)
+    chart = page.locator("[data-testid=stPlotlyChart]").nth(0)
     current = chart.locator("text").filter(has_text="backward pass has reached step")
     assert current.count() == 1
     assert current.text_content() != "backward pass has reached step 1"   # it restarted from the last step
@@ -53,8 +57,10 @@ def test_bptt_controls_and_backward_animation(server, page):
 
 def test_bptt_extremes(server, page):
     open_page(page, f"{server}/{BPTT.url_path}?b_T=30&b_H=16&b_whh=4&b_wih=4&b_K=1&b_k=30&b_seed=2147483647")
-    assert_no_exception(page)
-    assert_no_nan_on_screen(page)
+    for title in ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]:
+        open_tab(page, title)
+        assert_no_exception(page)
+        assert_no_nan_on_screen(page)
     screenshot(page, "bptt_extremes")
     open_page(page, f"{server}/{BPTT.url_path}?b_T=2&b_H=1&b_whh=0.1&b_wih=0&b_seq=Impulse")
     assert_no_exception(page)
@@ -104,19 +110,17 @@ def test_vanishing_extremes_show_overflow_not_nan(server, page):
 
 def test_bptt_fragment_slider_reruns_only_its_panel(server, page):
     reruns = record_reruns(page)
-    open_page(page, f"{server}/{BPTT.url_path}")
-    before = chart_text(page, 3, "dL4")                        # the row bars of "Which steps does ... reach?"
+    open_page(page, f"{server}/{BPTT.url_path}?b_part=Reach+of+a+loss")
+    before = chart_text(page, 0, "dL4")                        # the row bars of "Which steps does ... reach?"
     assert "dL4/dWhh" in before
-    losses = chart_text(page, 0, "total loss")
     del reruns[:]
     move_slider(page, "Loss at step k", 3)                    # 4 -> 7
     assert slider_value(page, "Loss at step k") == "7" and "b_k=7" in page.url
     assert_no_exception(page)
-    after = chart_text(page, 3, "dL7")
+    after = chart_text(page, 0, "dL7")
     assert after != before and "dL7/dWhh" in after
     assert "steps after 7 contribute nothing" in page.locator("[data-testid=stMain]").inner_text()
     assert reruns and all(reruns), reruns                     # every rerun was a fragment's, not the page's
-    assert chart_text(page, 0, "total loss") == losses
     assert_no_nan_on_screen(page)
     screenshot(page, "bptt_fragment_k7")
 
