@@ -71,7 +71,10 @@ def _url_text(key: str) -> str | None:
     if key in st.session_state:
         return None
     values = st.query_params.get_all(key)
-    return values[-1] if values and values[-1].strip() else None  # "?key=" means "not set"
+    if values and not values[-1].strip():  # "?key=" means "not set": Streamlit must not seed the widget with ""
+        _forget_url_value(key)
+        return None
+    return values[-1] if values else None
 
 
 def _fmt(value: float) -> str:

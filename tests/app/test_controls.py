@@ -112,3 +112,13 @@ def test_tabs_open_the_section_in_the_link_and_only_it_runs(raw, title, noted):
     assert not any("script" in note for note in link_notes(at))
     bound = {} if title == "Losses" else {"part": title}      # the first section is the default: not in the link
     assert at.markdown[-1].value == f"bound: {bound}"
+
+
+def test_blank_link_values_mean_not_set():
+    """?mode= (empty): every widget shows its default; a segmented control once returned None here."""
+    at = run({"mode": "", "pick": " ", "kind": "", "show": "", "n": "", "s": "\t"})
+    assert_ran_cleanly(at)
+    assert at.button_group(key="mode").value == "a" and at.radio(key="pick").value == "b"
+    assert at.selectbox(key="kind").value == "tanh" and at.toggle(key="show").value is False
+    assert at.slider(key="n").value == 4 and at.slider(key="s").value == pytest.approx(1.0)
+    assert not link_notes(at)
