@@ -3,15 +3,16 @@
     python -m benchmarks.latency [--presses 15] [--lessons why_rnns,lstm] [--json PATH]
 
 One server runs the app, another the floor page (benchmarks/floor_app.py: one slider, one
-Plotly chart). For each lesson, at its defaults and at its maximum settings (every slider
-at the top of its range), the first slider on the page is pressed --presses times
-(alternately right and left, so the view stays where it is) and each press is timed.
-At the defaults the page's last slider is timed too (for information: it usually drives
-one panel, in an st.fragment, so its rerun is that panel's only).
+Plotly chart). For each lesson and each of its sections (the tabs of lesson.sections, each
+opened by its link), at the defaults and at the maximum settings (every slider at the top of
+its range), the first slider on the page (a setting of the whole network, above the tabs) is
+pressed --presses times (alternately right and left, so the view stays where it is) and each
+press is timed. Where a section has a slider of its own (its last slider, usually a panel in an
+st.fragment) that slider is timed too at the defaults, for information.
 The floor page is measured the same way, in the same run, before and after the lessons.
 Also reported: cold start (server start -> health check -> first lesson rendered).
 
-Budgets: median at defaults <= 1.5 x the floor's median; p95 at maximum < 1 s.
+Budgets, for every section: median at defaults <= 1.5 x the floor's median; p95 at maximum < 1 s.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, W
                                 percentile, press_and_time_js, serve)
 from benchmarks.report import save_json
 from benchmarks.settings import maximum_settings
+from tests.hostile import lesson_controls, section_control
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 FLOOR_FACTOR = 1.5
-PANEL = "default, last slider"  # the page's last slider: usually a panel's own control
+PANEL = "default, section's slider"  # the open section's own (last) slider: usually a fragment's
 MAX_P95_MS = 1000
 
 
@@ -75,9 +77,17 @@ def time_presses(page, presses: int, first_key: str = "ArrowRight", which: str =
     return times, lost
 
 
-def summary(name: str, setting: str, timed: tuple[list[float], int]) -> dict:
+def sections(lesson) -> list[dict]:
+    """The query that opens each section of a lesson ({} for the first, which a plain link opens)."""
+    tabs = section_control(lesson_controls(lesson.url_path))
+    if tabs is None:
+        return [dict(title="", query={})]
+    return [dict(title=title, query={} if i == 0 else {tabs.key: title}) for i, title in enumerate(tabs.options)]
+
+
+def summary(name: str, setting: str, timed: tuple[list[float], int], section: str = "") -> dict:
     times, lost = timed
-    return dict(page=name, setting=setting, presses=len(times), lost=lost, median_ms=round(statistics.median(times)),
+    return dict(page=name, section=section, setting=setting, presses=len(times), lost=lost, median_ms=round(statistics.median(times)),
                 p95_ms=round(percentile(times, 95)), max_ms=round(max(times)))
 
 
@@ -95,22 +105,30 @@ def run(presses: int, lessons: list, warmup: int = 2) -> dict:
                 cold = dict(server_healthy_s=round(healthy_s, 2),
                             first_lesson_rendered_s=round(healthy_s + rendered_s, 2), lesson=first.url_path)
 
-                def measure(name, url, setting, first_key="ArrowRight", which="first"):
+                def measure(name, url, setting, first_key="ArrowRight", which="first", section=""):
                     open_instrumented(page, url)
                     time_presses(page, warmup, first_key, which)  # caches and the browser warm up
-                    rows.append(summary(name, setting, time_presses(page, presses, first_key, which)))
+                    rows.append(summary(name, setting, time_presses(page, presses, first_key, which), section))
                     print(f"  {rows[-1]}", flush=True)
 
                 measure("floor", floor_url, "default")
                 for lesson in lessons:
-                    try:
-                        measure(lesson.url_path, lesson_url(app_url, lesson), "default")
-                        measure(lesson.url_path, lesson_url(app_url, lesson), PANEL, which="last")
-                        query = urlencode(maximum_settings(lesson))
-                        measure(lesson.url_path, lesson_url(app_url, lesson, query), "maximum", "ArrowLeft")
-                    except Exception as error:  # a broken page is a row, not the end of the benchmark
-                        rows.append(dict(page=lesson.url_path, setting="error", error=str(error)[:200]))
-                        print(f"  {rows[-1]}", flush=True)
+                    for section in sections(lesson):
+                        try:
+                            url = lesson_url(app_url, lesson, urlencode(section["query"]))
+                            measure(lesson.url_path, url, "default", section=section["title"])
+                            open_instrumented(page, url)
+                            in_section = "[data-testid=stTabs] [data-testid=stSlider]" if section["title"] else \
+                                "[data-testid=stSlider] >> nth=1"
+                            if page.locator(in_section).count():
+                                measure(lesson.url_path, url, PANEL, which="last", section=section["title"])
+                            query = urlencode({**maximum_settings(lesson), **section["query"]})
+                            measure(lesson.url_path, lesson_url(app_url, lesson, query), "maximum", "ArrowLeft",
+                                    section=section["title"])
+                        except Exception as error:  # a broken page is a row, not the end of the benchmark
+                            rows.append(dict(page=lesson.url_path, section=section["title"], setting="error",
+                                             error=str(error)[:200]))
+                            print(f"  {rows[-1]}", flush=True)
                 measure("floor", floor_url, "default (again)")
         browser.close()
     return dict(cold_start=cold, rows=rows)
@@ -140,13 +158,14 @@ def table(result: dict) -> str:
     cold = result["cold_start"]
     lines = [f"Slider key press -> rerun done and chart redrawn, headless Chromium, ms "
              f"(floor median {result['floor_median_ms']:.0f} ms)", "",
-             "| page | setting | presses timed (lost) | median | p95 | max | x floor | budget |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+             "| page | section | setting | presses timed (lost) | median | p95 | max | x floor | budget |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         if r["setting"] == "error":
-            lines.append(f"| {r['page']} | error | | | | | | {r['error']} |")
+            lines.append(f"| {r['page']} | {r.get('section', '')} | error | | | | | | {r['error']} |")
         else:
-            lines.append(f"| {r['page']} | {r['setting']} | {r['presses']} ({r['lost']}) | {r['median_ms']} | {r['p95_ms']} | "
+            lines.append(f"| {r['page']} | {r.get('section', '')} | {r['setting']} | {r['presses']} ({r['lost']}) | "
+                         f"{r['median_ms']} | {r['p95_ms']} | "
                          f"{r['max_ms']} | {r.get('ratio_to_floor', '')} | {r['verdict']} |")
     lines += ["", f"Cold start: server healthy after {cold['server_healthy_s']} s, first lesson "
               f"({cold['lesson']}) rendered after {cold['first_lesson_rendered_s']} s."]
