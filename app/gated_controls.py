@@ -1,4 +1,5 @@
-"""The control panel the two gated-cell lessons (LSTM, GRU) share: one function, two vocabularies."""
+"""The controls the two gated-cell lessons (LSTM, GRU) share: the panel above their tabs (one function, two
+vocabularies) and the step and unit sliders of the panels inside the tabs."""
 
 from __future__ import annotations
 
@@ -62,3 +63,21 @@ def gated_cell_controls(text: GateText) -> GatedSettings:
         if hand_set:
             right.caption(text.hand_caption)
     return GatedSettings(preset, length, seed, hidden, gate_bias, hand_set, input_scale, recurrent_scale)
+
+
+def step_and_unit(prefix: str, length: int, hidden: int) -> tuple[int, int]:
+    """Sliders Step t and Unit j side by side (URL keys prefix_t and prefix_unit), for a panel that shows one unit
+    at one step.
+
+    Each tab's panel passes its own prefix. Streamlit's frontend keeps the address in step with a bound widget by
+    the widget's id, which comes from its key: the same key in two tabs is the same id, and when the closed tab's
+    slider goes away it can take the open tab's binding with it, so that the address stops following.
+    """
+    step_col, unit_col = st.columns(2)
+    step = controls.int_slider("Step t", f"{prefix}_t", 0, length - 1, min(1, length - 1), container=step_col)
+    return step, unit_slider(prefix, hidden, container=unit_col)
+
+
+def unit_slider(prefix: str, hidden: int, container=None) -> int:
+    """Slider Unit j (URL key prefix_unit), alone for a panel that shows one unit at every step."""
+    return controls.int_slider("Unit j", f"{prefix}_unit", 0, hidden - 1, min(3, hidden - 1), container=container)

@@ -138,6 +138,8 @@ def sections(key: str, parts: Mapping[str, Callable[[], object]]) -> str:
     out of view. In tabs, a change redraws what the reader is looking at. The open tab is part
     of the address and of the share link (``?key=Title``).
     """
+    st.caption(f":material/tab: This lesson has {len(parts)} parts, one per tab; take them from left to right. "
+               "The controls above apply to every part.")
     title, container = controls.tabs("Section", key, list(parts))
     with container:
         parts[title]()

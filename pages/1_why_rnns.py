@@ -122,6 +122,104 @@ def sequence_shape_panel() -> None:
     )
 
 
+def fixed_size_section(words: int, hidden: int, seed: int, states: np.ndarray, rnn_parameters: int,
+                       sentence: tuple[str, ...]) -> None:
+    """Section 1: a dense layer's weights are tied to the input length; one RNN cell reads any length."""
+    st.header("A fixed-size layer needs a fixed-size input", divider="gray")
+    st.markdown(
+        "A classifier for 128 × 128 grey images reads 128 · 128 = 16,384 numbers. Its first fully "
+        "connected layer keeps **one weight per input position** for each hidden unit, so the size of "
+        "its input is built into its weight matrix: a 200 × 200 image has 40,000 numbers, and there are "
+        "no weights for the extra ones. A sentence is the same: a 5-word and a 50-word message are "
+        "vectors of different lengths. A recurrent cell instead reads **one word per step with the same "
+        "weights**, so one cell fits any length."
+    )
+    lengths = np.arange(1, MAX_WORDS + 1)
+    dense_counts = [dense_num_parameters(VOCAB, int(t), hidden) for t in lengths]
+    dense_now = dense_num_parameters(VOCAB, words, hidden)
+
+    metric_rnn, metric_dense = st.columns(2)
+    metric_rnn.metric("RNN cell: parameters for any length", f"{rnn_parameters:,}")
+    metric_dense.metric(f"Dense layer: parameters for exactly {plural(words, 'word')}", f"{dense_now:,}")
+    lesson.chart(parameter_count_figure(lengths, rnn_parameters, dense_counts, words), key="params_chart")
+    lesson.explain(
+        f"Each word is a one-hot vector of I = {VOCAB} numbers. The dense layer flattens the sentence into "
+        f"T · I = {words * VOCAB} numbers and needs a weight matrix of shape ({hidden}, {words * VOCAB}): "
+        f"a different matrix for every length, growing with T. The RNN cell's matrices $W_{{ih}}$ ({hidden}, {VOCAB}) "
+        f"and $W_{{hh}}$ ({hidden}, {hidden}) are the same for every length. (For very short sentences the dense "
+        f"layer can even be the smaller one: the problem is not its size but that its size is tied to T.)"
+    )
+    st.latex(
+        r"\begin{aligned}"
+        rf"\underbrace{{H(I+H) + 2H}}_{{\text{{RNN cell}}}} &= {hidden}({VOCAB}+{hidden}) + 2\cdot{hidden} = "
+        rf"{tex_int(rnn_parameters)} \\"
+        rf"\underbrace{{H\,T\,I + H}}_{{\text{{dense layer}}}} &= {hidden}\cdot{words}\cdot{VOCAB} + {hidden} = "
+        rf"{tex_int(dense_now)}"
+        r"\end{aligned}"
+    )
+
+    _, dropped, padded = fit_to_length(encode(sentence), DENSE_BUILT_FOR)
+    if dropped:
+        lost = " ".join(sentence[DENSE_BUILT_FOR:DENSE_BUILT_FOR + 4]) + (" …" if dropped > 4 else "")
+        fit_note = f"truncation throws away its last {plural(dropped, 'word')} (*{lost}*)"
+    elif padded:
+        fit_note = (f"padding appends {plural(padded, 'all-zero word')}, and the weights for "
+                    f"those positions learn only from shorter sentences")
+    else:
+        fit_note = "it fits exactly, but only because its length happens to be the designed one"
+    st.markdown(
+        f"**Padding and truncation are a poor fix.** Suppose the dense layer is built for {DENSE_BUILT_FOR} words. "
+        f"Your sentence has {words}: {fit_note}. Worse, each position has its own weights, so a pattern "
+        f"learned at word 2 must be learned again at word 7."
+    )
+
+    st.subheader(f"The same cell, unrolled over {'the one word' if words == 1 else f'all {words} words'}")
+    lesson.chart(word_state_heatmap(states, sentence), key="states_chart")
+    lesson.explain(
+        f"One column per step: the hidden state $h_t$ after reading word t, computed by one RNN cell with "
+        f"{rnn_parameters:,} parameters (seed {seed}). Move the length slider: the columns change, the "
+        f"weights do not. The weights are random (untrained), so the values carry no meaning yet."
+    )
+
+
+def hidden_state_section(hidden: int, seed: int) -> None:
+    """Section 2: what the hidden state adds, shown on the “let's meet for ___” messages."""
+    st.header("What a hidden state adds: “let’s meet for ___”", divider="gray")
+    st.markdown(
+        "To guess the blank in *we are free this **afternoon** … so let's meet for ___*, you use a word "
+        "from much earlier: *afternoon* suggests *lunch*, *evening* suggests *dinner*. A network that sees "
+        "only the current word receives *for* in both messages and cannot tell them apart. An RNN passes "
+        "its hidden state from step to step, "
+        r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so an "
+        "earlier word can still shape the state when the blank comes."
+    )
+    memory_panel(hidden, seed)
+
+
+def shapes_section() -> None:
+    """Section 3: the shapes of sequence problems, drawn unrolled."""
+    st.header("The shapes of sequence problems", divider="gray")
+    st.markdown(
+        "Drawn **unrolled**, an RNN is one cell copied along time: inputs $x_t$ at the bottom, hidden "
+        "states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ to the next step), outputs $y_t$ on top. "
+        "Where inputs go in and outputs come out decides what the network can be used for."
+    )
+    sequence_shape_panel()
+
+
+def course_map_section() -> None:
+    """Section 4: every lesson of the course, linked when it is built."""
+    st.header("The course map", divider="gray")
+    built = {item.file for item in available()}
+    for item in COURSE:
+        link, summary = st.columns([2, 3], vertical_alignment="center")
+        if item.file in built:
+            link.page_link(str(item.path), label=f"{item.number}. {item.title}", icon=item.icon)
+        else:
+            link.markdown(f"{item.icon} {item.number}\\. {item.title}")
+        summary.markdown(item.summary)
+
+
 lesson.header(
     "Why recurrent networks?",
     "Text, speech, video and sensor readings arrive as **sequences**: their length varies, and what "
@@ -130,105 +228,22 @@ lesson.header(
     "problems recurrent networks are used for.",
 )
 
-# --- 1. A fixed-size layer -------------------------------------------------------------------
-st.header("A fixed-size layer needs a fixed-size input", divider="gray")
-st.markdown(
-    "A classifier for 128 × 128 grey images reads 128 · 128 = 16,384 numbers. Its first fully "
-    "connected layer keeps **one weight per input position** for each hidden unit, so the size of "
-    "its input is built into its weight matrix: a 200 × 200 image has 40,000 numbers, and there are "
-    "no weights for the extra ones. A sentence is the same: a 5-word and a 50-word message are "
-    "vectors of different lengths. A recurrent cell instead reads **one word per step with the same "
-    "weights**, so one cell fits any length."
-)
-left, middle, right = st.columns(3)
-with left:
-    words = controls.int_slider("Sentence length T (words)", "words", 1, MAX_WORDS, default=5,
+with lesson.controls_panel():
+    left, middle, right = st.columns(3)
+    words = controls.int_slider("Sentence length T (words)", "words", 1, MAX_WORDS, default=5, container=left,
                                 help="The number of words the networks must read.")
-with middle:
-    hidden = controls.int_slider("Hidden units H", "hidden", 2, 32, default=8,
+    hidden = controls.int_slider("Hidden units H", "hidden", 2, 32, default=8, container=middle,
                                  help="The size of the hidden state (and of the dense layer's output).")
-with right:
-    seed = controls.seed_input(help="The random weights of the RNN cell; part of the link.")
+    seed = controls.seed_input(container=right, help="The random weights of the RNN cell; part of the link.")
 
 states, rnn_parameters = sentence_states(words, hidden, seed)
-lengths = np.arange(1, MAX_WORDS + 1)
-dense_counts = [dense_num_parameters(VOCAB, int(t), hidden) for t in lengths]
-dense_now = dense_num_parameters(VOCAB, words, hidden)
-
-metric_rnn, metric_dense = st.columns(2)
-metric_rnn.metric("RNN cell: parameters for any length", f"{rnn_parameters:,}")
-metric_dense.metric(f"Dense layer: parameters for exactly {plural(words, 'word')}", f"{dense_now:,}")
-lesson.chart(parameter_count_figure(lengths, rnn_parameters, dense_counts, words), key="params_chart")
-lesson.explain(
-    f"Each word is a one-hot vector of I = {VOCAB} numbers. The dense layer flattens the sentence into "
-    f"T · I = {words * VOCAB} numbers and needs a weight matrix of shape ({hidden}, {words * VOCAB}): "
-    f"a different matrix for every length, growing with T. The RNN cell's matrices $W_{{ih}}$ ({hidden}, {VOCAB}) "
-    f"and $W_{{hh}}$ ({hidden}, {hidden}) are the same for every length. (For very short sentences the dense "
-    f"layer can even be the smaller one: the problem is not its size but that its size is tied to T.)"
-)
-st.latex(
-    r"\begin{aligned}"
-    rf"\underbrace{{H(I+H) + 2H}}_{{\text{{RNN cell}}}} &= {hidden}({VOCAB}+{hidden}) + 2\cdot{hidden} = "
-    rf"{tex_int(rnn_parameters)} \\"
-    rf"\underbrace{{H\,T\,I + H}}_{{\text{{dense layer}}}} &= {hidden}\cdot{words}\cdot{VOCAB} + {hidden} = {tex_int(dense_now)}"
-    r"\end{aligned}"
-)
-
 sentence = message_of_length(words)
-_, dropped, padded = fit_to_length(encode(sentence), DENSE_BUILT_FOR)
-if dropped:
-    lost = " ".join(sentence[DENSE_BUILT_FOR:DENSE_BUILT_FOR + 4]) + (" …" if dropped > 4 else "")
-    fit_note = f"truncation throws away its last {plural(dropped, 'word')} (*{lost}*)"
-elif padded:
-    fit_note = (f"padding appends {plural(padded, 'all-zero word')}, and the weights for "
-                f"those positions learn only from shorter sentences")
-else:
-    fit_note = "it fits exactly, but only because its length happens to be the designed one"
-st.markdown(
-    f"**Padding and truncation are a poor fix.** Suppose the dense layer is built for {DENSE_BUILT_FOR} words. "
-    f"Your sentence has {words}: {fit_note}. Worse, each position has its own weights, so a pattern "
-    f"learned at word 2 must be learned again at word 7."
-)
-
-st.subheader(f"The same cell, unrolled over {'the one word' if words == 1 else f'all {words} words'}")
-lesson.chart(word_state_heatmap(states, sentence), key="states_chart")
-lesson.explain(
-    f"One column per step: the hidden state $h_t$ after reading word t, computed by one RNN cell with "
-    f"{rnn_parameters:,} parameters (seed {seed}). Move the length slider: the columns change, the "
-    f"weights do not. The weights are random (untrained), so the values carry no meaning yet."
-)
-
-# --- 2. What the hidden state adds -----------------------------------------------------------
-st.header("What a hidden state adds: “let’s meet for ___”", divider="gray")
-st.markdown(
-    "To guess the blank in *we are free this **afternoon** … so let's meet for ___*, you use a word "
-    "from much earlier: *afternoon* suggests *lunch*, *evening* suggests *dinner*. A network that sees "
-    "only the current word receives *for* in both messages and cannot tell them apart. An RNN passes "
-    "its hidden state from step to step, "
-    r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so an "
-    "earlier word can still shape the state when the blank comes."
-)
-memory_panel(hidden, seed)
-
-# --- 3. Sequence shapes ----------------------------------------------------------------------
-st.header("The shapes of sequence problems", divider="gray")
-st.markdown(
-    "Drawn **unrolled**, an RNN is one cell copied along time: inputs $x_t$ at the bottom, hidden "
-    "states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ to the next step), outputs $y_t$ on top. "
-    "Where inputs go in and outputs come out decides what the network can be used for."
-)
-sequence_shape_panel()
-
-# --- 4. Course map ---------------------------------------------------------------------------
-st.header("The course map", divider="gray")
-built = {item.file for item in available()}
-for item in COURSE:
-    link, summary = st.columns([2, 3], vertical_alignment="center")
-    if item.file in built:
-        link.page_link(str(item.path), label=f"{item.number}. {item.title}", icon=item.icon)
-    else:
-        link.markdown(f"{item.icon} {item.number}\\. {item.title}")
-    summary.markdown(item.summary)
+lesson.sections("why_part", {
+    "Fixed size input": lambda: fixed_size_section(words, hidden, seed, states, rnn_parameters, sentence),
+    "Hidden state": lambda: hidden_state_section(hidden, seed),
+    "Sequence shapes": shapes_section,
+    "Course map": course_map_section,
+})
 
 # --- Code, checks, misconceptions --------------------------------------------------------------
 st.header("Check your understanding", divider="gray")
@@ -273,8 +288,8 @@ lesson.misconceptions([
     ("The article calls an RNN a “cyclic” network, as if its computation went round in a circle.",
      "The name is *recurrent* neural network. The loop in the folded drawing is a one-step delay: the hidden "
      "state computed at step t-1 is an input of the same cell at step t. For a sequence of T steps the "
-     "computation is a finite chain of T applications of one cell, the unrolled diagram above, and that "
-     "chain is what backpropagation through time differentiates."),
+     "computation is a finite chain of T applications of one cell, the unrolled diagram in the Sequence "
+     "shapes tab, and that chain is what backpropagation through time differentiates."),
     ("RNNs “solve the problems of” fully connected and convolutional networks.",
      "They address one problem: inputs or outputs whose length varies and whose order matters. They do "
      "not replace convolutional networks for images, they are slow to train on long sequences because "

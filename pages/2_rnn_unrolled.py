@@ -35,6 +35,7 @@ def run_network(preset, length, hidden, nonlinearity, recurrent_scale, input_sca
 @st.fragment
 def hidden_state_panel(cell, trace, y, step_labels, settings):
     """The state heatmap, one unit's update, the code and downloads (the t and j sliders rerun only this)."""
+    st.subheader("The hidden state over time")
     h = trace.h
     length, hidden = h.shape
     t_col, j_col = st.columns(2)
@@ -61,6 +62,25 @@ def hidden_state_panel(cell, trace, y, step_labels, settings):
     lesson.show_code(RNN.unroll, RNN.activation, matrix_with_singular_values, sequences.preset,
                      torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], output"))
     lesson.downloads("rnn_unrolled_trace", {"x": trace.x, "h": h, "y": y}, settings=settings)
+
+
+def unrolled_section(trace, y, step_labels, nonlinearity):
+    """Section 1: the unrolled chain, one column per step, which Play computes one step at a time."""
+    st.subheader("The same cell at every step")
+    lesson.chart(
+        unrolled_diagram(trace.x, trace.h, y, step_labels=step_labels, nonlinearity=nonlinearity),
+        key="unrolled",
+        alt="Unrolled RNN: one column per time step with input, hidden state and output coloured by value.",
+    )
+    lesson.explain(
+        "Each column is one time step: the input $x_t$ at the bottom, the cell with its hidden "
+        "state $h_t$ in the middle, and an untrained linear readout $y_t = W_{hy} h_t + b_y$ on "
+        "top; each square is one number, blue for negative and vermillion for positive (each row has "
+        "its own colour bar). The labels $W_{ih}$, $W_{hh}$ and $W_{hy}$ repeat at every step because they are the same "
+        "matrices, and the horizontal arrows carry $h_{t-1}$ into step $t$. Press Play to watch "
+        "the state being computed one step at a time; long sequences scroll so that the last "
+        "12 steps stay in view."
+    )
 
 
 lesson.header(
@@ -105,26 +125,12 @@ if largest > BLOW_UP:
                f"nonlinearity nothing stops repeated multiplication by a $W_{{hh}}$ whose largest "
                f"singular value is above 1.", icon=":material/warning:")
 
-st.subheader("The same cell at every step")
-lesson.chart(
-    unrolled_diagram(trace.x, h, y, step_labels=step_labels, nonlinearity=nonlinearity),
-    key="unrolled",
-    alt="Unrolled RNN: one column per time step with input, hidden state and output coloured by value.",
-)
-lesson.explain(
-    "Each column is one time step: the input $x_t$ at the bottom, the cell with its hidden "
-    "state $h_t$ in the middle, and an untrained linear readout $y_t = W_{hy} h_t + b_y$ on "
-    "top; each square is one number, blue for negative and vermillion for positive (each row has its own colour bar). The "
-    "labels $W_{ih}$, $W_{hh}$ and $W_{hy}$ repeat at every step because they are the same "
-    "matrices, and the horizontal arrows carry $h_{t-1}$ into step $t$. Press Play to watch "
-    "the state being computed one step at a time; long sequences scroll so that the last "
-    "12 steps stay in view."
-)
-
-st.subheader("The hidden state over time")
-hidden_state_panel(cell, trace, y, step_labels,
-                   settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity, sigma=recurrent_scale,
-                                 input_scale=input_scale, seed=seed))
+lesson.sections("unrolled_part", {
+    "Unrolled cell": lambda: unrolled_section(trace, y, step_labels, nonlinearity),
+    "Hidden state": lambda: hidden_state_panel(
+        cell, trace, y, step_labels, settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity,
+                                                   sigma=recurrent_scale, input_scale=input_scale, seed=seed)),
+})
 
 lesson.quiz(
     "quiz_sharing",
@@ -160,7 +166,7 @@ lesson.misconceptions([
     ("An RNN is a “cyclic” network whose signal circulates in a loop (as the syllabus article puts it).",
      "It is *recurrent*: the same cell is applied once per step, and the loop in the folded drawing only means "
      "that step $t$ reads the state of step $t-1$. Over a sequence of $T$ steps the computation is the finite "
-     "chain drawn above; nothing goes round until it settles."),
+     "chain drawn in the Unrolled cell tab; nothing goes round until it settles."),
     ("Each time step is a separate layer with its own weights.",
      "The steps share $W_{ih}$, $W_{hh}$ and the biases; unrolling only draws the same cell "
      "several times."),

@@ -91,9 +91,69 @@ def cliff_runs(method, threshold):
     return descend(), descend(clip=method, threshold=threshold)
 
 
+def reach_section(result, singular_values, nonlinearity):
+    """Section 1: the norm of the Jacobian product against how many steps back, and the regime it gives."""
+    steps = result["steps"]
+    s_max = max(singular_values)
+    log10_norms, log10_bound = result["log10_norms"], result["log10_bound"]
+    regime = gradient_regime(log10_norms)
+    farthest = float(log10_norms[0])
+    st.subheader("How far back does the gradient reach?")
+    lesson.chart(jacobian_figure(log10_norms, log10_bound, result["loss_gradient"].log10_norm, regime=regime),
+                 key="jacobians")
+    a, b, c, d = st.columns(4)
+    a.metric("Regime", regime)
+    b.metric(f"||dh_{steps - 1}/dh_0|| ({steps - 1} steps back)", fmt_log10(farthest).split(" (")[0])
+    c.metric("Average factor per step", f"{per_step_factor(log10_norms):.3g}")
+    d.metric("Bound s_max^(T-1)", fmt_log10(float(log10_bound[0])).split(" (")[0])
+    overflowed = int(np.sum(np.isfinite(log10_norms) & (log10_norms > LOG10_FLOAT_MAX)))
+    if overflowed:
+        st.info(f"{overflowed} of the {steps} norms are larger than the largest float64 (about 1.8e308): "
+                "`jacobian_norms` returns inf for them. The plot uses their logarithms "
+                "(`jacobian_log_norms`), so they appear at their true size inside the shaded overflow band.",
+                icon=":material/info:")
+    st.latex(rf"\left\|\frac{{\partial h_{{{steps - 1}}}}}{{\partial h_0}}\right\| = {tex_log10(farthest)}"
+             rf"\;\le\; (\gamma\, s_{{max}})^{{{steps - 1}}} = ({s_max:.2f})^{{{steps - 1}}}"
+             rf" = {tex_log10(float(log10_bound[0]))}")
+    mean_slope = float(np.mean(result["slopes"]))
+    lesson.explain(
+        f"The vermillion curve is $\\|\\partial h_{{T-1}}/\\partial h_t\\|$ against how many steps back $t$ is; the "
+        f"dashed line is the bound $(\\gamma s_{{max}})^{{T-1-t}}$ with $\\gamma = 1$, the largest slope of "
+        f"{nonlinearity}. The regime label comes from the computed norm across all {steps - 1} steps "
+        f"(below $10^{{{REGIME_LOW:.0f}}}$: vanishing, above $10^{{{REGIME_HIGH:.0f}}}$: exploding), not from the "
+        f"sliders. The average slope $f'$ along this sequence is {mean_slope:.3f}.")
+    if nonlinearity == "linear":
+        st.markdown("For a **linear** RNN every Jacobian is $W_{hh}$ itself. If all singular values are equal, "
+                    "$W_{hh} = s\\,Q$ with $Q$ orthogonal and the norm is exactly $s^{T-1-t}$: the two lines coincide.")
+    st.markdown(
+        "**What the singular values decide.** If $s_{max} < 1/\\gamma$ every factor shrinks the gradient, so it "
+        "**must** vanish: that condition is *sufficient* for vanishing. If $s_{max} > 1/\\gamma$ the bound grows, "
+        "but the actual product also depends on the slopes $f'$ along the way: $s_{max} > 1/\\gamma$ is "
+        "*necessary* for exploding, not *sufficient*. Try the example button: $s_{max} = 1.5$, yet the tanh "
+        "units are saturated by strong inputs (slopes near 0), and the gradient vanishes while a linear RNN with "
+        "the same $W_{hh}$ would grow like $1.5^{T-1}$.")
+    if nonlinearity == "tanh" and s_max > 1 and regime == "vanishing":
+        st.success(f"This is that case: $s_{{max}} = {s_max:.2f} > 1$, but the average tanh slope is only "
+                   f"{mean_slope:.3f}, and the gradient across {steps - 1} steps is "
+                   f"{fmt_log10(farthest).split(' (')[0]}: vanishing.", icon=":material/check_circle:")
+
+
+def units_section(gradient):
+    """Section 2: the gradient of a loss on the last step only, unit by unit (log10 of its size)."""
+    st.subheader("Per-unit detail: a loss on the last step only")
+    lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units")
+    lesson.explain(
+        "Take a loss that looks only at the last state, $L = u^\\top h_{T-1}$ for a fixed unit vector $u$, so "
+        "$\\partial L/\\partial h_{T-1} = u$. Its gradient at step $t$ is $u^\\top \\partial h_{T-1}/\\partial h_t$ "
+        "(the dotted orange curve in the Gradient reach tab, never above the Jacobian norm). Each row here is "
+        "one unit's $|\\partial L/\\partial h_t[j]|$, computed with a running rescaling so that even "
+        "$10^{-400}$ or $10^{400}$ is exact in log form.")
+
+
 @st.fragment
 def clipping_panel(grads, hidden):
     """Two coordinates of the gradient, clipped by norm and by value (its controls rerun only this)."""
+    st.subheader("Gradient clipping")
     names = [f"W_hh[{i},{j}]" for i in range(hidden) for j in range(hidden)]
     flat = np.asarray(grads["weight_hh"]).ravel()
     if not np.all([np.all(np.isfinite(g)) for g in grads.values()]):
@@ -133,6 +193,7 @@ def clipping_panel(grads, hidden):
 @st.fragment
 def cliff_panel():
     """Plain and clipped gradient descent on the cliff (its controls rerun only this)."""
+    st.subheader("The cliff: why clipping helps")
     left, right = st.columns(2)
     method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
                              widget="segmented", container=left, format_func=lambda m: f"clip_by_{m}")
@@ -208,11 +269,6 @@ with lesson.controls_panel():
 
 result = analyse(singular_values, nonlinearity, length, preset, input_scale, seed)
 steps = result["steps"]
-s_max = max(singular_values)
-log10_norms, log10_bound = result["log10_norms"], result["log10_bound"]
-regime = gradient_regime(log10_norms)
-farthest = float(log10_norms[0])
-
 overflow_step = result["overflow_step"]
 if overflow_step is not None and nonlinearity == "relu":
     st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a relu RNN does not squash "
@@ -220,73 +276,24 @@ if overflow_step is not None and nonlinearity == "relu":
                f"first {steps} steps, where the state is finite.", icon=":material/warning:")
 elif overflow_step is not None:
     st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a linear RNN does not "
-               "squash its state). Its Jacobians are all $W_{hh}$ whatever the state, so the norms below are "
-               "still exact; the weight gradient in the clipping section is not.", icon=":material/warning:")
+               "squash its state). Its Jacobians are all $W_{hh}$ whatever the state, so the norms in the "
+               "Gradient reach tab are still exact; the weight gradient in the Clipping tab is not.",
+               icon=":material/warning:")
 
-# --- the Jacobian norms ----------------------------------------------------------------------------
-st.subheader("How far back does the gradient reach?")
-lesson.chart(jacobian_figure(log10_norms, log10_bound, result["loss_gradient"].log10_norm, regime=regime),
-                key="jacobians")
-a, b, c, d = st.columns(4)
-a.metric("Regime", regime)
-b.metric(f"||dh_{steps - 1}/dh_0|| ({steps - 1} steps back)", fmt_log10(farthest).split(" (")[0])
-c.metric("Average factor per step", f"{per_step_factor(log10_norms):.3g}")
-d.metric("Bound s_max^(T-1)", fmt_log10(float(log10_bound[0])).split(" (")[0])
-overflowed = int(np.sum(np.isfinite(log10_norms) & (log10_norms > LOG10_FLOAT_MAX)))
-if overflowed:
-    st.info(f"{overflowed} of the {steps} norms are larger than the largest float64 (about 1.8e308): "
-            "`jacobian_norms` returns inf for them. The plot uses their logarithms "
-            "(`jacobian_log_norms`), so they appear at their true size inside the shaded overflow band.",
-            icon=":material/info:")
-st.latex(rf"\left\|\frac{{\partial h_{{{steps - 1}}}}}{{\partial h_0}}\right\| = {tex_log10(farthest)}"
-         rf"\;\le\; (\gamma\, s_{{max}})^{{{steps - 1}}} = ({s_max:.2f})^{{{steps - 1}}} = {tex_log10(float(log10_bound[0]))}")
-mean_slope = float(np.mean(result["slopes"]))
-lesson.explain(
-    f"The vermillion curve is $\\|\\partial h_{{T-1}}/\\partial h_t\\|$ against how many steps back $t$ is; the "
-    f"dashed line is the bound $(\\gamma s_{{max}})^{{T-1-t}}$ with $\\gamma = 1$, the largest slope of "
-    f"{nonlinearity}. The regime label comes from the computed norm across all {steps - 1} steps "
-    f"(below $10^{{{REGIME_LOW:.0f}}}$: vanishing, above $10^{{{REGIME_HIGH:.0f}}}$: exploding), not from the "
-    f"sliders. The average slope $f'$ along this sequence is {mean_slope:.3f}.")
-
-if nonlinearity == "linear":
-    st.markdown("For a **linear** RNN every Jacobian is $W_{hh}$ itself. If all singular values are equal, "
-                "$W_{hh} = s\\,Q$ with $Q$ orthogonal and the norm is exactly $s^{T-1-t}$: the two lines coincide.")
-st.markdown(
-    "**What the singular values decide.** If $s_{max} < 1/\\gamma$ every factor shrinks the gradient, so it "
-    "**must** vanish: that condition is *sufficient* for vanishing. If $s_{max} > 1/\\gamma$ the bound grows, "
-    "but the actual product also depends on the slopes $f'$ along the way: $s_{max} > 1/\\gamma$ is "
-    "*necessary* for exploding, not *sufficient*. Try the example button: $s_{max} = 1.5$, yet the tanh "
-    "units are saturated by strong inputs (slopes near 0), and the gradient vanishes while a linear RNN with "
-    "the same $W_{hh}$ would grow like $1.5^{T-1}$.")
-if nonlinearity == "tanh" and s_max > 1 and regime == "vanishing":
-    st.success(f"This is that case: $s_{{max}} = {s_max:.2f} > 1$, but the average tanh slope is only "
-               f"{mean_slope:.3f}, and the gradient across {steps - 1} steps is "
-               f"{fmt_log10(farthest).split(' (')[0]}: vanishing.", icon=":material/check_circle:")
-
-st.subheader("Per-unit detail: a loss on the last step only")
-gradient = result["loss_gradient"]
-lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units")
-lesson.explain(
-    "Take a loss that looks only at the last state, $L = u^\\top h_{T-1}$ for a fixed unit vector $u$, so "
-    "$\\partial L/\\partial h_{T-1} = u$. Its gradient at step $t$ is $u^\\top \\partial h_{T-1}/\\partial h_t$ "
-    "(the dotted orange curve above, never above the Jacobian norm). Each row here is one unit's "
-    "$|\\partial L/\\partial h_t[j]|$, computed with a running rescaling so that even $10^{-400}$ or "
-    "$10^{400}$ is exact in log form.")
-
-# --- clipping ---------------------------------------------------------------------------------------
-st.subheader("Gradient clipping")
-clipping_panel(result["grads"], hidden)
-
-# --- the cliff ---------------------------------------------------------------------------------------
-st.subheader("The cliff: why clipping helps")
-cliff_panel()
+lesson.sections("v_part", {
+    "Gradient reach": lambda: reach_section(result, singular_values, nonlinearity),
+    "Per unit detail": lambda: units_section(result["loss_gradient"]),
+    "Clipping": lambda: clipping_panel(result["grads"], hidden),
+    "The cliff": cliff_panel,
+})
 
 lesson.show_code(matrix_with_singular_values, jacobian_log_norms, RNN.step_jacobians, clip_by_norm,
                  clip_by_value, descend,
                  torch=lambda: pytorch_snippet(result["cell"], result["x"], dh=result["dh"],
                                                show="torch.sqrt(sum((g ** 2).sum() for g in grads.values()))"))
-lesson.downloads("vanishing_gradients", {"log10_jacobian_norm": log10_norms, "log10_bound": log10_bound,
-                                          "log10_abs_dL_dh": gradient.log10_abs},
+lesson.downloads("vanishing_gradients", {"log10_jacobian_norm": result["log10_norms"],
+                                          "log10_bound": result["log10_bound"],
+                                          "log10_abs_dL_dh": result["loss_gradient"].log10_abs},
                  settings=dict(singular_values=list(singular_values), f=nonlinearity, T=length, input=preset,
                                input_scale=input_scale, seed=seed))
 

@@ -5,8 +5,8 @@ from dataclasses import astuple
 import numpy as np
 import streamlit as st
 
-from app import controls, lesson
-from app.gated_controls import GateText, gated_cell_controls
+from app import lesson
+from app.gated_controls import GateText, gated_cell_controls, step_and_unit, unit_slider
 from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
 from app.figures.gates import MAX_FRAMES, gate_heatmaps, highway_figure, lstm_faucet_figure
@@ -19,7 +19,7 @@ REACH_LEVEL = -2.0   # "reach" = steps back until a derivative drops below 10^-2
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def run(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set):
-    """The LSTM the controls describe, a tanh RNN with the same seed and scales, and their curves."""
+    """The LSTM the controls describe, its trace and the step labels."""
     x = gated_preset(preset, length)
     inputs = x.shape[1]
     if hand_set:
@@ -27,10 +27,17 @@ def run(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed,
     else:
         cell = make_cell("lstm", inputs, hidden, seed=seed, gate_bias=forget_bias, input_scale=input_scale,
                          recurrent_scale=recurrent_scale)
-    rnn = make_cell("rnn", inputs, hidden, seed=seed, input_scale=input_scale, recurrent_scale=recurrent_scale)
-    trace = cell.unroll(x)
-    return (cell, trace, log10_highway(trace), log10_jacobian_norms(cell, trace),
-            log10_jacobian_norms(rnn, rnn.unroll(x)), gated_labels(preset, length))
+    return cell, cell.unroll(x), gated_labels(preset, length)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def highway_curves(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set):
+    """log10 of the LSTM's cell path per unit and of its full Jacobian norms, and of a tanh RNN's Jacobian norms
+    with the same seed and scales (only the Gradient highway tab needs them)."""
+    cell, trace, _ = run(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
+    rnn = make_cell("rnn", trace.x.shape[1], hidden, seed=seed, input_scale=input_scale,
+                    recurrent_scale=recurrent_scale)
+    return log10_highway(trace), log10_jacobian_norms(cell, trace), log10_jacobian_norms(rnn, rnn.unroll(trace.x))
 
 
 def lstm_step_latex(v, t, j):
@@ -47,13 +54,10 @@ def lstm_step_latex(v, t, j):
 
 
 @st.fragment
-def step_panel(cell, trace, labels, highway_log10, lstm_log10, rnn_log10, preset, length, hidden, forget_bias,
-               hand_set):
-    """One unit at one step: the faucets, its equations, the gate maps, its gradient highway and the code."""
+def faucet_panel(cell, trace, labels, preset, length, hidden, forget_bias, hand_set):
+    """One unit at one step: the faucets, its equations and the code (its step and unit sliders rerun only this)."""
     st.subheader("The faucets, one step at a time")
-    step_col, unit_col = st.columns(2)
-    step = controls.int_slider("Step t", "lstm_t", 0, length - 1, min(1, length - 1), container=step_col)
-    unit = controls.int_slider("Unit j", "lstm_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
+    step, unit = step_and_unit("lstm", length, hidden)
     lesson.chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
                  alt="LSTM faucet drawing: the cell-state pipe with forget, input and output valves for one unit.")
     lesson.explain(
@@ -91,17 +95,31 @@ def step_panel(cell, trace, labels, highway_log10, lstm_log10, rnn_log10, preset
         "that is what lets it carry a value unchanged when $f_t \\approx 1$ and $i_t \\approx 0$."
     )
 
+    lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm,
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], c_n"))
+
+
+@st.fragment
+def gate_maps_panel(trace, labels, length, hidden):
+    """Every gate of every unit over time, with one unit at one step outlined (its sliders rerun only this)."""
     st.subheader("Every gate over time")
+    step, unit = step_and_unit("lstm_maps", length, hidden)
     lesson.chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=unit, step=step, labels=labels),
                  key="lstm_heatmaps",
                  alt="Heatmaps over time and units of the input, forget and output gates, the candidate, c and h.")
     lesson.explain(
-        "Rows are units, columns are steps; the outlined square is the one drawn above. Gates fade from white (0) "
-        "to their colour (1); the candidate, the cell state and the hidden state are signed. Raise the forget-gate "
-        "bias and the f map turns solid violet: the cell state then changes only slowly from step to step."
+        "Rows are units, columns are steps; the outlined square is unit $j$ at step $t$, set by the two sliders "
+        "above. Gates fade from white (0) to their colour (1); the candidate, the cell state and the hidden state "
+        "are signed. Raise the forget-gate bias and the f map turns solid violet: the cell state then changes only "
+        "slowly from step to step."
     )
 
+
+@st.fragment
+def highway_panel(trace, highway_log10, lstm_log10, rnn_log10, hidden):
+    """The cell path of one unit against the full LSTM and a tanh RNN (its unit slider reruns only this)."""
     st.subheader("The gradient highway")
+    unit = unit_slider("lstm_highway", hidden)
     lesson.chart(highway_figure(highway_log10, lstm_log10, rnn_log10, unit), key="lstm_highway",
                  alt="Log-scale plot of the product of forget gates, the full LSTM Jacobian norm and the RNN "
                      "Jacobian norm.")
@@ -123,9 +141,6 @@ def step_panel(cell, trace, labels, highway_log10, lstm_log10, rnn_log10, preset
         st.warning("The full LSTM Jacobian has grown above 1000 here: the paths through $h$ multiply by $W_{hh}$, "
                    "so a large recurrent scale can still make gradients explode. The highway eases vanishing; it "
                    "does not make exploding impossible.", icon=":material/warning:")
-
-    lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm,
-                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], c_n"))
 
 
 lesson.header(
@@ -149,11 +164,14 @@ LSTM_TEXT = GateText(
 preset, length, seed, hidden, forget_bias, hand_set, input_scale, recurrent_scale = astuple(
     gated_cell_controls(LSTM_TEXT))
 
-cell, trace, highway_log10, lstm_log10, rnn_log10, labels = run(
-    preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
+cell_settings = (preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
+cell, trace, labels = run(*cell_settings)
 
-step_panel(cell, trace, labels, highway_log10, lstm_log10, rnn_log10, preset, length, hidden, forget_bias,
-           hand_set)
+lesson.sections("lstm_part", {
+    "Faucets": lambda: faucet_panel(cell, trace, labels, preset, length, hidden, forget_bias, hand_set),
+    "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
+    "Gradient highway": lambda: highway_panel(trace, *highway_curves(*cell_settings), hidden),
+})
 lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
                  settings=dict(input=preset, T=length, H=hidden, forget_bias=forget_bias, hand_set=hand_set,
                                input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))

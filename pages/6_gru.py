@@ -5,8 +5,8 @@ from dataclasses import astuple
 import numpy as np
 import streamlit as st
 
-from app import controls, lesson
-from app.gated_controls import GateText, gated_cell_controls
+from app import lesson
+from app.gated_controls import GateText, gated_cell_controls, step_and_unit
 from app.equations import signed_term
 from app.torch_snippet import pytorch_snippet
 from app.figures.gates import MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
@@ -19,7 +19,7 @@ MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set):
-    """The GRU the controls describe, and ||dL/dh_t|| for RNN, LSTM and GRU on the same input."""
+    """The GRU the controls describe, its trace and the step labels."""
     x = gated_preset(preset, length)
     inputs = x.shape[1]
     if hand_set:
@@ -27,9 +27,18 @@ def run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed,
     else:
         cell = make_cell("gru", inputs, hidden, seed=seed, gate_bias=update_bias, input_scale=input_scale,
                          recurrent_scale=recurrent_scale)
+    return cell, cell.unroll(x), gated_labels(preset, length)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def comparison(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed):
+    """||dL/dh_t|| for RNN, LSTM and GRU on the same input, and their parameter counts (only the Cells compared
+    tab needs them)."""
+    x = gated_preset(preset, length)
+    inputs = x.shape[1]
     norms = gradient_comparison(inputs, hidden, x, seed=seed, lstm_bias=update_bias, gru_bias=update_bias,
                                 input_scale=input_scale, recurrent_scale=recurrent_scale)
-    return cell, cell.unroll(x), norms, gated_labels(preset, length), comparison_rows(inputs, hidden)
+    return norms, comparison_rows(inputs, hidden)
 
 
 def gru_step_latex(v, t, j):
@@ -45,12 +54,10 @@ def gru_step_latex(v, t, j):
 
 
 @st.fragment
-def step_panel(cell, trace, labels, norms, rows, length, hidden, hand_set):
-    """One unit at one step: the faucets, its equations, the gate maps, the three cells compared and the code."""
+def faucet_panel(cell, trace, labels, length, hidden, hand_set):
+    """One unit at one step: the faucets, its equations and the code (its step and unit sliders rerun only this)."""
     st.subheader("The faucets, one step at a time")
-    step_col, unit_col = st.columns(2)
-    step = controls.int_slider("Step t", "gru_t", 0, length - 1, min(1, length - 1), container=step_col)
-    unit = controls.int_slider("Unit j", "gru_unit", 0, hidden - 1, min(3, hidden - 1), container=unit_col)
+    step, unit = step_and_unit("gru", length, hidden)
     lesson.chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
                  alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset "
                      "valve.")
@@ -81,19 +88,31 @@ def step_panel(cell, trace, labels, norms, rows, length, hidden, hand_set):
         "one, whatever the candidate proposes."
     )
 
+    lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru,
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}]"))
+
+
+@st.fragment
+def gate_maps_panel(trace, labels, length, hidden):
+    """Every gate of every unit over time, with one unit at one step outlined (its sliders rerun only this)."""
     st.subheader("Every gate over time")
+    step, unit = step_and_unit("gru_maps", length, hidden)
     lesson.chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
                  key="gru_heatmaps",
                  alt="Heatmaps over time and units of the reset gate, update gate, candidate and hidden state.")
     lesson.explain(
-        "Rows are units, columns are steps; the outlined square is the one drawn above. The update gate has the "
-        "LSTM forget gate's colour because it plays the same role: how much of the old state to keep."
+        "Rows are units, columns are steps; the outlined square is unit $j$ at step $t$, set by the two sliders "
+        "above. The update gate has the LSTM forget gate's colour because it plays the same role: how much of the "
+        "old state to keep."
     )
 
+
+def comparison_section(norms, rows, inputs, hidden):
+    """The three cells' parameter counts, and how far back each carries the gradient of one loss."""
     st.subheader("RNN, LSTM and GRU side by side")
     st.table(rows)
     lesson.explain(
-        f"Counted from the cells for input size {trace.x.shape[1]} and hidden size {hidden}: each weight block holds "
+        f"Counted from the cells for input size {inputs} and hidden size {hidden}: each weight block holds "
         "$H(I + H)$ weights and $2H$ biases, and the tanh RNN has one block, the GRU three, the LSTM four. The "
         "gated cells pay for their memory with three to four times the parameters."
     )
@@ -111,9 +130,6 @@ def step_panel(cell, trace, labels, norms, rows, length, hidden, hand_set):
         "them can grow instead."
     )
 
-    lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru,
-                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}]"))
-
 
 lesson.header(
     "GRU: reset and update gates",
@@ -127,19 +143,23 @@ lesson.header(
 GRU_TEXT = GateText(
     prefix="gru", bias_key="update_bias", bias_label="Update-gate bias b_z",
     bias_help="Added inside the update gate's sigmoid: a large b_z keeps z near 1, so the old state is kept. "
-              "The comparison below gives the LSTM the same value as its forget-gate bias.",
+              "The comparison in the Cells compared tab gives the LSTM the same value as its forget-gate bias.",
     hand_help="Weights chosen by hand: unit j writes input feature j when it appears (z near 0), then keeps it "
               "(z near 1).",
     recurrent_help="Multiplies W_hh of all three models.",
     hand_caption="Hand-set weights ignore the seed and the weight scales; the update-gate bias still applies. "
-                 "The comparison below always uses seed and scales.")
+                 "The comparison in the Cells compared tab always uses seed and scales.")
 preset, length, seed, hidden, update_bias, hand_set, input_scale, recurrent_scale = astuple(
     gated_cell_controls(GRU_TEXT))
 
-cell, trace, norms, labels, rows = run(preset, length, hidden, update_bias, input_scale, recurrent_scale,
-                                       seed, hand_set)
+cell, trace, labels = run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set)
 
-step_panel(cell, trace, labels, norms, rows, length, hidden, hand_set)
+lesson.sections("gru_part", {
+    "Faucets": lambda: faucet_panel(cell, trace, labels, length, hidden, hand_set),
+    "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
+    "Cells compared": lambda: comparison_section(
+        *comparison(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed), trace.x.shape[1], hidden),
+})
 lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
                  settings=dict(input=preset, T=length, H=hidden, update_bias=update_bias, hand_set=hand_set,
                                input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))

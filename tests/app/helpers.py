@@ -84,12 +84,12 @@ def fragment_controls(page) -> dict[str, set[str]]:
     return found
 
 
-def moved_step_panel(lesson: Lesson, prefix: str, step: int, unit: int) -> AppTest:
-    """A gated-cell lesson (prefix "lstm" or "gru") with its step panel at (step, unit) and the code shown."""
-    at = run_lesson(lesson)
-    at.slider(key=f"{prefix}_t").set_value(step)
-    at.slider(key=f"{prefix}_unit").set_value(unit)
-    at.toggle(key="show_code").set_value(True)
+def moved_step_panel(lesson: Lesson, prefix: str, section: str, positions: dict[str, int]) -> AppTest:
+    """A gated-cell lesson (prefix "lstm" or "gru") opened on one section's tab (?prefix_part=section), with the
+    step and unit sliders of that tab's panel moved to `positions` ({slider key: value})."""
+    at = run_lesson(lesson, {f"{prefix}_part": section})
+    for key, value in positions.items():
+        at.slider(key=key).set_value(value)
     at.run()
     assert_ran_cleanly(at)
     return at

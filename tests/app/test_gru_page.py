@@ -8,17 +8,28 @@ from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell,
                             step_values)
 from tests.app.helpers import (assert_ran_cleanly, figures, link_notes, moved_step_panel, plotly_array,
-                               run_lesson)
+                               run_lesson, run_sections)
 
 LESSON = lesson_for("pages/6_gru.py")
-SLIDERS = ["gru_T", "gru_H", "update_bias", "gru_in_scale", "gru_rec_scale", "gru_t", "gru_unit"]
+CONTROL_SLIDERS = ["gru_T", "gru_H", "update_bias", "gru_in_scale", "gru_rec_scale"]  # above the tabs
+SECTION_SLIDERS = {"Faucets": CONTROL_SLIDERS + ["gru_t", "gru_unit"],                 # tab -> its sliders
+                   "Gates over time": CONTROL_SLIDERS + ["gru_maps_t", "gru_maps_unit"],
+                   "Cells compared": CONTROL_SLIDERS}
+SECTIONS = list(SECTION_SLIDERS)
+
+
+def assert_only_tab_drawn(at, section):
+    """The page is open on `section` and only that tab holds a chart (a closed tab is empty)."""
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [int(title == section) for title in SECTIONS]
 
 
 def test_defaults_show_the_core_numbers():
-    at = run_lesson(LESSON)
-    assert_ran_cleanly(at)
-    assert "GRU" in at.title[0].value
-    faucet, heatmaps, gradients = figures(at)
+    runs = run_sections(LESSON)
+    for at in runs:
+        assert_ran_cleanly(at)
+    faucet_at, _, compared_at = runs
+    assert "GRU" in faucet_at.title[0].value
+    (faucet,), (heatmaps,), (gradients,) = [figures(at) for at in runs]
     x = gated_preset("gap", 40)
     trace = make_cell("gru", 4, 4, seed=0, gate_bias=1.0).unroll(x)
     step, unit = 1, 3
@@ -34,36 +45,37 @@ def test_defaults_show_the_core_numbers():
     norms = gradient_comparison(4, 4, x, seed=0, lstm_bias=1.0, gru_bias=1.0)
     for d, kind in zip(gradients["data"], ("rnn", "lstm", "gru")):
         np.testing.assert_allclose(plotly_array(d["y"]), norms[kind], rtol=1e-10)
-    latex = at.get("latex")[0].proto.body
+    latex = faucet_at.get("latex")[0].proto.body
     assert f"{trace.gates['n'][step, unit]:.3f}" in latex and f"{trace.h[step, unit]:.3f}" in latex
-    table = at.table[0].value
+    table = compared_at.table[0].value
     assert list(table["parameters"]) == [r["parameters"] for r in comparison_rows(4, 4)] == [40, 160, 120]
     assert list(table["gates"]) == [0, 3, 2]
 
 
 def test_update_bias_changes_how_far_the_gru_gradient_reaches():
-    low, high = run_lesson(LESSON, {"update_bias": "-3"}), run_lesson(LESSON, {"update_bias": "5"})
+    low, high = (run_lesson(LESSON, {"update_bias": bias, "gru_part": "Cells compared"}) for bias in ("-3", "5"))
     for at in (low, high):
         assert_ran_cleanly(at)
     gru_low, gru_high = (int(at.metric[2].value.split()[0]) for at in (low, high))
     assert gru_low < 10 < 30 < gru_high
 
 
-@pytest.mark.parametrize("key", SLIDERS)
+@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SECTION_SLIDERS.items() for key in keys])
 @pytest.mark.parametrize("end", ["min", "max"])
-def test_every_slider_at_both_ends(key, end):
-    at = run_lesson(LESSON)
+def test_every_slider_at_both_ends(section, key, end):
+    at = run_lesson(LESSON, {"gru_part": section})
     slider = at.slider(key=key)
     slider.set_value(getattr(slider, end)).run()
     assert_ran_cleanly(at)
-    assert len(figures(at)) == 3
+    assert_only_tab_drawn(at, section)
 
 
 def test_extreme_settings_together():
-    at = run_lesson(LESSON, {"gru_T": "150", "gru_H": "16", "gru_rec_scale": "8", "gru_in_scale": "4",
-                             "update_bias": "5", "gru_input": "Sine wave"})
-    assert_ran_cleanly(at)
-    faucet, heatmaps, gradients = figures(at)
+    runs = run_sections(LESSON, {"gru_T": "150", "gru_H": "16", "gru_rec_scale": "8", "gru_in_scale": "4",
+                                 "update_bias": "5", "gru_input": "Sine wave"})
+    for at in runs:
+        assert_ran_cleanly(at)
+    (faucet,), _, (gradients,) = [figures(at) for at in runs]
     assert [f["name"] for f in faucet["frames"]] == [str(t) for t in range(MAX_FRAMES)]  # around step t = 1
     for d in gradients["data"]:
         assert np.all(np.isfinite(plotly_array(d["y"])))
@@ -93,12 +105,29 @@ def test_hostile_links_are_handled():
     assert "Hidden size" in notes and "**bold**" not in notes
 
 
-def test_step_panel_follows_its_sliders():
-    """The step panel is an st.fragment: its sliders redraw the faucets, equations, maps and code."""
+def test_sections_are_tabs_and_only_the_open_one_runs():
+    at = run_lesson(LESSON)
+    assert [tab.label for tab in at.tabs] == SECTIONS
+    assert len(figures(at)) == 1 and len(at.tabs[0].get("plotly_chart")) == 1
+    assert all(not tab.children for tab in at.tabs[1:])   # nothing computed or sent for the closed tabs
+    for section, keys in SECTION_SLIDERS.items():
+        at = run_lesson(LESSON, {"gru_part": section, "gru_T": "12"})
+        assert_only_tab_drawn(at, section)
+        assert [slider.key for slider in at.slider] == keys and at.slider(key="gru_T").value == 12
+        assert not link_notes(at)
+    at = run_lesson(LESSON, {"gru_part": "cells compared"})
+    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
+                              "showing Faucets."]
+    assert len(at.tabs[0].get("plotly_chart")) == 1
+
+
+def test_step_panels_follow_their_sliders():
+    """Each tab's panel is an st.fragment: its step and unit sliders redraw the faucets, equations and code, and
+    the outlined square of the gate maps."""
     step, unit = 7, 2
-    at = moved_step_panel(LESSON, "gru", step, unit)
     trace = make_cell("gru", 4, 4, seed=0, gate_bias=1.0).unroll(gated_preset("gap", 40))
-    faucet, heatmaps, gradients = figures(at)
+    at = moved_step_panel(LESSON, "gru", "Faucets", {"gru_t": step, "gru_unit": unit})
+    (faucet,) = figures(at)
     assert faucet["layout"]["sliders"][0]["active"] == step
     bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
     np.testing.assert_allclose(bars["z"], trace.gates["z"][step])
@@ -111,6 +140,10 @@ def test_step_panel_follows_its_sliders():
     for name in ("r", "z", "n", "h"):
         assert f"{v[name]:.3f}" in latex
     assert f"h_{{{step}}}" in latex and f"(unit {unit})" in latex
+    at.toggle(key="show_code").set_value(True).run()
+    assert_ran_cleanly(at)
+    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)
+    at = moved_step_panel(LESSON, "gru", "Gates over time", {"gru_maps_t": step, "gru_maps_unit": unit})
+    (heatmaps,) = figures(at)
     outline = heatmaps["layout"]["shapes"][0]
     assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
-    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)

@@ -8,10 +8,19 @@ from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
                             reach, step_values)
 from tests.app.helpers import (assert_ran_cleanly, figures, link_notes, moved_step_panel, plotly_array,
-                               run_lesson)
+                               run_lesson, run_sections)
 
 LESSON = lesson_for("pages/5_lstm.py")
-SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale", "lstm_t", "lstm_unit"]
+CONTROL_SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale"]  # above the tabs
+SECTION_SLIDERS = {"Faucets": CONTROL_SLIDERS + ["lstm_t", "lstm_unit"],                 # tab -> its sliders
+                   "Gates over time": CONTROL_SLIDERS + ["lstm_maps_t", "lstm_maps_unit"],
+                   "Gradient highway": CONTROL_SLIDERS + ["lstm_highway_unit"]}
+SECTIONS = list(SECTION_SLIDERS)
+
+
+def assert_only_tab_drawn(at, section):
+    """The page is open on `section` and only that tab holds a chart (a closed tab is empty)."""
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [int(title == section) for title in SECTIONS]
 
 
 def core(preset="gap", T=40, H=4, bias=1.0, in_scale=1.0, rec_scale=1.0, seed=0):
@@ -22,10 +31,12 @@ def core(preset="gap", T=40, H=4, bias=1.0, in_scale=1.0, rec_scale=1.0, seed=0)
 
 
 def test_defaults_show_the_core_numbers():
-    at = run_lesson(LESSON)
-    assert_ran_cleanly(at)
-    assert "LSTM" in at.title[0].value
-    faucet, heatmaps, highway = figures(at)
+    runs = run_sections(LESSON)
+    for at in runs:
+        assert_ran_cleanly(at)
+    faucet_at, _, highway_at = runs
+    assert "LSTM" in faucet_at.title[0].value
+    (faucet,), (heatmaps,), (highway,) = [figures(at) for at in runs]
     lstm, trace, rnn, rtrace = core()
     step, unit = 1, 3
     assert len(faucet["frames"]) == 40
@@ -45,15 +56,15 @@ def test_defaults_show_the_core_numbers():
     rnn_line = next(d for d in highway["data"] if d.get("name", "").startswith("RNN"))
     np.testing.assert_allclose(plotly_array(rnn_line["y"]), 10.0 ** np.clip(log10_jacobian_norms(rnn, rtrace), -30, 30), rtol=1e-10)
     # the equations carry the same numbers
-    latex = at.get("latex")[0].proto.body
+    latex = faucet_at.get("latex")[0].proto.body
     assert f"{trace.gates['o'][step, unit]:.3f}" in latex and f"{trace.h[step, unit]:.3f}" in latex
-    metrics = [m.value for m in at.metric]
+    metrics = [m.value for m in highway_at.metric]
     assert metrics[0].startswith(str(reach(log10_highway(trace)[:, unit])))
 
 
 def test_forget_bias_changes_how_far_the_cell_path_reaches():
-    low = run_lesson(LESSON, {"forget_bias": "-2"})
-    high = run_lesson(LESSON, {"forget_bias": "5"})
+    low = run_lesson(LESSON, {"forget_bias": "-2", "lstm_part": "Gradient highway"})
+    high = run_lesson(LESSON, {"forget_bias": "5", "lstm_part": "Gradient highway"})
     for at in (low, high):
         assert_ran_cleanly(at)
     reach_low = int(low.metric[0].value.split()[0])
@@ -61,21 +72,22 @@ def test_forget_bias_changes_how_far_the_cell_path_reaches():
     assert reach_low < 5 and reach_high == 39
 
 
-@pytest.mark.parametrize("key", SLIDERS)
+@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SECTION_SLIDERS.items() for key in keys])
 @pytest.mark.parametrize("end", ["min", "max"])
-def test_every_slider_at_both_ends(key, end):
-    at = run_lesson(LESSON)
+def test_every_slider_at_both_ends(section, key, end):
+    at = run_lesson(LESSON, {"lstm_part": section})
     slider = at.slider(key=key)
     slider.set_value(getattr(slider, end)).run()
     assert_ran_cleanly(at)
-    assert len(figures(at)) == 3
+    assert_only_tab_drawn(at, section)
 
 
 def test_extreme_settings_together_show_overflow_safely():
-    at = run_lesson(LESSON, {"lstm_T": "150", "lstm_H": "16", "lstm_rec_scale": "8", "lstm_in_scale": "4",
-                             "forget_bias": "-5", "lstm_input": "Words: let's meet for lunch"})
-    assert_ran_cleanly(at)
-    faucet, heatmaps, highway = figures(at)
+    runs = run_sections(LESSON, {"lstm_T": "150", "lstm_H": "16", "lstm_rec_scale": "8", "lstm_in_scale": "4",
+                                 "forget_bias": "-5", "lstm_input": "Words: let's meet for lunch"})
+    for at in runs:
+        assert_ran_cleanly(at)
+    (faucet,), _, (highway,) = [figures(at) for at in runs]
     for d in highway["data"]:
         if d.get("y") is not None and d["y"] != [None]:
             assert np.all(np.isfinite(plotly_array(d["y"])))
@@ -102,9 +114,11 @@ def test_step_follows_a_shorter_sequence():
 
 
 def test_one_unit_and_hostile_links_are_handled():
-    at = run_lesson(LESSON, {"lstm_H": "1", "lstm_T": "-7", "forget_bias": "nan", "lstm_input": "<script>",
-                             "lstm_rec_scale": "1e308", "lstm_seed": "abc", "lstm_t": "9999", "lstm_hand": "maybe"})
-    assert_ran_cleanly(at)
+    runs = run_sections(LESSON, {"lstm_H": "1", "lstm_T": "-7", "forget_bias": "nan", "lstm_input": "<script>",
+                                 "lstm_rec_scale": "1e308", "lstm_seed": "abc", "lstm_t": "9999", "lstm_hand": "maybe"})
+    for at in runs:
+        assert_ran_cleanly(at)
+    at = runs[0]
     assert at.slider(key="lstm_T").value == 2
     assert at.slider(key="forget_bias").value == 1.0
     assert at.slider(key="lstm_rec_scale").value == 8.0
@@ -112,15 +126,32 @@ def test_one_unit_and_hostile_links_are_handled():
     assert at.slider(key="lstm_t").value == 1
     notes = " ".join(link_notes(at))
     assert "Sequence length" in notes and "Forget-gate bias" in notes and "<script>" not in notes
-    assert len(figures(at)) == 3
+    assert [len(figures(at)) for at in runs] == [1, 1, 1]
 
 
-def test_step_panel_follows_its_sliders():
-    """The step panel is an st.fragment: its sliders redraw the faucets, equations, maps, highway and code."""
+def test_sections_are_tabs_and_only_the_open_one_runs():
+    at = run_lesson(LESSON)
+    assert [tab.label for tab in at.tabs] == SECTIONS
+    assert len(figures(at)) == 1 and len(at.tabs[0].get("plotly_chart")) == 1
+    assert all(not tab.children for tab in at.tabs[1:])   # nothing computed or sent for the closed tabs
+    for section, keys in SECTION_SLIDERS.items():
+        at = run_lesson(LESSON, {"lstm_part": section, "lstm_T": "12"})
+        assert_only_tab_drawn(at, section)
+        assert [slider.key for slider in at.slider] == keys and at.slider(key="lstm_T").value == 12
+        assert not link_notes(at)
+    at = run_lesson(LESSON, {"lstm_part": "Highway<script>"})
+    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
+                              "showing Faucets."]
+    assert len(at.tabs[0].get("plotly_chart")) == 1
+
+
+def test_step_panels_follow_their_sliders():
+    """Each tab's panel is an st.fragment: its step and unit sliders redraw the faucets, equations and code, the
+    outlined square of the gate maps, and the highway of the unit with its metrics."""
     step, unit = 7, 2
-    at = moved_step_panel(LESSON, "lstm", step, unit)
     lstm, trace, _, _ = core()
-    faucet, heatmaps, highway = figures(at)
+    at = moved_step_panel(LESSON, "lstm", "Faucets", {"lstm_t": step, "lstm_unit": unit})
+    (faucet,) = figures(at)
     assert faucet["layout"]["sliders"][0]["active"] == step
     bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
     np.testing.assert_allclose(bars["f"], trace.gates["f"][step])
@@ -132,11 +163,17 @@ def test_step_panel_follows_its_sliders():
     for name in ("i", "f", "g", "o", "c", "h"):
         assert f"{v[name]:.3f}" in latex
     assert f"c_{{{step}}}" in latex and f"(unit {unit})" in latex
+    at.toggle(key="show_code").set_value(True).run()
+    assert_ran_cleanly(at)
+    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)
+    at = moved_step_panel(LESSON, "lstm", "Gates over time", {"lstm_maps_t": step, "lstm_maps_unit": unit})
+    (heatmaps,) = figures(at)
     outline = heatmaps["layout"]["shapes"][0]
     assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+    at = moved_step_panel(LESSON, "lstm", "Gradient highway", {"lstm_highway_unit": unit})
+    (highway,) = figures(at)
     lines = {d.get("name"): d for d in highway["data"]}
     np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {unit}"]["y"]),
                                10.0 ** log10_highway(trace)[:, unit], rtol=1e-10)
     assert at.metric[0].value.startswith(str(reach(log10_highway(trace)[:, unit])))
     assert at.metric[2].value == f"{np.mean(trace.gates['f'][:, unit]):.3f}"
-    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)

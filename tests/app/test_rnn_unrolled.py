@@ -1,4 +1,4 @@
-"""The RNN-unrolled page shows exactly what rnn_core computes for the settings in the URL."""
+"""The RNN-unrolled page shows exactly what rnn_core computes for the settings in the URL, in both section tabs."""
 
 
 import numpy as np
@@ -8,11 +8,13 @@ from app.course import lesson_for
 from app.equations import tex_number
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
 from tests.app.helpers import (assert_ran_cleanly, figures, fragment_controls, link_notes, plotly_array,
-                               run_lesson)
+                               run_lesson, run_sections)
 
 LESSON = lesson_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
+SECTION = "unrolled_part"  # the URL key of the lesson's section tabs
+TITLES = ["Unrolled cell", "Hidden state"]
 
 
 def expected(input, steps, hidden, f, sigma, input_scale, seed):
@@ -38,13 +40,23 @@ def slider_value(at, key):
     return sliders[0].value if sliders else 0
 
 
-def check_page_matches_core(at, settings):
+def open_section(at, title):
+    """Open a section tab in this session, as a click on it does (only the open tab runs).
+
+    The click sets the tab's value and the browser's address follows it; AppTest keeps the address
+    it was opened with, whose section would otherwise win, so both are set."""
+    at.session_state[SECTION] = title
+    at.query_params[SECTION] = title
+    at.run()
+    return at
+
+
+def check_unrolled_cell(at, settings):
+    """The Unrolled cell tab: the diagram's frames hold rnn_core's x, h and y."""
     assert_ran_cleanly(at)
     x, trace, y = expected(**settings)
-    diagram, heatmap = figures(at)
-    T, H = trace.h.shape
-    # heatmap: z is h transposed (units down, steps across)
-    np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), trace.h.T, rtol=1e-12)
+    (diagram,) = figures(at)
+    T = trace.h.shape[0]
     # diagram: one frame per step; the last frame's squares carry x, h and y of the visible window
     assert len(diagram["frames"]) == T
     last = diagram["frames"][-1]["data"]
@@ -52,16 +64,38 @@ def check_page_matches_core(at, settings):
     np.testing.assert_allclose(plotly_array(last[0]["marker"]["color"]), x[start:].ravel(), rtol=1e-12)
     np.testing.assert_allclose(plotly_array(last[1]["marker"]["color"]), trace.h[start:].ravel(), rtol=1e-12)
     np.testing.assert_allclose(plotly_array(last[2]["marker"]["color"]), y[start:].ravel(), rtol=1e-12)
+
+
+def check_hidden_state(at, settings):
+    """The Hidden state tab: the heatmap is rnn_core's h, the equation ends with the selected unit's value."""
+    assert_ran_cleanly(at)
+    _, trace, _ = expected(**settings)
+    (heatmap,) = figures(at)
+    # heatmap: z is h transposed (units down, steps across)
+    np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), trace.h.T, rtol=1e-12)
     # the equation ends with the traced value of the selected unit
     step, unit = slider_value(at, "t"), slider_value(at, "j")
     assert at.latex[0].value.rstrip("$\n ").endswith(f"= {tex_number(trace.h[step, unit])}\\end{{aligned}}")
 
 
+def check_page_matches_core(runs, settings):
+    """runs: the page opened on each section tab, in order (tests.app.helpers.run_sections)."""
+    unrolled_at, hidden_state_at = runs
+    check_unrolled_cell(unrolled_at, settings)
+    check_hidden_state(hidden_state_at, settings)
+
+
+def check_session_matches_core(at, settings):
+    """Both tabs of this session, opened one after the other, against rnn_core."""
+    check_unrolled_cell(open_section(at, "Unrolled cell"), settings)
+    check_hidden_state(open_section(at, "Hidden state"), settings)
+
+
 def test_defaults_match_core():
-    at = run_lesson(LESSON)
-    check_page_matches_core(at, DEFAULTS)
-    assert not link_notes(at)
-    assert "The RNN, unrolled" in at.title[0].value
+    runs = run_sections(LESSON)
+    check_page_matches_core(runs, DEFAULTS)
+    assert not any(link_notes(at) for at in runs)
+    assert "The RNN, unrolled" in runs[0].title[0].value
 
 
 @pytest.mark.parametrize("input", ["words", "sine", "impulse"])
@@ -72,16 +106,16 @@ def test_extremes_match_core(input, f, extreme):
         settings = dict(input=input, steps=1, hidden=1, f=f, sigma=0.1, input_scale=0.0, seed=0)
     else:
         settings = dict(input=input, steps=100, hidden=16, f=f, sigma=3.0, input_scale=3.0, seed=2**31 - 1)
-    at = run_lesson(LESSON, url(settings))
-    check_page_matches_core(at, settings)
-    assert not link_notes(at)
+    runs = run_sections(LESSON, url(settings))
+    check_page_matches_core(runs, settings)
+    assert not any(link_notes(at) for at in runs)
 
 
 def test_exploding_state_is_reported_not_hidden():
     settings = dict(input="words", steps=100, hidden=16, f="linear", sigma=3.0, input_scale=3.0, seed=1)
-    at = run_lesson(LESSON, url(settings))
-    check_page_matches_core(at, settings)
-    assert any("exploded" in w.value for w in at.warning)
+    runs = run_sections(LESSON, url(settings))
+    check_page_matches_core(runs, settings)
+    assert all(any("exploded" in w.value for w in at.warning) for at in runs)  # above the tabs
 
 
 def test_moving_sliders_reruns_with_new_values():
@@ -90,11 +124,11 @@ def test_moving_sliders_reruns_with_new_values():
     at.slider(key="steps").set_value(20)
     at.slider(key="sigma").set_value(2.5)
     at.run()
-    check_page_matches_core(at, {**DEFAULTS, "hidden": 3, "steps": 20, "sigma": 2.5})
+    check_session_matches_core(at, {**DEFAULTS, "hidden": 3, "steps": 20, "sigma": 2.5})
 
 
 def test_shorter_sequence_pulls_the_step_selector_along():
-    at = run_lesson(LESSON, {"t": "6"})
+    at = run_lesson(LESSON, {"t": "6", SECTION: "Hidden state"})
     assert at.slider(key="t").value == 6
     at.slider(key="steps").set_value(3).run()
     assert_ran_cleanly(at)
@@ -106,32 +140,35 @@ HOSTILE = {"hidden": "999", "steps": "nan", "f": "bogus", "sigma": "-3", "input_
 
 
 def test_hostile_link_is_clamped_with_notes():
-    at = run_lesson(LESSON, HOSTILE)
-    assert_ran_cleanly(at)
-    assert at.slider(key="hidden").value == 16
-    assert at.slider(key="steps").value == 8
-    assert at.slider(key="sigma").value == pytest.approx(0.1)
-    assert at.slider(key="input_scale").value == pytest.approx(1.0)
-    assert at.number_input(key="seed").value == 0
-    assert at.selectbox(key="input").value == "words"
-    assert at.slider(key="t").value == 7 and at.slider(key="j").value == 0
-    notes = link_notes(at)
-    assert len(notes) == len(HOSTILE)
-    for raw in ("javascript", "<script>", "bogus", "1e9"):
-        assert not any(raw in note for note in notes)
-    check_page_matches_core(at, {**DEFAULTS, "hidden": 16, "sigma": 0.1})
+    runs = run_sections(LESSON, HOSTILE)
+    for at in runs:
+        assert_ran_cleanly(at)
+        assert at.slider(key="hidden").value == 16
+        assert at.slider(key="steps").value == 8
+        assert at.slider(key="sigma").value == pytest.approx(0.1)
+        assert at.slider(key="input_scale").value == pytest.approx(1.0)
+        assert at.number_input(key="seed").value == 0
+        assert at.selectbox(key="input").value == "words"
+        for raw in ("javascript", "<script>", "bogus", "1e9"):
+            assert not any(raw in note for note in link_notes(at))
+    hidden_state_at = runs[1]
+    assert hidden_state_at.slider(key="t").value == 7 and hidden_state_at.slider(key="j").value == 0
+    # every control has its note; t and j are in the Hidden state tab
+    assert [len(link_notes(at)) for at in runs] == [len(HOSTILE) - 2, len(HOSTILE)]
+    check_page_matches_core(runs, {**DEFAULTS, "hidden": 16, "sigma": 0.1})
 
 
 def test_hand_typed_option_names_are_accepted():
-    at = run_lesson(LESSON, {"input": "impulse", "f": "relu"})
-    assert_ran_cleanly(at)
-    assert at.selectbox(key="input").value == "impulse"
-    assert not link_notes(at)
-    check_page_matches_core(at, {**DEFAULTS, "input": "impulse", "f": "relu"})
+    runs = run_sections(LESSON, {"input": "impulse", "f": "relu"})
+    for at in runs:
+        assert_ran_cleanly(at)
+        assert at.selectbox(key="input").value == "impulse"
+        assert not link_notes(at)
+    check_page_matches_core(runs, {**DEFAULTS, "input": "impulse", "f": "relu"})
 
 
 def test_show_code_reads_the_core_source():
-    at = run_lesson(LESSON)
+    at = run_lesson(LESSON, {SECTION: "Hidden state"})  # the code is part of the step-and-unit panel
     at.toggle(key="show_code").set_value(True).run()
     code = "\n".join(c.value for c in at.code)
     assert "def unroll(self, x, h0=None):" in code
@@ -151,15 +188,30 @@ def test_step_and_unit_panel_is_a_fragment_that_redraws_alone():
     equation, the PyTorch snippet): moving them reruns only that panel, which still shows rnn_core's numbers."""
     assert fragment_controls(LESSON.path) == {"hidden_state_panel": {"t", "j"}}
     settings = {**DEFAULTS, "input": "sine", "steps": 12, "hidden": 5, "seed": 4}
-    at = run_lesson(LESSON, url(settings))
+    at = run_lesson(LESSON, {**url(settings), SECTION: "Hidden state"})
     at.slider(key="t").set_value(9)
     at.slider(key="j").set_value(4)
     at.toggle(key="show_code").set_value(True)
     at.run()
-    check_page_matches_core(at, settings)
+    check_hidden_state(at, settings)
     _, trace, _ = expected(**settings)
     assert at.latex[0].value.rstrip("$\n ").endswith(f"= {tex_number(trace.h[9, 4])}\\end{{aligned}}")
     assert "One number, computed: unit 4 at step 9" in [s.value for s in at.subheader]
-    outline = figures(at)[1]["layout"]["shapes"][0]
+    outline = figures(at)[0]["layout"]["shapes"][0]
     assert (outline["x0"], outline["x1"], outline["y0"], outline["y1"]) == (8.5, 9.5, 3.5, 4.5)
     assert "output[9, 4], output" in "\n".join(c.value for c in at.code)
+    check_unrolled_cell(open_section(at, "Unrolled cell"), settings)
+
+
+def test_sections_are_tabs_and_only_the_open_one_runs():
+    at = run_lesson(LESSON)
+    assert [tab.label for tab in at.tabs] == TITLES
+    assert len(figures(at)) == 1 and len(at.tabs[0].get("plotly_chart")) == 1
+    assert not at.tabs[1].children   # nothing computed or sent for the closed tab
+    at = run_lesson(LESSON, {SECTION: "Hidden state", "t": "5"})
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 1]
+    assert at.slider(key="t").value == 5 and not link_notes(at)
+    at = run_lesson(LESSON, {SECTION: "hidden state"})
+    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
+                              "showing Unrolled cell."]
+    assert len(at.tabs[0].get("plotly_chart")) == 1

@@ -1,5 +1,6 @@
 """Lesson 1 ("Why recurrent networks?") through AppTest: the figures hold rnn_core's numbers
-at the defaults and at every control's extremes; hostile links are corrected; the quizzes answer."""
+at the defaults and at every control's extremes, in every section tab; hostile links are corrected;
+the quizzes answer."""
 
 import base64
 
@@ -11,10 +12,12 @@ from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
 from app.figures.shapes import word_ticks
-from tests.app.helpers import assert_ran_cleanly, figures, fragment_controls, link_notes, run_lesson
+from tests.app.helpers import assert_ran_cleanly, figures, fragment_controls, link_notes, run_lesson, run_sections
 
 LESSON = lesson_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
+SECTION = "why_part"  # the URL key of the lesson's section tabs
+TITLES = ["Fixed size input", "Hidden state", "Sequence shapes", "Course map"]
 
 
 def arr(value):
@@ -30,9 +33,35 @@ def traces(fig):
     return {trace.get("name"): trace for trace in fig["data"]}
 
 
-def check_figures(at, words, hidden, seed, gap, shape, steps):
-    """Every figure on the page against rnn_core, for the given control values."""
-    params, states, memory, diagram = figures(at)
+def open_section(at, title):
+    """Open a section tab in this session, as a click on it does (only the open tab runs).
+
+    The click sets the tab's value and the browser's address follows it; AppTest keeps the address
+    it was opened with, whose section would otherwise win, so both are set."""
+    at.session_state[SECTION] = title
+    at.query_params[SECTION] = title
+    at.run()
+    assert_ran_cleanly(at)
+    return at
+
+
+def every_section(at):
+    """The figures of each section, in tab order, opening the tabs of this session one after another."""
+    return [figures(open_section(at, title)) for title in TITLES]
+
+
+def link_figures(query=None):
+    """The figures of each section, in tab order, each section opened by a link ?query&why_part=title."""
+    runs = run_sections(LESSON, query)
+    for at in runs:
+        assert_ran_cleanly(at)
+        assert link_notes(at) == []
+    return [figures(at) for at in runs]
+
+
+def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
+    """Every figure of every section against rnn_core, for the given control values."""
+    (params, states), (memory,), (diagram,), () = section_figures
     cell = RNN.random(VOCAB, hidden, seed=seed)
     dense_line, rnn_line, marks = params["data"]
     np.testing.assert_array_equal(arr(dense_line["y"]), [dense_num_parameters(VOCAB, t, hidden) for t in range(1, 51)])
@@ -63,11 +92,9 @@ def check_figures(at, words, hidden, seed, gap, shape, steps):
 
 
 def test_defaults():
+    check_figures(link_figures(), words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=4)
     at = run_lesson(LESSON)
-    assert_ran_cleanly(at)
     assert "Why recurrent networks" in at.title[0].value
-    assert link_notes(at) == []
-    check_figures(at, words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=4)
     # the equation shows the same counts as the figure
     latex = at.latex[0].value
     assert f"= {RNN.random(VOCAB, 8).num_parameters}" in latex
@@ -77,27 +104,23 @@ def test_defaults():
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("steps", [2, 6])
 def test_every_shape_at_both_lengths(shape, steps):
-    at = run_lesson(LESSON, {"shape": shape, "steps": str(steps)})
-    assert_ran_cleanly(at)
-    assert link_notes(at) == []
-    check_figures(at, words=5, hidden=8, seed=0, gap=3, shape=shape, steps=steps)
+    check_figures(link_figures({"shape": shape, "steps": str(steps)}),
+                  words=5, hidden=8, seed=0, gap=3, shape=shape, steps=steps)
 
 
 def test_selecting_a_shape_redraws_the_diagram():
-    at = run_lesson(LESSON)
+    at = open_section(run_lesson(LESSON), "Sequence shapes")
     at.button_group(key="shape").set_value("one_to_many").run()
     at.slider(key="steps").set_value(6).run()
     assert_ran_cleanly(at)
-    check_figures(at, words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=6)
     assert any("Image captioning" in m.value for m in at.markdown)
+    check_figures(every_section(at), words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=6)
 
 
 @pytest.mark.parametrize("words,hidden,gap,seed", [(1, 2, 0, 0), (50, 32, 30, 2**31 - 1), (50, 2, 30, 7)])
 def test_control_extremes(words, hidden, gap, seed):
-    at = run_lesson(LESSON, {"words": str(words), "hidden": str(hidden), "gap": str(gap), "seed": str(seed)})
-    assert_ran_cleanly(at)
-    assert link_notes(at) == []
-    check_figures(at, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=4)
+    section_figures = link_figures({"words": str(words), "hidden": str(hidden), "gap": str(gap), "seed": str(seed)})
+    check_figures(section_figures, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=4)
 
 
 def test_equation_separates_thousands_for_latex():
@@ -113,22 +136,25 @@ def test_truncation_and_padding_are_counted():
 
 
 def test_hostile_query_params_are_clamped_with_a_note():
-    at = run_lesson(LESSON, {"words": "999", "hidden": "-4", "gap": "abc", "seed": "nan",
-                             "shape": "<script>alert(1)</script>", "steps": "1e9"})
-    assert_ran_cleanly(at)
-    assert at.slider(key="words").value == 50
-    assert at.slider(key="hidden").value == 2
-    assert at.slider(key="gap").value == 3
-    assert at.slider(key="steps").value == 6
-    assert at.number_input(key="seed").value == 0
-    assert at.button_group(key="shape").value == "many_to_one"
-    assert len(link_notes(at)) == 6
-    assert not any("<script>" in note for note in link_notes(at))
-    check_figures(at, words=50, hidden=2, seed=0, gap=3, shape="many_to_one", steps=6)
+    runs = run_sections(LESSON, {"words": "999", "hidden": "-4", "gap": "abc", "seed": "nan",
+                                 "shape": "<script>alert(1)</script>", "steps": "1e9"})
+    for at in runs:
+        assert_ran_cleanly(at)
+        assert at.slider(key="words").value == 50
+        assert at.slider(key="hidden").value == 2
+        assert at.number_input(key="seed").value == 0
+        assert not any("<script>" in note for note in link_notes(at))
+    _, memory_at, shapes_at, _ = runs
+    assert memory_at.slider(key="gap").value == 3
+    assert shapes_at.slider(key="steps").value == 6
+    assert shapes_at.button_group(key="shape").value == "many_to_one"
+    # words, hidden and seed above the tabs; gap in the Hidden state tab; shape and steps in Sequence shapes
+    assert [len(link_notes(at)) for at in runs] == [3, 4, 5, 3]
+    check_figures([figures(at) for at in runs], words=50, hidden=2, seed=0, gap=3, shape="many_to_one", steps=6)
 
 
 def test_course_map_links_every_built_lesson():
-    at = run_lesson(LESSON)
+    at = run_lesson(LESSON, {SECTION: "Course map"})
     labels = [link.proto.label for link in at.get("page_link")]
     for item in available():
         assert f"{item.number}. {item.title}" in labels
@@ -164,12 +190,11 @@ def test_show_code_reads_the_core_source():
 
 def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
     """The gap slider and the shape controls live in st.fragment panels (moving them reruns only that
-    panel); the panels still draw rnn_core's numbers, with the hidden size and seed of section 1."""
+    panel); the panels still draw rnn_core's numbers, with the hidden size and seed of the controls panel."""
     assert fragment_controls(LESSON.path) == {"memory_panel": {"gap"}, "sequence_shape_panel": {"shape", "steps"}}
-    at = run_lesson(LESSON, {"hidden": "5", "seed": "3"})
+    at = run_lesson(LESSON, {"hidden": "5", "seed": "3", SECTION: "Hidden state"})
     at.slider(key="gap").set_value(17).run()
     assert_ran_cleanly(at)
-    check_figures(at, words=5, hidden=5, seed=3, gap=17, shape="many_to_one", steps=4)
     cell = RNN.random(VOCAB, 5, seed=3)
     words_a = meet_message("afternoon", 17)
     state_diff = state_distance(cell.unroll(encode(words_a)), cell.unroll(encode(meet_message("evening", 17))))
@@ -179,11 +204,27 @@ def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
     assert any(m.value.startswith(f"The difference fades from {state_diff[time_step]:.3g} at *afternoon* to "
                                   f"{state_diff[-1]:.3g} at *for* ({len(words_a) - 1 - time_step} steps later)")
                for m in at.markdown)
+    check_figures(every_section(at), words=5, hidden=5, seed=3, gap=17, shape="many_to_one", steps=4)
 
+    open_section(at, "Sequence shapes")
     at.button_group(key="shape").set_value("many_to_many_synced").run()
     at.slider(key="steps").set_value(2).run()
     assert_ran_cleanly(at)
-    assert at.slider(key="gap").value == 17 and at.slider(key="hidden").value == 5
-    check_figures(at, words=5, hidden=5, seed=3, gap=17, shape="many_to_many_synced", steps=2)
+    assert at.slider(key="hidden").value == 5
     assert any(c.value.startswith("Many-to-many, synced with length 2: 2 inputs, 2 hidden states, 2 outputs")
                for c in at.caption)
+    check_figures(every_section(at), words=5, hidden=5, seed=3, gap=17, shape="many_to_many_synced", steps=2)
+
+
+def test_sections_are_tabs_and_only_the_open_one_runs():
+    at = run_lesson(LESSON)
+    assert [tab.label for tab in at.tabs] == TITLES
+    assert len(figures(at)) == 2 and len(at.tabs[0].get("plotly_chart")) == 2
+    assert all(not tab.children for tab in at.tabs[1:])   # nothing computed or sent for the closed tabs
+    at = run_lesson(LESSON, {SECTION: "Hidden state", "gap": "9"})
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 1, 0, 0]
+    assert at.slider(key="gap").value == 9 and not link_notes(at)
+    at = run_lesson(LESSON, {SECTION: "<b>Course</b>"})
+    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
+                              "showing Fixed size input."]
+    assert len(at.tabs[0].get("plotly_chart")) == 2

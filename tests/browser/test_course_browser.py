@@ -24,15 +24,16 @@ SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden siz
           "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias"),
           "memory_lab": ("Gap (filler words)", "lab_gap")}
 KEYS = {
-    "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps"],
-    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j"],
+    "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps", "why_part"],
+    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part"],
     "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K", "b_part"],
     "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_s1", "v_s2", "v_s3", "v_s4",
-                            "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc"],
+                            "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc", "v_part"],
     "lstm": ["lstm_input", "lstm_T", "lstm_seed", "lstm_H", "forget_bias", "lstm_hand", "lstm_in_scale",
-             "lstm_rec_scale", "lstm_t", "lstm_unit"],
+             "lstm_rec_scale", "lstm_t", "lstm_unit", "lstm_maps_t", "lstm_maps_unit", "lstm_highway_unit",
+             "lstm_part"],
     "gru": ["gru_input", "gru_T", "gru_seed", "gru_H", "update_bias", "gru_hand", "gru_in_scale",
-            "gru_rec_scale", "gru_t", "gru_unit"],
+            "gru_rec_scale", "gru_t", "gru_unit", "gru_maps_t", "gru_maps_unit", "gru_part"],
     "memory_lab": ["lab_rnn", "lab_lstm", "lab_gru", "lab_gap", "lab_hidden", "lab_steps", "lab_lr", "lab_clip",
                    "lab_seed", "lab_forget_bias", "lab_update_bias", "lab_recompute_gap"],
 }

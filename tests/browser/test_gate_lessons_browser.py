@@ -5,14 +5,20 @@ import re
 import pytest
 
 from rnn_core.gated import gated_preset, make_cell
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, record_reruns, press_play, screenshot,
-                                   slider_value, wait_for_run)
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, press_play,
+                                   screenshot, slider_value, wait_for_run)
 
 LESSONS = {
     "lstm": ["Sequence length T", "Hidden size H", "Forget-gate bias b_f", "Input weight scale",
              "Recurrent weight scale", "Step t", "Unit j"],
     "gru": ["Sequence length T", "Hidden size H", "Update-gate bias b_z", "Input weight scale",
             "Recurrent weight scale", "Step t", "Unit j"],
+}
+OUTLINE = "[data-testid=stPlotlyChart] g.shapelayer path"  # the gate maps' square around unit j at step t
+# The tabs after the first (Faucets, where the sliders above are), each with its own panel's sliders.
+LATER_TABS = {
+    "lstm": {"Gates over time": ["Step t", "Unit j"], "Gradient highway": ["Unit j"]},
+    "gru": {"Gates over time": ["Step t", "Unit j"], "Cells compared": []},
 }
 
 
@@ -21,6 +27,13 @@ def animation_step(page, chart=0):
     figure = page.locator("[data-testid=stPlotlyChart]").nth(chart)
     text = figure.locator("g.slider-container text").filter(has_text="step t =").first.text_content()
     return int(re.search(r"(\d+)", text).group(1))
+
+
+def chart_count(page):
+    """How many charts the page draws, once the first has been drawn (Plotly draws after the run ends)."""
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    charts.locator("svg.main-svg").first.wait_for(timeout=30_000)
+    return charts.count()
 
 
 def metric_steps(page, index):
@@ -33,6 +46,7 @@ def test_play_the_faucets_and_move_every_slider(page, server, name):
     open_page(page, f"{server}/{name}")
     assert_no_exception(page)
     assert name.upper() in page.locator("h1").first.inner_text()
+    assert chart_count(page) == 1                                 # only the open section (Faucets) is drawn
     screenshot(page, f"{name}_default")
 
     start = animation_step(page)
@@ -55,10 +69,20 @@ def test_play_the_faucets_and_move_every_slider(page, server, name):
     move_slider(page, "Step t", -10)
     assert_no_exception(page)
     screenshot(page, f"{name}_sliders_moved")
+    for title, panel_sliders in LATER_TABS[name].items():
+        open_tab(page, title)
+        assert_no_exception(page)
+        assert f"{name}_part=" in page.url and chart_count(page) == 1
+        for label in panel_sliders:
+            before = slider_value(page, label)
+            move_slider(page, label, 3)
+            assert_no_exception(page)
+            assert slider_value(page, label) != before, f"{label} did not move in {title}"
+        screenshot(page, f"{name}_sliders_moved_{title.lower().replace(' ', '_')}")
 
 
 def test_forget_bias_moves_the_reach_of_the_cell_path(page, server):
-    open_page(page, f"{server}/lstm?forget_bias=0.0&lstm_T=60")
+    open_page(page, f"{server}/lstm?forget_bias=0.0&lstm_T=60&lstm_part=Gradient+highway")
     reach_low = metric_steps(page, 0)
     move_slider(page, "Forget-gate bias b_f", 10)               # 0 -> 5
     assert slider_value(page, "Forget-gate bias b_f").startswith("5")
@@ -105,3 +129,15 @@ def test_step_slider_reruns_only_the_step_panel(page, server, name):
     assert page.get_by_text("Unit 3 at step 4, with the numbers").count() == 1
     path = screenshot(page, f"{name}_step_panel_fragment")
     faucet.screenshot(path=str(path.with_name(f"{name}_step_panel_fragment_faucet.png")))
+
+    open_tab(page, "Gates over time")                              # the gate maps' own step slider, at step 1
+    assert slider_value(page, "Step t") == "1"
+    before = page.locator(OUTLINE).first.get_attribute("d")
+    del reruns[:]
+    move_slider(page, "Step t", 4)                               # 1 -> 5
+    assert_no_exception(page)
+    assert slider_value(page, "Step t") == "5" and f"{name}_maps_t=5" in page.url
+    page.wait_for_function("([outline, d]) => document.querySelector(outline).getAttribute('d') !== d",
+                           arg=[OUTLINE, before])                  # the outlined square moved to step 5
+    assert reruns and all(reruns), reruns                         # every rerun was the gate maps' fragment
+    screenshot(page, f"{name}_gate_maps_fragment")

@@ -67,6 +67,14 @@ def test_bptt_extremes(server, page):
     assert_no_nan_on_screen(page)
 
 
+def assert_every_vanishing_section_clean(page):
+    """Open each section tab of the vanishing lesson in turn: no exception and no NaN in any of them."""
+    for title in ["Gradient reach", "Per unit detail", "Clipping", "The cliff"]:
+        open_tab(page, title)
+        assert_no_exception(page)
+        assert_no_nan_on_screen(page)
+
+
 def test_vanishing_controls_buttons_and_cliff(server, page):
     open_page(page, f"{server}/{VANISHING.url_path}")
     assert_no_exception(page)
@@ -74,6 +82,7 @@ def test_vanishing_controls_buttons_and_cliff(server, page):
     move_slider(page, "s1", 6)                                 # 1.0 -> 1.3
     move_slider(page, "Sequence length T", 20)
     assert "v_s1=1.3" in page.url
+    assert len(chart_texts(page)) == 1                         # only the open section (Gradient reach) is drawn
     page.get_by_role("button", name="Make it orthogonal").click()
     wait_for_run(page)
     assert slider_value(page, "s1") == "1.00" or slider_value(page, "s1") == "1"
@@ -85,7 +94,11 @@ def test_vanishing_controls_buttons_and_cliff(server, page):
     wait_for_run(page)
     assert_no_exception(page)
     assert "vanishing" in page.locator("[data-testid=stMetric]").first.inner_text()
+    open_tab(page, "Clipping")
+    assert "v_part=Clipping" in page.url and len(chart_texts(page)) == 2
     move_slider(page, "Clipping threshold c = 10^k", 4)
+    assert_no_nan_on_screen(page)
+    open_tab(page, "The cliff")
     move_slider(page, "Cliff: clipping threshold c", -2)
     assert_no_nan_on_screen(page)
     screenshot(page, "vanishing_saturated_example")
@@ -102,9 +115,10 @@ def test_vanishing_extremes_show_overflow_not_nan(server, page):
     # Plotly draws its annotations after the script run ends: wait for the overflow band's label.
     page.locator("[data-testid=stPlotlyChart]", has_text="overflow").first.wait_for(timeout=30_000)
     screenshot(page, "vanishing_overflow")
+    assert_every_vanishing_section_clean(page)
     open_page(page, f"{server}/{VANISHING.url_path}?v_H=16&v_T=500&v_f=relu&v_smax=5&v_decay=1&v_in=4")
-    assert_no_exception(page)
-    assert_no_nan_on_screen(page)
+    assert_every_vanishing_section_clean(page)
+    open_tab(page, "Gradient reach")                           # the overflow warning above the Jacobian norms
     screenshot(page, "vanishing_relu_max")
 
 
@@ -127,18 +141,29 @@ def test_bptt_fragment_slider_reruns_only_its_panel(server, page):
 
 def test_vanishing_fragment_sliders_rerun_only_their_panels(server, page):
     reruns = record_reruns(page)
-    open_page(page, f"{server}/{VANISHING.url_path}")
-    norms_before, cliff_before = chart_text(page, 3, "global L2 norm"), chart_text(page, 5, "c = 2")
+    open_page(page, f"{server}/{VANISHING.url_path}?v_part=Clipping")
+    norms_before = chart_text(page, 1, "global L2 norm")        # vectors (0) and norms (1) of the Clipping tab
+    del reruns[:]
+    move_slider(page, "Clipping threshold c = 10^k, k", -4)    # -1 -> -2
+    assert "v_clip=-2" in page.url
+    assert_no_exception(page)
+    norms_after = chart_text(page, 1, "global L2 norm")
+    assert norms_after != norms_before                         # the norms after clipping at c = 0.01
+    assert reruns and all(reruns), reruns
+    open_tab(page, "The cliff")                                # a page rerun: the tab's section runs
+    cliff_before = chart_text(page, 1, "c = 2")                # the step lengths of plain and clipped descent
     assert "clip_by_norm, c = 2" in cliff_before
     del reruns[:]
     move_slider(page, "Cliff: clipping threshold c", -2)       # 2.0 -> 1.0
-    move_slider(page, "Clipping threshold c = 10^k, k", -4)    # -1 -> -2
-    assert "v_cliffc=1" in page.url and "v_clip=-2" in page.url
+    assert "v_cliffc=1" in page.url
     assert_no_exception(page)
-    cliff_after = chart_text(page, 5, "c = 1")
+    cliff_after = chart_text(page, 1, "c = 1")
     assert cliff_after != cliff_before and "clip_by_norm, c = 1" in cliff_after
-    assert chart_text(page, 3, "global L2 norm") != norms_before    # the norms after clipping at c = 0.01
     assert reruns and all(reruns), reruns
-    assert "vanishing" in page.locator("[data-testid=stMetric]").first.inner_text()
     assert_no_nan_on_screen(page)
     screenshot(page, "vanishing_fragments_clipped")
+    open_tab(page, "Clipping")                                 # the session kept the first panel's threshold
+    assert "v_clip=-2" in page.url and slider_value(page, "Clipping threshold c = 10^k, k") == "-2.00"
+    assert chart_text(page, 1, "global L2 norm") == norms_after
+    open_tab(page, "Gradient reach")
+    assert "vanishing" in page.locator("[data-testid=stMetric]").first.inner_text()

@@ -4,7 +4,7 @@ import pytest
 
 from app.course import available, lesson_for
 from tests.browser.helpers import (
-    assert_no_exception, move_slider, open_page, plotly_slider_value, press_play, record_reruns, screenshot,
+    assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value, press_play, record_reruns, screenshot,
     share_link, slider_value, streamlit_server,
     wait_for_run,
 )
@@ -49,6 +49,7 @@ def test_rnn_unrolled_sliders_and_play(server, page):
     assert slider_value(page, "Sequence length T") == "20"
     assert "hidden=3" in page.url and "steps=20" in page.url  # the link reproduces the view
     assert_no_exception(page)
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 1  # only the open tab (Unrolled cell) is drawn
     assert plotly_slider_value(page) == "after step t = 19"  # the figure opens on the last step
     press_play(page)
     page.wait_for_timeout(1500)  # let a few frames play in the browser
@@ -58,11 +59,11 @@ def test_rnn_unrolled_sliders_and_play(server, page):
 
 
 def test_rnn_unrolled_step_and_unit_rerun_only_their_panel(server, page):
-    """Step t and unit j live in an st.fragment: moving them reruns that panel only (heatmap outline,
-    the equation below it), the rest of the page stays on screen, and the link still follows them."""
+    """Step t and unit j live in an st.fragment (the Hidden state tab): moving them reruns that panel only
+    (heatmap outline, the equation below it), the rest of the page stays on screen, and the link still follows them."""
     reruns = record_reruns(page)  # the fragment id of each rerun the page asks for ("" for a whole page)
-    open_page(page, f"{server}/rnn_unrolled")
-    heatmap = page.locator("[data-testid=stPlotlyChart]").nth(1)
+    open_page(page, f"{server}/rnn_unrolled?unrolled_part=Hidden+state")
+    heatmap = page.locator("[data-testid=stPlotlyChart]").nth(0)
     heatmap.scroll_into_view_if_needed()
     outline = heatmap.locator(".shapelayer path").first
     outline.wait_for(timeout=30_000)
@@ -75,25 +76,30 @@ def test_rnn_unrolled_step_and_unit_rerun_only_their_panel(server, page):
     assert slider_value(page, "Step t") == "5" and slider_value(page, "Unit j") == "2"
     page.locator("h3").filter(has_text="unit 2 at step 5").wait_for(timeout=30_000)
     page.wait_for_function(  # Plotly moves the outline a moment after the run
-        "old => { const c = document.querySelectorAll('[data-testid=stPlotlyChart]')[1];"
+        "old => { const c = document.querySelectorAll('[data-testid=stPlotlyChart]')[0];"
         " const p = c && c.querySelector('.shapelayer path'); return p && p.getAttribute('d') !== old; }",
         arg=before, timeout=30_000)
     assert reruns and all(reruns) and len(set(reruns)) == 1, reruns  # fragment reruns only, of one panel
 
     assert_no_exception(page)
     assert "The RNN, unrolled" in page.locator("h1").first.inner_text()
-    assert page.locator("[data-testid=stPlotlyChart]").count() == 2  # the unrolled diagram is still there
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 1  # the heatmap is still there
+    assert page.get_by_role("tab", name="Unrolled cell").count() == 1  # and the tabs above it
     assert slider_value(page, "Hidden size H") == "6"
     assert "t=5" in page.url and "j=2" in page.url
     screenshot(page, "rnn_unrolled_fragment")
     # the copy-link popover reruns the whole page when it opens, so its link has the fragment's values
     link = share_link(page)
-    assert link.endswith("/rnn_unrolled?t=5&j=2"), link
+    assert link.endswith("/rnn_unrolled?unrolled_part=Hidden+state&t=5&j=2"), link
     assert_no_exception(page)
+    open_tab(page, "Unrolled cell")                            # the unrolled diagram is one click away
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 1 and plotly_slider_value(page).startswith(
+        "after step t = ")
 
 
 def test_rnn_unrolled_shared_link_reproduces_settings(server, page):
-    open_page(page, f"{server}/rnn_unrolled?hidden=4&steps=30&f=relu&sigma=2.5&seed=7&t=29&j=3")
+    open_page(page, f"{server}/rnn_unrolled?hidden=4&steps=30&f=relu&sigma=2.5&seed=7&unrolled_part=Hidden+state"
+                    "&t=29&j=3")
     assert_no_exception(page)
     assert slider_value(page, "Hidden size H") == "4"
     assert slider_value(page, "Sequence length T") == "30"
