@@ -50,6 +50,40 @@ def section_figures(lesson: Lesson, query_params: dict | None = None) -> tuple[l
     return runs, [figure for at in runs for figure in figures(at)]
 
 
+def open_section(at: AppTest, key: str, title: str) -> AppTest:
+    """Open a section tab in this session, as a click on it does (only the open tab runs).
+
+    The click sets the tab's value and the browser's address follows it; AppTest keeps the address
+    it was opened with, whose section would otherwise win, so both are set."""
+    at.session_state[key] = title
+    at.query_params[key] = title
+    at.run()
+    assert_ran_cleanly(at)
+    return at
+
+
+def check_section_tabs(lesson: Lesson, titles: list[str], charts: list[int], bad_title: str) -> str:
+    """The lesson's sections are tabs called `titles`. Opened by its link, each section runs alone: it
+    draws its `charts` charts and the closed tabs hold nothing. A title that is not one of them opens
+    the first section, with a note. Returns the tabs' URL key."""
+    at = run_lesson(lesson)
+    key, found = sections(at)
+    assert found == titles
+    for index, title in enumerate(titles):
+        if index:
+            at = run_lesson(lesson, {key: title})
+        assert_ran_cleanly(at)
+        drawn = [len(tab.get("plotly_chart")) for tab in at.tabs]
+        assert drawn == [n if i == index else 0 for i, n in enumerate(charts)]
+        assert all(not tab.children for i, tab in enumerate(at.tabs) if i != index)  # nothing computed or sent
+        assert not link_notes(at)
+    at = run_lesson(lesson, {key: bad_title})
+    assert link_notes(at) == [f":material/build: Link value for **Section** is not one of the sections; "
+                              f"showing {titles[0]}."]
+    assert len(at.tabs[0].get("plotly_chart")) == charts[0]
+    return key
+
+
 def figures(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page as its JSON dict (AppTest has no plotly accessor)."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

@@ -6,7 +6,8 @@ import pytest
 from app.course import lesson_for
 from rnn_core import Readout
 from rnn_core.bptt import many_to_many, next_step_task, per_loss, scaled_rnn, step_contributions, truncated_bptt
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson, run_sections
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, plotly_array, run_lesson,
+                               run_sections)
 
 LESSON = lesson_for("pages/3_bptt.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
@@ -35,7 +36,7 @@ def check(runs, settings):
     for at in runs:
         assert_ran_cleanly(at)
     r = expected(**settings)
-    T, H = settings["b_T"], settings["b_H"]
+    T = settings["b_T"]
     _, _, stack_at, reach_at, truncation_at = runs
     (losses_fig,), (backward,), (stack,), (row, matrix), (trunc_matrix, trunc_bars) = [figures(at) for at in runs]
     np.testing.assert_allclose(plotly_array(losses_fig["data"][0]["y"]), r.losses, rtol=1e-12)
@@ -107,18 +108,10 @@ def test_hostile_link_is_clamped():
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    at = run_lesson(LESSON)
-    tabs = at.tabs
-    assert [t.label for t in tabs] == ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]
-    assert len(figures(at)) == 1 and len(tabs[0].get("plotly_chart")) == 1
-    assert all(not tab.children for tab in tabs[1:])   # nothing computed or sent for the closed tabs
+    check_section_tabs(LESSON, ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"],
+                       [1, 1, 1, 2, 2], "<b>Truncated</b>")
     at = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "5"})
-    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 0, 0, 2, 0]
     assert slider(at, "b_k") == 5 and not link_notes(at)
-    at = run_lesson(LESSON, {"b_part": "<b>Truncated</b>"})
-    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
-                              "showing Losses."]
-    assert len(at.tabs[0].get("plotly_chart")) == 1
 
 
 def test_fragment_panels_follow_their_sliders():

@@ -7,8 +7,8 @@ from app.course import lesson_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell,
                             step_values)
-from tests.app.helpers import (assert_ran_cleanly, figures, link_notes, moved_step_panel, plotly_array,
-                               run_lesson, run_sections)
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, moved_step_panel,
+                               plotly_array, run_lesson, run_sections)
 
 LESSON = lesson_for("pages/6_gru.py")
 CONTROL_SLIDERS = ["gru_T", "gru_H", "update_bias", "gru_in_scale", "gru_rec_scale"]  # above the tabs
@@ -106,19 +106,10 @@ def test_hostile_links_are_handled():
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    at = run_lesson(LESSON)
-    assert [tab.label for tab in at.tabs] == SECTIONS
-    assert len(figures(at)) == 1 and len(at.tabs[0].get("plotly_chart")) == 1
-    assert all(not tab.children for tab in at.tabs[1:])   # nothing computed or sent for the closed tabs
+    check_section_tabs(LESSON, SECTIONS, [1, 1, 1], "cells compared")
     for section, keys in SECTION_SLIDERS.items():
         at = run_lesson(LESSON, {"gru_part": section, "gru_T": "12"})
-        assert_only_tab_drawn(at, section)
         assert [slider.key for slider in at.slider] == keys and at.slider(key="gru_T").value == 12
-        assert not link_notes(at)
-    at = run_lesson(LESSON, {"gru_part": "cells compared"})
-    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
-                              "showing Faucets."]
-    assert len(at.tabs[0].get("plotly_chart")) == 1
 
 
 def test_step_panels_follow_their_sliders():

@@ -1,10 +1,9 @@
 """Every existing lesson page runs through the real entrypoint, at defaults and at extremes."""
 
-import numpy as np
 import pytest
 
 from app.course import COURSE, available, lesson_for
-from tests.app.helpers import ENTRYPOINT, assert_ran_cleanly, figures, run_lesson
+from tests.app.helpers import ENTRYPOINT, assert_ran_cleanly, run_lesson
 
 from streamlit.testing.v1 import AppTest
 

@@ -7,8 +7,8 @@ import pytest
 from app.course import lesson_for
 from app.equations import tex_number
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
-from tests.app.helpers import (assert_ran_cleanly, figures, fragment_controls, link_notes, plotly_array,
-                               run_lesson, run_sections)
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
+                               plotly_array, open_section, run_lesson, run_sections)
 
 LESSON = lesson_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
@@ -38,17 +38,6 @@ def slider_value(at, key):
     """A slider's value; a one-value range (T = 1 or H = 1) has no slider and means 0."""
     sliders = [s for s in at.slider if s.key == key]
     return sliders[0].value if sliders else 0
-
-
-def open_section(at, title):
-    """Open a section tab in this session, as a click on it does (only the open tab runs).
-
-    The click sets the tab's value and the browser's address follows it; AppTest keeps the address
-    it was opened with, whose section would otherwise win, so both are set."""
-    at.session_state[SECTION] = title
-    at.query_params[SECTION] = title
-    at.run()
-    return at
 
 
 def check_unrolled_cell(at, settings):
@@ -87,8 +76,8 @@ def check_page_matches_core(runs, settings):
 
 def check_session_matches_core(at, settings):
     """Both tabs of this session, opened one after the other, against rnn_core."""
-    check_unrolled_cell(open_section(at, "Unrolled cell"), settings)
-    check_hidden_state(open_section(at, "Hidden state"), settings)
+    check_unrolled_cell(open_section(at, SECTION, "Unrolled cell"), settings)
+    check_hidden_state(open_section(at, SECTION, "Hidden state"), settings)
 
 
 def test_defaults_match_core():
@@ -200,18 +189,10 @@ def test_step_and_unit_panel_is_a_fragment_that_redraws_alone():
     outline = figures(at)[0]["layout"]["shapes"][0]
     assert (outline["x0"], outline["x1"], outline["y0"], outline["y1"]) == (8.5, 9.5, 3.5, 4.5)
     assert "output[9, 4], output" in "\n".join(c.value for c in at.code)
-    check_unrolled_cell(open_section(at, "Unrolled cell"), settings)
+    check_unrolled_cell(open_section(at, SECTION, "Unrolled cell"), settings)
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    at = run_lesson(LESSON)
-    assert [tab.label for tab in at.tabs] == TITLES
-    assert len(figures(at)) == 1 and len(at.tabs[0].get("plotly_chart")) == 1
-    assert not at.tabs[1].children   # nothing computed or sent for the closed tab
+    check_section_tabs(LESSON, TITLES, [1, 1], "hidden state")
     at = run_lesson(LESSON, {SECTION: "Hidden state", "t": "5"})
-    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 1]
     assert at.slider(key="t").value == 5 and not link_notes(at)
-    at = run_lesson(LESSON, {SECTION: "hidden state"})
-    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
-                              "showing Unrolled cell."]
-    assert len(at.tabs[0].get("plotly_chart")) == 1

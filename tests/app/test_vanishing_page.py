@@ -12,7 +12,8 @@ from rnn_core import (RNN, clip_by_norm, clip_by_value, global_norm, jacobian_lo
                       matrix_with_singular_values, sequences)
 from rnn_core.bptt import gradient_regime, last_step_gradient
 from rnn_core.cliff import descend
-from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson, run_sections
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, plotly_array, run_lesson,
+                               run_sections)
 
 LESSON = lesson_for("pages/4_vanishing_exploding.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
@@ -182,17 +183,9 @@ def test_hostile_link_is_clamped():
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    at = run_lesson(LESSON)
-    assert [t.label for t in at.tabs] == SECTIONS
-    assert len(figures(at)) == 1 and len(at.tabs[0].get("plotly_chart")) == 1
-    assert all(not tab.children for tab in at.tabs[1:])   # nothing computed or sent for the closed tabs
+    check_section_tabs(LESSON, SECTIONS, [1, 1, 2, 2], "<b>The cliff</b>")
     at = run_lesson(LESSON, {"v_part": "Clipping", "v_clip": "-2"})
-    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 0, 2, 0]
     assert at.slider(key="v_clip").value == -2.0 and not link_notes(at)
-    at = run_lesson(LESSON, {"v_part": "<b>The cliff</b>"})
-    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
-                              "showing Gradient reach."]
-    assert len(at.tabs[0].get("plotly_chart")) == 1
 
 
 def test_fragment_panels_follow_their_controls():

@@ -12,7 +12,8 @@ from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
 from app.figures.shapes import word_ticks
-from tests.app.helpers import assert_ran_cleanly, figures, fragment_controls, link_notes, run_lesson, run_sections
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
+                               open_section, run_lesson, run_sections)
 
 LESSON = lesson_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
@@ -33,21 +34,9 @@ def traces(fig):
     return {trace.get("name"): trace for trace in fig["data"]}
 
 
-def open_section(at, title):
-    """Open a section tab in this session, as a click on it does (only the open tab runs).
-
-    The click sets the tab's value and the browser's address follows it; AppTest keeps the address
-    it was opened with, whose section would otherwise win, so both are set."""
-    at.session_state[SECTION] = title
-    at.query_params[SECTION] = title
-    at.run()
-    assert_ran_cleanly(at)
-    return at
-
-
 def every_section(at):
     """The figures of each section, in tab order, opening the tabs of this session one after another."""
-    return [figures(open_section(at, title)) for title in TITLES]
+    return [figures(open_section(at, SECTION, title)) for title in TITLES]
 
 
 def link_figures(query=None):
@@ -109,7 +98,7 @@ def test_every_shape_at_both_lengths(shape, steps):
 
 
 def test_selecting_a_shape_redraws_the_diagram():
-    at = open_section(run_lesson(LESSON), "Sequence shapes")
+    at = open_section(run_lesson(LESSON), SECTION, "Sequence shapes")
     at.button_group(key="shape").set_value("one_to_many").run()
     at.slider(key="steps").set_value(6).run()
     assert_ran_cleanly(at)
@@ -206,7 +195,7 @@ def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
                for m in at.markdown)
     check_figures(every_section(at), words=5, hidden=5, seed=3, gap=17, shape="many_to_one", steps=4)
 
-    open_section(at, "Sequence shapes")
+    open_section(at, SECTION, "Sequence shapes")
     at.button_group(key="shape").set_value("many_to_many_synced").run()
     at.slider(key="steps").set_value(2).run()
     assert_ran_cleanly(at)
@@ -217,14 +206,6 @@ def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    at = run_lesson(LESSON)
-    assert [tab.label for tab in at.tabs] == TITLES
-    assert len(figures(at)) == 2 and len(at.tabs[0].get("plotly_chart")) == 2
-    assert all(not tab.children for tab in at.tabs[1:])   # nothing computed or sent for the closed tabs
+    check_section_tabs(LESSON, TITLES, [2, 1, 1, 0], "<b>Course</b>")
     at = run_lesson(LESSON, {SECTION: "Hidden state", "gap": "9"})
-    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [0, 1, 0, 0]
     assert at.slider(key="gap").value == 9 and not link_notes(at)
-    at = run_lesson(LESSON, {SECTION: "<b>Course</b>"})
-    assert link_notes(at) == [":material/build: Link value for **Section** is not one of the sections; "
-                              "showing Fixed size input."]
-    assert len(at.tabs[0].get("plotly_chart")) == 2
