@@ -127,3 +127,22 @@ def moved_step_panel(lesson: Lesson, prefix: str, section: str, positions: dict[
     at.run()
     assert_ran_cleanly(at)
     return at
+
+
+def check_step_panel_numbers(at: AppTest, lesson: Lesson, prefix: str, values: dict, state: str, step: int,
+                             unit: int) -> None:
+    """A gated lesson's Faucets part at (step, unit): its equations show `values` (each to 3 decimals) and
+    state_{step}, its code prints output[step, unit]; the gate maps, moved to the same square in their own
+    part, outline it."""
+    assert f"Unit {unit} at step {step}, with the numbers" in [s.value for s in at.subheader]
+    latex = at.get("latex")[0].proto.body
+    for value in values.values():
+        assert f"{value:.3f}" in latex
+    assert f"{state}_{{{step}}}" in latex and f"(unit {unit})" in latex
+    at.toggle(key="show_code").set_value(True).run()
+    assert_ran_cleanly(at)
+    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)
+    maps = moved_step_panel(lesson, prefix, "Gates over time", {f"{prefix}_maps_t": step, f"{prefix}_maps_unit": unit})
+    (heatmaps,) = figures(maps)
+    outline = heatmaps["layout"]["shapes"][0]
+    assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)

@@ -7,8 +7,8 @@ from app.course import lesson_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
                             reach, step_values)
-from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, moved_step_panel,
-                               plotly_array, run_lesson, run_sections)
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
+                               moved_step_panel, plotly_array, run_lesson, run_sections)
 
 LESSON = lesson_for("pages/5_lstm.py")
 CONTROL_SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale"]  # above the tabs
@@ -148,19 +148,9 @@ def test_step_panels_follow_their_sliders():
     np.testing.assert_allclose(bars["f"], trace.gates["f"][step])
     text = " ".join(faucet["data"][5]["text"])
     assert f"forget f = {trace.gates['f'][step, unit]:.3f}" in text and f"{trace.c[step, unit]:+.3f}" in text
-    assert f"Unit {unit} at step {step}, with the numbers" in [s.value for s in at.subheader]
-    latex = at.get("latex")[0].proto.body
     v = step_values(trace, step, unit)
-    for name in ("i", "f", "g", "o", "c", "h"):
-        assert f"{v[name]:.3f}" in latex
-    assert f"c_{{{step}}}" in latex and f"(unit {unit})" in latex
-    at.toggle(key="show_code").set_value(True).run()
-    assert_ran_cleanly(at)
-    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)
-    at = moved_step_panel(LESSON, "lstm", "Gates over time", {"lstm_maps_t": step, "lstm_maps_unit": unit})
-    (heatmaps,) = figures(at)
-    outline = heatmaps["layout"]["shapes"][0]
-    assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+    check_step_panel_numbers(at, LESSON, "lstm", {name: v[name] for name in ("i", "f", "g", "o", "c", "h")}, "c",
+                             step, unit)
     at = moved_step_panel(LESSON, "lstm", "Gradient highway", {"lstm_highway_unit": unit})
     (highway,) = figures(at)
     lines = {d.get("name"): d for d in highway["data"]}
