@@ -61,7 +61,6 @@ def _remember(key: str, value: Any, default: Any, text: Callable[[Any], str] = s
     return value
 
 
-
 def _url_text(key: str) -> str | None:
     """The URL's value for ``key`` if it is about to seed a new widget, else None.
 
