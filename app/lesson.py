@@ -40,7 +40,7 @@ import streamlit as st
 
 from app import controls
 from app.export import figure_summary, share_url, to_csv, to_json
-from app.figures.common import lean_figure
+from app.figures.common import PreparedFigure, plotly_spec
 
 COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address, "
                   "so a link reproduces exactly this view, seed included.")
@@ -152,15 +152,15 @@ def chart(figure: go.Figure, key: str, alt: str | None = None, summary: bool = T
     The camera button (PNG download) is on the mode bar; alt is the chart's accessible
     name (by default the data summary), and the summary is also shown as a caption.
     """
-    text = figure_summary(figure, fallback=alt)
+    spec = plotly_spec(figure)  # built once, for the summary and for Streamlit
+    text = figure_summary(spec, fallback=alt)
     if presenting():
-        spec = figure.to_dict()  # a copy, rebuilt without re-validating every frame
-        figure = lean_figure(spec["data"], spec["layout"], spec.get("frames", ()))
-        height = figure.layout.height or 450
-        figure.update_layout(height=min(max(height, 380), PRESENT_HEIGHT),
-                             font=dict(size=max(figure.layout.font.size or 12, PRESENT_FONT)))
+        layout = spec["layout"]
+        layout["height"] = min(max(layout.get("height") or 450, 380), PRESENT_HEIGHT)
+        font = layout.setdefault("font", {})
+        font["size"] = max(font.get("size") or 12, PRESENT_FONT)
     config = dict(PLOTLY_CONFIG, toImageButtonOptions=dict(PLOTLY_CONFIG["toImageButtonOptions"], filename=key))
-    result = st.plotly_chart(figure, key=key, config=config, alt=alt or text)
+    result = st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=alt or text)
     if summary:
         st.caption(":material/bar_chart: " + _escape_markdown(text))
     return result

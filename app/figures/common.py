@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import math
@@ -57,6 +58,69 @@ def lean_figure(data=(), layout=None, frames=()) -> go.Figure:
     # go.Figure has no switch to skip frame validation; frames are set as unvalidated Frame objects.
     fig._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in frames)
     return fig
+
+
+def plotly_spec(figure: go.Figure) -> dict:
+    """What ``figure.to_dict()`` returns (data, layout, frames, NumPy arrays as Plotly's base64 typed
+    arrays), about five times faster.
+
+    Plotly's to_dict deep-copies the whole figure, frames included, then walks the copy asking of
+    every value whether it is an array (through pandas and narwhals checks): 20 ms for a 40-frame
+    faucet drawing. This walks the figure once, copying containers only; NumPy arrays are encoded
+    as to_dict encodes them (tests/figures check that both agree on every figure of the course).
+    """
+    spec = {"data": [_plain(trace) for trace in figure._data], "layout": _plain(figure._layout)}
+    if figure._frame_objs:
+        spec["frames"] = [_plain(frame._props) for frame in figure._frame_objs]
+    return spec
+
+
+_UNCONVERTED_KEYS = frozenset(("geojson", "layer", "layers", "range"))  # Plotly's convert_to_base64 skips these
+
+
+def _plain(value):
+    """A copy of nested dicts and lists with NumPy arrays as Plotly's typed-array specs."""
+    if isinstance(value, dict):
+        return {key: copy.deepcopy(item) if key in _UNCONVERTED_KEYS else _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _typed_array(value)
+    return value
+
+
+_TYPED_ARRAY_CODES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                      "float32": "f4", "float64": "f8"}
+_NARROWER = {"int64": ("int8", "int16", "int32"), "uint64": ("uint8", "uint16", "uint32")}
+
+
+def _typed_array(array: np.ndarray):
+    """Plotly's typed-array spec of a NumPy array, as plotly's to_typed_array_spec writes it (64-bit integers
+    narrowed to the smallest type that holds them); other dtypes (text, objects) as an array copy."""
+    dtype = str(array.dtype)
+    if array.size and dtype in _NARROWER:
+        lo, hi = array.min(), array.max()
+        dtype = next((small for small in _NARROWER[dtype] if np.iinfo(small).min <= lo and hi <= np.iinfo(small).max),
+                     dtype)
+    if not array.size or dtype not in _TYPED_ARRAY_CODES:
+        return array.copy()
+    spec = {"dtype": _TYPED_ARRAY_CODES[dtype],
+            "bdata": base64.b64encode(np.ascontiguousarray(array, dtype=dtype)).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = str(array.shape)[1:-1]
+    return spec
+
+
+class PreparedFigure(go.Figure):
+    """A figure handed to st.plotly_chart as a finished spec (from plotly_spec): Streamlit calls to_dict() on
+    a figure, and this one returns the spec as it is instead of copying it again."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
 
 
 def animation_controls(n_frames: int, *, active: int, frame_ms: int, prefix: str, y: float, slider_x: float,

@@ -145,6 +145,7 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         ]
 
     frames = [dict(name=str(t), data=frame_traces(t)) for t in range(T)]
+    drawing, drawing_layout = _static_drawing(slots, has_y=y is not None, nonlinearity=nonlinearity)
     span = _Y_RANGE[1] - _Y_RANGE[0]
     layout = dict(
         height=_HEIGHT,
@@ -152,7 +153,7 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         xaxis=dict(range=[-1.05, slots - 0.45], visible=False, fixedrange=True),
         yaxis=dict(range=list(_Y_RANGE), visible=False, fixedrange=True),
         hovermode="closest",
-        **_static_drawing(slots, has_y=y is not None, nonlinearity=nonlinearity),
+        **drawing_layout,
         **animation_controls(T, active=T - 1, frame_ms=frame_ms, prefix="after step t = ", prefix_font=dict(size=13, color=theme.NEUTRAL), y=0.0,
                              slider_x=0.17,
                              slider_font=dict(size=10) if T <= 24 else dict(size=10, color=theme.TRANSPARENT)),
@@ -162,39 +163,52 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
             colorscale=theme.DIVERGING, cmin=-bounds[name], cmax=bounds[name],
             colorbar=dict(title=dict(text=name, side="right"), thickness=10, len=(high - low + 0.4) / span,
                           y=((low + high) / 2 - _Y_RANGE[0]) / span, yanchor="middle", nticks=5))
-    return lean_figure(frames[-1]["data"], layout, frames)
+    return lean_figure(frames[-1]["data"] + drawing, layout, frames)
 
 
-def _static_drawing(slots: int, *, has_y: bool, nonlinearity: str) -> dict:
-    """Layout shapes and annotations for the cell boxes, arrows and weight labels: the same at every
-    step (weight sharing)."""
-    shapes, notes = [], []
+def _static_drawing(slots: int, *, has_y: bool, nonlinearity: str) -> tuple[list[dict], dict]:
+    """The cell boxes, arrows and weight labels, the same at every step (weight sharing): traces drawn after
+    the animated ones (frames leave them alone) and layout shapes for the boxes.
+
+    Arrows are line segments with an arrowhead marker at their end and labels are text traces: Plotly draws
+    a layout annotation as its own SVG group and measures each one, and at 12 steps the 60 annotations
+    this used to be took most of the chart's drawing time in the browser.
+    """
     box_low, box_high = _BOX
     h_mid = (box_low + box_high) / 2
-    arrow = dict(showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6, axref="x", ayref="y",
-                 xref="x", yref="y", text="", arrowcolor=theme.NEUTRAL)
+    arrows = {"input": [], "hidden": []}  # (x0, y0, x1, y1) per arrow, by colour
+    labels = {"input": [], "hidden": [], "output": []}  # (x, y, text, textposition)
     for k in range(slots):
-        shapes.append(dict(type="rect", x0=k - _BOX_HALF_WIDTH, x1=k + _BOX_HALF_WIDTH, y0=box_low, y1=box_high,
-                           line=dict(color=theme.COLORS["hidden"], width=1.5), layer="below"))
-        # x_t -> cell, through W_ih
-        notes.append(dict(x=k, y=box_low, ax=k, ay=_X_BAND[1] + 0.05, **arrow))
-        notes.append(dict(x=k + 0.05, y=(box_low + _X_BAND[1]) / 2, text="W<sub>ih</sub>", showarrow=False,
-                          xanchor="left", font=dict(size=11, color=theme.COLORS["input"])))
+        arrows["input"].append((k, _X_BAND[1] + 0.05, k, box_low))  # x_t -> cell, through W_ih
+        labels["input"].append((k + 0.05, (box_low + _X_BAND[1]) / 2, "W<sub>ih</sub>", "middle right"))
         # h_{t-1} -> cell, through W_hh (into slot 0 from the step before the window)
-        notes.append(dict(x=k - _BOX_HALF_WIDTH, y=h_mid, ax=k - 1 + _BOX_HALF_WIDTH if k else -0.75,
-                          ay=h_mid, **{**arrow, "arrowcolor": theme.COLORS["hidden"]}))
-        notes.append(dict(x=k - 0.5, y=h_mid + 0.25, text="W<sub>hh</sub>", showarrow=False,
-                          yanchor="bottom", font=dict(size=11, color=theme.COLORS["hidden"])))
+        arrows["hidden"].append((k - 1 + _BOX_HALF_WIDTH if k else -0.75, h_mid, k - _BOX_HALF_WIDTH, h_mid))
+        labels["hidden"].append((k - 0.5, h_mid + 0.25, "W<sub>hh</sub>", "top center"))
         if has_y:
-            notes.append(dict(x=k, y=_Y_BAND[0] - 0.05, ax=k, ay=box_high, **arrow))
-            notes.append(dict(x=k + 0.05, y=(box_high + _Y_BAND[0]) / 2, text="W<sub>hy</sub>",
-                              showarrow=False, xanchor="left",
-                              font=dict(size=11, color=theme.COLORS["output"])))
+            arrows["input"].append((k, box_high, k, _Y_BAND[0] - 0.05))
+            labels["output"].append((k + 0.05, (box_high + _Y_BAND[0]) / 2, "W<sub>hy</sub>", "middle right"))
+    traces = []
+    for concept, segments in arrows.items():
+        colour = theme.NEUTRAL if concept == "input" else theme.COLORS["hidden"]
+        xs = [v for x0, _, x1, _ in segments for v in (x0, x1, None)]
+        ys = [v for _, y0, _, y1 in segments for v in (y0, y1, None)]
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines+markers", hoverinfo="skip", showlegend=False,
+                           line=dict(color=colour, width=1.6),
+                           marker=dict(symbol="arrow", angleref="previous", color=colour, standoff=4,
+                                       size=[0, 11, 0] * len(segments))))
     f = {"tanh": "tanh", "relu": "relu", "linear": "identity"}.get(nonlinearity, nonlinearity)
     rows = [(_X_BAND, "x<sub>t</sub>", "input"), ((box_low, box_high), f"h<sub>t</sub><br>({f})", "hidden")]
     if has_y:
         rows.append((_Y_BAND, "y<sub>t</sub>", "output"))
     for (low, high), text, concept in rows:
-        notes.append(dict(x=-1.0, y=(low + high) / 2 - (0.9 if concept == "hidden" else 0), text=text,
-                          showarrow=False, xanchor="left", font=dict(size=13, color=theme.COLORS[concept])))
-    return dict(shapes=shapes, annotations=notes)
+        labels[concept].append((-1.0, (low + high) / 2 - (0.9 if concept == "hidden" else 0), text, "middle right"))
+    for concept, points in labels.items():
+        if points:
+            xs, ys, texts, positions = (list(column) for column in zip(*points))
+            traces.append(dict(type="scatter", x=xs, y=ys, text=texts, textposition=positions, mode="text",
+                               hoverinfo="skip", showlegend=False,
+                               textfont=dict(size=[13 if x < -0.9 else 11 for x in xs],
+                                             color=theme.COLORS[concept])))
+    shapes = [dict(type="rect", x0=k - _BOX_HALF_WIDTH, x1=k + _BOX_HALF_WIDTH, y0=box_low, y1=box_high,
+                   line=dict(color=theme.COLORS["hidden"], width=1.5), layer="below") for k in range(slots)]
+    return traces, dict(shapes=shapes)

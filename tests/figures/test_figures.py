@@ -13,7 +13,7 @@ from app.equations import rnn_update_latex, rnn_update_terms, tex_number
 from app.figures import state_heatmap, unrolled_diagram
 from app.figures.common import fmt, symmetric_range
 from app.figures.unrolled import TRACES, window_start
-from tests.figures.specs import frames_of
+from tests.figures.specs import frames_of, validated
 from rnn_core import RNN, Readout
 
 FIGURES_DIR = Path(__file__).resolve().parents[2] / "app" / "figures"
@@ -58,10 +58,22 @@ def test_unrolled_frames_and_values(T):
 
 def test_unrolled_labels_weight_sharing_at_every_step():
     _, trace, y = network(T=7)
-    fig = unrolled_diagram(trace.x, trace.h, y)
-    texts = [a.text for a in fig.layout.annotations]
+    fig = validated(unrolled_diagram(trace.x, trace.h, y))
+    drawing = fig.data[len(TRACES):]  # after the animated traces, so that frames leave it alone
+    texts = [text for t in drawing if t.mode == "text" for text in t.text]
     for label in ("W<sub>ih</sub>", "W<sub>hh</sub>", "W<sub>hy</sub>"):
         assert texts.count(label) == 7
+    # one arrow into every cell from x, one out of it to y, one from the step before: segments with a head at the end
+    arrows = [t for t in drawing if t.mode == "lines+markers"]
+    segments = sum(len(t.x) for t in arrows) // 3
+    assert segments == 3 * 7
+    for t in arrows:
+        assert t.marker.symbol == "arrow" and t.marker.angleref == "previous"
+        assert list(t.marker.size[0::3]) == [0] * (len(t.x) // 3) and min(t.marker.size[1::3]) > 0
+        assert all(value is None for value in t.x[2::3])
+    # the step before the window feeds slot 0: its arrow starts left of the first cell
+    hidden_arrows = next(t for t in arrows if t.line.color == arrows[-1].line.color)
+    assert hidden_arrows.x[0] < 0 < hidden_arrows.x[4]
 
 
 def test_unrolled_without_readout_and_with_overflow():
