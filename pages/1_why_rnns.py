@@ -228,29 +228,37 @@ lesson.header(
     "problems recurrent networks are used for.",
 )
 
-with lesson.controls_panel():
-    left, middle, right = st.columns(3)
-    words = controls.int_slider("Sentence length T (words)", "words", 1, MAX_WORDS, default=5, container=left,
-                                help="The number of words the networks must read.")
-    hidden = controls.int_slider("Hidden units H", "hidden", 2, 32, default=8, container=middle,
-                                 help="The size of the hidden state (and of the dense layer's output).")
-    seed = controls.seed_input(container=right, help="The random weights of the RNN cell; part of the link.")
+@st.fragment
+def why_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    with lesson.controls_panel():
+        left, middle, right = st.columns(3)
+        words = controls.int_slider("Sentence length T (words)", "words", 1, MAX_WORDS, default=5, container=left,
+                                    help="The number of words the networks must read.")
+        hidden = controls.int_slider("Hidden units H", "hidden", 2, 32, default=8, container=middle,
+                                     help="The size of the hidden state (and of the dense layer's output).")
+        seed = controls.seed_input(container=right, help="The random weights of the RNN cell; part of the link.")
 
-states, rnn_parameters = sentence_states(words, hidden, seed)
-sentence = message_of_length(words)
-lesson.sections("why_part", {
-    "Fixed size input": lambda: fixed_size_section(words, hidden, seed, states, rnn_parameters, sentence),
-    "Hidden state": lambda: hidden_state_section(hidden, seed),
-    "Sequence shapes": shapes_section,
-    "Course map": course_map_section,
-})
+    states, rnn_parameters = sentence_states(words, hidden, seed)
+    sentence = message_of_length(words)
+    lesson.sections("why_part", {
+        "Fixed size input": lambda: fixed_size_section(words, hidden, seed, states, rnn_parameters, sentence),
+        "Hidden state": lambda: hidden_state_section(hidden, seed),
+        "Sequence shapes": shapes_section,
+        "Course map": course_map_section,
+    })
 
-# --- Code, checks, misconceptions --------------------------------------------------------------
+    lesson.show_code(RNN.unroll, layout, dense_num_parameters, fit_to_length, state_distance,
+                     torch=lambda: pytorch_snippet(RNN.random(VOCAB, hidden, seed=seed), encode(sentence),
+                                                   show="output"))
+    lesson.downloads("why_rnns_states", {"h": states},
+                     settings={"words": list(sentence), "hidden": hidden, "seed": seed})
+
+
+why_demo()
+
+# --- Checks, misconceptions --------------------------------------------------------------------
 st.header("Check your understanding", divider="gray")
-lesson.show_code(RNN.unroll, layout, dense_num_parameters, fit_to_length, state_distance,
-                 torch=lambda: pytorch_snippet(RNN.random(VOCAB, hidden, seed=seed), encode(sentence), show="output"))
-lesson.downloads("why_rnns_states", {"h": states},
-                 settings={"words": list(sentence), "hidden": hidden, "seed": seed})
 
 q_dense_10 = dense_num_parameters(VOCAB, 10, 8) - 8
 q_dense_20 = dense_num_parameters(VOCAB, 20, 8) - 8
@@ -298,7 +306,7 @@ lesson.misconceptions([
     ("An RNN uses a different layer, with different weights, at each time step.",
      "It uses one cell with the same weights at every step; the unrolled picture draws copies of that one cell."),
     ("The hidden state stores the whole history of the sequence.",
-     f"It is a fixed-size vector (here {hidden} numbers): a lossy summary. How long an earlier word "
+     "It is a fixed-size vector (H numbers, set by the Hidden units slider): a lossy summary. How long an earlier word "
      "survives in it depends on the weights, as the fading orange line shows."),
     ("Padding every sentence to a maximum length makes a fixed-size network just as good.",
      "It only moves the limit to the chosen maximum, wastes computation on zeros, and keeps separate "

@@ -92,45 +92,51 @@ lesson.header(
     "with one set of weights.",
 )
 
-with lesson.controls_panel():
-    left, middle, right = st.columns(3)
-    preset = controls.choice("Input sequence", "input", list(sequences.PRESETS), "words",
-                             format_func=lambda name: PRESET_LABELS.get(name, name), container=left,
-                             help="Words: one-hot vectors of \"let's meet for lunch\", repeated. "
-                                  "Sine wave: one number per step. Impulse: a single 1, then zeros.")
-    length = controls.int_slider("Sequence length T", "steps", 1, 100, 8, container=left)
-    hidden = controls.int_slider("Hidden size H", "hidden", 1, 16, 6, container=middle)
-    nonlinearity = controls.choice("Nonlinearity f", "f", ["tanh", "relu", "linear"], "tanh",
-                                   widget="segmented", container=middle,
-                                   help="linear (no nonlinearity) is not used in practice; "
-                                        "it is here because it makes growth and decay easy to see.")
-    recurrent_scale = controls.float_slider(
-        "Largest singular value of $W_{hh}$", "sigma", 0.1, 3.0, 1.0, 0.05, container=right,
-        help="W_hh is built with singular values spread evenly from this value down to half of it.")
-    input_scale = controls.float_slider("Input weight scale", "input_scale", 0.0, 3.0, 1.0, 0.1,
-                                        container=right,
-                                        help="Entries of W_ih are drawn uniformly from [-scale, scale].")
-    seed = controls.seed_input(container=left)
+@st.fragment
+def unrolled_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    with lesson.controls_panel():
+        left, middle, right = st.columns(3)
+        preset = controls.choice("Input sequence", "input", list(sequences.PRESETS), "words",
+                                 format_func=lambda name: PRESET_LABELS.get(name, name), container=left,
+                                 help="Words: one-hot vectors of \"let's meet for lunch\", repeated. "
+                                      "Sine wave: one number per step. Impulse: a single 1, then zeros.")
+        length = controls.int_slider("Sequence length T", "steps", 1, 100, 8, container=left)
+        hidden = controls.int_slider("Hidden size H", "hidden", 1, 16, 6, container=middle)
+        nonlinearity = controls.choice("Nonlinearity f", "f", ["tanh", "relu", "linear"], "tanh",
+                                       widget="segmented", container=middle,
+                                       help="linear (no nonlinearity) is not used in practice; "
+                                            "it is here because it makes growth and decay easy to see.")
+        recurrent_scale = controls.float_slider(
+            "Largest singular value of $W_{hh}$", "sigma", 0.1, 3.0, 1.0, 0.05, container=right,
+            help="W_hh is built with singular values spread evenly from this value down to half of it.")
+        input_scale = controls.float_slider("Input weight scale", "input_scale", 0.0, 3.0, 1.0, 0.1,
+                                            container=right,
+                                            help="Entries of W_ih are drawn uniformly from [-scale, scale].")
+        seed = controls.seed_input(container=left)
 
-cell, trace, y, step_labels = run_network(preset, length, hidden, nonlinearity,
-                                          recurrent_scale, input_scale, seed)
-h = trace.h
+    cell, trace, y, step_labels = run_network(preset, length, hidden, nonlinearity,
+                                              recurrent_scale, input_scale, seed)
+    h = trace.h
 
-largest = float(np.nanmax(np.abs(np.where(np.isfinite(h), h, np.inf))))
-if largest > BLOW_UP:
-    where = int(np.argmax(np.any(~np.isfinite(h) | (np.abs(h) > BLOW_UP), axis=1)))
-    size = "beyond the largest floating-point number" if not np.isfinite(largest) else f"{largest:.2e}"
-    st.warning(f"The hidden state has exploded: from step {where} on some unit exceeds "
-               f"{BLOW_UP:.0e} in size, and the largest is {size}. Without a squashing "
-               f"nonlinearity nothing stops repeated multiplication by a $W_{{hh}}$ whose largest "
-               f"singular value is above 1.", icon=":material/warning:")
+    largest = float(np.nanmax(np.abs(np.where(np.isfinite(h), h, np.inf))))
+    if largest > BLOW_UP:
+        where = int(np.argmax(np.any(~np.isfinite(h) | (np.abs(h) > BLOW_UP), axis=1)))
+        size = "beyond the largest floating-point number" if not np.isfinite(largest) else f"{largest:.2e}"
+        st.warning(f"The hidden state has exploded: from step {where} on some unit exceeds "
+                   f"{BLOW_UP:.0e} in size, and the largest is {size}. Without a squashing "
+                   f"nonlinearity nothing stops repeated multiplication by a $W_{{hh}}$ whose largest "
+                   f"singular value is above 1.", icon=":material/warning:")
 
-lesson.sections("unrolled_part", {
-    "Unrolled cell": lambda: unrolled_section(trace, y, step_labels, nonlinearity),
-    "Hidden state": lambda: hidden_state_panel(
-        cell, trace, y, step_labels, settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity,
-                                                   sigma=recurrent_scale, input_scale=input_scale, seed=seed)),
-})
+    lesson.sections("unrolled_part", {
+        "Unrolled cell": lambda: unrolled_section(trace, y, step_labels, nonlinearity),
+        "Hidden state": lambda: hidden_state_panel(
+            cell, trace, y, step_labels, settings=dict(input=preset, steps=length, hidden=hidden, f=nonlinearity,
+                                                       sigma=recurrent_scale, input_scale=input_scale, seed=seed)),
+    })
+
+
+unrolled_demo()
 
 lesson.quiz(
     "quiz_sharing",

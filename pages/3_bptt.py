@@ -144,42 +144,48 @@ lesson.header(
     "ordinary backpropagation run on the unrolled network, from the last step back to the first.",
 )
 
-with lesson.controls_panel():
-    left, middle, right = st.columns(3)
-    preset = controls.choice("Input sequence", "b_seq", list(sequences.PRESETS), "words",
-                             format_func=lambda name: PRESET_LABELS.get(name, name), container=left,
-                             help="Words: predict the next word of \"let's meet for lunch\". Sine: predict whether "
-                                  "the next value is positive. Impulse: say whether the impulse has been seen.")
-    length = controls.int_slider("Sequence length T", "b_T", 2, 30, 8, container=left)
-    hidden = controls.int_slider("Hidden size H", "b_H", 1, 16, 6, container=middle)
-    seed = controls.seed_input(key="b_seed", container=middle)
-    recurrent_scale = controls.float_slider("Scale of W_hh", "b_whh", 0.1, 4.0, 1.5, 0.1, container=right,
-                                            help="W_hh is PyTorch's random initialisation times this number.")
-    input_scale = controls.float_slider("Scale of W_ih", "b_wih", 0.0, 4.0, 1.0, 0.1, container=right,
-                                        help="W_ih is PyTorch's random initialisation times this number.")
+@st.fragment
+def bptt_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    with lesson.controls_panel():
+        left, middle, right = st.columns(3)
+        preset = controls.choice("Input sequence", "b_seq", list(sequences.PRESETS), "words",
+                                 format_func=lambda name: PRESET_LABELS.get(name, name), container=left,
+                                 help="Words: predict the next word of \"let's meet for lunch\". Sine: predict whether "
+                                      "the next value is positive. Impulse: say whether the impulse has been seen.")
+        length = controls.int_slider("Sequence length T", "b_T", 2, 30, 8, container=left)
+        hidden = controls.int_slider("Hidden size H", "b_H", 1, 16, 6, container=middle)
+        seed = controls.seed_input(key="b_seed", container=middle)
+        recurrent_scale = controls.float_slider("Scale of W_hh", "b_whh", 0.1, 4.0, 1.5, 0.1, container=right,
+                                                help="W_hh is PyTorch's random initialisation times this number.")
+        input_scale = controls.float_slider("Scale of W_ih", "b_wih", 0.0, 4.0, 1.0, 0.1, container=right,
+                                            help="W_ih is PyTorch's random initialisation times this number.")
 
-result, losses, classes, step_labels = run_bptt(preset, length, hidden, seed, recurrent_scale, input_scale)
-cell = result.cell
-s_max = float(np.linalg.svd(cell.weight_hh, compute_uv=False)[0])
-st.caption(f"Task: {TASKS[preset]} ({len(classes)} classes: {', '.join(classes)}). A tanh RNN with "
-           f"$H = {hidden}$; the largest singular value of this $W_{{hh}}$ is {s_max:.3f}.")
+    result, losses, classes, step_labels = run_bptt(preset, length, hidden, seed, recurrent_scale, input_scale)
+    cell = result.cell
+    s_max = float(np.linalg.svd(cell.weight_hh, compute_uv=False)[0])
+    st.caption(f"Task: {TASKS[preset]} ({len(classes)} classes: {', '.join(classes)}). A tanh RNN with "
+               f"$H = {hidden}$; the largest singular value of this $W_{{hh}}$ is {s_max:.3f}.")
 
-contributions = step_contributions(result.trace, result.grads)["weight_hh"]
-lesson.sections("b_part", {
-    "Losses": lambda: losses_section(result, classes, step_labels),
-    "Backward pass": lambda: backward_section(result, step_labels),
-    "Shared W_hh": lambda: shared_weight_panel(contributions, result.grads.params["weight_hh"], hidden, length),
-    "Reach of a loss": lambda: reach_panel(losses.contribution_norms("weight_hh"), length),
-    "Truncated BPTT": lambda: truncation_panel(result, losses, losses.contribution_norms("weight_hh"), length),
-})
+    contributions = step_contributions(result.trace, result.grads)["weight_hh"]
+    lesson.sections("b_part", {
+        "Losses": lambda: losses_section(result, classes, step_labels),
+        "Backward pass": lambda: backward_section(result, step_labels),
+        "Shared W_hh": lambda: shared_weight_panel(contributions, result.grads.params["weight_hh"], hidden, length),
+        "Reach of a loss": lambda: reach_panel(losses.contribution_norms("weight_hh"), length),
+        "Truncated BPTT": lambda: truncation_panel(result, losses, losses.contribution_norms("weight_hh"), length),
+    })
 
-lesson.show_code(many_to_many, RNN.backward, step_contributions, truncation_mask, truncated_bptt,
-                 torch=lambda: pytorch_snippet(cell, result.x, readout=result.readout, targets=result.targets,
-                                               show="loss, grads['weight_hh'][:, 0]"))
-lesson.downloads("bptt_gradients", {"loss": result.losses, "h": result.trace.h, "dL_dh": result.grads.h,
-                                     "dL_dWhh_term": contributions},
-                 settings=dict(input=preset, T=length, H=hidden, seed=seed, whh_scale=recurrent_scale,
-                               wih_scale=input_scale))
+    lesson.show_code(many_to_many, RNN.backward, step_contributions, truncation_mask, truncated_bptt,
+                     torch=lambda: pytorch_snippet(cell, result.x, readout=result.readout, targets=result.targets,
+                                                   show="loss, grads['weight_hh'][:, 0]"))
+    lesson.downloads("bptt_gradients", {"loss": result.losses, "h": result.trace.h, "dL_dh": result.grads.h,
+                                         "dL_dWhh_term": contributions},
+                     settings=dict(input=preset, T=length, H=hidden, seed=seed, whh_scale=recurrent_scale,
+                                   wih_scale=input_scale))
+
+
+bptt_demo()
 
 lesson.quiz(
     "quiz_bptt_sum",

@@ -234,68 +234,74 @@ lesson.header(
     "either fades (vanishes) or blows up (explodes). Set the singular values of $W_{hh}$ yourself and watch.",
 )
 
-# --- controls --------------------------------------------------------------------------------------
-with lesson.controls_panel():
-    left, middle, right = st.columns(3)
-    hidden = controls.int_slider("Hidden size H", "v_H", 2, 16, 4, container=left,
-                                 help=f"Up to {SLIDERS_UP_TO} units: one slider per singular value. More: the "
-                                      "largest value and a decay.")
-    nonlinearity = controls.choice("Nonlinearity f", "v_f", ["tanh", "relu", "linear"], "tanh",
-                                   widget="segmented", container=left)
-    length = controls.int_slider("Sequence length T", "v_T", 2, 500, 50, container=left)
-    preset = controls.choice("Input sequence", "v_seq", list(sequences.PRESETS), "words",
-                             format_func=lambda name: PRESET_LABELS.get(name, name), container=left)
-    input_scale = controls.float_slider("Input weight scale", "v_in", 0.0, 4.0, 1.0, 0.1, container=left,
-                                        help="Entries of W_ih uniform in [-scale, scale]. Large inputs push "
-                                             "tanh units into saturation.")
-    seed = controls.seed_input(key="v_seed", container=left)
-    with middle:
-        st.markdown("**Singular values of $W_{hh}$**")
-        if hidden <= SLIDERS_UP_TO:
-            singular_values = tuple(
-                controls.float_slider(f"s{k + 1}", singular_value_key(k), S_MIN, S_MAX, DEFAULT_S[k], 0.05)
-                for k in range(hidden))
-        else:
-            largest = controls.float_slider("largest singular value", "v_smax", S_MIN, S_MAX, 1.0, 0.05)
-            decay = controls.float_slider("decay (s_k = largest * decay^k)", "v_decay", 0.5, 1.0, 0.9, 0.01)
-            singular_values = tuple(float(largest * decay ** k) for k in range(hidden))
-    with right:
-        st.button("Make it orthogonal (all singular values 1)", on_click=make_orthogonal,
-                  icon=":material/crop_square:", use_container_width=True)
-        st.button("Example: s_max > 1 but tanh saturates", on_click=saturated_example,
-                  icon=":material/science:", use_container_width=True)
-        st.caption("$W_{hh} = U\\,\\mathrm{diag}(s)\\,V^\\top$ with random orthogonal $U, V$ (from the seed): "
-                   "its singular values are exactly the sliders'.")
+@st.fragment
+def vanishing_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    # --- controls --------------------------------------------------------------------------------------
+    with lesson.controls_panel():
+        left, middle, right = st.columns(3)
+        hidden = controls.int_slider("Hidden size H", "v_H", 2, 16, 4, container=left,
+                                     help=f"Up to {SLIDERS_UP_TO} units: one slider per singular value. More: the "
+                                          "largest value and a decay.")
+        nonlinearity = controls.choice("Nonlinearity f", "v_f", ["tanh", "relu", "linear"], "tanh",
+                                       widget="segmented", container=left)
+        length = controls.int_slider("Sequence length T", "v_T", 2, 500, 50, container=left)
+        preset = controls.choice("Input sequence", "v_seq", list(sequences.PRESETS), "words",
+                                 format_func=lambda name: PRESET_LABELS.get(name, name), container=left)
+        input_scale = controls.float_slider("Input weight scale", "v_in", 0.0, 4.0, 1.0, 0.1, container=left,
+                                            help="Entries of W_ih uniform in [-scale, scale]. Large inputs push "
+                                                 "tanh units into saturation.")
+        seed = controls.seed_input(key="v_seed", container=left)
+        with middle:
+            st.markdown("**Singular values of $W_{hh}$**")
+            if hidden <= SLIDERS_UP_TO:
+                singular_values = tuple(
+                    controls.float_slider(f"s{k + 1}", singular_value_key(k), S_MIN, S_MAX, DEFAULT_S[k], 0.05)
+                    for k in range(hidden))
+            else:
+                largest = controls.float_slider("largest singular value", "v_smax", S_MIN, S_MAX, 1.0, 0.05)
+                decay = controls.float_slider("decay (s_k = largest * decay^k)", "v_decay", 0.5, 1.0, 0.9, 0.01)
+                singular_values = tuple(float(largest * decay ** k) for k in range(hidden))
+        with right:
+            st.button("Make it orthogonal (all singular values 1)", on_click=make_orthogonal,
+                      icon=":material/crop_square:", use_container_width=True)
+            st.button("Example: s_max > 1 but tanh saturates", on_click=saturated_example,
+                      icon=":material/science:", use_container_width=True)
+            st.caption("$W_{hh} = U\\,\\mathrm{diag}(s)\\,V^\\top$ with random orthogonal $U, V$ (from the seed): "
+                       "its singular values are exactly the sliders'.")
 
-result = analyse(singular_values, nonlinearity, length, preset, input_scale, seed)
-steps = result["steps"]
-overflow_step = result["overflow_step"]
-if overflow_step is not None and nonlinearity == "relu":
-    st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a relu RNN does not squash "
-               f"its state, and the slopes of the overflowed units are undefined). Everything below uses the "
-               f"first {steps} steps, where the state is finite.", icon=":material/warning:")
-elif overflow_step is not None:
-    st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a linear RNN does not "
-               "squash its state). Its Jacobians are all $W_{hh}$ whatever the state, so the norms in the "
-               "Gradient reach tab are still exact; the weight gradient in the Clipping tab is not.",
-               icon=":material/warning:")
+    result = analyse(singular_values, nonlinearity, length, preset, input_scale, seed)
+    steps = result["steps"]
+    overflow_step = result["overflow_step"]
+    if overflow_step is not None and nonlinearity == "relu":
+        st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a relu RNN does not squash "
+                   f"its state, and the slopes of the overflowed units are undefined). Everything below uses the "
+                   f"first {steps} steps, where the state is finite.", icon=":material/warning:")
+    elif overflow_step is not None:
+        st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a linear RNN does not "
+                   "squash its state). Its Jacobians are all $W_{hh}$ whatever the state, so the norms in the "
+                   "Gradient reach tab are still exact; the weight gradient in the Clipping tab is not.",
+                   icon=":material/warning:")
 
-lesson.sections("v_part", {
-    "Gradient reach": lambda: reach_section(result, singular_values, nonlinearity),
-    "Per unit detail": lambda: units_section(result["loss_gradient"]),
-    "Clipping": lambda: clipping_panel(result["grads"], hidden),
-    "The cliff": cliff_panel,
-})
+    lesson.sections("v_part", {
+        "Gradient reach": lambda: reach_section(result, singular_values, nonlinearity),
+        "Per unit detail": lambda: units_section(result["loss_gradient"]),
+        "Clipping": lambda: clipping_panel(result["grads"], hidden),
+        "The cliff": cliff_panel,
+    })
 
-lesson.show_code(matrix_with_singular_values, jacobian_log_norms, RNN.step_jacobians, clip_by_norm,
-                 clip_by_value, descend,
-                 torch=lambda: pytorch_snippet(result["cell"], result["x"], dh=result["dh"],
-                                               show="torch.sqrt(sum((g ** 2).sum() for g in grads.values()))"))
-lesson.downloads("vanishing_gradients", {"log10_jacobian_norm": result["log10_norms"],
-                                          "log10_bound": result["log10_bound"],
-                                          "log10_abs_dL_dh": result["loss_gradient"].log10_abs},
-                 settings=dict(singular_values=list(singular_values), f=nonlinearity, T=length, input=preset,
-                               input_scale=input_scale, seed=seed))
+    lesson.show_code(matrix_with_singular_values, jacobian_log_norms, RNN.step_jacobians, clip_by_norm,
+                     clip_by_value, descend,
+                     torch=lambda: pytorch_snippet(result["cell"], result["x"], dh=result["dh"],
+                                                   show="torch.sqrt(sum((g ** 2).sum() for g in grads.values()))"))
+    lesson.downloads("vanishing_gradients", {"log10_jacobian_norm": result["log10_norms"],
+                                              "log10_bound": result["log10_bound"],
+                                              "log10_abs_dL_dh": result["loss_gradient"].log10_abs},
+                     settings=dict(singular_values=list(singular_values), f=nonlinearity, T=length, input=preset,
+                                   input_scale=input_scale, seed=seed))
+
+
+vanishing_demo()
 
 lesson.quiz(
     "quiz_sufficient",

@@ -161,20 +161,26 @@ LSTM_TEXT = GateText(
     recurrent_help="Multiplies W_hh, for the LSTM and the RNN.",
     hand_caption="Hand-set weights ignore the seed and the weight scales; the forget-gate bias still applies "
                  "(and the comparison RNN still uses seed and scales).")
-preset, length, seed, hidden, forget_bias, hand_set, input_scale, recurrent_scale = astuple(
-    gated_cell_controls(LSTM_TEXT))
+@st.fragment
+def lstm_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    preset, length, seed, hidden, forget_bias, hand_set, input_scale, recurrent_scale = astuple(
+        gated_cell_controls(LSTM_TEXT))
 
-cell_settings = (preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
-cell, trace, labels = run(*cell_settings)
+    cell_settings = (preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
+    cell, trace, labels = run(*cell_settings)
 
-lesson.sections("lstm_part", {
-    "Faucets": lambda: faucet_panel(cell, trace, labels, preset, length, hidden, forget_bias, hand_set),
-    "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
-    "Gradient highway": lambda: highway_panel(trace, *highway_curves(*cell_settings), hidden),
-})
-lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
-                 settings=dict(input=preset, T=length, H=hidden, forget_bias=forget_bias, hand_set=hand_set,
-                               input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
+    lesson.sections("lstm_part", {
+        "Faucets": lambda: faucet_panel(cell, trace, labels, preset, length, hidden, forget_bias, hand_set),
+        "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
+        "Gradient highway": lambda: highway_panel(trace, *highway_curves(*cell_settings), hidden),
+    })
+    lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
+                     settings=dict(input=preset, T=length, H=hidden, forget_bias=forget_bias, hand_set=hand_set,
+                                   input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
+
+
+lstm_demo()
 
 lesson.quiz(
     "lstm_quiz_highway",

@@ -149,20 +149,27 @@ GRU_TEXT = GateText(
     recurrent_help="Multiplies W_hh of all three models.",
     hand_caption="Hand-set weights ignore the seed and the weight scales; the update-gate bias still applies. "
                  "The comparison in the Cells compared tab always uses seed and scales.")
-preset, length, seed, hidden, update_bias, hand_set, input_scale, recurrent_scale = astuple(
-    gated_cell_controls(GRU_TEXT))
+@st.fragment
+def gru_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    preset, length, seed, hidden, update_bias, hand_set, input_scale, recurrent_scale = astuple(
+        gated_cell_controls(GRU_TEXT))
 
-cell, trace, labels = run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set)
+    cell, trace, labels = run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set)
 
-lesson.sections("gru_part", {
-    "Faucets": lambda: faucet_panel(cell, trace, labels, length, hidden, hand_set),
-    "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
-    "Cells compared": lambda: comparison_section(
-        *comparison(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed), trace.x.shape[1], hidden),
-})
-lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
-                 settings=dict(input=preset, T=length, H=hidden, update_bias=update_bias, hand_set=hand_set,
-                               input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
+    lesson.sections("gru_part", {
+        "Faucets": lambda: faucet_panel(cell, trace, labels, length, hidden, hand_set),
+        "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
+        "Cells compared": lambda: comparison_section(
+            *comparison(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed), trace.x.shape[1],
+            hidden),
+    })
+    lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
+                     settings=dict(input=preset, T=length, H=hidden, update_bias=update_bias, hand_set=hand_set,
+                                   input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
+
+
+gru_demo()
 
 lesson.quiz(
     "gru_quiz_mix",

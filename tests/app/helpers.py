@@ -118,6 +118,22 @@ def fragment_controls(page) -> dict[str, set[str]]:
     return found
 
 
+CONTROL_CALLS = ("controls.", "gated_cell_controls", "st.slider", "st.number_input", "st.selectbox", "st.toggle",
+                 "st.button", "st.segmented_control", "st.text_input")
+
+
+def module_level_controls(page) -> list[str]:
+    """The control-creating calls in a page's module-level code, outside every function (expected: none, so that
+    every control is in an @st.fragment and reruns only its part of the page)."""
+    found = []
+    for node in ast.parse(page.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        found += [ast.unparse(call.func) for call in ast.walk(node) if isinstance(call, ast.Call)
+                  and ast.unparse(call.func).startswith(CONTROL_CALLS)]
+    return found
+
+
 def moved_step_panel(lesson: Lesson, prefix: str, section: str, positions: dict[str, int]) -> AppTest:
     """A gated-cell lesson (prefix "lstm" or "gru") opened on one section's tab (?prefix_part=section), with the
     step and unit sliders of that tab's panel moved to `positions` ({slider key: value})."""

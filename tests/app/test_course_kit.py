@@ -11,7 +11,8 @@ import torch  # requirements-test.txt; never an app dependency
 
 from app import lesson as kit
 from app.course import available
-from tests.app.helpers import assert_ran_cleanly, figures, plotly_array, run_lesson, run_sections
+from tests.app.helpers import (assert_ran_cleanly, figures, fragment_controls, module_level_controls, plotly_array,
+                               run_lesson, run_sections)
 
 LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
@@ -47,6 +48,18 @@ def quizzes(at):
             feedback = [c for c in children if type(c).__name__ in ("Success", "Error")]
             found[radio.key] = (radio, feedback)
     return found
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_every_control_reruns_only_the_lessons_demo(lesson):
+    """A lesson's controls, and everything they change, are in one @st.fragment (the demo): moving one reruns
+    that part of the page only, not the header, the quizzes and the misconceptions (each element a rerun
+    touches is drawn again in the browser). The quizzes stay outside: an answer reruns the whole page."""
+    assert module_level_controls(lesson.path) == []
+    demos = [name for name in fragment_controls(lesson.path) if name.endswith("_demo")]
+    assert len(demos) == 1, demos
+    source = lesson.path.read_text()
+    assert source.index(f"\n{demos[0]}()\n") < source.index("lesson.quiz(")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)

@@ -175,7 +175,8 @@ def test_quiz_gives_feedback():
 def test_step_and_unit_panel_is_a_fragment_that_redraws_alone():
     """t and j live in an st.fragment panel with everything that shows them (heatmap outline, the
     equation, the PyTorch snippet): moving them reruns only that panel, which still shows rnn_core's numbers."""
-    assert fragment_controls(LESSON.path) == {"hidden_state_panel": {"t", "j"}}
+    assert fragment_controls(LESSON.path) == {"hidden_state_panel": {"t", "j"}, "unrolled_demo": {
+        "input", "steps", "hidden", "f", "sigma", "input_scale"}}
     settings = {**DEFAULTS, "input": "sine", "steps": 12, "hidden": 5, "seed": 4}
     at = run_lesson(LESSON, {**url(settings), SECTION: "Hidden state"})
     at.slider(key="t").set_value(9)

@@ -180,7 +180,8 @@ def test_show_code_reads_the_core_source():
 def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
     """The gap slider and the shape controls live in st.fragment panels (moving them reruns only that
     panel); the panels still draw rnn_core's numbers, with the hidden size and seed of the controls panel."""
-    assert fragment_controls(LESSON.path) == {"memory_panel": {"gap"}, "sequence_shape_panel": {"shape", "steps"}}
+    assert fragment_controls(LESSON.path) == {"memory_panel": {"gap"}, "sequence_shape_panel": {"shape", "steps"},
+                                              "why_demo": {"words", "hidden"}}
     at = run_lesson(LESSON, {"hidden": "5", "seed": "3", SECTION: "Hidden state"})
     at.slider(key="gap").set_value(17).run()
     assert_ran_cleanly(at)
