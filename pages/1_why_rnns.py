@@ -122,8 +122,7 @@ def sequence_shape_panel() -> None:
     )
 
 
-def fixed_size_section(words: int, hidden: int, seed: int, states: np.ndarray, rnn_parameters: int,
-                       sentence: tuple[str, ...]) -> None:
+def fixed_size_section(words: int, hidden: int, rnn_parameters: int, sentence: tuple[str, ...]) -> None:
     """Section 1: a dense layer's weights are tied to the input length; one RNN cell reads any length."""
     st.header("A fixed-size layer needs a fixed-size input", divider="gray")
     st.markdown(
@@ -173,7 +172,11 @@ def fixed_size_section(words: int, hidden: int, seed: int, states: np.ndarray, r
         f"learned at word 2 must be learned again at word 7."
     )
 
-    st.subheader(f"The same cell, unrolled over {'the one word' if words == 1 else f'all {words} words'}")
+
+def any_length_section(words: int, seed: int, states: np.ndarray, rnn_parameters: int,
+                       sentence: tuple[str, ...]) -> None:
+    """Section 2: the one RNN cell unrolled over the sentence, whatever its length."""
+    st.header(f"One cell, unrolled over {'the one word' if words == 1 else f'all {words} words'}", divider="gray")
     lesson.chart(word_state_heatmap(states, sentence), key="states_chart")
     lesson.explain(
         f"One column per step: the hidden state $h_t$ after reading word t, computed by one RNN cell with "
@@ -183,7 +186,7 @@ def fixed_size_section(words: int, hidden: int, seed: int, states: np.ndarray, r
 
 
 def hidden_state_section(hidden: int, seed: int) -> None:
-    """Section 2: what the hidden state adds, shown on the “let's meet for ___” messages."""
+    """Section 3: what the hidden state adds, shown on the “let's meet for ___” messages."""
     st.header("What a hidden state adds: “let’s meet for ___”", divider="gray")
     st.markdown(
         "To guess the blank in *we are free this **afternoon** … so let's meet for ___*, you use a word "
@@ -197,7 +200,7 @@ def hidden_state_section(hidden: int, seed: int) -> None:
 
 
 def shapes_section() -> None:
-    """Section 3: the shapes of sequence problems, drawn unrolled."""
+    """Section 4: the shapes of sequence problems, drawn unrolled."""
     st.header("The shapes of sequence problems", divider="gray")
     st.markdown(
         "Drawn **unrolled**, an RNN is one cell copied along time: inputs $x_t$ at the bottom, hidden "
@@ -208,7 +211,7 @@ def shapes_section() -> None:
 
 
 def course_map_section() -> None:
-    """Section 4: every lesson of the course, linked when it is built."""
+    """Section 5: every lesson of the course, linked when it is built."""
     st.header("The course map", divider="gray")
     built = {item.file for item in available()}
     for item in COURSE:
@@ -242,7 +245,8 @@ def why_demo():
     states, rnn_parameters = sentence_states(words, hidden, seed)
     sentence = message_of_length(words)
     lesson.sections("why_part", {
-        "Fixed size input": lambda: fixed_size_section(words, hidden, seed, states, rnn_parameters, sentence),
+        "Fixed size input": lambda: fixed_size_section(words, hidden, rnn_parameters, sentence),
+        "One cell, any length": lambda: any_length_section(words, seed, states, rnn_parameters, sentence),
         "Hidden state": lambda: hidden_state_section(hidden, seed),
         "Sequence shapes": shapes_section,
         "Course map": course_map_section,

@@ -18,7 +18,7 @@ from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, 
 LESSON = lesson_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
 SECTION = "why_part"  # the URL key of the lesson's section tabs
-TITLES = ["Fixed size input", "Hidden state", "Sequence shapes", "Course map"]
+TITLES = ["Fixed size input", "One cell, any length", "Hidden state", "Sequence shapes", "Course map"]
 
 
 def arr(value):
@@ -50,7 +50,7 @@ def link_figures(query=None):
 
 def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
     """Every figure of every section against rnn_core, for the given control values."""
-    (params, states), (memory,), (diagram,), () = section_figures
+    (params,), (states,), (memory,), (diagram,), () = section_figures
     cell = RNN.random(VOCAB, hidden, seed=seed)
     dense_line, rnn_line, marks = params["data"]
     np.testing.assert_array_equal(arr(dense_line["y"]), [dense_num_parameters(VOCAB, t, hidden) for t in range(1, 51)])
@@ -133,12 +133,12 @@ def test_hostile_query_params_are_clamped_with_a_note():
         assert at.slider(key="hidden").value == 2
         assert at.number_input(key="seed").value == 0
         assert not any("<script>" in note for note in link_notes(at))
-    _, memory_at, shapes_at, _ = runs
+    _, _, memory_at, shapes_at, _ = runs
     assert memory_at.slider(key="gap").value == 3
     assert shapes_at.slider(key="steps").value == 6
     assert shapes_at.button_group(key="shape").value == "many_to_one"
     # words, hidden and seed above the tabs; gap in the Hidden state tab; shape and steps in Sequence shapes
-    assert [len(link_notes(at)) for at in runs] == [3, 4, 5, 3]
+    assert [len(link_notes(at)) for at in runs] == [3, 3, 4, 5, 3]
     check_figures([figures(at) for at in runs], words=50, hidden=2, seed=0, gap=3, shape="many_to_one", steps=6)
 
 
@@ -207,6 +207,6 @@ def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    check_section_tabs(LESSON, TITLES, [2, 1, 1, 0], "<b>Course</b>")
+    check_section_tabs(LESSON, TITLES, [1, 1, 1, 1, 0], "<b>Course</b>")
     at = run_lesson(LESSON, {SECTION: "Hidden state", "gap": "9"})
     assert at.slider(key="gap").value == 9 and not link_notes(at)

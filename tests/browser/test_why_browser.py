@@ -5,7 +5,7 @@ from tests.browser.helpers import (assert_no_exception, move_slider, open_page, 
                                    share_link, slider, slider_value, wait_for_run)
 
 LESSON = lesson_for("pages/1_why_rnns.py")
-CHARTS = {"Fixed size input": 2, "Hidden state": 1, "Sequence shapes": 1, "Course map": 0}  # per section tab
+CHARTS = {"Fixed size input": 1, "One cell, any length": 1, "Hidden state": 1, "Sequence shapes": 1, "Course map": 0}  # per section tab
 
 
 def wait_for_charts(page, count):
