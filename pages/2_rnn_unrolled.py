@@ -75,9 +75,10 @@ def unrolled_section(trace, y, step_labels, nonlinearity):
     lesson.explain(
         "Each column is one time step: the input $x_t$ at the bottom, the cell with its hidden "
         "state $h_t$ in the middle, and an untrained linear readout $y_t = W_{hy} h_t + b_y$ on "
-        "top; each square is one number, blue for negative and vermillion for positive (each row has "
-        "its own colour bar). The labels $W_{ih}$, $W_{hh}$ and $W_{hy}$ repeat at every step because they are the same "
-        "matrices, and the horizontal arrows carry $h_{t-1}$ into step $t$. Press Play to watch "
+        "top; each square is one number, blue for negative and vermillion for positive (one colour bar "
+        "while the three rows fit the same range, one per row once they do not). The labels $W_{ih}$, "
+        "$W_{hh}$ and $W_{hy}$ repeat at every step because they are the same matrices, and the horizontal "
+        "arrows carry $h_{t-1}$ into step $t$. Press Play to watch "
         "the state being computed one step at a time; long sequences scroll so that the last "
         "12 steps stay in view."
     )

@@ -57,9 +57,11 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
 
     Returns a figure with T frames named "0" .. "T-1" (frame t: state after step t),
     Play/Pause buttons and a step slider; the figure itself shows the last frame.
-    Marker colours are the values themselves on a diverging colour axis per group
-    (coloraxis for x, coloraxis2 for h, coloraxis3 for y), each symmetric and at least
-    [-1, 1], with its colour bar beside its row.
+    Marker colours are the values themselves on a diverging colour axis, symmetric and at least
+    [-1, 1]. While x, h and y fit the same range (tanh states, one-hot words) they share one axis
+    and one colour bar; otherwise each group has its own (coloraxis for x, coloraxis2 for h,
+    coloraxis3 for y) with its colour bar beside its row. Every colour bar costs the browser a
+    few milliseconds per redraw, so three identical ones are drawn as one.
     """
     x = np.asarray(x, dtype=np.float64)
     h = np.asarray(h, dtype=np.float64)
@@ -79,7 +81,9 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         groups["y"] = (y, _Y_BAND)
     rows = {name: _rows(values.shape[1], band) for name, (values, band) in groups.items()}
     bounds = {name: symmetric_range(values) for name, (values, _) in groups.items()}
-    axes = {"x": "coloraxis", "h": "coloraxis2", "y": "coloraxis3"}
+    shared = len(set(bounds.values())) == 1
+    axes = {name: "coloraxis" if shared else axis for name, axis in (("x", "coloraxis"), ("h", "coloraxis2"),
+                                                                        ("y", "coloraxis3"))}
 
     finite = {name: bool(np.isfinite(values).all()) for name, (values, _) in groups.items()}
 
@@ -158,10 +162,13 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
                              slider_x=0.17,
                              slider_font=dict(size=10) if T <= 24 else dict(size=10, color=theme.TRANSPARENT)),
     )
-    for name, (_, (low, high)) in groups.items():
-        layout[axes[name]] = dict(
-            colorscale=theme.DIVERGING, cmin=-bounds[name], cmax=bounds[name],
-            colorbar=dict(title=dict(text=name, side="right"), thickness=10, len=(high - low + 0.4) / span,
+    bars = {", ".join(groups): (_X_BAND[0], max(band[1] for _, band in groups.values()))} if shared else \
+        {name: band for name, (_, band) in groups.items()}
+    for title, (low, high) in bars.items():
+        bound = bounds[title[0]]
+        layout[axes[title[0]]] = dict(
+            colorscale=theme.DIVERGING, cmin=-bound, cmax=bound,
+            colorbar=dict(title=dict(text=title, side="right"), thickness=10, len=(high - low + 0.4) / span,
                           y=((low + high) / 2 - _Y_RANGE[0]) / span, yanchor="middle", nticks=5))
     return lean_figure(frames[-1]["data"] + drawing, layout, frames)
 

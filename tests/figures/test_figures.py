@@ -157,3 +157,19 @@ def test_palette_reads_on_light_and_dark_backgrounds():
 def test_concepts_shown_together_have_distinct_colours(group):
     colours = [theme.color(concept) for concept in group]
     assert len(set(colours)) == len(colours)
+
+
+def test_unrolled_colour_bars_one_while_the_rows_share_a_range():
+    _, trace, y = network(T=6)
+    shared = validated(unrolled_diagram(np.tanh(trace.x), trace.h, np.tanh(y))).to_dict()  # all within [-1, 1]
+    axes = {k: v for k, v in shared["layout"].items() if k.startswith("coloraxis")}
+    assert list(axes) == ["coloraxis"] and axes["coloraxis"]["colorbar"]["title"]["text"] == "x, h, y"
+    assert {t["marker"]["coloraxis"] for t in shared["data"][:3]} == {"coloraxis"}
+    assert (axes["coloraxis"]["cmin"], axes["coloraxis"]["cmax"]) == (-1.0, 1.0)
+
+    separate = validated(unrolled_diagram(np.tanh(trace.x), trace.h, 5 + y)).to_dict()  # y beyond [-1, 1]
+    axes = {k: v for k, v in separate["layout"].items() if k.startswith("coloraxis")}
+    assert [axes[k]["colorbar"]["title"]["text"] for k in ("coloraxis", "coloraxis2", "coloraxis3")] == ["x", "h", "y"]
+    assert axes["coloraxis3"]["cmax"] == pytest.approx(np.abs(5 + y).max())
+    for frame in separate["frames"]:
+        assert [t["marker"]["coloraxis"] for t in frame["data"][:3]] == ["coloraxis", "coloraxis2", "coloraxis3"]
