@@ -178,7 +178,7 @@ def _static_drawing(slots: int, *, has_y: bool, nonlinearity: str) -> tuple[list
     the animated ones (frames leave them alone) and layout shapes for the boxes.
 
     Arrows are line segments with an arrowhead marker at their end and labels are text traces: Plotly draws
-    a layout annotation as its own SVG group and measures each one, and at 12 steps the 60 annotations
+    a layout annotation as its own SVG group and measures each one, and at 12 steps the 75 annotations
     this used to be took most of the chart's drawing time in the browser.
     """
     box_low, box_high = _BOX
