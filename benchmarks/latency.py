@@ -10,6 +10,10 @@ pressed --presses times (alternately right and left, so the view stays where it 
 press is timed. Where a section has a slider of its own (its last slider, usually a panel in an
 st.fragment) that slider is timed too at the defaults, for information.
 The floor page is measured the same way, in the same run, before and after the lessons.
+For information, so is a lesson's skeleton (benchmarks/skeleton_app.py: the course's page layout
+with placeholder text and nothing computed) with no chart, the floor's one-line chart, or a chart
+like lesson 1's (legend, axis titles): what Streamlit's rendering of a lesson-shaped page costs
+before any lesson content.
 Also reported: cold start (server start -> health check -> first lesson rendered).
 
 Budgets, for every section: median at defaults <= 1.5 x the floor's median; p95 at maximum < 1 s.
@@ -36,6 +40,7 @@ DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 FLOOR_FACTOR = 1.5
 PANEL = "default, section's slider"  # the open section's own (last) slider: usually a fragment's
 MAX_P95_MS = 1000
+SKELETON_CHARTS = ("none", "line", "labelled")  # benchmarks/skeleton_app.py: a lesson's layout, nothing computed
 
 
 def open_instrumented(page, url: str) -> float:
@@ -98,7 +103,8 @@ def run(presses: int, lessons: list, warmup: int = 2) -> dict:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.add_init_script(WEBSOCKET_SPY)
         page = context.new_page()
-        with serve("benchmarks/floor_app.py") as (floor_url, _, _):
+        with serve("benchmarks/floor_app.py") as (floor_url, _, _), \
+                serve("benchmarks/skeleton_app.py") as (skeleton_url, _, _):
             with serve("app/streamlit_app.py") as (app_url, _, healthy_s):
                 first = available()[0]
                 rendered_s = open_instrumented(page, lesson_url(app_url, first))
@@ -112,6 +118,8 @@ def run(presses: int, lessons: list, warmup: int = 2) -> dict:
                     print(f"  {rows[-1]}", flush=True)
 
                 measure("floor", floor_url, "default")
+                for chart in SKELETON_CHARTS:  # for information: the lessons' layout with nothing computed
+                    measure("skeleton", f"{skeleton_url}/?chart={chart}", f"chart={chart}")
                 for lesson in lessons:
                     for section in sections(lesson):
                         try:
@@ -139,7 +147,10 @@ def verdicts(result: dict) -> list[dict]:
     floors = [r["median_ms"] for r in rows if r["page"] == "floor"]
     floor = statistics.median(floors) if floors else float("nan")
     for r in rows:
-        if r["page"] == "floor" or r["setting"] == "error":
+        if r["page"] == "skeleton":
+            r["ratio_to_floor"] = round(r["median_ms"] / floor, 2)
+            r["verdict"] = "(information)"
+        elif r["page"] == "floor" or r["setting"] == "error":
             r["verdict"] = "" if r["page"] == "floor" else "ERROR"
         elif r["setting"] == PANEL:  # not a budget: how much a panel control (often a fragment) costs
             r["ratio_to_floor"] = round(r["median_ms"] / floor, 2)
