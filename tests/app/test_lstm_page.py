@@ -8,7 +8,7 @@ from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
                             reach, step_values)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
-                               moved_step_panel, plotly_array, run_lesson, run_sections)
+                               moved_step_panel, open_section, plotly_array, run_lesson, run_sections)
 
 LESSON = lesson_for("pages/5_lstm.py")
 CONTROL_SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale"]  # above the tabs
@@ -158,3 +158,28 @@ def test_step_panels_follow_their_sliders():
                                10.0 ** log10_highway(trace)[:, unit], rtol=1e-10)
     assert at.metric[0].value.startswith(str(reach(log10_highway(trace)[:, unit])))
     assert at.metric[2].value == f"{np.mean(trace.gates['f'][:, unit]):.3f}"
+
+
+def test_step_and_unit_carry_from_tab_to_tab():
+    """Each tab's step and unit sliders exist only while it is open; a newly opened tab starts on the lesson's
+    last choice (clamped to its range), and a link's own value wins."""
+    at = run_lesson(LESSON)
+    at.slider(key="lstm_t").set_value(6)
+    at.slider(key="lstm_unit").set_value(2)
+    at.run()
+    open_section(at, "lstm_part", "Gates over time")
+    assert (at.slider(key="lstm_maps_t").value, at.slider(key="lstm_maps_unit").value) == (6, 2)
+    outline = figures(at)[0]["layout"]["shapes"][0]
+    assert (outline["x0"], outline["y0"]) == (5.5, 1.5)
+    open_section(at, "lstm_part", "Gradient highway")
+    assert at.slider(key="lstm_highway_unit").value == 2
+    at.slider(key="lstm_highway_unit").set_value(0).run()
+    open_section(at, "lstm_part", "Faucets")
+    assert (at.slider(key="lstm_t").value, at.slider(key="lstm_unit").value) == (6, 0)
+    at.slider(key="lstm_T").set_value(4).run()           # a shorter sequence clamps the step
+    assert at.slider(key="lstm_t").value == 3
+    open_section(at, "lstm_part", "Gates over time")
+    assert (at.slider(key="lstm_maps_t").value, at.slider(key="lstm_maps_unit").value) == (3, 0)
+    assert_ran_cleanly(at)
+    linked = run_lesson(LESSON, {"lstm_part": "Gates over time", "lstm_maps_t": "9"})
+    assert linked.slider(key="lstm_maps_t").value == 9

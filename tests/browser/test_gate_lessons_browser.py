@@ -6,7 +6,7 @@ import pytest
 
 from rnn_core.gated import gated_preset, make_cell
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, press_play,
-                                   screenshot, slider_value, wait_for_run)
+                                   screenshot, share_link, slider, slider_value, wait_for_run)
 
 LESSONS = {
     "lstm": ["Sequence length T", "Hidden size H", "Forget-gate bias b_f", "Input weight scale",
@@ -69,13 +69,17 @@ def test_play_the_faucets_and_move_every_slider(page, server, name):
     move_slider(page, "Step t", -10)
     assert_no_exception(page)
     screenshot(page, f"{name}_sliders_moved")
+    chosen = {label: slider_value(page, label) for label in ("Step t", "Unit j")}
     for title, panel_sliders in LATER_TABS[name].items():
         open_tab(page, title)
         assert_no_exception(page)
         assert f"{name}_part=" in page.url and chart_count(page) == 1
         for label in panel_sliders:
             before = slider_value(page, label)
-            move_slider(page, label, 3)
+            assert before == chosen[label], f"{label} did not carry over to {title}"
+            at_top = int(before) == int(slider(page, label).get_attribute("max"))
+            move_slider(page, label, -3 if at_top else 3)
+            chosen[label] = slider_value(page, label)
             assert_no_exception(page)
             assert slider_value(page, label) != before, f"{label} did not move in {title}"
         screenshot(page, f"{name}_sliders_moved_{title.lower().replace(' ', '_')}")
@@ -130,14 +134,19 @@ def test_step_slider_reruns_only_the_step_panel(page, server, name):
     path = screenshot(page, f"{name}_step_panel_fragment")
     faucet.screenshot(path=str(path.with_name(f"{name}_step_panel_fragment_faucet.png")))
 
-    open_tab(page, "Gates over time")                              # the gate maps' own step slider, at step 1
-    assert slider_value(page, "Step t") == "1"
+    open_tab(page, "Gates over time")            # the gate maps' own step slider, carried over from the faucets
+    assert slider_value(page, "Step t") == "4" and slider_value(page, "Unit j") == "3"
+    page.wait_for_function("key => location.search.includes(key)", arg=f"{name}_maps_t=4",
+                           timeout=10_000)                       # the carried step is in the address too
     before = page.locator(OUTLINE).first.get_attribute("d")
     del reruns[:]
-    move_slider(page, "Step t", 4)                               # 1 -> 5
+    move_slider(page, "Step t", 1)                               # 4 -> 5
     assert_no_exception(page)
     assert slider_value(page, "Step t") == "5" and f"{name}_maps_t=5" in page.url
     page.wait_for_function("([outline, d]) => document.querySelector(outline).getAttribute('d') !== d",
                            arg=[OUTLINE, before])                  # the outlined square moved to step 5
     assert reruns and all(reruns), reruns                         # every rerun was the gate maps' fragment
     screenshot(page, f"{name}_gate_maps_fragment")
+    open_tab(page, "Faucets")                                     # and back: the faucets follow the maps
+    assert slider_value(page, "Step t") == "5" and animation_step(page) == 5
+    assert f"{name}_t=5" in share_link(page)
