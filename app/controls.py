@@ -7,9 +7,7 @@ URL is checked *before* the widget is created, and a bad one is corrected:
 - a number out of range is clamped to the nearest end of the range;
 - a number that is not a number (text, NaN, inf) or an unknown option becomes the default;
 
-and a small caption above the widget says what was changed. A number widget whose range moves
-with another control (a step slider under a shorter sequence) keeps its value, clamped into the
-new range: Streamlit alone would reset it to its default. The raw URL text is never
+and a small caption above the widget says what was changed. The raw URL text is never
 displayed (it could carry Markdown), only our own labels and the numbers we parsed.
 
 Usage in a page::
@@ -37,7 +35,6 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
-_BOUNDS = "_bounds_of_"  # st.session_state[_BOUNDS + key]: the range a number widget had in its last run
 _run = threading.local()  # one script run per thread: the URL parameters this run's widgets stand for
 
 
@@ -125,12 +122,8 @@ def _forget_url_value(key: str) -> None:
 def _check_number(container, label: str, key: str, lo: float, hi: float, default: float,
                   integer: bool, strict_integer: bool) -> None:
     current = st.session_state.get(key)
-    bounds = _BOUNDS + key
-    moved = st.session_state.get(bounds, (lo, hi)) != (lo, hi)
-    st.session_state[bounds] = (lo, hi)
-    if isinstance(current, (int, float)) and (moved or not lo <= current <= hi):
-        # The range moved under an existing widget (a longer or shorter sequence, more or fewer units). Streamlit
-        # makes that a new widget, at its default value: keep the value instead, clamped into the new range.
+    if isinstance(current, (int, float)) and not lo <= current <= hi:
+        # The range moved under an existing widget (e.g. a shorter sequence): follow it quietly.
         _force(key, int(min(max(current, lo), hi)) if integer else float(min(max(current, lo), hi)))
         return
     raw = _url_text(key)

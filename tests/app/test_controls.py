@@ -122,26 +122,3 @@ def test_blank_link_values_mean_not_set():
     assert at.selectbox(key="kind").value == "tanh" and at.toggle(key="show").value is False
     assert at.slider(key="n").value == 4 and at.slider(key="s").value == pytest.approx(1.0)
     assert not link_notes(at)
-
-
-def dependent_range_app():
-    import streamlit as st
-
-    from app import controls
-
-    length = controls.int_slider("Length", "length", 2, 50, 40)
-    step = controls.int_slider("Step", "step", 0, length - 1, 1)
-    st.write(f"used step {step}")
-
-
-@pytest.mark.parametrize("length, kept", [(41, 12), (30, 12), (8, 7), (40, 12)])
-def test_slider_keeps_its_value_when_its_range_moves(length, kept):
-    """Streamlit makes a slider whose range changed a new widget, at its default: the value the script uses (and
-    the slider shows) stays, clamped into the new range."""
-    at = AppTest.from_function(dependent_range_app, default_timeout=30).run()
-    at.slider(key="step").set_value(12).run()
-    at.slider(key="length").set_value(length).run()
-    assert_ran_cleanly(at)
-    assert at.markdown[0].value == f"used step {kept}" and at.slider(key="step").value == kept
-    at.slider(key="length").set_value(45).run()   # and again, from the new range
-    assert at.markdown[0].value == f"used step {kept}"
