@@ -150,3 +150,7 @@ def test_step_slider_reruns_only_the_step_panel(page, server, name):
     open_tab(page, "Faucets")                                     # and back: the faucets follow the maps
     assert slider_value(page, "Step t") == "5" and animation_step(page) == 5
     assert f"{name}_t=5" in share_link(page)
+    move_slider(page, "Sequence length T", 1)                     # a longer sequence: the step stays where it is
+    assert_no_exception(page)
+    assert slider_value(page, "Step t") == "5" and animation_step(page) == 5
+    assert page.get_by_text("Unit 3 at step 5, with the numbers").count() == 1
