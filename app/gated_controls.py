@@ -4,7 +4,6 @@ vocabularies) and the step and unit sliders of the panels inside the tabs."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -75,36 +74,38 @@ def step_and_unit(prefix: str, length: int, hidden: int) -> tuple[int, int]:
     Each tab's panel passes its own prefix. Streamlit's frontend keeps the address in step with a bound widget by
     the widget's id, which comes from its key: the same key in two tabs is the same id, and when the closed tab's
     slider goes away it can take the open tab's binding with it, so that the address stops following.
-    The choice still carries from tab to tab: see `carried`.
+    The choice still carries from tab to tab: see `carried_slider`.
     """
     step_col, unit_col = st.columns(2)
-    step = carried(prefix, "t", lambda: controls.int_slider("Step t", f"{prefix}_t", 0, length - 1,
-                                                            min(1, length - 1), container=step_col), 0, length - 1)
+    step = carried_slider("Step t", prefix, "t", length - 1, min(1, length - 1), container=step_col)
     return step, unit_slider(prefix, hidden, container=unit_col)
 
 
 def unit_slider(prefix: str, hidden: int, container=None) -> int:
     """Slider Unit j (URL key prefix_unit), alone for a panel that shows one unit at every step."""
-    return carried(prefix, "unit", lambda: controls.int_slider("Unit j", f"{prefix}_unit", 0, hidden - 1,
-                                                               min(3, hidden - 1), container=container), 0, hidden - 1)
+    return carried_slider("Unit j", prefix, "unit", hidden - 1, min(3, hidden - 1), container=container)
 
 
-def carried(prefix: str, name: str, create: Callable[[], int], lo: int, hi: int) -> int:
-    """Create a panel's step or unit slider (`create`) so that it opens on the value last chosen in another tab of
-    the same lesson (the lesson is the prefix up to its first "_": lstm, lstm_maps and lstm_highway share).
+def carried_slider(label: str, prefix: str, name: str, hi: int, default: int, container=None) -> int:
+    """A panel's step or unit slider from 0 to hi (URL key prefix_name) that opens on the value last chosen in
+    another tab of the same lesson (the lesson is the prefix up to its first "_": lstm, lstm_maps and
+    lstm_highway share).
 
     Each tab has its own sliders (see step_and_unit), so a tab opened after another would show its own older value
     or its default. When the lesson's last choice was made in another tab, it is written into this slider's
-    st.session_state before the slider is created (clamped to its range): the value is then the widget's own, so
-    the address and the share link carry it as if it had been moved by hand. A link's value is the first choice.
+    st.session_state before the slider is created (clamped to its range), and into the address (a default leaves
+    it): the value is then the widget's own, and the share link carries it as if it had been moved by hand.
+    A link's value is the first choice.
     """
     key, remembered = f"{prefix}_{name}", f"{prefix.split('_')[0]}_last_{name}"
     chosen_in, value = st.session_state.get(remembered, (prefix, None))
     if chosen_in != prefix and value is not None:
-        st.session_state[key] = int(min(max(value, lo), hi))
-        if lo < hi:  # the address shows it too (Streamlit refuses while the key is still bound to a widget)
-            with contextlib.suppress(StreamlitAPIException):
-                st.query_params[key] = str(st.session_state[key])
-    value = create()
+        value = st.session_state[key] = int(min(max(value, 0), max(hi, 0)))
+        with contextlib.suppress(StreamlitAPIException):  # refused while the key is still bound to a widget
+            if hi > 0 and value != default:
+                st.query_params[key] = str(value)
+            else:
+                st.query_params.pop(key, None)
+    value = controls.int_slider(label, key, 0, hi, default, container=container)
     st.session_state[remembered] = (prefix, value)
     return value
