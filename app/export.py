@@ -86,6 +86,22 @@ def _plain(text) -> str:
     return _TAGS.sub("", str(text or "")).strip()
 
 
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _short(value: float) -> str:
+    return f"{value + 0.0:.3g}"  # + 0.0 turns -0.0 into 0.0
+
+
+def _short_log10(value: float) -> str:
+    """10**value written like _short, also beyond the float range (an exploding gradient: 1e+400)."""
+    if abs(value) < 300:
+        return _short(10.0 ** value)
+    exponent = math.floor(value)
+    return f"{10.0 ** (value - exponent):.3g}e{exponent:+d}"
+
+
 def _range(values) -> tuple[int, float, float] | None:
     try:
         array = np.asarray(values, dtype=np.float64).ravel()
@@ -113,6 +129,11 @@ def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> 
     and are skipped; heatmaps and bars count even without a name. Markers coloured on a colour
     axis are described by their colours (the values), not by their positions. A figure with no data series at all
     is described by ``fallback`` (the chart's alt text) when given.
+
+    A trace's ``meta`` can say how to read it: ``{"summary": "log10"}`` for values stored as log10 (a log-scale
+    plot drawn on a linear axis: the range is given as the values themselves), ``{"summary": "nodes"}`` for the
+    nodes of a diagram along x (their count and steps, not their positions), ``{"summary": "vector"}`` for an
+    arrow from the origin (its tip).
     """
     spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
     layout = spec.get("layout", {}) or {}
@@ -122,24 +143,39 @@ def figure_summary(figure, max_traces: int = 4, fallback: str | None = None) -> 
     for trace in spec.get("data", []) or []:
         name = _plain(trace.get("name"))
         kind = trace.get("type", "scatter")
+        meta = trace.get("meta") if isinstance(trace.get("meta"), dict) else {}
+        reading = meta.get("summary")
         if trace.get("hoverinfo") == "skip" or (not name and kind not in ("heatmap", "bar")):
+            continue
+        if reading == "vector":  # an arrow from the origin: its tip
+            tip = [_data(trace, axis) for axis in ("x", "y")]
+            if all(values is not None and len(values) for values in tip):
+                parts.append(f"{name or kind}: ({_short(float(tip[0][-1]))}, {_short(float(tip[1][-1]))})")
+            continue
+        if reading == "nodes":
+            described = _range(_data(trace, "x"))
+            if described is not None:
+                count, first, last = described
+                where = f"at step {first + 1:g}" if count == 1 else f"at steps {first + 1:g} to {last + 1:g}"
+                parts.append(f"{name or kind}: {_count(count, 'node')} {where}")
             continue
         marker = trace.get("marker") or {}
         coloured = marker.get("coloraxis") is not None and marker.get("color") is not None
         if trace.get("z") is not None:
-            values, what = _data(trace, "z"), "values"
+            values, what = _data(trace, "z"), "value"
         elif coloured:  # squares whose colour is the value (the unrolled diagram): y is only a position
-            values, what = _data(marker, "color"), "values"
+            values, what = _data(marker, "color"), "value"
         elif trace.get("y") is not None:
-            values, what = _data(trace, "y"), "points"
+            values, what = _data(trace, "y"), "point"
         else:
             continue
         described = _range(values)
         if described is None:
             continue
         count, lo, hi = described
+        write = _short_log10 if reading == "log10" else _short
         label = name or kind
-        parts.append(f"{label}: {count} {what} from {lo:.3g} to {hi:.3g}")
+        parts.append(f"{label}: {_count(count, what)} from {write(lo)} to {write(hi)}")
     hidden = max(0, len(parts) - max_traces)
     text = "; ".join(parts[:max_traces]) + (f"; and {hidden} more series" if hidden else "")
     head = f"{title}. " if title else ""

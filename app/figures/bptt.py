@@ -144,6 +144,7 @@ def contribution_matrix(norms, *, highlight_row: int | None = None, window: int 
     reached = j <= k
     data = [dict(
         type="heatmap", z=np.where(reached, norms, np.nan), x=_steps(T), y=_steps(T), colorscale=theme.SEQUENTIAL,
+        name="norm of step j's term in dL_k/dW_hh",
         xgap=1, ygap=1, colorbar=dict(title=dict(text="norm", side="right"), thickness=12),
         hovertemplate="loss at step %{y}, term of step %{x}: %{z:.3g}<extra></extra>")]
     if window is not None:
@@ -169,7 +170,7 @@ def row_bars(norms_row, step: int, height: int = 280) -> go.Figure:
     norms_row = np.asarray(norms_row, dtype=np.float64)
     T = norms_row.size
     colours = [theme.COLORS["gradient"] if t <= step else theme.NEUTRAL for t in range(T)]
-    bars = dict(type="bar", x=_steps(T), y=norms_row, marker=dict(color=colours),
+    bars = dict(type="bar", x=_steps(T), y=norms_row, marker=dict(color=colours), name="norm of each step's term",
                 hovertemplate="term of step %{x}: %{y:.3g}<extra></extra>")
     divider = dict(type="line", x0=step + 1.5, x1=step + 1.5, xref="x", y0=0, y1=1, yref="y domain",
                    line=dict(color=theme.NEUTRAL, dash="dot"))

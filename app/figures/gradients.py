@@ -101,7 +101,7 @@ def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regim
             line["dash"] = dash
         data.append(dict(
             type="scatter", x=distance[finite], y=values[finite], mode="lines+markers" if T <= 60 else "lines",
-            name=name, line=line, marker=dict(size=5, symbol=symbol),
+            name=name, line=line, marker=dict(size=5, symbol=symbol), meta=dict(summary="log10"),
             customdata=np.array([fmt_log10(v) for v in values[finite]], dtype=str),
             hovertemplate="distance %{x}<br>%{customdata}<extra>" + name + "</extra>"))
         zero = ~finite & (values < 0)
@@ -145,7 +145,7 @@ def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
     ticks = np.arange(math.ceil(low / step) * step, high + 1e-9, step)
     heatmap = dict(
         type="heatmap", z=z, x=distance, y=list(range(H)), customdata=hover, colorscale=theme.SEQUENTIAL,
-        zmin=low, zmax=high,
+        zmin=low, zmax=high, name="|dL/dh<sub>t</sub>[j]|", meta=dict(summary="log10"),
         hovertemplate="distance %{x}<br>unit %{y}<br>dL/dh<sub>t</sub>[j] = %{customdata}<extra></extra>",
         colorbar=dict(title=dict(text="|dL/dh<sub>t</sub>[j]|", side="right"), thickness=12,
                       tickvals=ticks.tolist(), ticktext=[f"10<sup>{int(k)}</sup>" for k in ticks]))
@@ -173,7 +173,7 @@ def clipping_vectors(original, by_norm, by_value, threshold: float, names: Seque
     data, arrows = [], []
     for name, (v, colour) in vectors.items():
         x, y = float(v[0]), float(v[1])
-        data.append(dict(type="scatter", x=[0, x], y=[0, y], mode="lines+markers", name=name,
+        data.append(dict(type="scatter", x=[0, x], y=[0, y], mode="lines+markers", name=name, meta=dict(summary="vector"),
                          line=dict(color=colour, width=3), marker=dict(size=[0, 9], color=colour),
                          hovertemplate=f"{name}<br>({x:.3g}, {y:.3g})<extra></extra>"))
         arrows.append(dict(x=x, y=y, ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
@@ -191,6 +191,7 @@ def norm_bars(before: float, after_norm: float, after_value: float, height: int 
     values = [float(before), float(after_norm), float(after_value)]
     bars = dict(
         type="bar", x=["before", "clip_by_norm", "clip_by_value"], y=values, text=[f"{v:.3g}" for v in values],
+        name="global norm: before, clip_by_norm, clip_by_value",
         textposition="outside", hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         marker=dict(color=[theme.COLORS["gradient"], theme.COLORS["hidden"], theme.COLORS["input"]]))
     top = max(values) if max(values) > 0 else 1.0
@@ -215,6 +216,7 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
     z = np.log10(np.maximum(surface, 1e-6))
     data = [dict(
         type="heatmap", x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
+        name="loss L(w, b) (from 1e-6)", meta=dict(summary="log10"),
         colorbar=dict(title=dict(text="loss", side="right"), thickness=12,
                       tickvals=[-6, -4, -2, 0, 1, 2], ticktext=["10<sup>-6</sup>", "10<sup>-4</sup>", "0.01", "1",
                                                                  "10", "100"]),

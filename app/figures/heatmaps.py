@@ -21,7 +21,7 @@ def state_heatmap_parts(values, *, name: str = "h", step_labels: Sequence[str] |
     T, N = values.shape
     bound = symmetric_range(values)
     trace = dict(
-        type="heatmap", z=np.where(np.isfinite(values), values, np.nan).T, x=list(range(T)), y=list(range(N)),
+        type="heatmap", z=np.where(np.isfinite(values), values, np.nan).T, x=list(range(T)), y=list(range(N)), name=name,
         colorscale=theme.DIVERGING, zmid=0.0, zmin=-bound, zmax=bound, xgap=1, ygap=1,
         hovertemplate=f"step t=%{{x}}<br>unit j=%{{y}}<br>{name}<sub>t</sub>[j] = %{{z:.3g}}<extra></extra>",
         colorbar=dict(title=dict(text=name, side="right"), thickness=12),

@@ -26,6 +26,7 @@ def _node_trace(role: str, steps, size: float, names: dict) -> dict:
     hover = [names.get((role, t), f"{ROLE_NAME[role]} {label}, step {t + 1}") for t, label in zip(steps, labels)]
     return dict(
         type="scatter", x=steps, y=[ROW[role]] * len(steps), mode="markers+text", name=ROLE_NAME[role],
+        meta=dict(summary="nodes"),
         text=labels, textfont=dict(color="white", size=round(size * 0.42)),
         hovertext=hover, hoverinfo="text", cliponaxis=False,
         marker=dict(size=size, color=COLORS[role], symbol="square" if role == "hidden" else "circle",

@@ -60,7 +60,24 @@ def test_figure_summary_reports_the_data():
 def test_figure_summary_of_a_diagram_and_many_traces():
     assert figure_summary(go.Figure()) == "A diagram without numeric series."
     fig = go.Figure([go.Bar(y=[k], name=f"s{k}") for k in range(6)])
-    assert figure_summary(fig).endswith("s3: 1 points from 3 to 3; and 2 more series.")
+    assert figure_summary(fig).endswith("s3: 1 point from 3 to 3; and 2 more series.")
+
+
+def test_figure_summary_reads_log10_values_diagram_nodes_and_vectors():
+    """A trace's meta says what its numbers are: log10 values are given as values, a diagram's nodes by their
+    steps, an arrow from the origin by its tip; -0 is written 0."""
+    fig = go.Figure([go.Scatter(x=[0, 1, 2], y=[-25.0, -3.0, 0.0], name="norm", meta=dict(summary="log10")),
+                     go.Heatmap(z=[[-1.0, 2.0]], name="|dL/dh|", meta=dict(summary="log10")),
+                     go.Scatter(x=[0, 1, 2, 3], y=[0, 0, 0, 0], name="input", meta=dict(summary="nodes")),
+                     go.Scatter(x=[3], y=[2], name="output", meta=dict(summary="nodes")),
+                     go.Scatter(x=[0, -0.5], y=[0, 0.25], name="clipped", meta=dict(summary="vector")),
+                     go.Scatter(y=[-0.0, -0.0], name="flat")])
+    assert figure_summary(fig) == ("norm: 3 points from 1e-25 to 1; |dL/dh|: 2 values from 0.1 to 100; "
+                                   "input: 4 nodes at steps 1 to 4; output: 1 node at step 4; "
+                                   "and 2 more series.")
+    assert figure_summary(fig, max_traces=6).endswith("clipped: (-0.5, 0.25); flat: 2 points from 0 to 0.")
+    exploding = go.Figure(go.Scatter(y=[0.0, 400.30103], name="norm", meta=dict(summary="log10")))
+    assert figure_summary(exploding) == "norm: 2 points from 1 to 2e+400."
 
 
 def test_share_url_encodes_values_and_drops_the_old_query():
