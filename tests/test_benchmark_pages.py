@@ -51,3 +51,33 @@ def test_skeleton_without_a_chart_and_with_an_unknown_one():
     assert not chart_specs(opened("skeleton_app.py", {"chart": "none"}))
     unknown = opened("skeleton_app.py", {"chart": "<b>pie</b>"})  # falls back to the line chart
     assert not unknown.exception and len(chart_specs(unknown)) == 1
+
+
+@pytest.mark.parametrize("parts, sliders, tabs, radios, equations", [
+    ("", 1, 0, 0, 0), ("panel", 2, 0, 0, 0), ("tabs", 1, 4, 0, 0), ("latex", 1, 0, 0, 1), ("page", 1, 0, 3, 0),
+    ("tabs,latex,<b>x</b>", 1, 4, 0, 1)])
+def test_skeleton_keeps_only_the_named_parts(parts, sliders, tabs, radios, equations):
+    at = opened("skeleton_app.py", {"parts": parts})  # what benchmarks.layout_costs times, piece by piece
+    assert not at.exception
+    assert (len(at.slider), len(at.tabs), len(at.radio), len(at.latex)) == (sliders, tabs, radios, equations)
+    before = chart_specs(at)
+    after = chart_specs(after_one_step(at))
+    assert len(before) == 1 and before[0]["data"] != after[0]["data"]
+
+
+def test_skeleton_chart_without_streamlits_theme():
+    assert [chart.proto.theme for chart in opened("skeleton_app.py").get("plotly_chart")] == ["streamlit"]
+    assert [chart.proto.theme for chart in opened("skeleton_app.py", {"theme": "none"}).get("plotly_chart")] == [""]
+
+
+def test_layout_costs_times_every_part_of_the_skeleton():
+    import ast
+
+    from benchmarks import layout_costs
+
+    source = ast.parse((BENCHMARKS / "skeleton_app.py").read_text())
+    parts = next(ast.literal_eval(node.value) for node in source.body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PARTS")
+    assert layout_costs.SINGLE_PARTS == parts
+    queries = [query for _, script, query in layout_costs.PAGES if script == "skeleton"]
+    assert {"?parts=", "", "?theme=none"} <= set(queries) and len(queries) == len(set(queries))
