@@ -314,25 +314,27 @@ def unrolled_demo():
     part, body = lesson.tabs("unrolled_part", TITLES)
     with body:
         panel = lesson.ControlPanel(part, scope="rnn_unrolled", columns=4 if part == STATES else 3)
-        warm = panel.slot(WARMUP)
-        w_x = controls.float_slider("Input weight w_x", "warm_wx", -2.0, 2.0, WARMUP_W_X, 0.1, container=warm)
-        w_h = controls.float_slider("Recurrent weight w_h", "warm_wh", -2.0, 2.0, WARMUP_W_H, 0.1, container=warm)
-        b = controls.float_slider("Bias b", "warm_b", -1.0, 1.0, WARMUP_B, 0.1, container=warm)
-        xs = tuple(controls.float_slider(f"Input x_{t}", f"warm_x{t}", -2.0, 2.0, value, 0.5, container=warm)
+        w_x = controls.float_slider("Input weight w_x", "warm_wx", -2.0, 2.0, WARMUP_W_X, 0.1,
+                                    container=panel.slot(WARMUP))
+        w_h = controls.float_slider("Recurrent weight w_h", "warm_wh", -2.0, 2.0, WARMUP_W_H, 0.1,
+                                    container=panel.slot(WARMUP))
+        b = controls.float_slider("Bias b", "warm_b", -1.0, 1.0, WARMUP_B, 0.1, container=panel.slot(WARMUP))
+        xs = tuple(controls.float_slider(f"Input x_{t}", f"warm_x{t}", -2.0, 2.0, value, 0.5,
+                                         container=panel.slot(WARMUP))
                    for t, value in enumerate(WARMUP_XS, start=1))
-        matrix = panel.slot(UNROLLED, STATES)
         preset = controls.choice("Input sequence", "input", list(sequences.PRESETS), "words",
-                                 format_func=lambda name: PRESET_LABELS.get(name, name), container=matrix,
+                                 format_func=lambda name: PRESET_LABELS.get(name, name),
+                                 container=panel.slot(UNROLLED, STATES),
                                  help="Words: one-hot vectors of \"let's meet for lunch\", repeated. "
                                       "Sine wave: one number per step. Impulse: a single 1 at step 1, then zeros.")
-        length = controls.int_slider("Sequence length T", "steps", 1, 100, 8, container=matrix)
-        hidden = controls.int_slider("Hidden size H", "hidden", 1, 16, 6, container=matrix)
+        length = controls.int_slider("Sequence length T", "steps", 1, 100, 8, container=panel.slot(UNROLLED, STATES))
+        hidden = controls.int_slider("Hidden size H", "hidden", 1, 16, 6, container=panel.slot(UNROLLED, STATES))
         nonlinearity = controls.choice("Nonlinearity f", "f", ["tanh", "relu", "linear"], "tanh",
-                                       widget="segmented", container=matrix,
+                                       widget="segmented", container=panel.slot(UNROLLED, STATES),
                                        help="linear (no nonlinearity) is not used in practice; "
                                             "it is here because it makes growth and decay easy to see.")
         s_max = controls.float_slider(
-            "Largest singular value s_max", "sigma", 0.1, 3.0, 1.0, 0.05, container=matrix,
+            "Largest singular value s_max", "sigma", 0.1, 3.0, 1.0, 0.05, container=panel.slot(UNROLLED, STATES),
             help="Of W_hh, built as U diag(s) V^T with singular values spread evenly from s_max down to s_max / 2.")
         step = controls.int_slider("Step t", "t", 1, length, min(4, length), container=panel.slot(STATES))
         unit = controls.int_slider("Unit j", "j", 1, hidden, 1, container=panel.slot(STATES))

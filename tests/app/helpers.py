@@ -166,3 +166,34 @@ def check_step_panel_numbers(at: AppTest, lesson: Page, prefix: str, values: dic
     (heatmaps,) = figures(maps)
     outline = heatmaps["layout"]["shapes"][0]
     assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+
+
+PANEL_WIDGETS = ("slider", "selectbox", "button_group", "number_input", "toggle", "radio", "text_input")
+
+
+def panel_controls(at: AppTest) -> tuple[list[str], list[str]]:
+    """The labels of the controls a tab shows in its ControlPanel: (in the box, under "More controls"). Controls a
+    tab keeps but does not show (the kit's hidden container) are in neither list."""
+    def find(node):
+        if getattr(getattr(node, "proto", None), "id", "").endswith("-control_panel"):
+            return node
+        for child in getattr(node, "children", {}).values():
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    shown, folded = [], []
+
+    def collect(node, in_more):
+        kind = getattr(node, "type", None)
+        if kind in PANEL_WIDGETS and getattr(node, "key", None):
+            (folded if in_more else shown).append(node.label)
+        in_more = in_more or (kind == "expander" and node.label == "More controls")
+        for child in getattr(node, "children", {}).values():
+            collect(child, in_more)
+
+    panel = find(at.main)
+    if panel is not None:
+        collect(panel, False)
+    return shown, folded

@@ -75,7 +75,8 @@ def test_word_heatmap_is_the_trace():
     fig = word_state_heatmap(trace.h, words)
     np.testing.assert_array_equal(np.asarray(fig.data[0].z), trace.h.T)
     assert list(fig.layout.xaxis.ticktext) == list(words)  # "we" appears twice and keeps both columns
-    assert list(fig.layout.xaxis.tickvals) == list(range(len(words)))
+    assert list(fig.layout.xaxis.tickvals) == list(range(1, len(words) + 1))  # steps counted from 1
+    assert list(fig.data[0].x) == list(range(1, len(words) + 1))
 
 
 def test_word_ticks_thin_long_sentences_but_keep_the_key_words():
@@ -95,6 +96,9 @@ def test_memory_figure_is_the_state_distance():
     fig = memory_figure(words_a, np.linalg.norm(xa - xb, axis=1), dist, len(MEET_OPENING))
     bars, line = fig.data
     np.testing.assert_array_equal(line.y, dist)
+    assert list(line.x) == list(bars.x) == list(range(1, len(words_a) + 1))   # steps counted from 1
+    assert fig.layout.shapes[0].x0 == len(MEET_OPENING) + 1                  # the time word is step 5
+    assert fig.layout.annotations[0].x == len(words_a)                       # the blank comes after step T
     expected_bars = np.zeros(len(words_a))
     expected_bars[len(MEET_OPENING)] = np.sqrt(2)  # two one-hot vectors differ in two entries
     np.testing.assert_allclose(bars.y, expected_bars)
