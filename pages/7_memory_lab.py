@@ -72,7 +72,7 @@ def keep_watching(runs) -> None:
     st.session_state[WATCHING] = list(runs)
 
 
-def wait_for(named: dict, label: str, chart=None, steps: int | None = None) -> None:
+def wait_for(named: dict, label: str, chart=None, steps: int | None = None, where=None) -> None:
     """While any of the runs in ``named`` (name -> SharedRun) is queued or training, by this session or anyone
     else's, show a progress bar with the time left and, in ``chart``, the live training curves; return when none
     is left to wait for (all done, or one failed)."""
@@ -80,7 +80,7 @@ def wait_for(named: dict, label: str, chart=None, steps: int | None = None) -> N
     if not any(run.state in (memory.QUEUED, memory.RUNNING) for run in runs):
         return
     names = {id(run): name for name, run in named.items()}
-    bar = st.progress(0.0, text=f"{label}: starting")
+    bar = (where or st).progress(0.0, text=f"{label}: starting")
     last_draw = 0.0
     while any(run.state in (memory.QUEUED, memory.RUNNING) for run in runs):
         now = memory.status(runs)
@@ -221,6 +221,10 @@ def lab_demo():
         sentence = sentence_box.text_input(
             "Type a sentence from the vocabulary", DEFAULT_SENTENCE, key="lab_sentence", max_chars=800,
             bind="query-params", help="End it with \"let's meet for\" to ask the question the models were trained on.")
+        if (tokens := sentence_tokens(sentence)) is not None:
+            # into the link to this view, as the kit's controls are; written from the vocabulary's words only, so
+            # nothing typed or taken from the address other than those words can reach the link
+            controls._remember("lab_sentence", tasks.decode(tokens), DEFAULT_SENTENCE)
 
         settings = DEFAULTS.replace(gap=gap, hidden_size=hidden, steps=steps, learning_rate=learning_rate,
                                     clip=clip if clip > 0 else None, forget_bias=forget_bias,
@@ -238,7 +242,6 @@ def lab_demo():
         elif part == "Train":
             train_part(configs, chosen, settings, stored, names)
         else:
-            tokens = sentence_tokens(sentence)
             context = next((w for w in tasks.decode(tokens).split() if w in tasks.CONTEXTS), "afternoon") \
                 if tokens is not None else "afternoon"
             sentence_box.button(f"Use a sentence at the trained gap ({gap} filler words)", key="lab_at_gap",
@@ -335,15 +338,18 @@ def train_part(configs, chosen, settings, stored, names):
     named = {kind: shared(config) for kind, config in configs.items()}
     pressed = st.button("Train", icon=":material/play_arrow:", disabled=not chosen, key="lab_train",
                         help="Trains the cells switched on above, one after another, with these settings.")
-    chart = st.empty()
+    bar, chart = st.empty(), st.empty()
     if pressed:
         memory.start(list(named.values()), who())
-    wait_for(named, "Training", chart, settings.steps)
+    wait_for(named, "Training", chart, settings.steps, where=bar)
     results = finished(configs)
-    with chart.container():
-        lesson.chart(training_curves({kind: history(r) for kind, r in results.items()}, steps=settings.steps,
-                                     chance=tasks.CHANCE, target=DEFAULTS.target_accuracy), key="lab_curves",
-                     alt="Training loss and held-out accuracy against the training step, one line per cell.")
+    if results:
+        with chart.container():
+            lesson.chart(training_curves({kind: history(r) for kind, r in results.items()}, steps=settings.steps,
+                                         chance=tasks.CHANCE, target=DEFAULTS.target_accuracy), key="lab_curves",
+                         alt="Training loss and held-out accuracy against the training step, one line per cell.")
+    else:
+        chart.empty()
     if not chosen:
         lesson.explain("Switch on at least one cell to train.")
     elif not results:

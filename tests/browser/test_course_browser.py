@@ -22,7 +22,7 @@ IDS = [lesson.url_path for lesson in LESSONS]
 SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden size H", "hidden"),
           "bptt": ("Hidden size H", "b_H"), "vanishing_exploding": ("Sequence length T", "v_T"),
           "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias"),
-          "memory_lab": ("Gap (filler words)", "lab_gap")}
+          "memory_lab": ("Longest gap shown", "lab_shown_gap")}
 KEYS = {
     "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps", "why_part"],
     "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part"],
@@ -35,7 +35,7 @@ KEYS = {
     "gru": ["gru_input", "gru_T", "gru_seed", "gru_H", "update_bias", "gru_hand", "gru_in_scale",
             "gru_rec_scale", "gru_t", "gru_unit", "gru_maps_t", "gru_maps_unit", "gru_part"],
     "memory_lab": ["lab_rnn", "lab_lstm", "lab_gru", "lab_gap", "lab_hidden", "lab_steps", "lab_lr", "lab_clip",
-                   "lab_seed", "lab_forget_bias", "lab_update_bias", "lab_recompute_gap"],
+                   "lab_seed", "lab_forget_bias", "lab_update_bias", "lab_shown_gap", "lab_sentence", "lab_part"],
 }
 HOSTILE = ["1e999", "NaN", "-inf", "99999999", "-5", "ünïcødé ✓ 漢字",
            "<script>window.__pwned=1</script>", "<img src=x onerror=\"window.__pwned=1\">",
