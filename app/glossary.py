@@ -39,8 +39,8 @@ TERMS: tuple[Term, ...] = (
          "to the first. The gradient for a shared weight is the sum of its contributions from every step.",
          ("bptt",), "Backpropagation through time (Werbos 1990)."),
     Term("bits per character",
-         "The mean over a text of $-\\log_2 p(x_{t+1} \\mid x_1, \\dots, x_t)$, the surprise of each next character "
-         "in bits. 0 is a model that is always sure and right; $\\log_2 V$ is a uniform guess among $V$ characters.",
+         "The mean over a text of $-\\log_2 p(x_t \\mid x_1, \\dots, x_{t-1})$, the surprise of each character given "
+         "the ones before it, in bits. 0 is a model that is always sure and right; $\\log_2 V$ is a uniform guess among $V$ characters.",
          ("text_lab",), "bpc; cross-entropy in bits (divide a loss in nats by ln 2)."),
     Term("candidate",
          "The new content a gated cell proposes at step $t$, a tanh with values in $(-1, 1)$: $g_t$ in the LSTM, "

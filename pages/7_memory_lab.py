@@ -277,7 +277,7 @@ def gap_part(stored, names, shown, point):
     k = gaps.index(shown) if shown in gaps else None
     seeds = ", ".join(map(str, stored["seeds"]))
     if k is not None:
-        values = ", ".join(f"{CELL_NAMES[name]} {percent(accuracy[name][k])}" for name in names)
+        values = ", ".join(f"{CELL_NAMES[name]}: {percent(accuracy[name][k])}" for name in names)
         lesson.explain(
             f"Each line is one cell's {lesson.glossary_link('held-out set', 'held-out')} accuracy after training at "
             f"that gap, averaged over seeds {seeds}; the dashed line is {lesson.glossary_link('chance level', 'chance')}, "
@@ -330,7 +330,9 @@ def gap_part(stored, names, shown, point):
                        "change the last digits of a run, and training amplifies them.")
     lesson.note(f"Computed in advance by `scripts/precompute_accuracy_vs_gap.py`: held-out accuracy on "
                 f"{config.test_size} sentences from each seed's test stream, at the end of training (which stops "
-                f"early at {config.target_accuracy:.0%}).")
+                f"early at {config.target_accuracy:.0%}). Why long gaps are hard for gradient descent: Bengio, Simard "
+                "& Frasconi (1994); the LSTM: Hochreiter & Schmidhuber (1997), who report lags of more than 1000 "
+                "steps bridged on synthetic tasks; the GRU: Cho et al. (2014).")
 
 
 def train_part(configs, chosen, settings, stored, names):
@@ -379,9 +381,14 @@ def train_part(configs, chosen, settings, stored, names):
         lesson.explain(
             f"In the runs made in advance at gap {settings.gap} (seeds {', '.join(map(str, stored['seeds']))}, the "
             f"lab's other defaults) the LSTM ended at {percent(stored['accuracy']['lstm'][k])} with "
-            f"$b_f = {stored['config']['forget_bias']:g}$ and at {percent(stored['accuracy']['lstm_b0'][k])} with "
-            "$b_f = 0$. These are tendencies over a few runs, not laws: a seed, the learning rate or the hidden size "
-            "can change a single run.")
+            f"$b_f = {stored['config']['forget_bias']:g}$ ({steps_text(stored, 'lstm', k)}) and at "
+            f"{percent(stored['accuracy']['lstm_b0'][k])} with $b_f = 0$ ({steps_text(stored, 'lstm_b0', k)}). "
+            "These are tendencies over a few runs, not laws: a seed, the learning rate or the hidden size can change "
+            "a single run.")
+    lesson.note("Hochreiter & Schmidhuber (1997) introduced the LSTM; its forget gate is from Gers, Schmidhuber & "
+                "Cummins (2000). Chrono initialisation (Tallec & Ollivier 2018) gives each unit its own $b_f = "
+                "\\log(u)$, $u$ uniform in $[1, T_{max} - 1]$, to spread memory times up to the longest gap "
+                "expected; the lab gives every unit the same $b_f$.")
     lesson.note(f"Trained with {settings_text(settings)}. Held-out sentences come from the seed's test stream, "
                 "training sentences from its training stream: no sentence is shared.")
 
@@ -491,12 +498,9 @@ def ask_models(results, settings, tokens):
                                chance=tasks.CHANCE, typed=typed), key="lab_scores_by_gap",
                  alt="The trained models on held-out sentences at every gap: accuracy and the probability of the "
                      "right meal.")
-    best = {kind: max(range(len(SCORE_GAPS)), key=lambda k: s.confidence[k]) for kind, s in scores.items()}
     lesson.explain(
         f"Each point is the mean over {SCORE_SIZE} held-out sentences of that gap. "
-        + " ".join(f"The {CELL_NAMES[kind]} is surest at gap {SCORE_GAPS[k]} ({percent(scores[kind].confidence[k])} "
-                   f"on the right meal) and least sure at gap {SCORE_GAPS[int(np.argmin(scores[kind].confidence))]} "
-                   f"({percent(min(scores[kind].confidence))})." for kind, k in best.items())
+        + " ".join(confidence_sentence(kind, s.confidence) for kind, s in scores.items())
         + (" The open circles are your sentence." if typed else ""))
     lesson.note(
         f"What the numbers are measured on. Held-out accuracy and the right meal's probability beside the bars: the "
@@ -508,6 +512,22 @@ def ask_models(results, settings, tokens):
                      torch=None if lstm is None else lambda: pytorch_snippet(
                          lstm.model.cell, tasks.one_hot_inputs(np.asarray(tokens)[None])[:, 0],
                          last_readout=lstm.model.readout, show="probabilities"))
+
+
+def steps_text(stored: dict, name: str, k: int) -> str:
+    """How many steps the stored runs of one line took at gap index k, e.g. "after 475, 75 and 50 steps"."""
+    steps = [str(n) for n in stored["steps"][name][k]]
+    return "after " + (", ".join(steps[:-1]) + " and " + steps[-1] if len(steps) > 1 else steps[0]) + " steps"
+
+
+def confidence_sentence(kind: str, confidence) -> str:
+    """Where a model is surest of the right meal and where least, or that it is about as sure everywhere."""
+    high, low = int(np.argmax(confidence)), int(np.argmin(confidence))
+    if confidence[high] - confidence[low] < 0.05:
+        return (f"The {CELL_NAMES[kind]} gives the right meal between {percent(confidence[low])} and "
+                f"{percent(confidence[high])} at every gap.")
+    return (f"The {CELL_NAMES[kind]} is surest at gap {SCORE_GAPS[high]} ({percent(confidence[high])} on the right "
+            f"meal) and least sure at gap {SCORE_GAPS[low]} ({percent(confidence[low])}).")
 
 
 def inside_lstm(results, settings, tokens):

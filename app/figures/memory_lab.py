@@ -64,7 +64,7 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], *, s
     if target is not None:
         lines.append(_hline(target, dict(color=NEUTRAL, dash="dot", width=1), f"stop at {target:.0%}", "top left",
                             "2"))
-    layout = subplot_layout(1, 2, ("Training loss (cross-entropy)", "Held-out accuracy"), horizontal_spacing=0.1)
+    layout = subplot_layout(1, 2, ("Training loss", "Held-out accuracy"), horizontal_spacing=0.12)
     layout["annotations"] += [label for _, label in lines]
     layout["shapes"] = [shape for shape, _ in lines]
     for axis in ("xaxis", "xaxis2"):
@@ -88,18 +88,19 @@ def next_word_bars(probabilities: Mapping[str, Sequence[float]], words: Sequence
                          text=[f"{v:.0%}" for v in p], textposition="outside", cliponaxis=False,
                          hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>"))
     line, label = _chance_line(chance)
+    label.update(x=1, xanchor="left", yanchor="middle", text=f"chance<br>{chance:.0%}", align="left")  # beside the bars
     return lean_figure(data, dict(
-        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=[line], annotations=[label],
+        barmode="group", height=height, margin=dict(l=10, r=70, t=30, b=10), shapes=[line], annotations=[label],
         yaxis=dict(range=[0, 1.12], tickformat=".0%", title=dict(text="probability of the next word")),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
 def _vline(x: float, text: str, axis: str = "", position: str = "right") -> tuple[dict, dict]:
-    """A vertical dotted line at x across subplot `axis` and its label at the top (on its left or right)."""
+    """A vertical dotted line at x across subplot `axis` and its label at the bottom (on its left or right)."""
     shape = dict(type="line", x0=x, x1=x, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
                  line=dict(color=NEUTRAL, dash="dot", width=1.5))
     label = dict(text=text, showarrow=False, font=dict(color=NEUTRAL, size=12), x=x, xref=f"x{axis}",
-                 xanchor="left" if position == "right" else "right", y=1, yref=f"y{axis} domain", yanchor="top")
+                 xanchor="left" if position == "right" else "right", y=0, yref=f"y{axis} domain", yanchor="bottom")
     return shape, label
 
 
@@ -135,7 +136,7 @@ def accuracy_vs_gap(gaps: Sequence[int], accuracies: Mapping[str, Sequence[float
                                 yref="y domain"))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=20, b=10), shapes=shapes, annotations=annotations,
-        xaxis=dict(title=dict(text="gap: filler words between the context word and \"let's meet for\""),
+        xaxis=dict(title=dict(text="gap: filler words after the context word"),
                    range=[min(gaps) - 3, max(gaps) + 3], tickvals=list(gaps)),
         yaxis=dict(title=dict(text="held-out accuracy"), range=[0, 1.05], tickformat=".0%"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
@@ -171,12 +172,12 @@ def scores_by_gap(gaps: Sequence[int], accuracy: Mapping[str, Sequence[float]],
     lines = [_chance_line(chance, ""), _chance_line(chance, "2"),
              _vline(trained_gap, f"trained at {trained_gap}", "", "left" if trained_gap > 50 else "right"),
              _vline(trained_gap, f"trained at {trained_gap}", "2", "left" if trained_gap > 50 else "right")]
-    layout = subplot_layout(1, 2, ("Held-out accuracy", "Probability of the right meal"), horizontal_spacing=0.1)
+    layout = subplot_layout(1, 2, ("Held-out accuracy", "Right meal's probability"), horizontal_spacing=0.12)
     layout["annotations"] += [label for _, label in lines]
     layout["shapes"] = [shape for shape, _ in lines]
     right = max([*gaps, *[gap for gap, _ in (typed or {}).values()]])
     for axis in ("xaxis", "xaxis2"):
-        layout[axis].update(title=dict(text="gap of the sentence (filler words)"), range=[min(gaps) - 3, right + 3])
+        layout[axis].update(title=dict(text="gap (filler words)"), range=[min(gaps) - 3, right + 3])
     for axis in ("yaxis", "yaxis2"):
         layout[axis].update(range=[0, 1.05], tickformat=".0%")
     layout.update(height=height, margin=dict(l=10, r=10, t=40, b=10),
@@ -185,7 +186,7 @@ def scores_by_gap(gaps: Sequence[int], accuracy: Mapping[str, Sequence[float]],
 
 
 def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[float]],
-                       forget: Sequence[float], unit: int, height: int = 380) -> go.Figure:
+                       forget: Sequence[float], unit: int, height: int = 460) -> go.Figure:
     """One LSTM unit over a sentence: its cell state for each context word, and its forget gate.
 
     cell_states: context word -> c_t of the unit at every word (the sentence with that
@@ -194,19 +195,21 @@ def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[
     """
     x = list(range(1, len(words) + 1))
     palette = [COLORS["i"], COLORS["g"], COLORS["o"], COLORS["output"]]
-    data = [dict(type="scatter", x=x, y=[float(v) for v in c], mode="lines+markers", name=f"starts with \"{context}\"",
+    data = [dict(type="scatter", x=x, y=[float(v) for v in c], mode="lines+markers", name=context,
                  line=dict(color=palette[k % len(palette)], width=2), xaxis="x", yaxis="y",
-                 hovertemplate="step %{x}: %{text}<br>c = %{y:.3f}<extra>%{fullData.name}</extra>", text=list(words))
+                 hovertemplate="step %{x}: %{text}<br>c = %{y:.3f}<extra>starts with %{fullData.name}</extra>",
+                 text=list(words))
             for k, (context, c) in enumerate(cell_states.items())]
     data.append(dict(type="bar", x=x, y=[float(v) for v in forget], marker=dict(color=COLORS["f"]),
-                     name="forget gate f", xaxis="x2", yaxis="y2",
-                     hovertemplate="step %{x}: %{text}<br>f = %{y:.3f}<extra></extra>", text=list(words), textposition="none"))
+                     name="forget gate f", xaxis="x2", yaxis="y2", showlegend=False,
+                     hovertemplate="step %{x}: %{text}<br>f = %{y:.3f}<extra></extra>", text=list(words),
+                     textposition="none"))
     layout = subplot_layout(2, 1, (f"cell state c of unit {unit}, one line per context word",
                                   f"forget gate f of unit {unit} (typed sentence)"),
-                            shared_xaxes=True, row_heights=(0.65, 0.35), vertical_spacing=0.08)
+                            shared_xaxes=True, row_heights=(0.62, 0.38), vertical_spacing=0.12)
     layout["yaxis"]["title"] = dict(text="c")
     layout["yaxis2"].update(title=dict(text="f"), range=[0, 1])
     layout["xaxis2"].update(tickmode="array", tickvals=x, ticktext=list(words), tickangle=-45)
-    layout.update(height=height, margin=dict(l=10, r=10, t=80, b=10),
-                  legend=dict(orientation="h", yanchor="bottom", y=1.1, x=0))
+    layout.update(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                  legend=dict(orientation="h", yanchor="top", y=-0.32, x=0, title=dict(text="first word:")))
     return lean_figure(data, layout)

@@ -59,7 +59,7 @@ def test_defaults_open_on_the_stored_chart_up_to_gap_20_with_its_numbers_in_the_
     k = STORED["gaps"].index(20)
     line = next(t for t in texts(at) if t.startswith("Each line is"))
     for name, label in (("rnn", "RNN (tanh)"), ("lstm", "LSTM"), ("gru", "GRU"), ("lstm_b0", "LSTM, b_f = 0")):
-        assert f"{label} {STORED['accuracy'][name][k]:.0%}" in line
+        assert f"{label}: {STORED['accuracy'][name][k]:.0%}" in line
     assert STORED["config"] == {**TrainConfig().__dict__}
 
 
@@ -106,8 +106,10 @@ def test_before_training_the_train_tab_says_what_to_do_and_what_the_stored_runs_
     assert any("Press **Train**" in i.value for i in at.info)
     k = STORED["gaps"].index(60)
     stored = next(t for t in texts(at) if t.startswith("In the runs made in advance at gap 60"))
-    assert f"ended at {STORED['accuracy']['lstm'][k]:.0%} with $b_f = 3$" in stored
-    assert f"at {STORED['accuracy']['lstm_b0'][k]:.0%} with $b_f = 0$" in stored
+    steps = STORED["steps"]["lstm"][k]
+    assert (f"ended at {STORED['accuracy']['lstm'][k]:.0%} with $b_f = 3$ (after {steps[0]}, {steps[1]} and "
+            f"{steps[2]} steps)") in stored
+    assert f"at {STORED['accuracy']['lstm_b0'][k]:.0%} with $b_f = 0$ (after 1500, 1500 and 1500 steps)" in stored
 
 
 def verdicts(at):

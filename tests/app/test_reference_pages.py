@@ -133,10 +133,10 @@ def test_recap_has_every_equation_with_its_lesson_and_nothing_to_click_but_links
 
 @pytest.mark.parametrize("needle", [
     r"h_t = \tanh", r"\frac{\partial L_t}{\partial h_t} +", r"\sum_{t=1}^{T} \delta_t\, h_{t-1}^\top",
-    r"\left(\gamma\, s_{max}\right)^{T-t}", r"= s^{T-t}", r"\min\!\left(1, \frac{c}{\lVert g \rVert}\right)",
-    r"\max\!\big(-c, \min(c, g_i)\big)", r"c_t = f_t \odot c_{t-1} + i_t \odot g_t", r"h_t = o_t \odot \tanh(c_t)",
+    r"\left(\gamma\, s_{max}\right)^{T-t}", r"&= s^{T-t}", r"\min\!\left(1, \frac{c}{\lVert g \rVert}\right)",
+    r"\max\!\big(-c, \min(c, g_i)\big)", r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t", r"h_t &= o_t \odot \tanh(c_t)",
     r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}", r"r_t \odot (W_{hn} h_{t-1} + b_{hn})",
-    r"\frac{1}{1 - f}", r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}", r"\text{perplexity} = 2^{\text{bpc}}",
+    r"\frac{1}{1 - f}", r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}", r"\text{perplexity} &= 2^{\text{bpc}}",
     r"\operatorname{softmax}(y)_k", r"L_t = -\log p_t[k_t]",
 ])
 def test_recap_equations_are_the_courses(needle):
