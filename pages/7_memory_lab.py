@@ -524,8 +524,9 @@ def confidence_sentence(kind: str, confidence) -> str:
     """Where a model is surest of the right meal and where least, or that it is about as sure everywhere."""
     high, low = int(np.argmax(confidence)), int(np.argmin(confidence))
     if confidence[high] - confidence[low] < 0.05:
-        return (f"The {CELL_NAMES[kind]} gives the right meal between {percent(confidence[low])} and "
-                f"{percent(confidence[high])} at every gap.")
+        spread = (f"about {percent(confidence[low])}" if percent(confidence[low]) == percent(confidence[high])
+                  else f"between {percent(confidence[low])} and {percent(confidence[high])}")
+        return f"The {CELL_NAMES[kind]} gives the right meal {spread} at every gap."
     return (f"The {CELL_NAMES[kind]} is surest at gap {SCORE_GAPS[high]} ({percent(confidence[high])} on the right "
             f"meal) and least sure at gap {SCORE_GAPS[low]} ({percent(confidence[low])}).")
 

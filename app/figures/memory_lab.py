@@ -204,8 +204,7 @@ def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[
                      name="forget gate f", xaxis="x2", yaxis="y2", showlegend=False,
                      hovertemplate="step %{x}: %{text}<br>f = %{y:.3f}<extra></extra>", text=list(words),
                      textposition="none"))
-    layout = subplot_layout(2, 1, (f"cell state c of unit {unit}, one line per context word",
-                                  f"forget gate f of unit {unit} (typed sentence)"),
+    layout = subplot_layout(2, 1, (f"cell state c of unit {unit}", f"forget gate f of unit {unit}"),
                             shared_xaxes=True, row_heights=(0.62, 0.38), vertical_spacing=0.12)
     layout["yaxis"]["title"] = dict(text="c")
     layout["yaxis2"].update(title=dict(text="f"), range=[0, 1])

@@ -118,8 +118,7 @@ def test_subplots_are_laid_out_as_make_subplots_lays_them_out():
         (curves, make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
                                subplot_titles=("Training loss", "Held-out accuracy"))),
         (unit, make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.12,
-                             subplot_titles=("cell state c of unit 3, one line per context word",
-                                             "forget gate f of unit 3 (typed sentence)"))),
+                             subplot_titles=("cell state c of unit 3", "forget gate f of unit 3"))),
     ]
     for fig, grid in expected:
         for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
