@@ -374,8 +374,15 @@ def train_part(configs, chosen, settings, stored, names):
         f"the models never learn from, scored every {DEFAULTS.eval_every} steps (chance is "
         f"{percent(tasks.CHANCE)}). A cell that cannot carry the first word across the gap stays at the guessing "
         "line however long it trains; a cell that can drops to near zero loss, often suddenly, once its gradient "
-        "finds the path back to the first word. Try the forget-gate bias: at 0 the LSTM's gate starts by halving "
-        "its memory at every step.")
+        "finds the path back to the first word.")
+    f = float(sigmoid(settings.forget_bias))
+    kept = f ** (settings.gap + len(tasks.PROMPT))
+    lesson.explain(
+        f"The {lesson.glossary_link('forget gate')} bias sets where the LSTM's memory starts: with "
+        f"$b_f = {settings.forget_bias:g}$ its forget gate begins near $f = \\sigma(b_f) = {f:.3f}$, a "
+        f"{lesson.glossary_link('memory time')} of about $1/(1-f) \\approx {1 / (1 - f):,.0f}$ steps, and keeps "
+        f"$f^{{{settings.gap + len(tasks.PROMPT)}}} = {kept:.2g}$ of the first word by the end of a sentence at gap "
+        f"{settings.gap}. Training moves the gate from there; try $b_f = 0$ against $b_f = 3$.")
     if stored and "lstm_b0" in names and settings.gap in stored["gaps"]:
         k = stored["gaps"].index(settings.gap)
         lesson.explain(

@@ -112,6 +112,16 @@ def test_before_training_the_train_tab_says_what_to_do_and_what_the_stored_runs_
     assert f"at {STORED['accuracy']['lstm_b0'][k]:.0%} with $b_f = 0$ (after 1500, 1500 and 1500 steps)" in stored
 
 
+@pytest.mark.parametrize("bias, gap", [(3.0, 60), (-3.0, 0), (5.0, 100), (0.0, 10)])
+def test_the_forget_gate_start_and_its_memory_time_are_computed_from_the_sliders(bias, gap):
+    at = run_lesson(LESSON, {**TRAIN, "lab_forget_bias": str(bias), "lab_gap": str(gap)})
+    assert_ran_cleanly(at)
+    f = 1 / (1 + np.exp(-bias))
+    line = next(t for t in texts(at) if "bias sets where the LSTM's memory starts" in t)
+    assert f"$f = \\sigma(b_f) = {f:.3f}$" in line and f"\\approx {1 / (1 - f):,.0f}$ steps" in line
+    assert f"$f^{{{gap + 3}}} = {f ** (gap + 3):.2g}$" in line
+
+
 def verdicts(at):
     return next(t for t in texts(at) if t.startswith("- **"))
 
