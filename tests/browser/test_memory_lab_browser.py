@@ -76,7 +76,7 @@ def test_every_tab_train_then_ask_then_look_inside(page, server):
 def test_a_second_student_waits_for_the_same_run_and_sees_the_time_left(browser, server):
     """Training that takes several seconds (an LSTM whose forget gate starts closed never stops early): the first
     student presses Train; the second opens the same settings and sees the run's progress with the time left."""
-    query = "lab_part=Train&lab_gap=60&lab_steps=1000&lab_hidden=16&lab_seed=21&lab_forget_bias=-3&lab_rnn=false" \
+    query = "lab_part=Train&lab_gap=60&lab_steps=2000&lab_hidden=16&lab_seed=21&lab_forget_bias=-3&lab_rnn=false" \
             "&lab_gru=false"
     first, second = (browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2))
     try:
@@ -90,11 +90,10 @@ def test_a_second_student_waits_for_the_same_run_and_sees_the_time_left(browser,
         student.goto(f"{server}/memory_lab?{query}")
         shared = student.locator("[data-testid=stProgress]")
         shared.wait_for(timeout=30_000)
-        student.wait_for_function(
-            "() => /other session/.test(document.querySelector('[data-testid=stProgress]')?.innerText)",
-            timeout=30_000)
-        text = shared.inner_text()
-        assert re.search(r"LSTM at step \d+ of 1000", text), text
+        text = student.wait_for_function(
+            "() => { const p = document.querySelector('[data-testid=stProgress]'); "
+            "return p && /other session/.test(p.innerText) ? p.innerText : null; }", timeout=30_000).json_value()
+        assert re.search(r"LSTM at step \d+ of 2000", text), text
         assert re.search(r"about \d+ s left|about \d+ min \d+ s left|almost done", text), text
         assert "1 other session on this server waits for the same run" in text, text
         screenshot(student, "memory_lab_second_student_waiting")
