@@ -178,8 +178,7 @@ def lab_demo():
     part, body = lesson.tabs("lab_part", TITLES)
     with body:
         panel = lesson.ControlPanel(part, scope="memory_lab", columns=1 if part in ASKING else 3)
-        has_data = DATA.is_file()
-        stored = stored_accuracy_vs_gap(DATA.stat().st_mtime) if has_data else None
+        stored = stored_accuracy_vs_gap(DATA.stat().st_mtime) if DATA.is_file() else None
         gaps = stored["gaps"] if stored else [0, tasks.MAX_GAP]
         shown = controls.int_slider(
             "Longest gap shown", "lab_shown_gap", min(gaps), max(gaps), min(max(gaps), 20),
@@ -281,7 +280,7 @@ def gap_part(stored, names, shown, point):
         lesson.explain(
             f"Each line is one cell's {lesson.glossary_link('held-out set', 'held-out')} accuracy after training at "
             f"that gap, averaged over seeds {seeds}; the dashed line is {lesson.glossary_link('chance level', 'chance')}, "
-            f"{percent(tasks.CHANCE)}, what a cell that forgot the first word scores. At gap {shown}: {values}. "
+            f"{percent(tasks.CHANCE)}, what a cell that forgot the first word scores on average. At gap {shown}: {values}. "
             f"Move **Longest gap shown** to the right to see longer gaps: at which gap does each cell stop learning?")
     if "lstm_b0" in names and "lstm" in names:
         b0 = sigmoid(0.0)
@@ -305,7 +304,7 @@ def gap_part(stored, names, shown, point):
             + ", ".join(f"{percent(accuracy[name][at])} ({CELL_NAMES[name]})" for name in cells)
             + f", averaged over seeds {seeds}. "
             + ("The tanh RNN's gradient back to the first word is multiplied by $W_{hh}$ and a tanh slope at every "
-               "one of the steps and fades long before it gets there, so the cell never learns to keep the word."
+               "one of the steps and fades long before it gets there, so in these runs it never learned to keep the word."
                if lowest == "rnn" else ""),
         instruction=f"move **Longest gap shown** to {predict_gap} or beyond", ready=shown >= predict_gap)
 
@@ -372,9 +371,10 @@ def train_part(configs, chosen, settings, stored, names):
         f"steps; guessing one of four meals costs $\\ln 4 \\approx {np.log(4):.3f}$. Right: accuracy on "
         f"{DEFAULTS.test_size} {lesson.glossary_link('held-out set', 'held-out')} sentences at gap {settings.gap} that "
         f"the models never learn from, scored every {DEFAULTS.eval_every} steps (chance is "
-        f"{percent(tasks.CHANCE)}). A cell that cannot carry the first word across the gap stays at the guessing "
-        "line however long it trains; a cell that can drops to near zero loss, often suddenly, once its gradient "
-        "finds the path back to the first word.")
+        f"{percent(tasks.CHANCE)}). A cell that cannot carry the first word across the gap stays near the "
+        "guessing line for as long as it trains; a cell that can falls well below it, often suddenly, once its "
+        "gradient finds the path back to the first word, and training stops as soon as "
+        f"{DEFAULTS.target_accuracy:.0%} of the held-out sentences are right.")
     f = float(sigmoid(settings.forget_bias))
     kept = f ** (settings.gap + len(tasks.PROMPT))
     lesson.explain(
@@ -633,7 +633,7 @@ lesson.quiz(
     answer=2,
     why="100% accuracy means the right meal was the most probable one on every held-out sentence, not that it got "
         "all the probability; and the model was trained only on sentences with 60 fillers, so at 11 its state at "
-        "\"let's meet for\" is one it never learned to read. Ask it a sentence at the trained gap and it is surer.",
+        "\"let's meet for\" is one it never learned to read. Ask it a sentence at the trained gap and compare.",
     wrong=["Every sentence, typed or held-out, goes through the same readout and the same softmax.",
            "The weights do not change after training: the same sentence always gets the same probabilities.",
            None])
