@@ -217,13 +217,12 @@ def lab_demo():
         seed = controls.seed_input(key="lab_seed", container=panel.slot("Train", more=True),
                                    help="Seeds the weights, the training sentences and the held-out sentences.")
         sentence_box = panel.slot(*ASKING)
-        sentence = sentence_box.text_input(
-            "Type a sentence from the vocabulary", DEFAULT_SENTENCE, key="lab_sentence", max_chars=800,
-            bind="query-params", help="End it with \"let's meet for\" to ask the question the models were trained on.")
-        if (tokens := sentence_tokens(sentence)) is not None:
-            # into the link to this view, as the kit's controls are; written from the vocabulary's words only, so
-            # nothing typed or taken from the address other than those words can reach the link
-            controls._remember("lab_sentence", tasks.decode(tokens), DEFAULT_SENTENCE)
+        sentence = controls.text_input(
+            "Type a sentence from the vocabulary", "lab_sentence", DEFAULT_SENTENCE, max_chars=800,
+            # the link carries the sentence rebuilt from the vocabulary's words only, never typed text
+            clean=vocabulary_text, container=sentence_box,
+            help="End it with \"let's meet for\" to ask the question the models were trained on.")
+        tokens = sentence_tokens(sentence)
 
         settings = DEFAULTS.replace(gap=gap, hidden_size=hidden, steps=steps, learning_rate=learning_rate,
                                     clip=clip if clip > 0 else None, forget_bias=forget_bias,
@@ -254,6 +253,12 @@ def sentence_tokens(sentence: str):
         return tasks.encode(sentence)
     except tasks.UnknownWordError:
         return None
+
+
+def vocabulary_text(sentence: str) -> str | None:
+    """The sentence rebuilt from the vocabulary's words (what the link may carry), or None if it has others."""
+    tokens = sentence_tokens(sentence)
+    return None if tokens is None else tasks.decode(tokens)
 
 
 def gap_part(stored, names, shown, point):
