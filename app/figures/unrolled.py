@@ -246,10 +246,13 @@ def warmup_figure(xs: Sequence[float], h: Sequence[float], *, w_x: float, w_h: f
         dict(type="scatter", x=[0] + steps, y=[h_row] * (T + 1), mode="markers+text", hoverinfo="skip",
              showlegend=False, text=[f"h<sub>{t}</sub>" for t in range(T + 1)],
              textfont=dict(size=14, color=theme.ON_LIGHT),
-             marker=dict(symbol="square", size=46, color=fills, line=dict(width=2, color=theme.COLORS["hidden"]))),
-        dict(type="scatter", x=steps, y=[x_row] * T, mode="markers+text", hoverinfo="skip", showlegend=False,
+             marker=dict(symbol="square", size=42, color=fills, line=dict(width=2, color=theme.COLORS["hidden"]))),
+        # the inputs' values are their marker colours on a one-colour axis: every input is drawn blue, and the
+        # chart's data summary (its accessible name) reads the values
+        dict(type="scatter", x=steps, y=[x_row] * T, mode="markers+text", name="inputs x_t", showlegend=False,
+             hovertemplate="x<sub>%{customdata}</sub> = %{marker.color:g}<extra></extra>", customdata=steps,
              text=[f"x<sub>{t}</sub>" for t in steps], textfont=dict(size=14, color="white"),
-             marker=dict(symbol="circle", size=42, color=theme.COLORS["input"], line=dict(width=0))),
+             marker=dict(symbol="circle", size=38, color=xs, coloraxis="coloraxis", line=dict(width=0))),
         dict(type="scatter", x=[0] + steps, y=[h_row + 0.5] * (T + 1), mode="text", hoverinfo="skip",
              showlegend=False, textfont=dict(size=14, color=theme.COLORS["hidden"]),
              text=["0"] + [f"{value:.3f}" if k else "?" for value, k in zip(h[1:], known)]),
@@ -273,7 +276,9 @@ def warmup_figure(xs: Sequence[float], h: Sequence[float], *, w_x: float, w_h: f
                "h<sub>t</sub> = tanh(w<sub>x</sub> x<sub>t</sub> + w<sub>h</sub> h<sub>t−1</sub> + b)")
     traces.append(dict(type="scatter", x=[T / 2], y=[h_row + 1.35], mode="text", hoverinfo="skip", showlegend=False,
                        text=[heading], textfont=dict(size=14)))
-    layout = dict(height=340, margin=dict(l=10, r=10, t=10, b=10), dragmode=False, hovermode=False,
+    layout = dict(height=340, margin=dict(l=10, r=10, t=10, b=10), dragmode=False, hovermode="closest",
+                  coloraxis=dict(colorscale=[[0, theme.COLORS["input"]], [1, theme.COLORS["input"]]],
+                                 showscale=False),
                   xaxis=dict(visible=False, range=[-0.6, T + 0.6], fixedrange=True),
                   yaxis=dict(visible=False, range=[x_row - 0.9, h_row + 1.85], fixedrange=True))
     return lean_figure(traces, layout)

@@ -171,7 +171,7 @@ def check_step_panel_numbers(at: AppTest, lesson: Page, prefix: str, values: dic
 PANEL_WIDGETS = ("slider", "selectbox", "button_group", "number_input", "toggle", "radio", "text_input")
 
 
-def panel_controls(at: AppTest) -> tuple[list[str], list[str]]:
+def panel_labels(at: AppTest) -> tuple[list[str], list[str]]:
     """The labels of the controls a tab shows in its ControlPanel: (in the box, under "More controls"). Controls a
     tab keeps but does not show (the kit's hidden container) are in neither list."""
     def find(node):

@@ -17,7 +17,7 @@ from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
 from rnn_core.scalar import forward
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
-                               open_section, panel_controls, plotly_array, run_lesson, run_sections)
+                               open_section, panel_labels, plotly_array, run_lesson, run_sections)
 
 LESSON = page_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
@@ -370,7 +370,7 @@ def test_every_control_is_in_the_demo_fragment_and_each_tab_shows_its_own():
         (matrix | {"Step t", "Unit j"}, {"Input weight scale a", "Random seed"}),
     ]
     for at, (shown, folded) in zip(run_sections(LESSON), expected_panels):
-        in_box, more = panel_controls(at)
+        in_box, more = panel_labels(at)
         assert (set(in_box), set(more)) == (shown, folded) and len(in_box) <= 7
 
 

@@ -15,7 +15,7 @@ from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
-                               open_section, panel_controls, run_lesson, run_sections)
+                               open_section, panel_labels, run_lesson, run_sections)
 
 LESSON = page_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
@@ -224,7 +224,7 @@ def test_every_control_is_in_the_demo_and_each_tab_shows_its_own():
                 ({"Hidden size H", "Filler words between the time word and “so let's meet for”"}, {"Random seed"}),
                 ({"Shape", "Steps drawn"}, set())]
     for at, (shown, folded) in zip(run_sections(LESSON), expected):
-        in_box, more = panel_controls(at)
+        in_box, more = panel_labels(at)
         assert (set(in_box), set(more)) == (shown, folded)
 
 
