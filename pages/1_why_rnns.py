@@ -16,6 +16,7 @@ TITLES = [FIXED, ANY_LENGTH, MEMORY, SHAPE_PART]
 MAX_WORDS = 50
 DENSE_BUILT_FOR = 10  # the sentence length the fixed-size layer below was designed for
 PREDICT_T = 20        # the length the predict-then-move check asks about
+MAX_DRAWN = 4         # steps drawn in a shape: the delayed shape then has 8 states, which still fit a phone
 VOCAB = len(MEET_VOCAB)  # I: each word is a one-hot vector over the lesson's small vocabulary
 
 SHAPE_LABELS = {
@@ -233,7 +234,7 @@ def why_demo():
     """The controls and the open part: a control reruns this function only, not the text and questions around it."""
     part, body = lesson.tabs("why_part", TITLES)
     with body:
-        panel = lesson.ControlPanel(part, scope="why_rnns")
+        panel = lesson.ControlPanel(part, scope="why_rnns", columns=2 if part == SHAPE_PART else 3)
         words = controls.int_slider("Sequence length T", "words", 1, MAX_WORDS, default=5,
                                     container=panel.slot(FIXED, ANY_LENGTH),
                                     help="The number of words the networks must read.")
@@ -243,8 +244,8 @@ def why_demo():
         gap = controls.int_slider("Filler words between the time word and “so let's meet for”", "gap", 0, 30,
                                   default=3, container=panel.slot(MEMORY), help="How far back the deciding word lies.")
         shape = controls.choice("Shape", "shape", SHAPES, "many_to_one", format_func=SHAPE_LABELS.get,
-                                widget="segmented", container=panel.slot(SHAPE_PART))
-        steps = controls.int_slider("Steps drawn", "steps", 2, 6, default=4, container=panel.slot(SHAPE_PART),
+                                widget="radio", container=panel.slot(SHAPE_PART))  # a radio wraps on a phone
+        steps = controls.int_slider("Steps drawn", "steps", 2, MAX_DRAWN, default=3, container=panel.slot(SHAPE_PART),
                                     help="Steps in the input (or, for one-to-many, in the output).")
         seed = controls.seed_input(container=panel.slot(ANY_LENGTH, MEMORY, more=True),
                                    help="The random weights of the RNN cell; part of the link.")

@@ -89,7 +89,7 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
 
 
 def test_defaults():
-    check_figures(link_figures(), words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=4)
+    check_figures(link_figures(), words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=3)
     at = run_lesson(LESSON)
     assert "Why recurrent networks" in at.title[0].value
     latex = at.latex[0].value   # the equation shows the same counts as the figure
@@ -101,7 +101,7 @@ def test_defaults():
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("steps", [2, 6])
+@pytest.mark.parametrize("steps", [2, 4])
 def test_every_shape_at_both_lengths(shape, steps):
     at = run_lesson(LESSON, {"shape": shape, "steps": str(steps), SECTION: SHAPE_PART})
     assert_ran_cleanly(at)
@@ -116,18 +116,18 @@ def test_every_shape_at_both_lengths(shape, steps):
 
 def test_selecting_a_shape_redraws_the_diagram():
     at = open_section(run_lesson(LESSON), SECTION, SHAPE_PART)
-    at.button_group(key="shape").set_value("one_to_many").run()
-    at.slider(key="steps").set_value(6).run()
+    at.radio(key="shape").set_value("one_to_many").run()
+    at.slider(key="steps").set_value(4).run()
     assert_ran_cleanly(at)
     assert "Image captioning" in text(at)
-    assert "One-to-many, 6 steps drawn: 1 input, 6 hidden states, 6 outputs and 5 recurrent arrows." in text(at)
-    check_figures(every_section(at), words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=6)
+    assert "One-to-many, 4 steps drawn: 1 input, 4 hidden states, 4 outputs and 3 recurrent arrows." in text(at)
+    check_figures(every_section(at), words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=4)
 
 
 @pytest.mark.parametrize("words,hidden,gap,seed", [(1, 1, 0, 0), (50, 32, 30, 2**31 - 1), (50, 1, 30, 7)])
 def test_control_extremes(words, hidden, gap, seed):
     section_figures = link_figures({"words": str(words), "hidden": str(hidden), "gap": str(gap), "seed": str(seed)})
-    check_figures(section_figures, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=4)
+    check_figures(section_figures, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=3)
 
 
 def test_parameter_sentences_follow_the_figure():
@@ -184,11 +184,11 @@ def test_hostile_query_params_are_clamped_with_a_note():
         assert_ran_cleanly(at)
         assert at.slider(key="words").value == 50 and at.slider(key="hidden").value == 1
         assert at.number_input(key="seed").value == 0
-        assert at.slider(key="gap").value == 3 and at.slider(key="steps").value == 6
-        assert at.button_group(key="shape").value == "many_to_one"
+        assert at.slider(key="gap").value == 3 and at.slider(key="steps").value == 4
+        assert at.radio(key="shape").value == "many_to_one"
         assert not any("<script>" in note for note in link_notes(at))
         assert len(link_notes(at)) == 6  # every control is created on every tab, each with its note
-    check_figures([figures(at) for at in runs], words=50, hidden=1, seed=0, gap=3, shape="many_to_one", steps=6)
+    check_figures([figures(at) for at in runs], words=50, hidden=1, seed=0, gap=3, shape="many_to_one", steps=4)
 
 
 @pytest.mark.parametrize("key,right", [("quiz_dense", 0), ("quiz_shape", 2), ("quiz_memory", 1)])
@@ -232,7 +232,7 @@ def test_values_are_kept_while_another_tab_is_open():
     at = run_lesson(LESSON, {"hidden": "5", "seed": "3", SECTION: MEMORY})
     at.slider(key="gap").set_value(17).run()
     open_section(at, SECTION, SHAPE_PART)
-    at.button_group(key="shape").set_value("many_to_many_synced").run()
+    at.radio(key="shape").set_value("many_to_many_synced").run()
     at.slider(key="steps").set_value(2).run()
     assert_ran_cleanly(at)
     assert at.slider(key="hidden").value == 5 and at.slider(key="gap").value == 17

@@ -19,13 +19,14 @@ from tests.browser.helpers import (assert_no_exception, move_slider, open_page, 
 LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
 # Per lesson: a slider to move (label, URL key) and every URL key of its controls.
-SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden size H", "hidden"),
+SLIDER = {"why_rnns": ("Hidden size H", "hidden"), "rnn_unrolled": ("Recurrent weight w_h", "warm_wh"),
           "bptt": ("Hidden size H", "b_H"), "vanishing_exploding": ("Sequence length T", "v_T"),
           "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias"),
           "memory_lab": ("Longest gap shown", "lab_shown_gap")}
 KEYS = {
     "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps", "why_part"],
-    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part"],
+    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part",
+                     "warm_wx", "warm_wh", "warm_b", "warm_x1", "warm_x2", "warm_x3", "warm_show"],
     "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K", "b_part"],
     "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_s1", "v_s2", "v_s3", "v_s4",
                             "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc", "v_part"],

@@ -105,7 +105,18 @@ def test_memory_figure_is_the_state_distance():
     assert bars.marker.color == COLORS["input"] and line.line.color == COLORS["hidden"]
 
 
-@pytest.mark.parametrize("words, hidden, gap, steps", [(5, 8, 3, 4), (50, 32, 30, 6)])  # lesson 1: default, largest
+@pytest.mark.parametrize("name", SHAPES)
+@pytest.mark.parametrize("length", [2, 3, 4])
+def test_nodes_leave_room_for_arrows_on_a_phone(name, length):
+    """On a 390 px phone the plot is about 338 px wide: a node takes at most 80% of a step, so the arrows between
+    neighbouring nodes stay visible (Steps drawn goes up to 4: the delayed shape then has 8 states)."""
+    fig = sequence_shape_figure(layout(name, length))
+    low, high = fig.layout.xaxis.range
+    step_px = 338 / (high - low)
+    assert fig.data[1].marker.size <= 0.8 * step_px, (fig.data[1].marker.size, step_px)
+
+
+@pytest.mark.parametrize("words, hidden, gap, steps", [(5, 8, 3, 3), (50, 32, 30, 4)])  # lesson 1: default, largest
 def test_every_figure_passes_plotlys_validation_unchanged(words, hidden, gap, steps):
     """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
     vocab = len(MEET_VOCAB)
