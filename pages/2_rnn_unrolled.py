@@ -107,12 +107,11 @@ def warmup_part(w_x, w_h, b, xs):
         if solved:
             st.success("All three right. Here is the working, to compare with yours.", icon=":material/celebration:")
         st.latex(warmup_working_latex(fwd, w_x, w_h, b, xs))
-        h_terms = ", ".join(f"$w_h h_{t - 1} = {w_h * fwd.h[t - 1]:.3f}$" for t in range(2, len(xs) + 1))
         lesson.explain(
-            f"$h_0 = 0$, so the first step has no recurrent term: $h_1 = \\tanh(w_x x_1 + b)$. From step 2 on, the "
-            f"previous state comes in through $w_h$ ({h_terms}): $h_3$ depends on $x_1$, $x_2$ and $x_3$, "
-            "through $h_2$ and $h_1$. The matrix RNN in the next tabs does exactly this with vectors: $w_x$ "
-            "becomes $W_{ih}$, $w_h$ becomes $W_{hh}$, and $b$ is split into $b_{ih} + b_{hh}$.")
+            "$h_0 = 0$, so the first step has no recurrent term: $h_1 = \\tanh(w_x x_1 + b)$. "
+            + _memory_sentence(fwd, w_x, w_h, len(xs))
+            + " The matrix RNN in the next tabs does exactly this with vectors: $w_x$ becomes $W_{ih}$, $w_h$ becomes "
+              "$W_{hh}$, and $b$ is split into $b_{ih} + b_{hh}$.")
     known = [shown or (v is not None and v.right) for v in verdicts]
     found = ", ".join(f"h_{t} = {fwd.h[t]:.3f}" for t, k in enumerate(known, start=1) if k)
     with figure_slot.container():
@@ -144,6 +143,19 @@ def warmup_part(w_x, w_h, b, xs):
         instruction=f"set the recurrent weight $w_h$ to ${-WARMUP_W_H:g}$", ready=math.isclose(w_h, -WARMUP_W_H))
     cell = RNN(weight_ih=[[w_x]], weight_hh=[[w_h]], bias_ih=[b], bias_hh=[0.0])
     lesson.show_code(forward, RNN.step, torch=lambda: pytorch_snippet(cell, np.array(xs)[:, None], show="output"))
+
+
+def _memory_sentence(fwd, w_x, w_h, T) -> str:
+    """What reaches h_T from the earlier inputs, true for these weights (w_h = 0 or w_x = 0 included)."""
+    if w_h == 0:
+        return ("With $w_h = 0$ the recurrent term is 0 at every step: each $h_t$ depends on $x_t$ alone, and the "
+                "network keeps no memory of earlier inputs.")
+    h_terms = ", ".join(f"$w_h h_{t - 1} = {w_h * fwd.h[t - 1]:.3f}$" for t in range(2, T + 1))
+    if w_x == 0:
+        return (f"From step 2 on, the previous state comes in through $w_h$ ({h_terms}); with $w_x = 0$ no input "
+                "reaches the state, so every $h_t$ comes from $b$ and $w_h$ alone.")
+    return (f"From step 2 on, the previous state comes in through $w_h$ ({h_terms}): $h_{T}$ depends on every input "
+            f"from $x_1$ to $x_{T}$, the earlier ones through the earlier states.")
 
 
 # --- The matrix RNN ------------------------------------------------------------------------------------------
@@ -226,11 +238,13 @@ def states_part(s, cell, trace, y, labels, step, unit):
         f"square is unit {unit} at step {step}, written out below. " + _states_reading(s, trace, rho))
     st.subheader(f"One number, computed: unit {unit} at step {step}")
     st.latex(rnn_update_latex(cell, trace, step, unit))
+    applied = ("with $f$ linear, that sum is the state itself" if s["f"] == "linear" else
+               f"the nonlinearity $f$ ({s['f']}) turns that sum $a_{{{step}}}[{unit}]$ into $h_{{{step}}}[{unit}]$")
     lesson.explain(
         f"Row {unit} of $W_{{ih}}$ meets the input $x_{{{step}}}$, row {unit} of $W_{{hh}}$ meets the previous state "
         f"$h_{{{step - 1}}}$" + (" (which is $h_0 = 0$)" if step == 1 else "")
-        + ", the two biases are added, and the nonlinearity is applied to the sum. Move Step t and Unit j to follow "
-          "any square of the map back to where it came from.")
+        + f", the two biases are added, and {applied}. Move Step t and Unit j to follow any square of the map back "
+          "to where it came from.")
     states_prediction(s)
     lesson.show_code(RNN.step, lesson_cell,
                      torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step - 1}, {unit - 1}], output"))

@@ -165,6 +165,21 @@ def test_show_the_working_without_answering_and_with_other_weights():
     assert not link_notes(at)
 
 
+@pytest.mark.parametrize("w_x,w_h,phrase", [
+    (0.5, 0.0, "With $w_h = 0$ the recurrent term is 0 at every step: each $h_t$ depends on $x_t$ alone"),
+    (0.0, 0.8, "with $w_x = 0$ no input reaches the state"),
+    (0.5, 0.8, "$h_3$ depends on every input from $x_1$ to $x_3$")])
+def test_the_working_says_what_reaches_h3_for_these_weights(w_x, w_h, phrase):
+    at = run_lesson(LESSON, {"warm_show": "true", "warm_wx": str(w_x), "warm_wh": str(w_h)})
+    assert phrase in text(at)
+    fwd = forward(w_x, w_h, WARMUP_B, WARMUP_XS)
+    if w_h:
+        assert f"$w_h h_2 = {w_h * fwd.h[2]:.3f}$" in text(at)
+    if w_x == 0:   # the sentence is true: the states do not depend on the inputs
+        other = forward(0.0, w_h, WARMUP_B, (2.0, -2.0, 1.5))
+        assert other.h == fwd.h
+
+
 def test_an_error_carried_from_the_previous_step_is_named_and_answers_outlive_the_tab():
     at = run_lesson(LESSON)
     type_answer(at, 1, "0.6")
@@ -245,6 +260,8 @@ def test_extremes_match_core(input, f, extreme):
         assert "With input weight scale $a = 0$, $W_{ih}$ is all zeros" in unrolled_text
         assert "(steps 1 to 1), every row one unit (1 to 1)" in states_text
         assert "(which is $h_0 = 0$)" in states_text
+    assert (("with $f$ linear, that sum is the state itself" in states_text) == (f == "linear")
+            and (f"the nonlinearity $f$ ({f}) turns that sum" in states_text) == (f != "linear"))
 
 
 def test_one_step_and_the_impulse_are_explained_as_they_are():
