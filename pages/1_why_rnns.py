@@ -30,7 +30,7 @@ SHAPE_USES = {
     "one_to_one": (
         "**No sequence at all**, e.g. classifying one image as dog, cat or car. A feed-forward "
         "(or convolutional) network does this; there is nothing to carry from one step to the next, "
-        "so there is no recurrent arrow. It is here for contrast: Steps drawn does not apply to it."),
+        "so there is no recurrent arrow, and nothing to unroll. It is here for contrast."),
     "one_to_many": (
         "**Image captioning**: one image goes in (its features, at the first step), and the RNN emits "
         "one word per step. A trained captioner decides the length itself by emitting an "
@@ -99,7 +99,7 @@ def fixed_size_part(words: int, hidden: int) -> None:
     lesson.explain(
         f"Each word is a {lesson.glossary_link('one-hot')} vector of $I = {VOCAB}$ numbers. A fully connected (dense) "
         f"layer flattens the sentence into $T \\cdot I = {words * VOCAB}$ numbers and keeps **one weight per input "
-        f"position** for each of its $H = {hidden}$ units: a matrix of shape ({hidden}, {words * VOCAB}), a different "
+        f"position** for each of its {plural(hidden, 'unit')} ($H = {hidden}$): a matrix of shape ({hidden}, {words * VOCAB}), a different "
         "one for every length, growing with $T$ (the grey line). The RNN cell reads one word per step with the "
         f"same weights, $W_{{ih}}$ ({hidden}, {VOCAB}) and $W_{{hh}}$ ({hidden}, {hidden}), whatever the length (the "
         f"orange line). At $T = {words}$ the dense layer has {bigger} parameters than the cell"
@@ -125,7 +125,7 @@ def fixed_size_part(words: int, hidden: int) -> None:
         fit_note = "it fits exactly, but only because its length happens to be the designed one"
     lesson.explain(
         f"**Padding and truncation are a poor fix.** Suppose the dense layer is built for {DENSE_BUILT_FOR} words. "
-        f"Your sentence has {words}: {fit_note}. Worse, each position has its own weights, so a pattern "
+        f"Your sentence has {plural(words, 'word')}: {fit_note}. Worse, each position has its own weights, so a pattern "
         "learned at word 2 must be learned again at word 7. An image classifier has the same limit: a first "
         "dense layer for 128 × 128 images has no weights for the extra pixels of a 200 × 200 image.")
     dense_then = dense_num_parameters(VOCAB, PREDICT_T, hidden)
@@ -245,7 +245,8 @@ def why_demo():
                                   default=3, container=panel.slot(MEMORY), help="How far back the deciding word lies.")
         shape = controls.choice("Shape", "shape", SHAPES, "many_to_one", format_func=SHAPE_LABELS.get,
                                 widget="radio", container=panel.slot(SHAPE_PART))  # a radio wraps on a phone
-        steps = controls.int_slider("Steps drawn", "steps", 2, MAX_DRAWN, default=3, container=panel.slot(SHAPE_PART),
+        steps = controls.int_slider("Steps drawn", "steps", 2, MAX_DRAWN, default=3,
+                                    container=panel.slot(SHAPE_PART if shape != "one_to_one" else ""),  # no steps
                                     help="Steps in the input (or, for one-to-many, in the output).")
         seed = controls.seed_input(container=panel.slot(ANY_LENGTH, MEMORY, more=True),
                                    help="The random weights of the RNN cell; part of the link.")

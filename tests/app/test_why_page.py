@@ -114,6 +114,16 @@ def test_every_shape_at_both_lengths(shape, steps):
             and f"{lay.recurrent_edges} recurrent arrow" in said)
 
 
+def test_one_to_one_hides_steps_drawn_and_keeps_its_value():
+    at = run_lesson(LESSON, {SECTION: SHAPE_PART, "steps": "4"})
+    at.radio(key="shape").set_value("one_to_one").run()
+    assert_ran_cleanly(at)
+    assert panel_labels(at) == (["Shape"], [])               # Steps drawn changes nothing there: not shown
+    assert at.slider(key="steps").value == 4                # but kept, and back when another shape is picked
+    at.radio(key="shape").set_value("one_to_many").run()
+    assert "Steps drawn" in panel_labels(at)[0] and at.slider(key="steps").value == 4
+
+
 def test_selecting_a_shape_redraws_the_diagram():
     at = open_section(run_lesson(LESSON), SECTION, SHAPE_PART)
     at.radio(key="shape").set_value("one_to_many").run()
