@@ -5,6 +5,7 @@ import pytest
 from app.course import available, page_for
 from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core.scalar import forward
+from tests.browser.test_why_browser import look_at_every_tab
 from tests.browser.helpers import (
     assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value, press_play, record_reruns, screenshot,
     share_link, slider, slider_value, streamlit_server,
@@ -194,20 +195,5 @@ def test_rnn_unrolled_hostile_link(server, page):
 
 
 def test_rnn_unrolled_every_tab_on_a_projector_and_a_phone(server, browser):
-    """Screenshots of every tab at 1280 x 720 presenting and at 390 x 844: the first figure within the top 540 px
-    on the projector, nothing scrolling sideways on the phone."""
-    for mode, viewport in (("present", {"width": 1280, "height": 720}), ("phone", {"width": 390, "height": 844})):
-        context = browser.new_context(viewport=viewport, is_mobile=mode == "phone", has_touch=mode == "phone")
-        page = context.new_page()
-        for index, title in enumerate(TABS):
-            query = f"?unrolled_part={title.replace(' ', '+')}" + ("&present=1" if mode == "present" else "")
-            open_unrolled(page, server, query)
-            assert_no_exception(page)
-            top = page.evaluate("() => document.querySelector('[data-testid=stPlotlyChart]').getBoundingClientRect().top")
-            if mode == "present":
-                assert top <= 540, (title, top)
-            widths = page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]');"
-                                   " return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth]; }")
-            assert widths[0] <= widths[1] and widths[2] <= viewport["width"], (title, widths)
-            screenshot(page, f"rnn_unrolled_{mode}_{index + 1}")
-        context.close()
+    look_at_every_tab(browser, lambda page, query: open_unrolled(page, server, query), "unrolled_part", TABS,
+                      "rnn_unrolled")

@@ -159,15 +159,15 @@ def test_a_control_reruns_only_the_demo(server, page):
     assert_no_exception(page)
 
 
-def test_every_tab_on_a_projector_and_a_phone(server, browser):
-    """Screenshots of every tab at 1280 x 720 presenting and at 390 x 844: the first figure within the top 540 px
-    on the projector, nothing scrolling sideways on the phone."""
+def look_at_every_tab(browser, open_lesson, key, titles, name):
+    """Screenshots of every tab at 1280 x 720 presenting and at 390 x 844 (test-artifacts/screenshots/name_mode_k):
+    the first figure within the top 540 px on the projector, nothing scrolling sideways on the phone.
+    ``open_lesson(page, query)`` opens the lesson and waits for its chart."""
     for mode, viewport in (("present", {"width": 1280, "height": 720}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport, is_mobile=mode == "phone", has_touch=mode == "phone")
         page = context.new_page()
-        for index, title in enumerate(TITLES):
-            query = f"?why_part={title.replace(' ', '+')}" + ("&present=1" if mode == "present" else "")
-            open_why(page, server, query)
+        for index, title in enumerate(titles):
+            open_lesson(page, f"?{key}={title.replace(' ', '+')}" + ("&present=1" if mode == "present" else ""))
             assert_no_exception(page)
             top = page.evaluate("() => document.querySelector('[data-testid=stPlotlyChart]').getBoundingClientRect().top")
             if mode == "present":
@@ -175,5 +175,9 @@ def test_every_tab_on_a_projector_and_a_phone(server, browser):
             widths = page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]');"
                                    " return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth]; }")
             assert widths[0] <= widths[1] and widths[2] <= viewport["width"], (title, widths)
-            screenshot(page, f"why_{mode}_{index + 1}")
+            screenshot(page, f"{name}_{mode}_{index + 1}")
         context.close()
+
+
+def test_every_tab_on_a_projector_and_a_phone(server, browser):
+    look_at_every_tab(browser, lambda page, query: open_why(page, server, query), "why_part", TITLES, "why")
