@@ -73,22 +73,24 @@ def highlight_key(text: GateText) -> str:
     return f"{text.prefix}_gate"
 
 
-def pick_from_diagram(chart_key: str, text: GateText) -> None:
+def pick_from_diagram(chart_key: str, text: GateText, state=None) -> None:
     """on_select of the cell drawing: a click on a gate (its box or its valve) highlights it, as the Highlight
-    control does. Runs before the fragment reruns, so it may set the control's value."""
-    selection = st.session_state.get(chart_key, {}).get("selection", {})
-    picked = clicked_part(selection, text)
+    control does. Runs before the fragment reruns, so it may set the control's value. ``state`` is
+    st.session_state (a plain dict in tests)."""
+    state = st.session_state if state is None else state
+    chart = state.get(chart_key) or {}
+    picked = clicked_part(chart.get("selection") or {}, text.highlights)
     if picked is not None:
-        st.session_state[highlight_key(text)] = picked
+        state[highlight_key(text)] = picked
 
 
-def clicked_part(selection: dict, text: GateText) -> str | None:
-    """The highlightable part a Plotly selection points at (its customdata), or None."""
+def clicked_part(selection: dict, names) -> str | None:
+    """The first of `names` a Plotly selection's points carry as their customdata, or None."""
     for point in selection.get("points") or []:
         name = point.get("customdata")
         if isinstance(name, list):
             name = name[0] if name else None
-        if name in text.highlights:
+        if name in names:
             return name
     return None
 

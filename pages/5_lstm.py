@@ -9,6 +9,7 @@ from app import lesson
 from app.figures.common import fmt
 from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure
 from app.gated_controls import GateText, gated_controls, pick_from_diagram
+from app.equations import tex_number
 from app.gated_equations import lstm_step_latex, recurrent_sentence, steps_back
 from app.torch_snippet import pytorch_snippet
 from rnn_core import LSTM, sigmoid
@@ -90,8 +91,8 @@ ROLE = {
                        f"$h_{{{t}}} = {v['h']:.3f}$."),
     "c": lambda v, t: (f"$c_{{{t}}} = {v['c']:.3f}$ is what was kept, ${v['f'] * v['c_prev']:.3f}$, plus what came "
                        f"in, ${v['i'] * v['g']:.3f}$: a multiply and an add, with no weight matrix in between."),
-    "h": lambda v, t: (f"$h_{{{t}}} = o_{{{t}}} \\tanh(c_{{{t}}}) = {v['h']:.3f}$ is what the cell shows: the next "
-                       "step's gates read it, and so would a readout."),
+    "h": lambda v, t: (f"$h_{{{t}}} = o_{{{t}}} \\tanh(c_{{{t}}}) = {v['h']:.3f}$ is what the cell shows: a readout "
+                       "would read it, and so do the gates of the step after it."),
 }
 
 
@@ -114,8 +115,8 @@ def cell_part(s, cell, trace, labels):
         "click a gate in either drawing, or choose it under Highlight, to write its equation out below.")
     v = step_values(trace, t - 1, j - 1)
     st.latex(lstm_step_latex(v, t, j, s.highlight))
-    lesson.explain(ROLE[s.highlight](v, t) + " The same three sigmoids and one tanh run at every step with the "
-                   "same weights; only $x_t$ and $h_{t-1}$ change.")
+    lesson.explain(ROLE[s.highlight](v, t) + " The same three gates and the same candidate, with the same weights, "
+                   "run at every step; only $x_t$ and $h_{t-1}$ change.")
     if s.hand_set:
         lesson.explain(
             f"Hand-set weights: unit {j}'s input gate opens only while its word is present (here "
@@ -174,14 +175,14 @@ def highway_part(s, trace):
         f"f_{{{last}}}$: each step back multiplies by that step's forget gate, elementwise, with no weight matrix. "
         f"The thick violet line is that product for unit {j}; it is also the share of $c_t$ still in "
         f"$c_{{{last}}}$. Unit {j}'s forget gates multiply to the same as a steady gate $\\bar f = {f_bar:.4f}$ at "
-        "every step (their geometric mean), and a steady gate keeps $\\bar f^{\\,k}$ after $k$ steps: a memory "
-        f"time of about $1/(1-\\bar f)$ = {rounded_steps(tau).removeprefix('≈ ')}, after which about 37% ($1/e$) "
-        f"is left, and more than 1% for {_above(f_bar)}. On the chart the line stays above 1% for "
-        f"{steps_back(unit_reach)}, of the {whole} there are.")
+        "every step (their geometric mean), and a steady gate keeps $\\bar f^{\\,k}$ after $k$ steps. Its memory "
+        f"time $1/(1-\\bar f)$ is {rounded_steps(tau).removeprefix('≈ ')}: {_after_memory_time(f_bar, tau)}. It "
+        f"keeps more than 1% for {_above(f_bar)}; on the chart the line stays above 1% for "
+        f"{steps_back(unit_reach)}, of the {whole} the sequence has.")
     r0, r5 = path_reach(s.cell, 0.0, j - 1), path_reach(s.cell, 5.0, j - 1)
     lesson.explain(
         f"Drag $b_f$: with these weights unit {j}'s cell path stays above 1% for {steps_back(r0)} at $b_f = 0$ and "
-        f"{steps_back(r5)} at $b_f = 5$ (the whole sequence is {whole} steps back). The dotted line is a tanh RNN "
+        f"{steps_back(r5)} at $b_f = 5$ (the whole sequence is {steps_back(whole)}). The dotted line is a tanh RNN "
         "with the same seed and weight scales: each step back multiplies its gradient by "
         "$\\mathrm{diag}(\\tanh')\\,W_{hh}$. " + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
         + " The dashed line is the full LSTM Jacobian of $[h; c]$, which also takes the paths through $h$ and "
@@ -197,9 +198,11 @@ def highway_part(s, trace):
         "A steady forget gate $f = \\sigma(b_f)$ remembers for about $1/(1 - f)$ steps:\n\n"
         "| $b_f$ | $f = \\sigma(b_f)$ | memory time $1/(1-f)$ |\n|---|---|---|\n" + rows + "\n\n"
         "Chrono initialisation (Tallec & Ollivier 2018) gives each unit its own forget bias "
-        "$b_f = \\log u$ with $u$ uniform in $[1, T_{max} - 1]$: then $1/(1 - f) = 1 + u$. For "
-        f"$T_{{max}} = T = {s.length}$ the biases range from ${b_lo:g}$ to ${b_hi:.2f}$ and the memory times from "
-        f"{tau_lo:g} to {tau_hi:g} steps, spread over the lengths the task needs.")
+        "$b_f = \\log u$ with $u$ uniform in $[1, T_{max} - 1]$: then $1/(1 - f) = 1 + u$, so the units' memory "
+        "times spread from 2 steps up to about $T_{max}$. "
+        + (f"For $T_{{max}} = T = {s.length}$ the biases range from ${b_lo:g}$ to ${b_hi:.2f}$ and the memory times "
+           f"from {tau_lo:g} to {tau_hi:g} steps." if b_hi > b_lo else
+           f"At $T = {s.length}$ that range is a single bias, $\\log 1 = 0$, a memory time of 2 steps."))
     if s.hand_set:
         hand_set_memory(s, trace)
     at_from, at_to = path_reach(s.cell, PREDICT_FROM, j - 1), path_reach(s.cell, PREDICT_TO, j - 1)
@@ -223,6 +226,17 @@ def highway_part(s, trace):
                                       "rnn_jacobian_log10": rnn_log10}, settings=_settings(s))
 
 
+def _after_memory_time(f, tau):
+    """What is left after one memory time: near 1/e when f is close to 1, computed either way."""
+    if not np.isfinite(tau):
+        return "nothing measurable is forgotten"
+    left = f ** tau
+    near = abs(left - np.exp(-1)) < 0.05
+    return (f"after that many steps a share $\\bar f^{{\\,{tau:.1f}}} = {left:.2f}$ is left"
+            + (", close to $1/e \\approx 0.37$" if near else ", far from $1/e \\approx 0.37$: that rule of thumb "
+               "needs $\\bar f$ close to 1"))
+
+
 def _above(f):
     """'14 steps' for a steady gate f: how long it keeps more than 1%."""
     k = steps_above(f, LEVEL)
@@ -239,12 +253,15 @@ def hand_set_memory(s, trace):
                   "c at its largest": [float(c[int(np.argmax(np.abs(c[:, k]))), k]) for k in stored],
                   f"c at step {s.length}": [float(c[-1, k]) for k in stored]}, hide_index=True)
     kept_gap = {b: float(sigmoid(b)) ** GAP for b in (0.0, 5.0)}
+    once = (f" The context word is written at step 1 and never again, so at step {s.length} it keeps "
+            f"$\\sigma(b_f)^{{{s.length - 1}}} = {tex_number(f ** (s.length - 1))}$ of its value."
+            if s.preset == "gap" else "")
     lesson.explain(
-        f"Hand-set weights: unit $j$ writes its word when it appears and then only its forget gate, "
-        f"$\\sigma(b_f) = {f:.4f}$ at every step, touches $c_j$. A word written at step 1 keeps "
-        f"$\\sigma(b_f)^{{{s.length - 1}}} = {fmt(f ** (s.length - 1))}$ of its value at step {s.length}. Across a "
-        f"{GAP}-step gap that fraction is $\\sigma(5)^{{{GAP}}} = {kept_gap[5.0]:.2f}$ at $b_f = 5$ and "
-        f"$\\sigma(0)^{{{GAP}}} = 0.5^{{{GAP}}} = {fmt(kept_gap[0.0])}$ at $b_f = 0$.")
+        f"Hand-set weights: unit $j$ writes its word when it appears and, between writes, only its forget gate, "
+        f"$\\sigma(b_f) = {f:.4f}$ at every step, touches $c_j$: $k$ steps after a write it keeps "
+        f"$\\sigma(b_f)^k$ of it.{once} Across a {GAP}-step gap that fraction is "
+        f"$\\sigma(5)^{{{GAP}}} = {kept_gap[5.0]:.2f}$ at $b_f = 5$ and $\\sigma(0)^{{{GAP}}} = 0.5^{{{GAP}}} = "
+        f"{tex_number(kept_gap[0.0])}$ at $b_f = 0$.")
 
 
 def _settings(s):
@@ -311,8 +328,8 @@ lesson.quiz(
      "Yes: through $h$ and $W_{hh}$ it can grow"],
     answer=2,
     why="The cell path alone only shrinks, but $h_{t-1}$ feeds every gate and the candidate through $W_{hh}$, and "
-        "those paths can grow with large recurrent weights (the Gradient highway tab at κ = 8 shows it). LSTMs "
-        "are still trained with gradient clipping.",
+        "those paths can grow with large recurrent weights (raise κ on the Gradient highway tab and watch the dashed "
+        "line). LSTMs are still trained with gradient clipping.",
     wrong=["True of the cell path alone, but the gradient also flows through $h_{t-1}$ and $W_{hh}$ into every "
            "gate, and that path has no such bound.",
            "A forget bias makes the cell path shrink more slowly; it puts no bound on the paths through $W_{hh}$.",

@@ -133,15 +133,18 @@ def reset_placement(cell, trace, t, j):
     st.latex(reset_placement_latex(t, j, {"n": gates_py["n"][j - 1], "h": h_py[j - 1]},
                                    {"n": gates_cho["n"][j - 1], "h": h_cho[j - 1]}))
     gap = abs(h_py[j - 1] - h_cho[j - 1])
-    if gap < 5e-7:
-        why = ("the same to 6 decimals here: with these weights $r \\odot (W_{hn} h) = W_{hn}(r \\odot h)$ "
-               "(hand-set weights have $W_{hn} = I$ and $b_{hn} = 0$) or the reset gate is close to 1")
+    U_n, b_hn = cell.block("n"), cell.block("n", "bias_hh")
+    if gap >= 5e-7:
+        why = f"here they differ by ${gap:.3g}$ in $h_{{{t}}}$ of unit {j}"
+    elif np.array_equal(U_n, np.eye(len(U_n))) and not np.any(b_hn):
+        why = ("here they agree, because the hand-set weights have $W_{hn} = I$ and $b_{hn} = 0$, and then "
+               "$r \\odot (I h) = I (r \\odot h)$")
     else:
-        why = f"they differ by ${gap:.3g}$ in $h_{{{t}}}$ of unit {j}"
+        why = "here they agree to 6 decimals, but with other weights or at other steps they need not"
     lesson.explain(
         "**Where the reset gate acts.** PyTorch multiplies $W_{hn}h_{t-1} + b_{hn}$ by $r_t$; Cho et al. (2014) and "
-        "d2l multiply $h_{t-1}$ by $r_t$ before the matrix. Same weights, same gates, a different candidate: "
-        f"{why}. A model trained one way and run the other gives different numbers.")
+        "d2l multiply $h_{t-1}$ by $r_t$ before the matrix. Same weights and the same gates give in general a "
+        f"different candidate: {why}. A model trained one way and run the other gives different numbers.")
 
 
 def maps_part(s, trace, labels):
@@ -175,7 +178,7 @@ def compared_part(s, inputs):
         "the three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
         f"update-gate bias both set to $b_z = {s.gate_bias:g}$. Each curve is how much gradient reaches $h_t$. Here "
         f"it stays above 1% for {reaches['rnn']} steps back in the tanh RNN, {reaches['lstm']} in the LSTM and "
-        f"{reaches['gru']} in the GRU (the whole sequence is {s.length - 1} steps back): {furthest(reaches)}. "
+        f"{reaches['gru']} in the GRU (the whole sequence is {steps_back(s.length - 1)}): {furthest(reaches)}. "
         + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
         + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise κ and any of them can "
         "grow instead.")

@@ -160,19 +160,21 @@ class _Drawing:
     def traces(self):
         """The nodes (products and sums, drawn over the lines) and the invisible click targets."""
         nodes = dict(type="scatter", x=self.nodes["x"], y=self.nodes["y"], mode="markers", hoverinfo="skip",
+                     meta=dict(part=f"nodes {self.xref}"),
                      marker=dict(symbol=self.nodes["symbol"], size=20, color="white",
                                  line=dict(color=WALL, width=2)),
                      xaxis=self.xref, yaxis=self.yref, showlegend=False)
         targets = dict(type="scatter", mode="markers", marker=dict(size=34, color=TRANSPARENT), showlegend=False,
+                       meta=dict(part=f"click targets {self.xref}"),
                        hovertemplate="%{hovertext}<extra></extra>", xaxis=self.xref, yaxis=self.yref,
                        unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
                        **self.targets)
         return [nodes, targets]
 
 
-def _text_trace(points, xref, yref, size):
-    """One frame's labels: points (x, y, text, textposition)."""
-    return dict(type="scatter", x=[p[0] for p in points], y=[p[1] for p in points], text=[p[2] for p in points],
+def _text_trace(points, xref, yref, size, part):
+    """One frame's labels: points (x, y, text, textposition); meta.part names them for tests."""
+    return dict(type="scatter", meta=dict(part=part), x=[p[0] for p in points], y=[p[1] for p in points], text=[p[2] for p in points],
                 textposition=[p[3] for p in points], mode="text", textfont=_font(size), hoverinfo="skip",
                 showlegend=False, cliponaxis=False, xaxis=xref, yaxis=yref)
 
@@ -182,14 +184,14 @@ def _streams_and_valves(streams, valves, scale):
     pos = _merge([_stream(seg, v, scale) for seg, v in streams if v > 0])
     neg = _merge([_stream(seg, v, scale) for seg, v in streams if v < 0])
     data = [dict(type="scatter", x=pos[0], y=pos[1], fill="toself", fillcolor=POSITIVE, mode="none",
-                 hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2"),
+                 hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2", meta=dict(part="streams +")),
             dict(type="scatter", x=neg[0], y=neg[1], fill="toself", fillcolor=NEGATIVE, mode="none",
-                 hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2")]
+                 hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2", meta=dict(part="streams -"))]
     for gate, polys in valves:
         xs, ys = _merge(polys)
         data.append(dict(type="scatter", x=xs, y=ys, fill="toself", fillcolor=COLORS[gate], mode="lines",
                          line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False,
-                         xaxis="x2", yaxis="y2"))
+                         xaxis="x2", yaxis="y2", meta=dict(part=f"valve {gate}")))
     return data
 
 
@@ -246,7 +248,7 @@ def _cell_layout(side_by_side, olah_range, faucet_range, height):
 
 def _equation_trace(lines):
     """The highlighted part's equation with this step's numbers, under the drawings (two lines)."""
-    return _text_trace([(0.5, 0.5, "<br>".join(lines), "middle center")], "x3", "y3", EQUATION)
+    return _text_trace([(0.5, 0.5, "<br>".join(lines), "middle center")], "x3", "y3", EQUATION, "equation")
 
 
 def _animated(frames, steps, step, layout, static, side_by_side):
@@ -429,7 +431,8 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
                        (9.8, 3.2, f"<b>o</b> {_pct(o[s])}", "middle right")]
         v = step_values(trace, s, unit)
         frames.append(_streams_and_valves(streams, valves, scale)
-                      + [_text_trace(faucet_text, "x2", "y2", VALUE), _text_trace(olah_text, "x", "y", VALUE),
+                      + [_text_trace(faucet_text, "x2", "y2", VALUE, "faucet labels"),
+                         _text_trace(olah_text, "x", "y", VALUE, "diagram labels"),
                          _equation_trace(_lstm_equation(highlight, t, v))])
     layout = _cell_layout(side_by_side, (LSTM_OLAH["x"], LSTM_OLAH["y"]), (LSTM_FAUCET["x"], LSTM_FAUCET["y"]),
                           height or (460 if side_by_side else 820))
@@ -565,7 +568,8 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
                        (2.15, 2.95, f"<b>r</b> {_pct(r[s])}", "middle right")]
         v = step_values(trace, s, unit)
         frames.append(_streams_and_valves(streams, valves, scale)
-                      + [_text_trace(faucet_text, "x2", "y2", VALUE), _text_trace(olah_text, "x", "y", VALUE),
+                      + [_text_trace(faucet_text, "x2", "y2", VALUE, "faucet labels"),
+                         _text_trace(olah_text, "x", "y", VALUE, "diagram labels"),
                          _equation_trace(_gru_equation(highlight, t, v))])
     layout = _cell_layout(side_by_side, (GRU_OLAH["x"], GRU_OLAH["y"]), (GRU_FAUCET["x"], GRU_FAUCET["y"]),
                           height or (460 if side_by_side else 820))
