@@ -339,7 +339,7 @@ lesson.quiz(
     "lstm_quiz_output",
     "What does the output gate $o_t$ decide?",
     ["How much of $c_{t-1}$ is kept", "How much of $\\tanh(c_t)$ shows in $h_t$",
-     "How much of $g_t$ is written to $c_t$"],
+     "How much of $g_t$ gets written into $c_t$"],
     answer=1,
     why="$h_t = o_t \\odot \\tanh(c_t)$: the cell state can hold a value while the output gate keeps it out of "
         "$h_t$, and so out of the next step's gates and any readout.",

@@ -182,18 +182,24 @@ def compared_part(s, inputs):
         + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
         + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise κ and any of them can "
         "grow instead.")
-    rows = comparison_rows(inputs, s.hidden)
-    table = "\n".join(
-        f"| {r['model']} | {r['gates']} ({r['gate names']}) | {CANDIDATES[r['candidate']]} | "
-        f"{'yes, $c_t$' if r['separate cell state'].startswith('yes') else 'no'} | ${r['blocks']}$ | "
-        f"${r['blocks']}\\,({s.hidden}\\cdot({inputs}+{s.hidden}) + 2\\cdot{s.hidden}) = {r['parameters']:,}$ |"
-        for r in rows)
+    rows = {r["kind"]: r for r in comparison_rows(inputs, s.hidden)}
+    per_block = s.hidden * (inputs + s.hidden) + 2 * s.hidden
+    line = lambda name, cells: f"| {name} | " + " | ".join(cells) + " |"  # noqa: E731
+    kinds = ("rnn", "lstm", "gru")
+    lesson.explain("\n".join([
+        line("", [MODEL_NAMES[k] for k in kinds]), "|---|---|---|---|",
+        line("gates", [GATE_SYMBOLS[k] for k in kinds]),
+        line("candidate", [CANDIDATES[rows[k]["candidate"]] for k in kinds]),
+        line("cell state", ["$c_t$" if rows[k]["separate cell state"].startswith("yes") else "none" for k in kinds]),
+        line("blocks $G$", [str(rows[k]["blocks"]) for k in kinds]),
+        line("parameters", [f"{rows[k]['parameters']:,}" for k in kinds])]))
+    st.latex(rf"G\,\big(H(I+H) + 2H\big) = G\,\big({s.hidden}\cdot({inputs}+{s.hidden}) + 2\cdot{s.hidden}\big) = "
+             rf"{per_block:,}\,G:\quad " + ",\\quad ".join(
+                 rf"{rows[k]['blocks']}\cdot{per_block:,} = {rows[k]['parameters']:,}" for k in kinds))
     lesson.explain(
-        "| model | gates | candidate | separate cell state | weight blocks $G$ | parameters |\n"
-        "|---|---|---|---|---|---|\n" + table + "\n\n"
         f"Counted from the cells for input size $I = {inputs}$ and hidden size $H = {s.hidden}$: every weight block "
-        "holds $H(I + H)$ weights and $2H$ biases, so a cell has $G\\,(H(I+H) + 2H)$ parameters, with $G = 1$ for "
-        "the tanh RNN, 4 for the LSTM and 3 for the GRU: the GRU has exactly $3/4$ of the LSTM's.")
+        "holds $H(I + H)$ weights and $2H$ biases, and the tanh RNN has $G = 1$ block, the LSTM 4 ($i, f, g, o$) and "
+        "the GRU 3 ($r, z, n$): the GRU has exactly $3/4$ of the LSTM's parameters.")
     lesson.note("GRU: Cho et al. (2014). LSTM: Hochreiter & Schmidhuber (1997), forget gate Gers et al. (2000).")
     lesson.show_code(last_step_gradient, gradient_norms)
     lesson.downloads("gru_compared_gradients", {f"{kind}_gradient_norm": values for kind, values in norms.items()},
@@ -201,6 +207,7 @@ def compared_part(s, inputs):
 
 
 CANDIDATES = {"-": "none", "g": "$g_t$", "n": "$n_t$"}
+GATE_SYMBOLS = {"rnn": "none", "lstm": "$i, f, o$", "gru": "$r, z$"}
 
 
 def furthest(reaches):

@@ -204,6 +204,7 @@ def comparison_rows(input_size, hidden_size):
         cell = make_cell(kind, input_size, hidden_size)
         G, H, I = cls.BLOCKS, hidden_size, input_size
         rows.append({
+            "kind": kind,
             "model": {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}[kind],
             "gates": len(GATE_NAMES[kind]),
             "gate names": ", ".join(GATE_NAMES[kind]) or "none",

@@ -132,15 +132,17 @@ def test_predict_the_mix_then_raise_the_update_bias(pick):
     assert hand.success and hand.success[0].value.startswith("**A: the figure agrees.**")
 
 
-def test_comparison_table_is_math_and_counts_from_the_cells():
+def test_comparison_table_counts_from_the_cells_with_the_formula_in_math():
     at = run_lesson(LESSON, {"gru_part": COMPARED, "gru_H": "8"})
     assert_ran_cleanly(at)
-    text = body(at)
     rows = comparison_rows(4, 8)
     assert [r["parameters"] for r in rows] == [1 * (8 * 12 + 16), 4 * (8 * 12 + 16), 3 * (8 * 12 + 16)]
-    for r in rows:
-        assert f"${r['blocks']}\\,(8\\cdot(4+8) + 2\\cdot8) = {r['parameters']:,}$" in text
-    assert "*(" not in text and not at.table                           # no ASCII formula, no plain table
+    table = next(m.value for m in at.markdown if m.value.startswith("|  | tanh RNN | LSTM | GRU |"))
+    assert "| parameters | 112 | 448 | 336 |" in table and "| blocks $G$ | 1 | 4 | 3 |" in table
+    formula = at.get("latex")[0].proto.body
+    assert r"G\,\big(8\cdot(4+8) + 2\cdot8\big) = 112\,G" in formula
+    assert all(rf"{r['blocks']}\cdot112 = {r['parameters']}" in formula for r in rows)
+    assert "*(" not in body(at) and not at.table                       # no ASCII formula
 
 
 def test_comparison_sentence_is_the_metrics_and_the_figure():
