@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -93,6 +94,17 @@ def clicked_part(selection: dict, names) -> str | None:
         if name in names:
             return name
     return None
+
+
+def cell_chart(figure, text: GateText, cell_name: str, settings: GatedSettings, frames: int) -> str:
+    """The cell figure, a click on a gate highlighting it; returns what Play covers, as words for the text."""
+    key = f"{text.prefix}_cell"
+    lesson.chart(figure, key=key, on_select=partial(pick_from_diagram, key, text),
+                 alt=f"The {cell_name} cell drawn twice for unit {settings.unit}: the standard diagram and the "
+                     "faucets, "
+                     f"animated over the steps, with the {settings.highlight} part highlighted.")
+    return (f" (a sequence longer than {frames} steps plays the {frames} steps around step t; move Step t for the "
+            "others)" if settings.length > frames else "")
 
 
 def gated_controls(part: str, titles: Sequence[str], text: GateText) -> GatedSettings:

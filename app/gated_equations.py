@@ -52,7 +52,8 @@ def reset_placement_latex(t: int, j: int, pytorch: dict, cho: dict) -> str:
     """PyTorch's candidate and state next to Cho et al.'s and d2l's, for unit j at step t: same weights, same
     r and z, the reset gate before or after W_hn."""
     return (r"\begin{aligned}"
-            rf"\text{{PyTorch: }} n_{{{t}}} &= \tanh(W_{{in}}x_{{{t}}} + b_{{in}} + r_{{{t}}} \odot (W_{{hn}}h_{{{t - 1}}}"
+            rf"\text{{PyTorch: }} n_{{{t}}} &= \tanh(W_{{in}}x_{{{t}}} + b_{{in}} + r_{{{t}}} \odot "
+            rf"(W_{{hn}}h_{{{t - 1}}}"
             rf" + b_{{hn}})) = {tex_number(pytorch['n'])}, & h_{{{t}}} &= {tex_number(pytorch['h'])} \\"
             rf"\text{{Cho et al., d2l: }} n_{{{t}}} &= \tanh(W_{{in}}x_{{{t}}} + b_{{in}} + W_{{hn}}(r_{{{t}}} \odot "
             rf"h_{{{t - 1}}}) + b_{{hn}}) = {tex_number(cho['n'])}, & h_{{{t}}} &= {tex_number(cho['h'])}"

@@ -1,21 +1,19 @@
 """Lesson 5: LSTM, gates as faucets beside the standard cell diagram, memory time and the gradient highway."""
 
-from functools import partial
-
 import numpy as np
 import streamlit as st
 
 from app import lesson
 from app.figures.common import fmt
 from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure
-from app.gated_controls import GateText, gated_controls, pick_from_diagram
+from app.gated_controls import GateText, cell_chart, gated_controls
 from app.equations import tex_number
 from app.gated_equations import lstm_step_latex, recurrent_sentence, steps_back
 from app.torch_snippet import pytorch_snippet
 from rnn_core import LSTM, sigmoid
-from rnn_core.gated import (cell_path, chrono_forget_biases, feature_names, gated_labels, gated_preset,
-                            hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell, memory_time,
-                            reach, run_steps, s_max, steady_forget_gate, step_values, steps_above)
+from rnn_core.gated import (cell_path, chrono_forget_biases, feature_names, hand_set_memory_lstm, lesson_cell,
+                            log10_highway, log10_jacobian_norms, make_cell, memory_time, reach, run_steps, s_max,
+                            steady_forget_gate, step_values, steps_above)
 
 CELL, MAPS, HIGHWAY = "Cell and faucets", "Gates over time", "Gradient highway"
 TITLES = [CELL, MAPS, HIGHWAY]
@@ -37,13 +35,7 @@ LSTM_TEXT = GateText(
 @st.cache_data(max_entries=32, show_spinner=False)
 def run(preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set):
     """The LSTM the controls describe, its trace and the step labels (the same for every student: shared)."""
-    x = gated_preset(preset, length)
-    if hand_set:
-        cell = hand_set_memory_lstm(x.shape[1], hidden, forget_bias=forget_bias)
-    else:
-        cell = make_cell("lstm", x.shape[1], hidden, seed=seed, gate_bias=forget_bias, input_bound=input_bound,
-                         recurrent_scale=recurrent_scale)
-    return cell, cell.unroll(x), gated_labels(preset, length)
+    return lesson_cell("lstm", preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -99,12 +91,8 @@ ROLE = {
 def cell_part(s, cell, trace, labels):
     """The standard diagram and the faucets, the highlighted gate's equation, the code."""
     t, j = s.step, s.unit
-    lesson.chart(cell_figure(s.cell, j - 1, t - 1, s.highlight, lesson.presenting()), key="lstm_cell",
-                 alt=f"The LSTM cell drawn twice for unit {j}: the standard diagram and the faucets, animated over "
-                     f"the steps, with the {s.highlight} part highlighted.",
-                 on_select=partial(pick_from_diagram, "lstm_cell", LSTM_TEXT))
-    window = (f" (a sequence longer than {MAX_FRAMES} steps plays the {MAX_FRAMES} steps around step t; move "
-              "Step t for the others)" if s.length > MAX_FRAMES else "")
+    window = cell_chart(cell_figure(s.cell, j - 1, t - 1, s.highlight, lesson.presenting()), LSTM_TEXT, "LSTM", s,
+                        MAX_FRAMES)
     lesson.explain(
         "Both drawings show unit $j$ at step $t$. In the **standard diagram** (as Olah 2015 draws it) the cell "
         "state runs along the top: $c_{t-1}$ enters on the left, the forget gate multiplies it (⊗), the input gate's "
@@ -127,7 +115,8 @@ def cell_part(s, cell, trace, labels):
                 "$i, f, g, o$ in four blocks, which is why the LSTM is sometimes said to have four gates: it has "
                 "three, and a candidate. LSTM: Hochreiter & Schmidhuber (1997); the forget gate: Gers, Schmidhuber & "
                 "Cummins (2000).")
-    lesson.show_code(LSTM.step, torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}], c_n"))
+    lesson.show_code(LSTM.step, *([hand_set_memory_lstm] if s.hand_set else []),
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}], c_n"))
 
 
 def maps_part(s, trace, labels):

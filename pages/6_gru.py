@@ -1,19 +1,16 @@
 """Lesson 6: GRU, reset and update gates beside the standard cell diagram; RNN vs LSTM vs GRU."""
 
-from functools import partial
-
 import numpy as np
 import streamlit as st
 
 from app import lesson
 from app.figures.gates import GRU_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_cell_figure
-from app.gated_controls import GateText, gated_controls, pick_from_diagram
+from app.gated_controls import GateText, cell_chart, gated_controls
 from app.gated_equations import gru_step_latex, recurrent_sentence, reset_placement_latex, steps_back
 from app.torch_snippet import pytorch_snippet
 from rnn_core import GRU, sigmoid
-from rnn_core.gated import (comparison_rows, gated_labels, gated_preset, gradient_norms, gru_step_cho,
-                            hand_set_memory_gru, last_step_gradient, make_cell, reach, run_steps, s_max,
-                            step_values)
+from rnn_core.gated import (comparison_rows, gated_preset, gradient_norms, gru_step_cho, hand_set_memory_gru,
+                            last_step_gradient, lesson_cell, make_cell, reach, run_steps, s_max, step_values)
 
 CELL, MAPS, COMPARED = "Cell and faucets", "Gates over time", "Cells compared"
 TITLES = [CELL, MAPS, COMPARED]
@@ -34,13 +31,7 @@ GRU_TEXT = GateText(
 @st.cache_data(max_entries=32, show_spinner=False)
 def run(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set):
     """The GRU the controls describe, its trace and the step labels (the same for every student: shared)."""
-    x = gated_preset(preset, length)
-    if hand_set:
-        cell = hand_set_memory_gru(x.shape[1], hidden, update_bias=update_bias)
-    else:
-        cell = make_cell("gru", x.shape[1], hidden, seed=seed, gate_bias=update_bias, input_bound=input_bound,
-                         recurrent_scale=recurrent_scale)
-    return cell, cell.unroll(x), gated_labels(preset, length)
+    return lesson_cell("gru", preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -79,12 +70,8 @@ ROLE = {
 def cell_part(s, cell, trace):
     """The standard diagram and the faucets, the highlighted part's equation, where the reset gate acts, the code."""
     t, j = s.step, s.unit
-    lesson.chart(cell_figure(s.cell, j - 1, t - 1, s.highlight, lesson.presenting()), key="gru_cell",
-                 alt=f"The GRU cell drawn twice for unit {j}: the standard diagram and the faucets, animated over "
-                     f"the steps, with the {s.highlight} part highlighted.",
-                 on_select=partial(pick_from_diagram, "gru_cell", GRU_TEXT))
-    window = (f" (a sequence longer than {MAX_FRAMES} steps plays the {MAX_FRAMES} steps around step t; move "
-              "Step t for the others)" if s.length > MAX_FRAMES else "")
+    window = cell_chart(cell_figure(s.cell, j - 1, t - 1, s.highlight, lesson.presenting()), GRU_TEXT, "GRU", s,
+                        MAX_FRAMES)
     lesson.explain(
         "Both drawings show unit $j$ at step $t$. The hidden state runs along the top and is the only state: the "
         "update gate $z_t$ multiplies the old state $h_{t-1}$ (⊗), $1 - z_t$ multiplies the candidate $n_t$, and the "
@@ -121,8 +108,8 @@ def cell_part(s, cell, trace):
     lesson.note("The candidate $n_t$ is what d2l writes $\\tilde h_t$. Olah (2015) and Wikipedia write "
                 "$h_t = z_t \\odot \\tilde h_t + (1 - z_t) \\odot h_{t-1}$: the same model with $z$ and $1 - z$ "
                 "swapped; this course, PyTorch, Cho et al. (2014) and d2l keep $z$ on the old state.")
-    lesson.show_code(GRU.step, gru_step_cho, torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, "
-                                                                                             f"{j - 1}]"))
+    lesson.show_code(GRU.step, gru_step_cho, *([hand_set_memory_gru] if s.hand_set else []),
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}]"))
 
 
 def reset_placement(cell, trace, t, j):

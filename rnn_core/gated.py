@@ -89,6 +89,21 @@ def make_cell(kind, input_size, hidden_size, *, seed=0, gate_bias=None, input_bo
     return scaled(cell, input_bound * np.sqrt(hidden_size), recurrent_scale)
 
 
+def lesson_cell(kind, preset_name, length, hidden, gate_bias, input_bound, recurrent_scale, seed, hand_set):
+    """The LSTM or GRU a gated lesson's controls describe, its trace on the input, and the steps' labels.
+
+    hand_set: the hand-set memory (hand_set_memory_lstm / _gru), which ignores seed and weight scales.
+    """
+    x = gated_preset(preset_name, length)
+    if hand_set:
+        make = hand_set_memory_lstm if kind == "lstm" else hand_set_memory_gru
+        cell = make(x.shape[1], hidden, gate_bias)
+    else:
+        cell = make_cell(kind, x.shape[1], hidden, seed=seed, gate_bias=gate_bias, input_bound=input_bound,
+                         recurrent_scale=recurrent_scale)
+    return cell, cell.unroll(x), gated_labels(preset_name, length)
+
+
 def s_max(matrix):
     """The largest singular value of a matrix (of a stacked W_hh: of all its gate blocks together)."""
     return float(np.linalg.norm(np.asarray(matrix, dtype=float), ord=2)) if np.size(matrix) else 0.0

@@ -174,7 +174,8 @@ class _Drawing:
 
 def _text_trace(points, xref, yref, size, part):
     """One frame's labels: points (x, y, text, textposition); meta.part names them for tests."""
-    return dict(type="scatter", meta=dict(part=part), x=[p[0] for p in points], y=[p[1] for p in points], text=[p[2] for p in points],
+    return dict(type="scatter", meta=dict(part=part), x=[p[0] for p in points], y=[p[1] for p in points],
+                text=[p[2] for p in points],
                 textposition=[p[3] for p in points], mode="text", textfont=_font(size), hoverinfo="skip",
                 showlegend=False, cliponaxis=False, xaxis=xref, yaxis=yref)
 
@@ -263,6 +264,23 @@ def _animated(frames, steps, step, layout, static, side_by_side):
         layout["updatemenus"][0].update(y=-86 / plot_height, pad=dict(t=0, r=8))   # under the slider's labels
     return lean_figure(frames[step - steps.start] + static, layout,
                        [dict(name=str(t + 1), data=data) for t, data in zip(steps, frames)])
+
+
+def _frame(streams, valves, scale, faucet_text, olah_text, equation):
+    """One step's animated traces: streams, valves, the two drawings' labels and the equation line."""
+    return (_streams_and_valves(streams, valves, scale)
+            + [_text_trace(faucet_text, "x2", "y2", VALUE, "faucet labels"),
+               _text_trace(olah_text, "x", "y", VALUE, "diagram labels"), _equation_trace(equation)])
+
+
+def _cell_figure(frames, steps, step, olah, faucet, ranges, side_by_side, height):
+    """The cell figure from its frames and its two drawings' static parts (ranges: the drawings' axis ranges)."""
+    olah_range, faucet_range = ranges
+    layout = _cell_layout(side_by_side, (olah_range["x"], olah_range["y"]), (faucet_range["x"], faucet_range["y"]),
+                          height or (460 if side_by_side else 820))
+    layout["shapes"] = olah.shapes + faucet.shapes
+    layout["annotations"] = olah.notes + faucet.notes
+    return _animated(frames, steps, step, layout, olah.traces() + faucet.traces(), side_by_side)
 
 
 def _stream_key(drawing, x, y):
@@ -369,12 +387,18 @@ def _lstm_faucet(highlight):
     for name, center in LSTM_VALVES.items():
         _housing(d, center, name, vertical_pipe=(name != "f"), highlighted=highlight == name)
         d.target(*center, name, GATE_NAMES[name])
-    d.target(5.95, 1.15, "g", "candidate g")
-    d.target(10.5, 6.0, "c", "cell state c")
     d.target(9.3, 1.15, "h", "hidden state h")
-    d.label(0.3, 6.65, "c<sub>t−1</sub>", anchor="left", color=TEXT)
-    d.label(12.3, 6.65, "c<sub>t</sub> →", anchor="right", color=TEXT)
     d.label(5.0, 1.15, "candidate", anchor="right", color=TEXT)
+    return _faucet_ends(d, "c", "cell state c", (5.95, 1.15, "g"))
+
+
+def _faucet_ends(d, state, what, candidate):
+    """The state pipe's ends named, click targets on the state pipe and the candidate, the stream key."""
+    x, y, name = candidate
+    d.target(x, y, name, f"candidate {name}")
+    d.target(10.5, 6.0, state, what)
+    d.label(0.3, 6.65, f"{state}<sub>t−1</sub>", anchor="left", color=TEXT)
+    d.label(12.3, 6.65, f"{state}<sub>t</sub> →", anchor="right", color=TEXT)
     _stream_key(d, 12.6, 7.3)
     return d
 
@@ -429,16 +453,9 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
         faucet_text = [(3.0, 5.05, f"<b>f</b> {_pct(f[s])}", "middle center"),
                        (5.45, 3.2, f"<b>i</b> {_pct(i[s])}", "middle left"),
                        (9.8, 3.2, f"<b>o</b> {_pct(o[s])}", "middle right")]
-        v = step_values(trace, s, unit)
-        frames.append(_streams_and_valves(streams, valves, scale)
-                      + [_text_trace(faucet_text, "x2", "y2", VALUE, "faucet labels"),
-                         _text_trace(olah_text, "x", "y", VALUE, "diagram labels"),
-                         _equation_trace(_lstm_equation(highlight, t, v))])
-    layout = _cell_layout(side_by_side, (LSTM_OLAH["x"], LSTM_OLAH["y"]), (LSTM_FAUCET["x"], LSTM_FAUCET["y"]),
-                          height or (460 if side_by_side else 820))
-    layout["shapes"] = olah.shapes + faucet.shapes
-    layout["annotations"] = olah.notes + faucet.notes
-    return _animated(frames, steps, step, layout, olah.traces() + faucet.traces(), side_by_side)
+        frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
+                             _lstm_equation(highlight, t, step_values(trace, s, unit))))
+    return _cell_figure(frames, steps, step, olah, faucet, (LSTM_OLAH, LSTM_FAUCET), side_by_side, height)
 
 
 # ---------------------------------------------------------------------------- GRU
@@ -513,12 +530,7 @@ def _gru_faucet(highlight):
     for key, center in GRU_VALVES.items():
         _housing(d, center, key[0], vertical_pipe=(key != "z_keep"), highlighted=highlight == key[0])
         d.target(*center, key[0], GATE_NAMES[key[0]])
-    d.target(5.0, 1.15, "n", "candidate n")
-    d.target(10.5, 6.0, "h", "hidden state h")
-    d.label(0.3, 6.65, "h<sub>t−1</sub>", anchor="left", color=TEXT)
-    d.label(12.3, 6.65, "h<sub>t</sub> →", anchor="right", color=TEXT)
-    _stream_key(d, 12.6, 7.3)
-    return d
+    return _faucet_ends(d, "h", "hidden state h", (5.0, 1.15, "n"))
 
 
 def _gru_equation(name, t, v):
@@ -566,16 +578,9 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
         faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {100 * z[s]:.0f}%", "middle center"),
                        (8.55, 3.75, f"<b>1 − z</b><br>{_pct(1 - z[s])}", "middle right"),
                        (2.15, 2.95, f"<b>r</b> {_pct(r[s])}", "middle right")]
-        v = step_values(trace, s, unit)
-        frames.append(_streams_and_valves(streams, valves, scale)
-                      + [_text_trace(faucet_text, "x2", "y2", VALUE, "faucet labels"),
-                         _text_trace(olah_text, "x", "y", VALUE, "diagram labels"),
-                         _equation_trace(_gru_equation(highlight, t, v))])
-    layout = _cell_layout(side_by_side, (GRU_OLAH["x"], GRU_OLAH["y"]), (GRU_FAUCET["x"], GRU_FAUCET["y"]),
-                          height or (460 if side_by_side else 820))
-    layout["shapes"] = olah.shapes + faucet.shapes
-    layout["annotations"] = olah.notes + faucet.notes
-    return _animated(frames, steps, step, layout, olah.traces() + faucet.traces(), side_by_side)
+        frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
+                             _gru_equation(highlight, t, step_values(trace, s, unit))))
+    return _cell_figure(frames, steps, step, olah, faucet, (GRU_OLAH, GRU_FAUCET), side_by_side, height)
 
 
 # ---------------------------------------------------------------------------- heatmaps
@@ -729,7 +734,8 @@ def gradient_comparison_figure(norms):
         with np.errstate(divide="ignore"):
             log10_values = np.log10(np.asarray(values, dtype=float))
         curves.append((name, log10_values, dict(color=colour, width=3, dash=dash), {}))
-    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)", "step t (the loss is at the last step, T)")
+    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)",
+                              "step t (the loss is at the last step, T)")
     _one_percent(layout, 0.01)
     layout["title"] = dict(text="Gradient reaching each step from a loss at the last step", font=dict(size=14))
     return lean_figure(data, layout)

@@ -122,7 +122,8 @@ def test_predict_the_mix_then_raise_the_update_bias(pick):
     assert z > 0.5                                                      # nearer the old state: option B
     said = [e.value for e in [*at.success, *at.error]]
     assert len(said) == 1 and f"$z_{{2}} = {z:.3f}$" in said[0]
-    assert said[0].startswith("**B: the figure agrees.**" if pick == 1 else f"**The figure shows B, not {'AC'[pick // 2]}.**")
+    expected = "**B: the figure agrees.**" if pick == 1 else f"**The figure shows B, not {'AC'[pick // 2]}.**"
+    assert said[0].startswith(expected)
     hand = run_lesson(LESSON, {"gru_hand": "true", "gru_t": "1"})     # the word's step: the candidate is written
     hand.slider(key="update_bias").set_value(4.0).run()
     z_word = hand_set_memory_gru(4, 4, update_bias=4.0).unroll(gated_preset("gap", 40)).gates["z"][0, 3]

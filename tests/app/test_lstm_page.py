@@ -248,7 +248,8 @@ def test_predict_the_reach_then_move_the_bias(pick):
     assert at_4 == 39                                                  # all the way back: option C
     said = [e.value for e in [*at.success, *at.error]]
     assert len(said) == 1 and f"stays above 1% for {at_4} steps back" in said[0]
-    assert said[0].startswith("**C: the figure agrees.**" if pick == 2 else f"**The figure shows C, not {'AB'[pick]}.**")
+    expected = "**C: the figure agrees.**" if pick == 2 else f"**The figure shows C, not {'AB'[pick]}.**"
+    assert said[0].startswith(expected)
 
 
 def test_hostile_links_are_handled():

@@ -8,7 +8,8 @@ import pytest
 
 from app import lesson as kit
 from rnn_core.gated import gated_preset, make_cell, step_values
-from tests.browser.helpers import (SCREENSHOTS, assert_no_exception, move_slider, open_page, open_tab, press_play, record_reruns,
+from tests.browser.helpers import (SCREENSHOTS, assert_no_exception, move_slider, open_page, open_tab, press_play,
+                                   record_reruns,
                                    screenshot, share_link, slider, slider_value, wait_for_run)
 from tests.browser.room import measure, smallest
 
@@ -55,7 +56,8 @@ def wait_for_charts(page):
 def click_data_point(page, x, y, xaxis="x", yaxis="y"):
     """Click the cell figure at data coordinates (x, y) of the given axes."""
     page.locator(CHART).first.scroll_into_view_if_needed()
-    page.evaluate("""([x, y, xa, ya]) => { const gd = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
+    page.evaluate("""([x, y, xa, ya]) => {
+        const gd = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
         const L = gd._fullLayout, box = gd.getBoundingClientRect();
         const top = box.top + L[ya]._offset + L[ya].l2p(y);
         document.querySelector('[data-testid=stMain]').scrollBy(0, top - 300); }""",

@@ -92,7 +92,7 @@ def test_lstm_highlight_outlines_one_part_and_writes_its_equation(lstm_trace, hi
 def test_a_click_on_any_gate_names_it(lstm_trace, gru_trace):
     """The click targets carry the highlightable part they stand for (st.plotly_chart's on_select reports it)."""
     for fig, names in ((lstm_cell_figure(lstm_trace), LSTM_HIGHLIGHTS), (gru_cell_figure(gru_trace), GRU_HIGHLIGHTS)):
-        clickable = set(part(fig.data, "click targets x").customdata) | set(part(fig.data, "click targets x2").customdata)
+        clickable = {name for axes in ("x", "x2") for name in part(fig.data, f"click targets {axes}").customdata}
         assert clickable == set(names)
         for name in ("click targets x", "click targets x2"):
             assert all("click to highlight" in text for text in part(fig.data, name).hovertext)
@@ -103,7 +103,8 @@ def test_lstm_streams_are_as_wide_as_the_values(lstm_trace):
     fig = lstm_cell_figure(lstm_trace, unit=unit, step=s)
     c_prev = lstm_trace.c[s - 1, unit]
     f, i, g = (lstm_trace.gates[k][s, unit] for k in ("f", "i", "g"))
-    values = [c_prev, f * c_prev, lstm_trace.c[s, unit], g, i * g, np.tanh(lstm_trace.c[s, unit]), lstm_trace.h[s, unit]]
+    c = lstm_trace.c[s, unit]
+    values = [c_prev, f * c_prev, c, g, i * g, np.tanh(c), lstm_trace.h[s, unit]]
     scale = max(1.0, np.abs(lstm_trace.c[:, unit]).max(), np.abs(np.r_[0.0, lstm_trace.c[:-1, unit]]).max())
     data = frames_of(fig)[s].data
     for name, sign in (("streams +", 1), ("streams -", -1)):
