@@ -41,7 +41,7 @@ FRAME_MS = 700
 MAX_FRAMES = 40            # a cell figure animates at most this many steps, around the chosen one
 LOG10_FLOOR, LOG10_CEILING = -30.0, 30.0   # the highway plots clip here, with a note
 LABEL, VALUE, EQUATION = 12, 13, 14        # font sizes (px) of labels, values and the equation line
-HIGHLIGHT = 4                              # line width of the highlighted part
+HIGHLIGHT = 5                              # line width of the highlighted part (in its own colour: both themes)
 MINUS = "−"
 
 # ---------------------------------------------------------------------------- drawing bits
@@ -134,8 +134,7 @@ class _Drawing:
 
     def box(self, x, y, w, h, color, highlighted=False, fill=LABEL_BACKGROUND, rounded=False):
         shape = dict(type="rect", x0=x - w / 2, x1=x + w / 2, y0=y - h / 2, y1=y + h / 2, xref=self.xref,
-                     yref=self.yref, line=dict(color=ON_LIGHT if highlighted else color,
-                                               width=HIGHLIGHT if highlighted else 2),
+                     yref=self.yref, line=dict(color=color, width=HIGHLIGHT if highlighted else 2),
                      fillcolor=fill, layer="below")
         if rounded:
             shape["type"], shape["x0"], shape["x1"], shape["y0"], shape["y1"] = "circle", x - w / 2, x + w / 2, \
@@ -197,10 +196,10 @@ def _streams_and_valves(streams, valves, scale):
 
 
 def _pipe_walls(drawing, seg, highlighted=False):
-    """Two wall lines along a straight pipe segment."""
+    """Two wall lines along a straight pipe segment, thicker when highlighted."""
     (x0, y0), (x1, y1) = seg
     r = 0.5 * PIPE
-    color, width = (ON_LIGHT, 3) if highlighted else (WALL, 2)
+    color, width = (OUTLINE, HIGHLIGHT - 1) if highlighted else (WALL, 2)   # not in a colour the streams use
     if y0 == y1:
         lines = [((x0, y0 - r), (x1, y1 - r)), ((x0, y0 + r), (x1, y1 + r))]
     else:
@@ -215,9 +214,15 @@ def _housing(drawing, center, gate, vertical_pipe, highlighted):
     r, w = 0.5 * PIPE + 0.12, VALVE + 0.08
     dx, dy = (r, w) if vertical_pipe else (w, r)
     drawing.shapes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
-                               line=dict(color=ON_LIGHT if highlighted else COLORS[gate],
-                                         width=HIGHLIGHT if highlighted else 3), fillcolor=TRANSPARENT,
+                               line=dict(color=COLORS[gate], width=HIGHLIGHT if highlighted else 3),
+                               fillcolor=_tint(COLORS[gate]) if highlighted else TRANSPARENT,
                                layer="below"))
+
+
+def _tint(color, alpha=0.35):
+    """A translucent fill of a theme colour: a highlighted valve shows on a light and a dark page alike."""
+    r, g, b = (int(color[k:k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _scale(*arrays):
@@ -293,7 +298,7 @@ def _gate_box(drawing, x, y, name, function, highlighted, what, w=1.7, h=1.25):
     """A gate of the standard diagram: a box in the gate's colour with its function (sigma or tanh)."""
     drawing.box(x, y, w, h, COLORS[name], highlighted,
                 fill=COLORS[name] if highlighted else LABEL_BACKGROUND)
-    drawing.label(x, y + 0.3, function, size=LABEL, color="white" if highlighted else ON_LIGHT)
+    drawing.label(x, y + 0.3, function, size=LABEL, color=ON_LIGHT)
     drawing.target(x, y, name, what)
 
 
@@ -308,7 +313,7 @@ def _input_label(t, labels, s):
 
 def _box_value(x, y, name, value, highlighted):
     """This step's value in a gate's box (below its function): 'f 0.74'."""
-    color = "white" if highlighted else ON_LIGHT
+    color = ON_LIGHT
     return (x, y - 0.28, f"<span style='color:{color}'><b>{name}</b> {value:.2f}</span>".replace("-", MINUS),
             "middle center")
 
@@ -337,7 +342,7 @@ def _lstm_olah(highlight):
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
     d.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill="rgba(128,128,128,0.06)")          # the cell
-    c_line = dict(color=ON_LIGHT, width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
+    c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
     d.path([(1.0, -0.3), (1.0, base_y)])                                           # x_t comes in
@@ -348,7 +353,7 @@ def _lstm_olah(highlight):
     d.path([(add_x, box_y + 0.62), (add_x, c_y)])                                  # g to i * g, then to the sum
     d.path([(tanh_x, c_y), (tanh_x, o_y)])                                         # c_t to tanh, to o * tanh
     d.path([(LSTM_BOXES["o"] + 0.85, o_y), (tanh_x, o_y)])                         # o to o * tanh(c_t)
-    h_line = dict(color=ON_LIGHT, width=HIGHLIGHT) if highlight == "h" else {}
+    h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else {}
     d.path([(tanh_x, o_y), (exit_x, o_y), (exit_x, base_y), (12.9, base_y)], **h_line)   # h_t leaves
     d.box(tanh_x, 3.75, 1.4, 0.62, COLORS["cell_state"], rounded=True)
     d.label(tanh_x, 3.75, "tanh")
@@ -372,8 +377,8 @@ def _lstm_faucet(highlight):
     """The LSTM's faucets (static part)."""
     d = _Drawing("x2", "y2")
     for name, seg in LSTM_PIPES.items():
-        _pipe_walls(d, seg, highlighted=(highlight == "c" and name in ("c_prev", "kept", "c"))
-                    or (highlight == "h" and name == "h") or (highlight == "g" and name == "g"))
+        lit = {"c": ("c_prev", "kept", "c"), "h": ("h",), "g": ("g",)}.get(highlight, ())
+        _pipe_walls(d, seg, highlighted=name in lit)
     for x0, x1, y0, y1, text, concept in ((5.35, 6.55, 0.75, 1.55, "g", "g"),
                                           (8.7, 9.9, 4.1, 4.75, "tanh", "cell_state"),
                                           (8.55, 10.05, 0.75, 1.55, "h<sub>t</sub>", "hidden")):
@@ -483,7 +488,7 @@ def _gru_olah(highlight):
     box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
     keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
     d.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill="rgba(128,128,128,0.06)")          # the cell
-    h_line = dict(color=ON_LIGHT, width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
+    h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
     d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
     d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
     d.path([(1.3, -0.3), (1.3, base_y)])                                           # x_t comes in
@@ -501,7 +506,7 @@ def _gru_olah(highlight):
                          y1=mix_y + 0.32, xref="x", yref="y", line=dict(color=WALL, width=2),
                          fillcolor=LABEL_BACKGROUND))
     d.label(one_minus_x, mix_y, "1−")
-    d.label(add_x - 0.1, -0.3, "+ W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub>", anchor="right")
+    d.label(add_x - 0.1, -0.3, "+ W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub>", anchor="right", color=TEXT)
     for name, function in (("r", "σ"), ("z", "σ"), ("n", "tanh")):
         _gate_box(d, GRU_BOXES[name], box_y, name, function, highlight == name, GATE_NAMES[name])
     for x, y, symbol in ((keep_x, h_y, "circle-x"), (add_x, h_y, "circle-cross"), (add_x, mix_y, "circle-x"),
@@ -515,8 +520,8 @@ def _gru_faucet(highlight):
     """The GRU's faucets (static part)."""
     d = _Drawing("x2", "y2")
     for name, seg in GRU_PIPES.items():
-        _pipe_walls(d, seg, highlighted=(highlight == "h" and name in ("h_prev", "kept", "h"))
-                    or (highlight == "n" and name == "n"))
+        lit = {"h": ("h_prev", "kept", "h"), "n": ("n",)}.get(highlight, ())
+        _pipe_walls(d, seg, highlighted=name in lit)
     for x0, x1, y0, y1, text, concept in (
             (0.75, 2.45, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", "hidden"),
             (1.0, 8.9, 0.75, 1.55, "candidate n = tanh(W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub> + r ⊙ (…))",

@@ -9,8 +9,7 @@ import pytest
 from app import lesson as kit
 from rnn_core.gated import gated_preset, make_cell, step_values
 from tests.browser.helpers import (SCREENSHOTS, assert_no_exception, move_slider, open_page, open_tab, press_play,
-                                   record_reruns,
-                                   screenshot, share_link, slider, slider_value, wait_for_run)
+                                   record_reruns, screenshot, share_link, slider, slider_value, wait_for_run)
 from tests.browser.room import measure, smallest
 
 TABS = {"lstm": ["Cell and faucets", "Gates over time", "Gradient highway"],

@@ -6,7 +6,7 @@ import pytest
 from app.figures.gates import (GRU_BOXES, GRU_HIGHLIGHTS, LOG10_FLOOR, LSTM_BOXES, LSTM_HIGHLIGHTS, MAX_FRAMES, PIPE,
                                frame_window, gate_heatmaps, gradient_comparison_figure, gru_cell_figure,
                                highway_figure, lstm_cell_figure)
-from app.theme import COLORS, DIVERGING, ON_LIGHT
+from app.theme import COLORS, DIVERGING, OUTLINE
 from rnn_core.gated import (gated_labels, gated_preset, gradient_comparison, hand_set_memory_lstm, log10_highway,
                             log10_jacobian_norms, make_cell, step_values)
 
@@ -79,8 +79,9 @@ def test_lstm_highlight_outlines_one_part_and_writes_its_equation(lstm_trace, hi
     equation = part(fig.data, "equation").text[0]
     assert equation.startswith(f"{highlight}<sub>7</sub> = ")
     assert equation.endswith(f"= {v[highlight]:.3f}".replace("-", "−"))
-    thick = [shape for shape in fig.layout.shapes if shape.line.width == 4]
-    assert thick and all(shape.line.color == ON_LIGHT for shape in thick)
+    thick = {shape.line.color for shape in fig.layout.shapes if shape.line.width and shape.line.width >= 4}
+    state = {"c": "cell_state", "h": "hidden"}.get(highlight, highlight)
+    assert COLORS[state] in thick and thick <= {COLORS[state], OUTLINE}   # colours that show on light and dark pages
     filled = [shape for shape in fig.layout.shapes if shape.fillcolor in {COLORS[k] for k in LSTM_BOXES}]
     if highlight in LSTM_BOXES:                                       # its box in the diagram, and no other, is filled
         assert len(filled) == 1 and filled[0].fillcolor == COLORS[highlight]
