@@ -82,6 +82,7 @@ BASE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 0.8; }
 .katex-display > .katex { padding: 0 2px; }
 .st-key-kept_controls { display: none !important; }
+[data-testid="stPageLink"] p { font-size: 1rem; }
 </style>"""
 # Static CSS for presentation mode, for a 1280 x 720 projector: body text at least 20 px; tab,
 # metric and control labels at least 18 px. It contains no user text.
@@ -98,7 +99,7 @@ PRESENT_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.2rem; }
 [data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stRadio"] label p { font-size: 1.3rem; }
-[data-testid="stMain"] button p { font-size: 1.2rem; }
+[data-testid="stMain"] button p, [data-testid="stMain"] [data-testid="stPageLink"] p { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stSliderThumbValue"], [data-testid="stMain"] [data-testid="stSliderTickBarMin"],
 [data-testid="stMain"] [data-testid="stSliderTickBarMax"] { font-size: 1.15rem; }
 </style>"""
