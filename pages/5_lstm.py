@@ -9,6 +9,7 @@ from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highwa
 from app.gated_controls import GateText, cell_chart, gated_controls
 from app.equations import tex_number
 from app.gated_equations import lstm_step_latex, recurrent_sentence, steps_back
+from app.theme import NAMES
 from app.torch_snippet import pytorch_snippet
 from rnn_core import LSTM, sigmoid
 from rnn_core.gated import (cell_path, chrono_forget_biases, feature_names, hand_set_memory_lstm, lesson_cell,
@@ -162,7 +163,7 @@ def highway_part(s, trace):
     lesson.explain(
         f"Along the cell path alone, $\\partial c_{{{last}}}/\\partial c_t = f_{{t+1}} \\odot \\dots \\odot "
         f"f_{{{last}}}$: each step back multiplies by that step's forget gate, elementwise, with no weight matrix. "
-        f"The thick violet line is that product for unit {j}; it is also the share of $c_t$ still in "
+        f"The thick {NAMES['f']} line is that product for unit {j}; it is also the share of $c_t$ still in "
         f"$c_{{{last}}}$. Unit {j}'s forget gates multiply to the same as a steady gate $\\bar f = {f_bar:.4f}$ at "
         "every step (their geometric mean), and a steady gate keeps $\\bar f^{\\,k}$ after $k$ steps. Its memory "
         f"time $1/(1-\\bar f)$ is {rounded_steps(tau).removeprefix('≈ ')}: {_after_memory_time(f_bar, tau)}. It "

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, ON_LIGHT, OUTLINE, PALE, PIPE_WALL,
+from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NAMES, ON_LIGHT, OUTLINE, PALE, PIPE_WALL,
                        TEXT, TRANSPARENT)
 
 from rnn_core.gated import step_values
@@ -215,14 +215,10 @@ def _housing(drawing, center, gate, vertical_pipe, highlighted):
     dx, dy = (r, w) if vertical_pipe else (w, r)
     drawing.shapes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
                                line=dict(color=COLORS[gate], width=HIGHLIGHT if highlighted else 3),
-                               fillcolor=_tint(COLORS[gate]) if highlighted else TRANSPARENT,
-                               layer="below"))
-
-
-def _tint(color, alpha=0.35):
-    """A translucent fill of a theme colour: a highlighted valve shows on a light and a dark page alike."""
-    r, g, b = (int(color[k:k + 2], 16) for k in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
+                               fillcolor=TRANSPARENT, layer="below"))
+    if highlighted:   # a translucent fill in the gate's colour: it shows on a light and a dark page alike
+        drawing.shapes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
+                                   line=dict(width=0), fillcolor=COLORS[gate], opacity=0.35, layer="below"))
 
 
 def _scale(*arrays):
@@ -294,6 +290,13 @@ def _stream_key(drawing, x, y):
                         f"<span style='color:{NEGATIVE}'>■</span> {MINUS} negative", color=TEXT, anchor="right")
 
 
+def _cell_body(drawing):
+    """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page)."""
+    drawing.shapes.append(dict(type="rect", x0=0.4, x1=11.9, y0=0.3, y1=5.6, xref=drawing.xref, yref=drawing.yref,
+                               line=dict(width=0), fillcolor=OUTLINE, opacity=0.08, layer="below"))
+    drawing.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill=TRANSPARENT)
+
+
 def _gate_box(drawing, x, y, name, function, highlighted, what, w=1.7, h=1.25):
     """A gate of the standard diagram: a box in the gate's colour with its function (sigma or tanh)."""
     drawing.box(x, y, w, h, COLORS[name], highlighted,
@@ -341,7 +344,7 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    d.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill="rgba(128,128,128,0.06)")          # the cell
+    _cell_body(d)
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
@@ -487,7 +490,7 @@ def _gru_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
     keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
-    d.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill="rgba(128,128,128,0.06)")          # the cell
+    _cell_body(d)
     h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
     d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
     d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
@@ -592,7 +595,6 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
 
 SIGNED = {"g", "n", "c", "h"}
 TITLES = {"c": "c: cell state", "h": "h: hidden state"}
-COLOUR_WORDS = {"i": "sky blue", "f": "violet", "o": "teal", "r": "purple", "z": "violet"}  # theme.COLORS, named
 
 
 def _sequential(color):
@@ -614,7 +616,7 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
     cols = 2
     rows = (len(names) + 1) // cols
     titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}")
-              + ("  (−1 blue, 0 white, +1 vermilion)" if n in SIGNED else f"  (0 white, 1 {COLOUR_WORDS[n]})")
+              + ("  (−1 blue, 0 white, +1 vermilion)" if n in SIGNED else f"  (0 white, 1 {NAMES[n]})")
               for n in names]
     layout = subplot_layout(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
                             vertical_spacing=0.1 if rows > 2 else 0.16)

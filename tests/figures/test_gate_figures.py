@@ -83,11 +83,17 @@ def test_lstm_highlight_outlines_one_part_and_writes_its_equation(lstm_trace, hi
     state = {"c": "cell_state", "h": "hidden"}.get(highlight, highlight)
     assert COLORS[state] in thick and thick <= {COLORS[state], OUTLINE}   # colours that show on light and dark pages
     filled = [shape for shape in fig.layout.shapes if shape.fillcolor in {COLORS[k] for k in LSTM_BOXES}]
+    in_diagram = [shape for shape in filled if shape.xref == "x"]
+    tinted = [shape for shape in filled if shape.xref == "x2"]
     if highlight in LSTM_BOXES:                                       # its box in the diagram, and no other, is filled
-        assert len(filled) == 1 and filled[0].fillcolor == COLORS[highlight]
-        assert filled[0].x0 == pytest.approx(LSTM_BOXES[highlight] - 0.85)
+        assert len(in_diagram) == 1 and in_diagram[0].fillcolor == COLORS[highlight]
+        assert in_diagram[0].x0 == pytest.approx(LSTM_BOXES[highlight] - 0.85)
     else:
-        assert filled == []
+        assert in_diagram == []
+    if highlight in "ifo":                                            # and its valve is tinted
+        assert len(tinted) == 1 and tinted[0].fillcolor == COLORS[highlight] and tinted[0].opacity < 1
+    else:
+        assert tinted == [] or highlight == "g"
 
 
 def test_a_click_on_any_gate_names_it(lstm_trace, gru_trace):
@@ -149,7 +155,7 @@ def test_gru_reset_equation_is_pytorchs(gru_trace):
     line = part(fig.data, "equation").text[0]
     assert "r<sub>4</sub> ⊙ (W<sub>hn</sub>h<sub>3</sub> + b<sub>hn</sub>)" in line
     assert f"{v['r']:.3f} · " in line and line.endswith(f"{v['n']:.3f}".replace("-", "−"))
-    filled = [shape for shape in fig.layout.shapes if shape.fillcolor == COLORS["n"]]
+    filled = [shape for shape in fig.layout.shapes if shape.fillcolor == COLORS["n"] and shape.xref == "x"]
     assert len(filled) == 1 and filled[0].x0 == pytest.approx(GRU_BOXES["n"] - 0.85)
 
 
