@@ -274,14 +274,20 @@ def _frame(streams, valves, scale, faucet_text, olah_text, equation):
                _text_trace(olah_text, "x", "y", VALUE, "diagram labels"), _equation_trace(equation)])
 
 
-def _cell_figure(frames, steps, step, olah, faucet, ranges, side_by_side, height):
-    """The cell figure from its frames and its two drawings' static parts (ranges: the drawings' axis ranges)."""
+def _cell_figure(frames, steps, step, olah, faucet, ranges, side_by_side, height, series):
+    """The cell figure from its frames and its two drawings' static parts (ranges: the drawings' axis ranges).
+
+    series: (name, values over every step) of the unit's gates and state, kept out of sight: they make the
+    chart's data summary, which screen readers read (its accessible name).
+    """
     olah_range, faucet_range = ranges
     layout = _cell_layout(side_by_side, (olah_range["x"], olah_range["y"]), (faucet_range["x"], faucet_range["y"]),
                           height or (460 if side_by_side else 820))
     layout["shapes"] = olah.shapes + faucet.shapes
     layout["annotations"] = olah.notes + faucet.notes
-    return _animated(frames, steps, step, layout, olah.traces() + faucet.traces(), side_by_side)
+    hidden = [dict(type="scatter", name=name, x=np.arange(1, len(values) + 1), y=np.asarray(values), visible=False,
+                   showlegend=False, xaxis="x3", yaxis="y3") for name, values in series]
+    return _animated(frames, steps, step, layout, olah.traces() + faucet.traces() + hidden, side_by_side)
 
 
 def _stream_key(drawing, x, y):
@@ -463,7 +469,9 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
                        (9.8, 3.2, f"<b>o</b> {_pct(o[s])}", "middle right")]
         frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
                              _lstm_equation(highlight, t, step_values(trace, s, unit))))
-    return _cell_figure(frames, steps, step, olah, faucet, (LSTM_OLAH, LSTM_FAUCET), side_by_side, height)
+    series = [(f"{GATE_NAMES[k]} {k} of unit {unit + 1}", v) for k, v in (("f", f), ("i", i), ("o", o))]
+    return _cell_figure(frames, steps, step, olah, faucet, (LSTM_OLAH, LSTM_FAUCET), side_by_side, height,
+                        series + [(f"cell state c of unit {unit + 1}", c)])
 
 
 # ---------------------------------------------------------------------------- GRU
@@ -588,7 +596,9 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
                        (2.15, 2.95, f"<b>r</b> {_pct(r[s])}", "middle right")]
         frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
                              _gru_equation(highlight, t, step_values(trace, s, unit))))
-    return _cell_figure(frames, steps, step, olah, faucet, (GRU_OLAH, GRU_FAUCET), side_by_side, height)
+    series = [(f"{GATE_NAMES[k]} {k} of unit {unit + 1}", v) for k, v in (("z", z), ("r", r))]
+    return _cell_figure(frames, steps, step, olah, faucet, (GRU_OLAH, GRU_FAUCET), side_by_side, height,
+                        series + [(f"hidden state h of unit {unit + 1}", h)])
 
 
 # ---------------------------------------------------------------------------- heatmaps

@@ -277,3 +277,17 @@ def test_long_sequences_animate_the_steps_around_the_chosen_one(T, step, first):
     assert fig.layout.sliders[0].active == step - first
     f_gate = trace.gates["f"][step, 1]
     assert f"<b>f</b> {100 * f_gate:.0f}% open" in " ".join(part(frame_named(fig, step + 1).data, "faucet labels").text)
+
+
+def test_the_cell_figures_summary_is_the_units_gates_over_every_step(lstm_trace, gru_trace):
+    """Hidden series (not drawn) give screen readers the unit's gates and state over the whole sequence."""
+    from app.export import figure_summary
+    fig = lstm_cell_figure(lstm_trace, unit=2, step=0)
+    hidden = {d.name: d for d in fig.data if d.visible is False}
+    assert list(hidden) == ["forget gate f of unit 3", "input gate i of unit 3", "output gate o of unit 3",
+                            "cell state c of unit 3"]
+    np.testing.assert_array_equal(hidden["forget gate f of unit 3"].y, lstm_trace.gates["f"][:, 2])
+    np.testing.assert_array_equal(hidden["cell state c of unit 3"].y, lstm_trace.c[:, 2])
+    assert figure_summary(fig).startswith(f"forget gate f of unit 3: {T} points from ")
+    gru = {d.name: d for d in gru_cell_figure(gru_trace, unit=0).data if d.visible is False}
+    np.testing.assert_array_equal(gru["update gate z of unit 1"].y, gru_trace.gates["z"][:, 0])
