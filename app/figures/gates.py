@@ -234,7 +234,7 @@ def _cell_layout(side_by_side, olah_range, faucet_range, height):
     else:
         olah_domain, faucet_domain = ([0.0, 1.0], [0.56, 1.0]), ([0.0, 1.0], [0.15, 0.55])
         equation_domain = [0.0, 0.13]
-    layout = dict(height=height, margin=dict(l=4, r=4, t=4, b=62 if side_by_side else 122), showlegend=False,
+    layout = dict(height=height, margin=dict(l=4, r=4, t=4, b=62 if side_by_side else 140), showlegend=False,
                   dragmode=False,
                   hovermode="closest", clickmode="event+select", plot_bgcolor=TRANSPARENT,
                   paper_bgcolor=TRANSPARENT)
@@ -262,7 +262,7 @@ def _animated(frames, steps, step, layout, static, side_by_side):
                                      slider_x=0.14 if side_by_side else 0.0, button_pad=dict(t=4, r=8)))
     if not side_by_side:
         plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-        layout["updatemenus"][0].update(y=-86 / plot_height, pad=dict(t=0, r=8))   # under the slider's labels
+        layout["updatemenus"][0].update(y=-104 / plot_height, pad=dict(t=0, r=8))   # under the slider's labels
     return lean_figure(frames[step - steps.start] + static, layout,
                        [dict(name=str(t + 1), data=data) for t, data in zip(steps, frames)])
 
