@@ -39,9 +39,10 @@ def run(preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed,
     return lesson_cell("lstm", preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def cell_figure(settings, unit, step, highlight, presenting):
-    """The standard diagram and the faucets of one unit, one frame per step around `step` (indices)."""
+    """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
+    built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
+    back (about 100 ms for its 40 frames)."""
     _, trace, labels = run(*settings)
     return lstm_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 
@@ -134,9 +135,12 @@ def maps_part(s, trace, labels):
     if s.gate_bias < 5.0:
         high = run(*(s.cell[:3] + (5.0,) + s.cell[4:]))[1].gates["f"]
         text += (f"; raise $b_f$ to 5 and, with the same weights, they lie between ${high.min():.3f}$ and "
-                 f"${high.max():.3f}$: the f map darkens and the cell state changes more slowly from step to step.")
+                 f"${high.max():.3f}$")
+        text += (": the f map darkens, and each step keeps a larger share of $c_{t-1}$." if high.mean() > f.mean()
+                 else ".")
     else:
-        text += ": the f map is at its darkest, and the cell state changes slowly from step to step."
+        text += (f" (mean ${f.mean():.3f}$), at the top of the slider: each step keeps "
+                 f"{'most' if f.mean() > 0.5 else 'less than half'} of $c_{{t-1}}$ on average.")
     lesson.explain(text)
     lesson.show_code(run_steps, LSTM.step)
     lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
@@ -201,7 +205,7 @@ def highway_part(s, trace):
         "lstm_predict_reach",
         f"At $b_f = {PREDICT_FROM:g}$ unit {j}'s cell path stays above 1% for {steps_back(at_from)}. "
         f"At $b_f = {PREDICT_TO:g}$, how far back will it stay above 1%?",
-        ["About as far: within 5 steps of that", "Further, but not back to step 1",
+        ["No more than 5 steps further than that", "Further, but not back to step 1",
          "All the way back to step 1"],
         answer=answer,
         why=f"At $b_f = {PREDICT_TO:g}$ it stays above 1% for {steps_back(at_to)} (the sequence is {whole} steps "

@@ -34,9 +34,10 @@ def run(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed,
     return lesson_cell("gru", preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def cell_figure(settings, unit, step, highlight, presenting):
-    """The standard diagram and the faucets of one unit, one frame per step around `step` (indices)."""
+    """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
+    built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
+    back (about 100 ms for its 40 frames)."""
     _, trace, labels = run(*settings)
     return gru_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 

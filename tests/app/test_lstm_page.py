@@ -222,8 +222,8 @@ def test_hand_set_memory_states_what_the_forget_gate_keeps():
     assert "never again" not in words and "between writes, only its forget gate" in words
 
 
-@pytest.mark.parametrize("bias, word", [(0.0, "far"), (5.0, "darkest")])
-def test_gate_maps_sentence_gives_the_forget_gates_range(bias, word):
+@pytest.mark.parametrize("bias", [0.0, 5.0])
+def test_gate_maps_sentence_gives_the_forget_gates_range(bias):
     at = run_lesson(LESSON, {"lstm_part": MAPS, "forget_bias": str(bias)})
     _, trace, _, _ = core(bias=bias)
     f = trace.gates["f"]
@@ -232,8 +232,9 @@ def test_gate_maps_sentence_gives_the_forget_gates_range(bias, word):
     if bias < 5:
         _, high, _, _ = core(bias=5.0)
         assert f"they lie between ${high.gates['f'].min():.3f}$ and ${high.gates['f'].max():.3f}$" in text
+        assert "the f map darkens" in text
     else:
-        assert "at its darkest" in text
+        assert f"(mean ${f.mean():.3f}$), at the top of the slider: each step keeps most of" in text
 
 
 @pytest.mark.parametrize("pick", [0, 1, 2])
