@@ -121,16 +121,23 @@ class _Drawing:
 
     def __init__(self, xref, yref):
         self.xref, self.yref = xref, yref
-        self.shapes, self.notes = [], []
+        self.lines = {}                   # (colour, width, dash) -> one SVG path of many segments: fewer shapes
+        self.boxes, self.notes = [], []
         self.nodes = {"x": [], "y": [], "symbol": []}
         self.targets = {"x": [], "y": [], "customdata": [], "hovertext": []}
 
     def path(self, points, color=WALL, width=2, dash=None):
-        d = "M " + " L ".join(f"{x:g},{y:g}" for x, y in points)
-        line = dict(color=color, width=width)
-        if dash:
-            line["dash"] = dash
-        self.shapes.append(dict(type="path", path=d, line=line, xref=self.xref, yref=self.yref, layer="below"))
+        """A polyline, merged with the drawing's other lines of the same style into one path shape."""
+        self.lines.setdefault((color, width, dash), []).append("M " + " L ".join(f"{x:g},{y:g}" for x, y in points))
+
+    @property
+    def shapes(self):
+        """The lines (below), then boxes and everything else, in the order they were drawn."""
+        lines = [dict(type="path", path=" ".join(paths), line=dict(color=color, width=width, **({"dash": dash} if dash
+                                                                                              else {})),
+                      xref=self.xref, yref=self.yref, layer="below")
+                 for (color, width, dash), paths in self.lines.items()]
+        return lines + self.boxes
 
     def box(self, x, y, w, h, color, highlighted=False, fill=LABEL_BACKGROUND, rounded=False):
         shape = dict(type="rect", x0=x - w / 2, x1=x + w / 2, y0=y - h / 2, y1=y + h / 2, xref=self.xref,
@@ -139,7 +146,7 @@ class _Drawing:
         if rounded:
             shape["type"], shape["x0"], shape["x1"], shape["y0"], shape["y1"] = "circle", x - w / 2, x + w / 2, \
                 y - h / 2, y + h / 2
-        self.shapes.append(shape)
+        self.boxes.append(shape)
 
     def label(self, x, y, text, size=LABEL, color=ON_LIGHT, anchor="center", bold=False):
         self.notes.append(dict(x=x, y=y, text=text, showarrow=False, xref=self.xref, yref=self.yref,
@@ -213,11 +220,11 @@ def _housing(drawing, center, gate, vertical_pipe, highlighted):
     x, y = center
     r, w = 0.5 * PIPE + 0.12, VALVE + 0.08
     dx, dy = (r, w) if vertical_pipe else (w, r)
-    drawing.shapes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
+    drawing.boxes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
                                line=dict(color=COLORS[gate], width=HIGHLIGHT if highlighted else 3),
                                fillcolor=TRANSPARENT, layer="below"))
     if highlighted:   # a translucent fill in the gate's colour: it shows on a light and a dark page alike
-        drawing.shapes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
+        drawing.boxes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
                                    line=dict(width=0), fillcolor=COLORS[gate], opacity=0.35, layer="below"))
 
 
@@ -298,7 +305,7 @@ def _stream_key(drawing, x, y):
 
 def _cell_body(drawing):
     """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page)."""
-    drawing.shapes.append(dict(type="rect", x0=0.4, x1=11.9, y0=0.3, y1=5.6, xref=drawing.xref, yref=drawing.yref,
+    drawing.boxes.append(dict(type="rect", x0=0.4, x1=11.9, y0=0.3, y1=5.6, xref=drawing.xref, yref=drawing.yref,
                                line=dict(width=0), fillcolor=OUTLINE, opacity=0.08, layer="below"))
     drawing.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill=TRANSPARENT)
 
@@ -394,7 +401,7 @@ def _lstm_faucet(highlight):
         d.box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, COLORS[concept],
               highlighted=(highlight == "g" and concept == "g") or (highlight == "h" and concept == "hidden"))
         d.label((x0 + x1) / 2, (y0 + y1) / 2, text)
-    d.shapes.append(dict(type="circle", x0=5.6, x1=6.3, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
+    d.boxes.append(dict(type="circle", x0=5.6, x1=6.3, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
                          xref="x2", yref="y2", fillcolor=LABEL_BACKGROUND))
     d.label(5.95, 6.0, "+", size=16)
     d.path([(9.3, 5.65), (9.3, 4.75)], dash="dot")
@@ -513,7 +520,7 @@ def _gru_olah(highlight):
     d.path([(GRU_BOXES["r"] + 0.85, box_y), (reset_x, box_y)])                     # r to the reset product
     d.box(reset_x, 3.0, 2.3, 0.6, COLORS["hidden"])
     d.label(reset_x, 3.0, "W<sub>hn</sub>h + b<sub>hn</sub>")
-    d.shapes.append(dict(type="circle", x0=one_minus_x - 0.38, x1=one_minus_x + 0.38, y0=mix_y - 0.32,
+    d.boxes.append(dict(type="circle", x0=one_minus_x - 0.38, x1=one_minus_x + 0.38, y0=mix_y - 0.32,
                          y1=mix_y + 0.32, xref="x", yref="y", line=dict(color=WALL, width=2),
                          fillcolor=LABEL_BACKGROUND))
     d.label(one_minus_x, mix_y, "1−")
@@ -540,7 +547,7 @@ def _gru_faucet(highlight):
         d.box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, COLORS[concept],
               highlighted=highlight == "n" and concept == "n")
         d.label((x0 + x1) / 2, (y0 + y1) / 2, text)
-    d.shapes.append(dict(type="circle", x0=7.65, x1=8.35, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
+    d.boxes.append(dict(type="circle", x0=7.65, x1=8.35, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
                          xref="x2", yref="y2", fillcolor=LABEL_BACKGROUND))
     d.label(8.0, 6.0, "+", size=16)
     for key, center in GRU_VALVES.items():
@@ -638,7 +645,8 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
         suffix = "" if k == 0 else str(k + 1)      # subplot k's axes: x, y, then x2, y2, ...
         v = values[name]
         signed = name in SIGNED
-        heatmap = dict(type="heatmap", z=np.clip(v.T, -1, 1) if signed else v.T, customdata=v.T, x=steps,
+        colours = np.clip(v.T, -1, 1) if signed else v.T      # float32 is plenty for a colour; hover reads customdata
+        heatmap = dict(type="heatmap", z=colours.astype(np.float32), customdata=v.T, x=steps,
                        y=list(range(1, H + 1)), zmin=-1 if signed else 0, zmax=1, showscale=False,
                        colorscale=DIVERGING if signed else _sequential(COLORS[name]),
                        hovertemplate=f"step t = %{{x}}<br>unit j = %{{y}}<br>{name} = %{{customdata:.4f}}"

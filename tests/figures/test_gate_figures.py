@@ -178,7 +178,7 @@ def test_heatmaps_are_the_trace_counted_from_1(lstm_trace, gru_trace):
         assert "step t = %{x}" in fig.data[k].hovertemplate and "unit j = %{y}" in fig.data[k].hovertemplate
         if name in ("i", "f", "o"):
             assert fig.data[k].colorscale[-1][1] == COLORS[name]
-            np.testing.assert_allclose(np.array(fig.data[k].z, dtype=float), raw.T)
+            np.testing.assert_allclose(np.array(fig.data[k].z, dtype=float), raw.T, rtol=1e-6)  # float32 colours
     np.testing.assert_allclose(np.array(fig.data[4].z, dtype=float), np.clip(lstm_trace.c.T, -1, 1))
     outline = fig.layout.shapes[0]
     assert (outline.x0, outline.x1, outline.y0, outline.y1) == (3.5, 4.5, 1.5, 2.5)   # step 4, unit 2
