@@ -337,7 +337,7 @@ def _box_value(x, y, name, value, highlighted):
 # ---------------------------------------------------------------------------- LSTM
 
 LSTM_HIGHLIGHTS = {"f": "f", "i": "i", "g": "g", "o": "o", "c": "c", "h": "h"}
-LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.2))
+LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
 LSTM_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
 LSTM_BOXES = {"f": 2.3, "i": 4.3, "g": 6.3, "o": 8.3}      # x of each gate's box in the diagram
 LSTM_PIPES = {
@@ -385,7 +385,7 @@ def _lstm_olah(highlight):
 
 def _titles(olah, faucet, unit, what):
     """The two drawings' titles, each naming the unit."""
-    olah.label(-0.3, 5.85, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
+    olah.label(-0.3, 6.0, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
     faucet.label(0.0, 7.3, f"<b>faucets</b> of unit j = {unit + 1}", color=TEXT, anchor="left")
 
 
@@ -484,7 +484,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
 # ---------------------------------------------------------------------------- GRU
 
 GRU_HIGHLIGHTS = {"z": "z", "r": "r", "n": "n", "h": "h"}
-GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.2))
+GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
 GRU_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
 GRU_BOXES = {"r": 2.4, "z": 8.0, "n": 10.4}
 GRU_PIPES = {
