@@ -43,7 +43,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -267,6 +267,15 @@ async def http_get(url: str, cookies: dict[str, str]) -> tuple[int, dict[str, st
     return status, {name: morsel.value for name, morsel in jar.items()}
 
 
+def with_parameter(query: str, key: str, value) -> str:
+    """The query string with key=value, as the browser writes a bound widget's value into its address."""
+    if not key:
+        return query
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != key]
+    return urlencode(pairs + [(key, text)])
+
+
 class Session:
     """A browser's Streamlit session, without the drawing: page, widgets, query string, cookies.
 
@@ -282,6 +291,8 @@ class Session:
         self.page_hash = ""
         self.cached: dict[str, int] = {}         # hash of a cacheable message -> the run it was last seen in
         self.runs = 0
+        self.session_id = ""
+        self.on_message = None                   # called with every ForwardMsg (for tests and probes)
         self._socket = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -302,14 +313,26 @@ class Session:
         if status != 200:
             raise SessionError(f"GET {self.url} answered {status}")
         self.cookies.update(cookies)
-        stream = self.base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        self._socket = await self._stack.enter_async_context(
-            connect(stream, subprotocols=["streamlit"], additional_headers=headers, max_size=None,
-                    compression=None, open_timeout=self.timeout, origin=None))
+        await self.connect()
         run = await self._rerun(page_name=self.page)
         run.ms = (time.perf_counter() - start) * 1e3
         return run
+
+    async def connect(self, resume: bool = False) -> None:
+        """Open the websocket with the session's cookies; with resume, ask for the session it had
+        (as a reconnecting browser does: the session id is the third subprotocol entry)."""
+        if self._socket is not None:
+            await self._socket.close()
+        stream = self.base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        protocols = ["streamlit", "xsrf", self.session_id] if resume and self.session_id else ["streamlit"]
+        self._socket = await self._stack.enter_async_context(
+            connect(stream, subprotocols=protocols, additional_headers=headers, max_size=None,
+                    compression=None, open_timeout=self.timeout, origin=None))
+
+    async def rerun(self) -> Run:
+        """Run the page again with every widget as it is (what a reconnecting browser asks for)."""
+        return await self._rerun()
 
     def movable(self) -> list[Control]:
         """The lesson controls on the page now, in page order."""
@@ -338,8 +361,10 @@ class Session:
 
     async def _rerun(self, changed=None, fragment_id: str = "", page_name: str = "") -> Run:
         message = self._client_state(changed, fragment_id, page_name)
-        if changed:  # the browser's widget manager holds the new value from the moment it is set
-            changed[0].value = changed[1]
+        if changed:  # the browser holds the new value from the moment it is set, and shows it in the address
+            control, value = changed
+            self.widgets.get(control.id, control).value = value
+            self.query = with_parameter(self.query, control.url_key, value)
         start = time.perf_counter()
         await self._socket.send(message.SerializeToString())
         try:
@@ -365,6 +390,8 @@ class Session:
                 raise SessionError(f"websocket closed: {type(error).__name__}") from error
             message = ForwardMsg.FromString(raw)
             kind = message.WhichOneof("type")
+            if self.on_message is not None:
+                self.on_message(message)
             if message.metadata.cacheable:
                 self.cached[message.hash] = self.runs
             elif kind == "ref_hash" and message.ref_hash in self.cached:
@@ -388,10 +415,11 @@ class Session:
                     exceptions.append(shown)
             elif kind == "new_session":
                 self.page_hash = message.new_session.page_script_hash
+                self.session_id = message.new_session.initialize.session_id or self.session_id
             elif kind == "navigation":
                 self.page_hash = message.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
-                self.query = message.page_info_changed.query_string  # the browser's address follows the widgets
+                self.query = message.page_info_changed.query_string  # the script set st.query_params
             elif kind == "page_not_found":
                 raise SessionError(f"page not found: {self.page!r}")
             elif kind == "script_finished":
@@ -426,7 +454,7 @@ class Move:
 
     student: int
     page: str
-    control: str
+    control: str                  # its URL key (its id if it has none)
     value: object
     ms: float
     status: str
@@ -480,8 +508,8 @@ async def student(index: int, base_url: str, page: str, args, result: ClassResul
                     return
                 control, value = choice
                 run = await session.move(control, value)
-                result.moves.append(Move(index, page, control.id, value, run.ms, run.status, len(run.exceptions),
-                                         run.fragment_id))
+                result.moves.append(Move(index, page, control.url_key or control.id, value, run.ms, run.status,
+                                         len(run.exceptions), run.fragment_id))
                 result.exceptions += run.exceptions
                 if run.status == "timeout":
                     result.errors.append(f"student {index}: move {number} not finished in {args.timeout} s")
