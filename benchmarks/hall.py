@@ -637,7 +637,16 @@ def summarise(result: ClassResult, students: int, rss_samples: list[float], serv
                 exceptions=len(result.exceptions), exception_samples=sorted(set(result.exceptions))[:5],
                 rss_peak_mb=round(max(rss_samples, default=float("nan"))), seconds=round(result.seconds, 1),
                 server_cpu_s=round(server_cpu, 1), client_cpu_s=round(client_cpu, 1),
-                sessions_per_process=sorted(result.backends.values(), reverse=True))
+                sessions_per_process=sorted(result.backends.values(), reverse=True),
+                server_cpu_ms_per_move=round(server_cpu * 1e3 / max(len(result.moves), 1), 1),
+                by_lesson=by_lesson(result.moves))
+
+
+def by_lesson(moves: list[Move]) -> dict[str, dict]:
+    """Move latency median and p95 per lesson page ("/" for the first lesson)."""
+    pages = sorted({m.page for m in moves})
+    return {page or "/": dict(moves=len(ms), p50_ms=round(percentile(ms, 50)), p95_ms=round(percentile(ms, 95)))
+            for page in pages for ms in [[m.ms for m in moves if m.page == page and m.status != "timeout"]]}
 
 
 def measure(args) -> list[dict]:
@@ -693,6 +702,19 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def lesson_table(rows: list[dict]) -> str:
+    """Per lesson, for the largest class of each setup (first repeat): where the waiting is."""
+    largest = max(r["students"] for r in rows)
+    chosen = [r for r in rows if r["students"] == largest and r["repeat"] == 1]
+    pages = sorted({page for r in chosen for page in r["by_lesson"]})
+    head = " | ".join(f"{r['processes']} process{'es' if r['processes'] > 1 else ''}: p50 / p95" for r in chosen)
+    lines = [f"| lesson ({largest} students) | {head} |", "|---|" + "---:|" * len(chosen)]
+    for page in pages:
+        cells = [r["by_lesson"].get(page) for r in chosen]
+        lines.append(f"| {page} | " + " | ".join(f"{c['p50_ms']} / {c['p95_ms']} ms" if c else "" for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     numbers = lambda text: [int(x) for x in text.split(",")]  # noqa: E731
@@ -718,6 +740,8 @@ def main() -> None:
     print(f"\nA lecture hall: {args.moves} moves per student, {args.think} s think time, "
           f"{args.ramp} s ramp, {args.repeats} repeat(s); median (min-max of repeats)\n")
     print(table(rows))
+    print()
+    print(lesson_table(rows))
     save_json(args.json, rows)
     raise SystemExit(1 if any(r["errors"] for r in rows) else 0)
 

@@ -43,7 +43,7 @@ def lesson() -> None:
 
 lesson()
 # a file served from this process's memory (/media/...): only the process that holds the session has it
-st.download_button("Download the settings", data=f"steps,{st.session_state.get('steps', 3)}\n",
-                   file_name="settings.csv", key="download")
+st.download_button("Download where it runs", data=f"port,{st.get_option('server.port')}\n",
+                   file_name="process.csv", key="download")
 st.radio("Quiz: is this a lesson control?", ["yes", "no"], index=None, key="quiz")
 st.toggle("Show code", key="show_code")
