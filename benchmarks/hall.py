@@ -51,7 +51,7 @@ from streamlit.proto.Slider_pb2 import Slider
 from websockets.asyncio.client import connect
 
 from benchmarks.report import save_json
-from benchmarks.server_stats import cpu_seconds, percentile, process_tree, rss_mb
+from benchmarks.server_stats import cpu_seconds, machine_cpu_seconds, percentile, process_tree, rss_mb
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FINISHED = ForwardMsg.ScriptFinishedStatus
@@ -619,12 +619,19 @@ async def measured_class(base_url: str, pids: list[int], pages: list[str], stude
     done = asyncio.Event()
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
     client_before = time.process_time()
+    machine_before = machine_cpu_seconds()
     sampler = asyncio.create_task(sample_memory(pids, samples, done))
     result = await run_class(base_url, pages, students, args)
     done.set()
     await sampler
-    return summarise(result, students, samples, sum(cpu_seconds(pid) for pid in pids) - cpu_before,
-                     time.process_time() - client_before)
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    client_cpu = time.process_time() - client_before
+    busy, elapsed = (after - before for after, before in zip(machine_cpu_seconds(), machine_before))
+    row = summarise(result, students, samples, server_cpu, client_cpu)
+    # what else ran on the machine meanwhile (other programs, HAProxy), in cores on average
+    row["other_cores"] = round((busy - server_cpu - client_cpu) / max(result.seconds, 1e-9), 2)
+    row["machine_cores"] = round(elapsed / max(result.seconds, 1e-9), 1)
+    return row
 
 
 def summarise(result: ClassResult, students: int, rss_samples: list[float], server_cpu: float,
@@ -683,8 +690,8 @@ def warm_up(base_url: str, pages: list[str], args) -> None:
 def table(rows: list[dict]) -> str:
     """Median of the repeats per setup and class size, with the spread (min to max) of the repeats."""
     lines = ["| processes | students | move p50 | move p95 | page load p50 | errors | exceptions "
-             "| server RSS peak | server CPU | sessions per process |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| server RSS peak | server CPU | other load (cores) | sessions per process |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     keys = sorted({(r["processes"], r["students"]) for r in rows})
     for processes, students in keys:
         group = [r for r in rows if (r["processes"], r["students"]) == (processes, students)]
@@ -698,7 +705,8 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {processes} | {students} | {cell('move_p50_ms', ' ms')} | {cell('move_p95_ms', ' ms')} | "
                      f"{cell('load_p50_ms', ' ms')} | {sum(r['errors'] for r in group)} | "
                      f"{sum(r['exceptions'] for r in group)} | {cell('rss_peak_mb', ' MB')} | "
-                     f"{cell('server_cpu_s', ' s')} | {' / '.join(str(r['sessions_per_process']) for r in group)} |")
+                     f"{cell('server_cpu_s', ' s')} | {cell('other_cores', '')} | "
+                     f"{' / '.join(str(r['sessions_per_process']) for r in group)} |")
     return "\n".join(lines)
 
 

@@ -4,9 +4,10 @@
 
 One Streamlit process of the course on 127.0.0.1, warmed up, then a class of benchmarks.hall
 students while py-spy (pip install py-spy; it needs ptrace, i.e. root or CAP_SYS_PTRACE) samples
-every thread of the server that is on the CPU. Each sample is charged to one part, the first that
-matches (from the script's own work to the server's), and the parts are reported as CPU
-milliseconds per move (samples / rate / moves):
+the thread of the server that holds the GIL: the time that one process cannot spread over more
+cores. Each sample is charged to one part, the first that matches (from the script's own work to
+the server's), and the parts are reported as milliseconds per move (samples / rate / moves), next
+to the process's CPU time per move from /proc (which also holds what runs without the GIL):
 
 - the course's numerics (any frame in rnn_core/);
 - st.plotly_chart: Streamlit turning a figure spec into its element (JSON, element id);
@@ -36,6 +37,7 @@ from types import SimpleNamespace
 
 from benchmarks import hall
 from benchmarks.report import save_json
+from benchmarks.server_stats import cpu_seconds
 
 REPO = str(hall.REPO_ROOT)
 # (part, test on the frames of one sample, outermost first); the first part that matches gets the sample
@@ -102,17 +104,22 @@ def profile(args) -> dict:
         hall.warm_up(base_url, pages, klass)
         raw = Path(tmp) / "samples.txt"
         sampler = subprocess.Popen([pyspy, "record", "--pid", str(pids[0]), "--rate", str(args.rate), "--format",
-                                    "raw", "--full-filenames", "--nonblocking", "--output", str(raw)],
+                                    "raw", "--full-filenames", "--gil", "--nonblocking", "--output", str(raw)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu_before = cpu_seconds(pids[0])
         result = asyncio.run(hall.run_class(base_url, pages, args.students, klass))
+        cpu = cpu_seconds(pids[0]) - cpu_before
         sampler.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
         sampler.wait(timeout=60)
         stacks = parse_raw(raw)
+        if args.raw:
+            shutil.copy(raw, args.raw)
     moves = len(result.moves)
     per_move = {part: round(samples / args.rate * 1e3 / moves, 2) for part, samples in charge(stacks).items()}
     return dict(students=args.students, moves=moves, errors=result.errors[:5], rate=args.rate,
                 cpu_ms_per_move=dict(sorted(per_move.items(), key=lambda kv: -kv[1])),
                 total_cpu_ms_per_move=round(sum(per_move.values()), 1),
+                proc_cpu_ms_per_move=round(cpu * 1e3 / moves, 1),
                 move_p50_ms=round(hall.percentile([m.ms for m in result.moves], 50)),
                 top_self_samples=top_self(stacks))
 
@@ -126,12 +133,14 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=5.0)
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument("--lessons", type=lambda t: t.split(","), help="url paths (default: the whole course)")
+    parser.add_argument("--raw", help="keep py-spy's samples (collapsed stacks) in this file")
     parser.add_argument("--json")
     args = parser.parse_args()
     row = profile(args)
-    print(f"{row['students']} students, {row['moves']} moves (median {row['move_p50_ms']} ms); server CPU per move, "
-          f"{row['total_cpu_ms_per_move']} ms in all:\n")
-    print("| part | CPU ms per move | share |\n|---|---:|---:|")
+    print(f"{row['students']} students, {row['moves']} moves (median {row['move_p50_ms']} ms); the server's CPU "
+          f"time per move (/proc): {row['proc_cpu_ms_per_move']} ms; holding the GIL (py-spy): "
+          f"{row['total_cpu_ms_per_move']} ms:\n")
+    print("| part | ms per move, holding the GIL | share |\n|---|---:|---:|")
     for part, ms in row["cpu_ms_per_move"].items():
         print(f"| {part} | {ms} | {ms / row['total_cpu_ms_per_move']:.0%} |")
     print("\nMost sampled functions (self):")

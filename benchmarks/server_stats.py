@@ -27,6 +27,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, elapsed) CPU seconds of the whole machine so far, summed over its cores, from /proc/stat.
+
+    Busy is everything but idle and I/O wait. The difference of two readings, less the server's and
+    the load generator's own CPU time, is what the rest of the machine used meanwhile.
+    """
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
 def process_tree(root: int) -> list[tuple[int, str]]:
     """(pid, command line) of `root` and every living descendant of it, parents before children.
 

@@ -117,7 +117,9 @@ def test_other_value_stays_on_the_grid_and_changes():
 
 def test_table_reports_the_median_and_the_spread_of_repeats():
     rows = [dict(processes=2, students=30, move_p50_ms=p50, move_p95_ms=p95, load_p50_ms=900, errors=0,
-                 exceptions=0, rss_peak_mb=400, server_cpu_s=30.0, sessions_per_process=[15, 15])
+                 exceptions=0, rss_peak_mb=400, server_cpu_s=30.0, other_cores=0.5,
+                 sessions_per_process=[15, 15])
             for p50, p95 in [(100, 400), (120, 700), (90, 500)]]
     line = hall.table(rows).splitlines()[-1]
-    assert line.startswith("| 2 | 30 | 100 ms (90-120) | 500 ms (400-700) | 900 ms (900-900) | 0 | 0 |"), line
+    assert line == ("| 2 | 30 | 100 ms (90-120) | 500 ms (400-700) | 900 ms (900-900) | 0 | 0 | 400 MB (400-400) "
+                    "| 30 s (30-30) | 0.5 (0.5-0.5) | [15, 15] / [15, 15] / [15, 15] |"), line
