@@ -699,7 +699,7 @@ def table(rows: list[dict]) -> str:
         def cell(name: str, unit: str) -> str:
             values = [r[name] for r in group]
             middle = statistics.median(values)
-            spread = f" ({min(values)}-{max(values)})" if len(values) > 1 else ""
+            spread = f" ({min(values):g}-{max(values):g})" if len(values) > 1 else ""
             return f"{middle:g}{unit}{spread}"
 
         lines.append(f"| {processes} | {students} | {cell('move_p50_ms', ' ms')} | {cell('move_p95_ms', ' ms')} | "
