@@ -48,6 +48,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.Slider_pb2 import Slider
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
 from benchmarks.report import save_json
@@ -97,12 +98,12 @@ class Control:
         """
         if not (self.in_main and self.url_key):
             return False
-        return len(self.options) > 1 if self.kind in ("option", "options") else self.kind != "number" or self.hi > self.lo
+        if self.kind in ("option", "options"):
+            return len(self.options) > 1
+        return self.kind == "switch" or self.hi > self.lo
 
-    def state(self, value=None):
+    def state(self, value=None) -> WidgetState:
         """The WidgetState the browser sends for this widget at `value` (default: its value now)."""
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
         value = self.value if value is None else value
         state = WidgetState(id=self.id)
         if self.kind == "number" and self.element == "slider":
@@ -123,14 +124,14 @@ class Control:
             return not self.value
         if self.kind in ("option", "options"):
             return rng.choice([o for o in self.options if o != self.value])
-        steps = int(round((self.hi - self.lo) / self.step)) if self.step > 0 else 0
-        steps = min(steps, 10**6)  # a seed's range: any of a million values is as good as any other
-        candidates = [self.lo + k * self.step for k in range(steps + 1)] if steps < 10_000 else None
-        while True:
-            value = rng.choice(candidates) if candidates else self.lo + rng.randint(0, steps) * self.step
+        steps = min(int(round((self.hi - self.lo) / self.step)) if self.step > 0 else 0,
+                    10**6)  # a seed's range: any of a million values is as good as any other
+        for _ in range(100):
+            value = self.lo + rng.randint(0, steps) * self.step
             value = int(round(value)) if self.integer else round(value, 10)
             if value != self.value:
                 return value
+        return self.value  # a range of one value: the move sends it again
 
 
 def _slider(proto, **common) -> Control | None:
