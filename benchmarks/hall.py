@@ -538,12 +538,10 @@ async def run_class(base_url: str, pages: list[str], students: int, args) -> Cla
 
 
 def course_pages(lessons: list[str] | None = None) -> list[str]:
-    """The page name of each lesson (or of those named by url path): "" for the first lesson,
-    the navigation's default page, which Streamlit serves at "/" only."""
+    """The page name (url path) of each lesson of app/course.py, or of those named."""
     from app.course import available
 
-    return ["" if i == 0 else lesson.url_path for i, lesson in enumerate(available())
-            if not lessons or lesson.url_path in lessons]
+    return [lesson.url_path for lesson in available() if not lessons or lesson.url_path in lessons]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -651,7 +649,7 @@ def summarise(result: ClassResult, students: int, rss_samples: list[float], serv
 
 
 def by_lesson(moves: list[Move]) -> dict[str, dict]:
-    """Move latency median and p95 per lesson page ("/" for the first lesson)."""
+    """Move latency median and p95 per lesson page ("/" for the default page)."""
     pages = sorted({m.page for m in moves})
     return {page or "/": dict(moves=len(ms), p50_ms=round(percentile(ms, 50)), p95_ms=round(percentile(ms, 95)))
             for page in pages for ms in [[m.ms for m in moves if m.page == page and m.status != "timeout"]]}
