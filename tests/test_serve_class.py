@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -46,13 +47,23 @@ def wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def consecutive_free_ports() -> int:
+    """A port P such that P and P + 1 are both free on 127.0.0.1 (the two processes' ports)."""
+    while True:
+        first = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", first + 1))
+                return first
+            except OSError:
+                continue
+
+
 @contextlib.contextmanager
 def hall_of_two(log: Path):
     """serve_class.sh with two processes of tests/hall_app.py on free loopback ports; yields
     (balancer URL, the script's process, the two backends' URLs). The script is stopped at the end."""
-    port, backend = free_port(), free_port()
-    while backend + 1 == port or health(f"http://127.0.0.1:{backend + 1}") is not None:  # two free backend ports
-        backend = free_port()
+    port, backend = free_port(), consecutive_free_ports()
     with open(log, "w") as out:
         script = subprocess.Popen(["bash", str(SCRIPT), "--processes", "2", "--port", str(port), "--address",
                                    "127.0.0.1", "--backend-port", str(backend), "--script", "tests/hall_app.py",
