@@ -12,14 +12,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run app/...` puts only app/ on sys.path
     sys.path.insert(0, str(ROOT))
 
+import pandas  # noqa: E402,F401  before any session: Plotly reads a half-imported pandas from sys.modules while another
+#                              session's first st.dataframe imports it (an AttributeError in a class of 30)
 import streamlit as st  # noqa: E402
 
 from app import controls, lesson as kit  # noqa: E402
 from app.course import HOME, all_pages, available  # noqa: E402
-from app.runtime import keep_freed_memory, one_blas_thread  # noqa: E402
+from app.runtime import keep_freed_memory, one_blas_thread, tcp_nodelay  # noqa: E402
 
 keep_freed_memory()  # the memory lab's training steps reuse freed NumPy buffers (about 2x faster)
 one_blas_thread()    # small matrices, many students: BLAS threads only wait for each other
+tcp_nodelay()        # each rerun's frames leave at once (40 ms of every move was a delayed TCP acknowledgement)
 kit.begin_page()
 with st.sidebar:  # first, so that the page config below knows whether the projector layout is on
     presenting = controls.toggle(
