@@ -3,10 +3,6 @@ figure starts, the controls a tab shows, sideways scrolling. Used by test_room_b
 
 from __future__ import annotations
 
-import contextlib
-
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 MEASURE = """() => {
   const px = el => parseFloat(getComputedStyle(el).fontSize);
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -58,8 +54,6 @@ def measure(page) -> dict:
     the page scrolls sideways, as the browser lays the page out now."""
     settle(page)
     page.evaluate("async () => { await document.fonts.ready; }")
-    with contextlib.suppress(PlaywrightTimeout):  # a fast page finishes its run before a cold browser has loaded
-        page.locator("[data-testid=stPlotlyChart]").first.wait_for(state="attached", timeout=10_000)  # Plotly
     charts = page.locator("[data-testid=stPlotlyChart]")
     for k in range(charts.count()):  # a chart below the fold may not be drawn until it is scrolled to
         charts.nth(k).scroll_into_view_if_needed()
