@@ -10,7 +10,7 @@ from app import controls, lesson
 from app.equations import rnn_update_latex, warmup_working_latex
 from app.figures import state_heatmap, unrolled_diagram
 from app.figures.common import fmt
-from app.figures.unrolled import WINDOW, warmup_figure
+from app.figures.unrolled import MAX_FRAMES, WINDOW, warmup_figure
 from app.torch_snippet import pytorch_snippet
 from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS, check_answer, parse_answer
 from rnn_core import RNN, Readout, sequences
@@ -182,7 +182,8 @@ def unrolled_part(s, cell, trace, y, labels):
                  alt=f"The RNN unrolled over {T} steps: one column per step with its input, hidden state and output, "
                      "coloured by value.")
     explosion_warning(trace.h)
-    scrolls = (f" With $T = {T}$ the diagram scrolls so that the last {WINDOW} steps stay in view."
+    scrolls = (f" With $T = {T}$ the diagram scrolls so that the last {WINDOW} steps stay in view"
+               + (f", and Play runs through the last {MAX_FRAMES} steps." if T > MAX_FRAMES else ".")
                if T > WINDOW else "")
     lesson.explain(
         f"Each column is one step $t$, from 1 to {T}: the input $x_t$ at the bottom ({_count(I, 'number')}), the "

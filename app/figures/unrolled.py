@@ -30,6 +30,7 @@ _HEIGHT = 600
 _PLOT_PX = _HEIGHT - 190  # plot area left after margins, buttons and slider
 _X_LEFT = -1.3  # the row labels' column, left of the first step
 _MARKER_MAX = 12  # px: a square stays inside its cell's box on a 390 px phone
+MAX_FRAMES = 24  # steps Play runs through: the last 24 of a longer sequence (100 frames were 0.7 MB)
 WINDOW = 8  # steps in view: on a 390 px phone each column keeps about 40 px, room for its W labels and its word
 
 # Trace order, identical in the figure and in every frame.
@@ -55,10 +56,11 @@ def window_start(t: int, T: int, window: int) -> int:
 
 def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
                      nonlinearity: str = "tanh", window: int = WINDOW,
-                     frame_ms: int = 700) -> go.Figure:
+                     frame_ms: int = 700, max_frames: int = MAX_FRAMES) -> go.Figure:
     """The unrolled network for x (T, I), h = trace.h (T, H) and optional y (T, O).
 
-    Returns a figure with T frames named "1" .. "T" (frame t: state after step t),
+    Returns a figure with one frame per step for the last ``max_frames`` steps, named by their step ("1" .. "T"
+    for a short sequence; frame t: the state after step t),
     Play/Pause buttons and a step slider; the figure itself shows the last frame.
     Marker colours are the values themselves on a diverging colour axis, symmetric and at least
     [-1, 1]. While x, h and y fit the same range (tanh states, one-hot words) they share one axis
@@ -152,7 +154,8 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
                  textposition="bottom center", textfont=dict(size=12, color=theme.COLORS["hidden"])),
         ]
 
-    frames = [dict(name=str(t + 1), data=frame_traces(t)) for t in range(T)]
+    first = max(0, T - max_frames)  # a long sequence animates its last steps: a browser handles every frame on a redraw
+    frames = [dict(name=str(t + 1), data=frame_traces(t)) for t in range(first, T)]
     drawing, drawing_layout = _static_drawing(slots, has_y=y is not None, nonlinearity=nonlinearity)
     layout = dict(
         height=_HEIGHT,
@@ -161,9 +164,10 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         yaxis=dict(range=list(_Y_RANGE), visible=False, fixedrange=True),
         hovermode="closest",
         **drawing_layout,
-        **animation_controls(T, active=T - 1, frame_ms=frame_ms, prefix="after step t = ", first=1,
+        **animation_controls(T - first, active=T - first - 1, frame_ms=frame_ms, prefix="after step t = ",
+                             first=first + 1,
                              prefix_font=dict(size=13, color=theme.NEUTRAL), y=0.0, slider_x=0.17,
-                             slider_font=dict(size=10) if T <= 24 else dict(size=10, color=theme.TRANSPARENT)),
+                             slider_font=dict(size=10) if T - first <= 12 else dict(size=10, color=theme.TRANSPARENT)),
     )
     names = [", ".join(groups)] if shared else list(groups)
     for k, title in enumerate(names):  # horizontal bars beside the Play button: the plot keeps the whole width

@@ -12,7 +12,7 @@ import pytest
 from app.course import page_for
 from app.equations import tex_number
 from app.figures.common import fmt
-from app.figures.unrolled import WINDOW
+from app.figures.unrolled import MAX_FRAMES, WINDOW
 from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
 from rnn_core.scalar import forward
@@ -61,7 +61,7 @@ def check_unrolled_cell(at, settings):
     cell, x, trace, y = expected(**settings)
     (diagram,) = figures(at)
     T = trace.h.shape[0]
-    assert len(diagram["frames"]) == T and diagram["frames"][-1]["name"] == str(T)
+    assert len(diagram["frames"]) == min(T, MAX_FRAMES) and diagram["frames"][-1]["name"] == str(T)
     last = diagram["frames"][-1]["data"]
     start = max(0, T - WINDOW)
     np.testing.assert_allclose(plotly_array(last[0]["marker"]["color"]), x[start:].ravel(), rtol=1e-12)
@@ -72,6 +72,7 @@ def check_unrolled_cell(at, settings):
     said = text(at)
     assert f"from 1 to {T}:" in said and f"this cell has {cell.num_parameters:,} parameters" in said
     assert (f"the last {WINDOW} steps stay in view" in said) == (T > WINDOW)
+    assert (f"Play runs through the last {MAX_FRAMES} steps" in said) == (T > MAX_FRAMES)
     return said
 
 
