@@ -39,7 +39,7 @@ def state_heatmap_parts(values, *, name: str = "h", step_labels: Sequence[str] |
     yaxis = dict(title=dict(text="unit j"), autorange="reversed", showgrid=False)
     if N <= 16:
         yaxis["dtick"] = 1
-    layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=xaxis, yaxis=yaxis)
+    layout = dict(height=height, margin=dict(l=10, r=10, t=28, b=10), xaxis=xaxis, yaxis=yaxis)  # t: the mode bar
     if highlight is not None:
         t, j = highlight
         layout["shapes"] = [dict(type="rect", x0=t - 0.5, x1=t + 0.5, y0=j - 0.5, y1=j + 0.5,
