@@ -94,6 +94,7 @@ def check_hidden_state(at, settings):
     metrics = {m.label: m.value for m in at.metric}
     rho = float(np.max(np.abs(np.linalg.eigvals(cell.weight_hh))))
     assert metrics["Spectral radius $\\rho$ of $W_{hh}$"] == f"{rho:.3f}"
+    assert f"here {rho:.3f} against {settings['sigma']:g}" in text(at)   # the sentence's rho is the metric's
     assert metrics["Largest singular value $s_{max}$ of $W_{hh}$"] == f"{settings['sigma']:g}"
     with np.errstate(over="ignore", invalid="ignore"):
         size = float(np.linalg.norm(trace.h[-1]))
