@@ -99,7 +99,8 @@ def fixed_size_part(words: int, hidden: int) -> None:
     lesson.explain(
         f"Each word is a {lesson.glossary_link('one-hot')} vector of $I = {VOCAB}$ numbers. A fully connected (dense) "
         f"layer flattens the sentence into $T \\cdot I = {words * VOCAB}$ numbers and keeps **one weight per input "
-        f"position** for each of its {plural(hidden, 'unit')} ($H = {hidden}$): a matrix of shape ({hidden}, {words * VOCAB}), a different "
+        f"position** for each of its {plural(hidden, 'unit')} ($H = {hidden}$): a matrix of shape "
+        f"({hidden}, {words * VOCAB}), a different "
         "one for every length, growing with $T$ (the grey line). The RNN cell reads one word per step with the "
         f"same weights, $W_{{ih}}$ ({hidden}, {VOCAB}) and $W_{{hh}}$ ({hidden}, {hidden}), whatever the length (the "
         f"orange line). At $T = {words}$ the dense layer has {bigger} parameters than the cell"

@@ -240,8 +240,8 @@ def states_part(s, cell, trace, y, labels, step, unit):
     lesson.explain(
         f"$s_{{max}}$ is the largest {lesson.glossary_link('singular value')} of $W_{{hh}}$: no vector comes out of "
         "$W_{hh}$ more than $s_{max}$ times longer than it went in (this $W_{hh}$ has singular values spread evenly "
-        "from $s_{max}$ down to $s_{max}/2$). The spectral radius $\\rho$, the largest $|\\lambda|$ among its eigenvalues, is "
-        f"never above $s_{{max}}$: here {rho:.3f} against {s['s_max']:g}.")
+        "from $s_{max}$ down to $s_{max}/2$). The spectral radius $\\rho$, the largest $|\\lambda|$ among its "
+        f"eigenvalues, is never above $s_{{max}}$: here {rho:.3f} against {s['s_max']:g}.")
     st.subheader(f"One number, computed: unit {unit} at step {step}")
     st.latex(rnn_update_latex(cell, trace, step, unit))
     applied = ("with $f$ linear, that sum is the state itself" if s["f"] == "linear" else
