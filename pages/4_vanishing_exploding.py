@@ -6,12 +6,12 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app import vanishing_text as text
 from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
-                                   norm_bars, step_length_figure, tex_log10, unit_heatmap)
-from app.theme import NAMES
+                                   norm_bars, step_length_figure, unit_heatmap)
 from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN, clip_by_norm, clip_by_value, global_norm, matrix_with_singular_values, sequences
-from rnn_core.bptt import REGIME_HIGH, REGIME_LOW
+from rnn_core.clipping import clamped_entries, direction_change
 from rnn_core.cliff import (H0, LEARNING_RATE, START, STEPS, TARGET, cliff_gradient, cliff_surface, descend)
 from rnn_core.vanishing import (EXPLODING, NONLINEARITIES, SATURATED, analyse_setting, forward_by_hand,
                                 jacobians_by_hand, spectral_radius)
@@ -27,8 +27,7 @@ KEYS = dict(hidden="v_H", s_max="v_smax", decay="v_decay", nonlinearity="v_f", p
             length="v_T", seed="v_seed")
 CLIFF_W = np.linspace(0.6, 2.6, 161)
 CLIFF_B = np.linspace(-0.8, 1.0, 145)
-GRADIENT = NAMES["gradient"]
-PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+CLIP_LOWEST = -4.0                      # the clipping threshold slider runs from c = 10^-4 to 10^4
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -65,24 +64,11 @@ def html_name(name):
     return name.replace("W_hh", "W<sub>hh</sub>")
 
 
-def spectrum_text(singular_values):
-    values = [f"{s:.3g}" for s in singular_values]
-    if len(values) > 5:
-        values = values[:3] + ["\\dots"] + values[-1:]
-    return "(" + ", ".join(values) + ")"
-
-
-def growth_word(rate):
-    return "grows" if rate > 1 else ("shrinks" if rate < 1 else "keeps its size")
-
-
-# ------------------------------------------------------------------------------------------- the parts
-
 def reach_part(r, setting):
     """Gradient reach: ||dh_T/dh_t|| against the step t, the bound, the linear RNN, the regime, the presets."""
     T = r.steps
-    linear = r.nonlinearity == "linear"
-    lesson.chart(jacobian_figure(r.log10_norms, r.log10_bound, None if linear else r.log10_linear, regime=r.regime),
+    lesson.chart(jacobian_figure(r.log10_norms, r.log10_bound,
+                                 None if r.nonlinearity == "linear" else r.log10_linear, regime=r.regime),
                  key="jacobians", alt=f"How the norm of the gradient from the last state h_T back to each step t "
                                       f"changes with t: {r.regime}")
     a, b, c, d = st.columns(4)
@@ -91,40 +77,27 @@ def reach_part(r, setting):
              help=f"The product of the {T - 1} Jacobians from h_1 to h_T, T = {T}.")
     c.metric("Largest singular value $s_{max}$", f"{r.s_max:.3g}")
     d.metric(r"Spectral radius $\rho$", f"{r.rho:.3g}", help="The largest |eigenvalue| of W_hh: never above s_max.")
-    gamma_s = r.gamma * r.s_max
-    gamma_text = "1/4" if r.gamma == 0.25 else f"{r.gamma:g}"
-    st.latex(rf"\left\|\frac{{\partial h_{{{T}}}}}{{\partial h_1}}\right\| = {tex_log10(r.farthest)}"
-             rf"\;\le\; (\gamma\, s_{{max}})^{{{T - 1}}} = ({gamma_text} \cdot {r.s_max:.3g})^{{{T - 1}}}"
-             rf" = {tex_log10(float(r.log10_bound[0]))}")
+    st.latex(text.bound_equation(r))
     overflowed = int(np.sum(np.isfinite(r.log10_norms) & (r.log10_norms > LOG10_FLOAT_MAX)))
     if overflowed:
         st.info(f"{overflowed} of the {T} norms are larger than the largest float64 (about 1.8e308): "
                 "`jacobian_norms` returns inf for them. The plot uses their logarithms "
                 "(`jacobian_log_norms`), so they appear at their true size inside the shaded overflow band.",
                 icon=":material/info:")
-    lesson.explain(
-        f"The {GRADIENT} curve is $\\|\\partial h_T/\\partial h_t\\|$ at every step $t$: how strongly the last state "
-        f"$h_{{{T}}}$ still depends on $h_t$. It is 1 at $t = T$, and every step further left multiplies by one more "
-        f"{lesson.glossary_link('Jacobian')} $J_k = \\mathrm{{diag}}(f'(a_k))\\,W_{{hh}}$. The dashed grey line is "
-        f"the bound $(\\gamma s_{{max}})^{{T-t}}$, with $\\gamma = {gamma_text}$ the largest slope of "
-        f"{r.nonlinearity}" + ("" if linear else "; the dotted blue line is a linear RNN with the same $W_{hh}$")
-        + f". From $h_{{{T}}}$ back to $h_1$, across {T - 1} steps, the norm is ${tex_log10(r.farthest)}$: "
-        f"**{r.regime}** (the label reads this number: below $10^{{{REGIME_LOW:.0f}}}$ vanishing, above "
-        f"$10^{{{REGIME_HIGH:.0f}}}$ exploding).")
-    lesson.explain(condition_text(r))
-    lesson.explain(linear_text(r))
+    lesson.explain(text.reading_text(r))
+    lesson.explain(text.condition_text(r))
+    lesson.explain(text.linear_text(r))
     if r.nonlinearity == "tanh":
-        lesson.explain(saturation_text(r))
+        lesson.explain(text.saturation_text(r))
     elif r.nonlinearity == "sigmoid":
-        lesson.explain(sigmoid_text(r))
-    lesson.explain(
-        "**What the singular values decide** (Pascanu, Mikolov & Bengio 2013). With $\\gamma$ the largest slope of "
-        "$f$ (1 for tanh, relu and linear, 1/4 for the sigmoid), $\\|J_k\\| \\le \\gamma s_{max}$ for every step, so "
-        "$s_{max} < 1/\\gamma$ is *sufficient* for vanishing: the gradient must vanish, whatever the inputs. "
-        "$s_{max} > 1/\\gamma$ is *necessary* for exploding, not *sufficient*: the slopes along the actual "
-        "sequence decide whether it does.")
+        lesson.explain(text.sigmoid_text(r))
+    lesson.explain(text.CONDITIONS)
     presets_row()
-    predict_part(r, setting)
+    target = reach({**setting, "s_max": PREDICT_S_MAX})
+    lesson.predict("v_predict_smax", text.predict_question(r.nonlinearity, PREDICT_S_MAX),
+                   ["Yes, it rises above 1", "No, it stays below 1"], answer=0 if target.farthest > 0 else 1,
+                   why=text.predict_why(target), instruction=f"set Largest singular value s_max to {PREDICT_S_MAX}",
+                   ready=math.isclose(r.s_max, PREDICT_S_MAX))
     lesson.note("Bengio, Simard & Frasconi (1994) showed why gradient descent struggles with long-term "
                 "dependencies; Pascanu, Mikolov & Bengio (2013) gave the singular-value conditions and clipping.")
     lesson.show_code(RNN.step, forward_by_hand, jacobians_by_hand, spectral_radius, matrix_with_singular_values,
@@ -136,112 +109,22 @@ def reach_part(r, setting):
                                               "log10_linear_rnn": r.log10_linear}, settings=setting)
 
 
-def condition_text(r):
-    """The sufficient/necessary condition, said of this figure."""
-    T = r.steps
-    gamma_s = r.gamma * r.s_max
-    if gamma_s < 1:
-        return (f"Here $\\gamma s_{{max}} = {gamma_s:.3g} < 1$: every Jacobian can only shrink the gradient, so it "
-                f"must vanish as $T - t$ grows, whatever the inputs. Across these {T - 1} steps it is at most "
-                f"${tex_log10(float(r.log10_bound[0]))}$.")
-    if r.nonlinearity == "linear":
-        slopes = "For a linear RNN every slope is 1, so each Jacobian is $W_{hh}$ itself"
-    else:
-        slopes = (f"But each Jacobian also multiplies by the slopes $f'(a_k)$ along this sequence, which average "
-                  f"{r.mean_slope:.3f}")
-    text = f"Here $\\gamma s_{{max}} = {gamma_s:.3g} \\ge 1$: the bound does not force the gradient to shrink. {slopes}. "
-    if r.regime == "vanishing":
-        return text + (f"The gradient vanishes anyway (${tex_log10(r.farthest)}$ across {T - 1} steps): "
-                       "$s_{max} > 1/\\gamma$ did not make it explode.")
-    if r.regime == "exploding":
-        return text + (f"The gradient explodes, by a factor of about {r.factor:.3g} per step on average.")
-    return text + f"Across these {T - 1} steps the product neither vanished nor exploded."
-
-
-def linear_text(r):
-    """A linear RNN with the same W_hh: ||W^k|| behaves like rho^k, at most s_max^k."""
-    T = r.steps
-    rho, s_max = r.rho, r.s_max
-    text = (f"The singular values of $W_{{hh}}$ are $s = {spectrum_text(r.singular_values)}$; its "
-            f"{lesson.glossary_link('spectral radius')} (largest |eigenvalue|) is $\\rho = {rho:.3g}$. ")
-    if r.nonlinearity != "linear":
-        text += (f"A linear RNN with the same $W_{{hh}}$ would reach $\\|W_{{hh}}^{{{T - 1}}}\\| = "
-                 f"{tex_log10(float(r.log10_linear[0]))}$ across these steps. ")
-    text += ("In the long run $\\|W_{hh}^k\\|$ behaves like $\\rho^k$, never faster than $s_{max}^k$. ")
-    if math.isclose(rho, s_max, rel_tol=1e-9):
-        return text + ("Here $\\rho = s_{max}$: every singular value is the same, so $W_{hh} = s_{max} Q$ with $Q$ "
-                       f"an {lesson.glossary_link('orthogonal matrix')}, and $\\|W_{{hh}}^k\\| = {s_max:.3g}^k$ "
-                       "exactly.")
-    return text + (f"Here $\\rho < s_{{max}} = {s_max:.3g}$: a linear RNN with this $W_{{hh}}$ "
-                   f"{growth_word(rho)} like ${rho:.3g}^k$, not like ${s_max:.3g}^k$.")
-
-
-def saturation_text(r):
-    """Why tanh rarely explodes, with this sequence's slopes."""
-    saturated = float(np.mean(r.slopes < 0.1))
-    return ("**Why tanh rarely explodes.** A large $W_{hh}$ makes large pre-activations, and those "
-            f"{lesson.glossary_link('saturation', 'saturate')} tanh units: $h$ near $\\pm 1$, where the slope "
-            "$1 - h^2$ is near 0. Those small slopes multiply the product down, so the same large weights that could "
-            "make the gradient explode also make the units saturate. To explode, every direction must be stretched "
-            "(all singular values large) while the inputs stay small enough to leave the units unsaturated: the "
-            f"*Exploding with tanh* button below. Along this sequence {saturated:.0%} of the slopes are below 0.1.")
-
-
-def sigmoid_text(r):
-    """gamma = 1/4 for the sigmoid, with this sequence's largest slope."""
-    return ("**The sigmoid's $\\gamma = 1/4$.** $\\sigma'(a) = \\sigma(a)\\,(1 - \\sigma(a))$ is largest at "
-            "$\\sigma = 1/2$, where it is $1/4$. So every Jacobian has norm at most $s_{max}/4$, and a sigmoid RNN "
-            f"with $s_{{max}} < 4$ must vanish. Here $s_{{max}}/4 = {r.s_max / 4:.3g}$, and the largest slope along "
-            f"this sequence is {float(np.max(r.slopes)):.3f}.")
-
-
 def presets_row():
     """Three settings a student would not guess, each with what it shows, computed from rnn_core."""
-    saturated, exploding = reach(SATURATED), reach(EXPLODING)
     st.markdown("**Try these settings.**")
     left, middle, right = st.columns(3)
     left.button("Orthogonal W_hh", key="v_orthogonal", on_click=apply, args=(ORTHOGONAL,),
                 icon=":material/crop_square:", use_container_width=True)
     with left:
-        lesson.explain("Every singular value 1: $W_{hh}$ is an orthogonal matrix, which keeps the length of every "
-                       "vector. With $f$ = linear the norm stays exactly 1.")
+        lesson.explain(text.ORTHOGONAL_TEXT)
     middle.button("s_max > 1, still vanishing", key="v_saturated", on_click=apply, args=(SATURATED,),
                   icon=":material/science:", use_container_width=True)
     with middle:
-        lesson.explain(
-            f"tanh, $H = {SATURATED['hidden']}$, $s_{{max}} = {saturated.s_max:g}$ and every $s_k \\ge "
-            f"{min(saturated.singular_values):.3g}$, $a = {SATURATED['input_scale']:g}$, $T = {saturated.steps}$: "
-            f"$\\|\\partial h_T/\\partial h_1\\| = {tex_log10(saturated.farthest)}$, while a linear RNN with this "
-            f"$W_{{hh}}$ {growth_word(saturated.rho)} ($\\rho = {saturated.rho:.3g}$). Strong inputs saturate the "
-            f"units: their slopes average {saturated.mean_slope:.3f}.")
+        lesson.explain(text.saturated_preset_text(reach(SATURATED), SATURATED))
     right.button("Exploding with tanh", key="v_exploding", on_click=apply, args=(EXPLODING,),
                  icon=":material/trending_up:", use_container_width=True)
     with right:
-        lesson.explain(
-            f"tanh, $H = {EXPLODING['hidden']}$, every $s_k = {exploding.s_max:g}$, "
-            f"$a = {EXPLODING['input_scale']:g}$, $T = {exploding.steps}$: $\\|\\partial h_T/\\partial h_1\\| = "
-            f"{tex_log10(exploding.farthest)}$, about {exploding.factor:.3g} per step. Many units, every direction "
-            f"stretched, small inputs: the slopes average {exploding.mean_slope:.3f}, enough to let it grow.")
-
-
-def predict_part(r, setting):
-    """Predict, then move: does ||dh_T/dh_1|| rise above 1 when s_max goes to 1.5? Answered by rnn_core."""
-    target = reach({**setting, "s_max": PREDICT_S_MAX})
-    above = target.farthest > 0
-    why = (f"At $s_{{max}} = {PREDICT_S_MAX}$ the norm across {target.steps - 1} steps is "
-           f"${tex_log10(target.farthest)}$")
-    if above:
-        why += f": with slopes averaging {target.mean_slope:.3f} the product grows."
-    else:
-        why += (f": the slopes $f'$ (average {target.mean_slope:.3f}) pull the product below 1, although "
-                f"$s_{{max}} > 1$. A singular value above 1 allows growth; it does not force it.")
-    lesson.predict(
-        "v_predict_smax",
-        f"With $f$ = {r.nonlinearity} and these inputs, raise $s_{{max}}$ to {PREDICT_S_MAX}, above 1. Will "
-        "$\\|\\partial h_T/\\partial h_1\\|$ end above 1?",
-        ["Yes, it rises above 1", "No, it stays below 1"], answer=0 if above else 1, why=why,
-        instruction=f"set Largest singular value s_max to {PREDICT_S_MAX}",
-        ready=math.isclose(r.s_max, PREDICT_S_MAX))
+        lesson.explain(text.exploding_preset_text(reach(EXPLODING), EXPLODING))
 
 
 def torch_reach_program(r):
@@ -266,25 +149,9 @@ def torch_reach_program(r):
 def units_part(r, setting):
     """Per unit detail: the gradient of a loss on the last state only, unit by unit."""
     gradient = r.loss_gradient
-    T = r.steps
     lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units",
                  alt="The size of the gradient of a loss on the last state, for every unit j and step t")
-    first = gradient.log10_abs[0]
-    if np.isfinite(first).any():
-        top = int(np.argmax(np.where(np.isfinite(first), first, -np.inf)))
-        largest = (f"At step 1 the largest entry is unit {top + 1}'s, "
-                   f"${tex_log10(float(first[top]))}$; the whole vector has norm "
-                   f"${tex_log10(float(gradient.log10_norm[0]))}$.")
-    else:
-        largest = "At step 1 the gradient is exactly 0: some step in between has every slope 0 (dead relu units)."
-    lesson.explain(
-        "Take a loss that looks only at the last state, $L = u^\\top h_T$ for a fixed unit vector $u$ (drawn from the "
-        "seed), so $\\partial L/\\partial h_T = u$. Its gradient at step $t$ is "
-        "$\\partial L/\\partial h_t = u^\\top \\partial h_T/\\partial h_t$, never larger than "
-        "$\\|\\partial h_T/\\partial h_t\\|$ of the Gradient reach tab. Each row of the map is one unit $j$, each "
-        f"column a step $t$, the colour $|\\partial L/\\partial h_t[j]|$ on a log scale. {largest} "
-        f"At step {T} every entry is an entry of $u$. Look for the columns where the colour drops: those steps' "
-        "slopes are small.")
+    lesson.explain(text.units_text(r))
     lesson.note("Computed with a running rescaling, so even $10^{-400}$ or $10^{400}$ is exact in log form.")
     lesson.show_code(RNN.step, forward_by_hand, jacobians_by_hand)
     lesson.downloads("vanishing_per_unit", {"log10_abs_dL_dh": gradient.log10_abs}, settings=setting)
@@ -314,38 +181,13 @@ def clipping_part(r, exponent, first, second):
         lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms",
                      alt="The gradient's norm before clipping, after clip_by_norm and after clip_by_value")
     scale = min(1.0, threshold / (norm + 1e-6))
-    st.latex(rf"\text{{clip\_by\_norm: }} g \leftarrow g \cdot "
-             rf"\min\!\left(1, \frac{{c}}{{\|g\| + 10^{{-6}}}}\right) = "
-             rf"g \cdot \min\!\left(1, \frac{{{threshold:.3g}}}{{{norm:.3g}}}\right) = {scale:.3g}\, g")
-    flat = lambda g: np.concatenate([np.ravel(g[name]) for name in PARAMETERS])
-    g, v = flat(grads), flat(by_value)
-    angle = angle_between(g, v)
-    clamped = int(np.sum(np.abs(g) > threshold))
-    lesson.explain(
-        f"This is the gradient of all {g.size} parameters of the network for the loss $L = u^\\top h_T$, seen "
-        "through two of its coordinates (pick them under More controls). **clip_by_norm** multiplies the whole "
-        "gradient by one number when its norm $\\|g\\|$ exceeds $c$, as `torch.nn.utils.clip_grad_norm_` does: "
-        "the arrow gets shorter and keeps its direction. **clip_by_value** clamps each entry into $[-c, c]$ (the "
-        "dotted square), as `clip_grad_value_` does: large entries are cut more than small ones, so the direction "
-        f"changes. Here $\\|g\\| = {norm:.3g}$ and $c = {threshold:.3g}$: clip_by_norm multiplies by {scale:.3g}; "
-        f"clip_by_value clamps {clamped} of the {g.size} entries, which turns the gradient by {angle:.3g} degrees. "
-        "Lower $c$ to see both act.")
-    lesson.explain(
-        "**When to clip.** In training, clipping is applied once per update: backpropagation first adds up the "
-        "gradient over every step of the sequence (and every sequence of the minibatch), then the whole gradient "
-        "is clipped, then the optimizer takes its step. It is not applied at each time step of the unroll. Clipping "
-        "only ever makes a gradient smaller: it does nothing for a vanishing one.")
+    st.latex(text.clipping_equation(norm, threshold, scale))
+    parameters = sum(np.size(g) for g in grads.values())
+    lesson.explain(text.clipping_text(parameters, norm, threshold, scale, clamped_entries(grads, threshold),
+                                      direction_change(grads, by_value), 10.0 ** CLIP_LOWEST))
+    lesson.explain(text.WHEN_TO_CLIP)
     lesson.show_code(clip_by_norm, clip_by_value, global_norm,
                      torch=None if r.nonlinearity == "sigmoid" else (lambda: torch_clip_program(r, threshold)))
-
-
-def angle_between(a, b):
-    """The angle in degrees between two vectors (0 if either is zero)."""
-    na, nb = global_norm({"a": a}), global_norm({"b": b})
-    if na == 0 or nb == 0:
-        return 0.0
-    cosine = float(np.dot(a / na, b / nb))
-    return math.degrees(math.acos(min(1.0, max(-1.0, cosine))))
 
 
 def torch_clip_program(r, threshold):
@@ -448,7 +290,7 @@ def vanishing_demo():
                                  format_func=lambda name: PRESET_LABELS.get(name, name),
                                  container=panel.slot(*NETWORK_PARTS, more=clipping))
         seed = controls.seed_input(key="v_seed", container=panel.slot(*NETWORK_PARTS, more=True))
-        exponent = controls.float_slider("Clipping threshold c", "v_clip", -4.0, 4.0, -1.0, 0.25, format="10^%.2f",
+        exponent = controls.float_slider("Clipping threshold c", "v_clip", CLIP_LOWEST, 4.0, -1.0, 0.25, format="10^%.2f",
                                          container=panel.slot("Clipping"),
                                          help="On a log scale: the slider shows c as a power of 10.")
         setting = dict(hidden=hidden, s_max=s_max, decay=decay, nonlinearity=nonlinearity, preset=preset,

@@ -166,3 +166,32 @@ def check_step_panel_numbers(at: AppTest, lesson: Page, prefix: str, values: dic
     (heatmaps,) = figures(maps)
     outline = heatmaps["layout"]["shapes"][0]
     assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+
+
+def panel_controls(at: AppTest) -> tuple[list[str], list[str]]:
+    """The keys of the controls in the open tab's panel (lesson.ControlPanel): those shown in its box, and those
+    folded under "More controls". Controls kept for other tabs are in neither."""
+    shown, folded = [], []
+
+    def walk(node, inside_more: bool) -> None:
+        kind = type(node).__name__
+        if kind == "Expander" and getattr(node, "label", None) == "More controls":
+            inside_more = True
+        elif kind not in ("Block", "Column", "Expander", "Button") and getattr(node, "key", None):
+            (folded if inside_more else shown).append(node.key)
+        for child in getattr(node, "children", {}).values():
+            walk(child, inside_more)
+
+    def find(node):
+        if type(node).__name__ == "Block" and getattr(node, "key", None) == "control_panel":
+            return node
+        for child in getattr(node, "children", {}).values():
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    panel = find(at._tree)
+    if panel is not None:
+        walk(panel, False)
+    return shown, folded
