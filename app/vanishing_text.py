@@ -135,8 +135,8 @@ CONDITIONS = ("**What the singular values decide** (Pascanu, Mikolov & Bengio 20
               "inputs. $s_{max} > 1/\\gamma$ is *necessary* for exploding, not *sufficient*: the slopes along the "
               "actual sequence decide whether it does.")
 
-ORTHOGONAL_TEXT = ("Every singular value 1: $W_{hh}$ is an orthogonal matrix, which keeps the length of every vector. "
-                   "With $f$ = linear the norm stays exactly 1.")
+ORTHOGONAL_TEXT = (f"Every singular value 1: $W_{{hh}}$ is an {glossary_link('orthogonal matrix')}, which keeps the "
+                   "length of every vector. With $f$ = linear the norm stays exactly 1.")
 
 
 def saturated_preset_text(r, setting) -> str:
@@ -191,8 +191,8 @@ def units_text(r) -> str:
             "$\\partial L/\\partial h_t = u^\\top \\partial h_T/\\partial h_t$, never larger than "
             "$\\|\\partial h_T/\\partial h_t\\|$ of the Gradient reach tab. Each row of the map is one unit $j$, each "
             f"column a step $t$, the colour $|\\partial L/\\partial h_t[j]|$ on a log scale. {largest} "
-            f"At step {r.steps} every entry is an entry of $u$. Look for the columns where the colour drops: those "
-            "steps' slopes are small.")
+            f"At step {r.steps} every entry is an entry of $u$. Where the colour drops sharply from one column to the "
+            "next one on its left, the step on the right has small slopes $f'$.")
 
 
 def clipping_equation(norm: float, threshold: float, scale: float) -> str:
@@ -202,23 +202,24 @@ def clipping_equation(norm: float, threshold: float, scale: float) -> str:
 
 
 def clipping_text(parameters: int, norm: float, threshold: float, scale: float, clamped: int, angle: float,
-                  smallest_threshold: float) -> str:
+                  smallest_threshold: float, coordinates=("W_hh[1,1]", "W_hh[1,2]")) -> str:
     """Clipping by norm and by value, with this gradient's numbers."""
     if norm <= smallest_threshold:
-        advice = (f"Even the smallest $c$ of the slider is above $\\|g\\|$: clipping leaves this gradient alone, as "
+        advice = ("Even the smallest $c$ of the slider is above $\\|g\\|$: clipping leaves this gradient alone, as "
                   "it leaves every small gradient alone.")
     elif norm <= threshold:
         advice = "Lower $c$ below $\\|g\\|$ to see both act."
     else:
         advice = ""
+    first, second = (name.replace("W_hh", "W_{hh}") for name in coordinates)
     return (f"This is the gradient of all {parameters} parameters of the network for the loss $L = u^\\top h_T$, seen "
-            "through two of its coordinates (pick them under More controls). **clip_by_norm** multiplies the whole "
-            "gradient by one number when its norm $\\|g\\|$ exceeds $c$, as `torch.nn.utils.clip_grad_norm_` does: "
-            "the arrow gets shorter and keeps its direction. **clip_by_value** clamps each entry into $[-c, c]$ (the "
-            "dotted square), as `clip_grad_value_` does: large entries are cut more than small ones, so the "
-            f"direction changes. Here $\\|g\\| = {tex_number(norm)}$ and $c = {tex_number(threshold)}$: clip_by_norm "
-            f"multiplies by ${tex_number(scale)}$; clip_by_value clamps {clamped} of the {parameters} entries, which turns the gradient by "
-            f"{angle:.3g} degrees. {advice}").rstrip()
+            f"through two of its coordinates, ${first}$ and ${second}$ (others are under More controls). "
+            "**clip_by_norm** multiplies the whole gradient by one number when its norm $\\|g\\|$ exceeds $c$, as "
+            "`torch.nn.utils.clip_grad_norm_` does: the arrow gets shorter and keeps its direction. **clip_by_value** "
+            "clamps each entry into $[-c, c]$ (the dotted square), as `clip_grad_value_` does: large entries are cut "
+            f"more than small ones, so the direction changes. Here $\\|g\\| = {tex_number(norm)}$ and "
+            f"$c = {tex_number(threshold)}$: clip_by_norm multiplies by ${tex_number(scale)}$; clip_by_value clamps "
+            f"{clamped} of the {parameters} entries, which turns the gradient by {angle:.3g} degrees. {advice}").rstrip()
 
 
 WHEN_TO_CLIP = ("**When to clip.** In training, clipping is applied once per update: backpropagation first adds up "

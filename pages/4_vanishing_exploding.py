@@ -81,7 +81,7 @@ def reach_part(r, setting):
     overflowed = int(np.sum(np.isfinite(r.log10_norms) & (r.log10_norms > LOG10_FLOAT_MAX)))
     if overflowed:
         st.info(f"{overflowed} of the {T} norms are larger than the largest float64 (about 1.8e308): "
-                "`jacobian_norms` returns inf for them. The plot uses their logarithms "
+                "`jacobian_norms` overflows for them (it returns inf). The plot uses their logarithms "
                 "(`jacobian_log_norms`), so they appear at their true size inside the shaded overflow band.",
                 icon=":material/info:")
     lesson.explain(text.reading_text(r))
@@ -161,10 +161,10 @@ def clipping_part(r, exponent, first, second):
     """Two coordinates of the gradient, clipped by norm and by value."""
     grads = r.grads
     if not all(np.all(np.isfinite(g)) for g in grads.values()):
-        st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales "
-                   "a finite gradient; once it is inf there is nothing left to rescale. In training this shows up "
-                   "as a loss that is no longer a number: clip every update, before the values get that large, "
-                   "or shorten T.", icon=":material/warning:")
+        st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales a "
+                   "finite gradient; once it has overflowed there is nothing left to rescale. In training this shows "
+                   "up as a loss that is no longer a number. Clipping every update keeps a training step from "
+                   "throwing the weights this far; here, lower s_max or shorten T.", icon=":material/warning:")
         return
     threshold = 10.0 ** exponent
     by_norm, norm = clip_by_norm(grads, threshold)
@@ -184,7 +184,7 @@ def clipping_part(r, exponent, first, second):
     st.latex(text.clipping_equation(norm, threshold, scale))
     parameters = sum(np.size(g) for g in grads.values())
     lesson.explain(text.clipping_text(parameters, norm, threshold, scale, clamped_entries(grads, threshold),
-                                      direction_change(grads, by_value), 10.0 ** CLIP_LOWEST))
+                                      direction_change(grads, by_value), 10.0 ** CLIP_LOWEST, (first, second)))
     lesson.explain(text.WHEN_TO_CLIP)
     lesson.show_code(clip_by_norm, clip_by_value, global_norm,
                      torch=None if r.nonlinearity == "sigmoid" else (lambda: torch_clip_program(r, threshold)))
