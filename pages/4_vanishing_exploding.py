@@ -258,7 +258,7 @@ lesson.header(
     f"{lesson.glossary_link('singular value', 'singular values')} $s_1 \\ge \\dots \\ge s_H$ of $W_{{hh}}$: how much it "
     "stretches vectors along its principal directions; the largest, $s_{max}$, is the most it can stretch any vector.",
     short="The gradient from the last state back to step $t$ is a product of $T - t$ Jacobians: it shrinks or "
-          "grows geometrically.",
+          "grows roughly geometrically.",
 )
 
 

@@ -116,9 +116,9 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
                            "underflow: below float64 (jacobian_norms gives 0)", at_top=False))
     data = []
 
-    def curve(values, name, colour, dash=None, symbol="circle"):
+    def curve(values, name, colour, dash=None, symbol="circle", width=2.5):
         finite = np.isfinite(values)
-        line = dict(color=colour, width=2.5)
+        line = dict(color=colour, width=width)
         if dash:
             line["dash"] = dash
         data.append(dict(
@@ -133,7 +133,7 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
                 name=f"{name}: exactly 0", marker=dict(symbol="x", size=8, color=colour),
                 hovertemplate="step t = %{x}<br>exactly 0<extra></extra>"))
 
-    curve(log10_bound, BOUND_NAME, theme.NEUTRAL, dash="dash")
+    curve(log10_bound, BOUND_NAME, theme.NEUTRAL, dash="dash", width=5)   # wide: it shows under a curve equal to it
     if log10_linear is not None:
         curve(np.asarray(log10_linear, dtype=np.float64), LINEAR_NAME, theme.COLORS["input"], dash="dot",
               symbol="square")
