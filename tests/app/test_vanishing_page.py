@@ -7,6 +7,7 @@ import io
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from app import lesson as kit
 from app import vanishing_text as text
 from app.course import page_for
 from app.figures.gradients import BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, tex_log10
+from app.glossary import TERMS
 from rnn_core import clip_by_norm, clip_by_value, global_norm
 from rnn_core.clipping import clamped_entries, direction_change
 from rnn_core.cliff import descend
@@ -427,3 +429,14 @@ def test_clipping_text_when_clipping_does_not_act():
     assert "turns the gradient by 0 degrees. Lower $c$ below $\\|g\\|$ to see both act." in said
     tiny = text.clipping_text(40, 0.0, 1e-4, 1.0, 0, 0.0, 1e-4)     # an exactly-zero gradient (dead relu units)
     assert tiny.endswith("clipping leaves this gradient alone, as it leaves every small gradient alone.")
+
+
+def test_every_glossary_link_of_the_lesson_names_a_term():
+    """The sentences link singular value, Jacobian, spectral radius, orthogonal matrix and saturation to the glossary."""
+    slugs = {term.slug for term in TERMS}
+    linked = set()
+    for s in (DEFAULT, setting(decay=1.0)):                  # decay 1: the orthogonal-matrix sentence
+        at = run_lesson(LESSON, query(s))
+        linked |= set(re.findall(r"\]\(glossary#([a-z-]+)\)", markdown(at)))
+    assert linked == {"singular-value", "jacobian", "spectral-radius", "orthogonal-matrix", "saturation"}
+    assert linked <= slugs
