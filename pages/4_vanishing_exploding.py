@@ -28,6 +28,7 @@ KEYS = dict(hidden="v_H", s_max="v_smax", decay="v_decay", nonlinearity="v_f", p
 CLIFF_W = np.linspace(0.6, 2.6, 161)
 CLIFF_B = np.linspace(-0.8, 1.0, 145)
 CLIP_LOWEST = -4.0                      # the clipping threshold slider runs from c = 10^-4 to 10^4
+ORTHOGONAL = dict(s_max=1.0, decay=1.0)  # the "Orthogonal W_hh" button: every singular value 1
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -50,9 +51,6 @@ def cliff_runs(method, threshold):
 def apply(setting):
     """A button's on_click: put a setting of rnn_core.vanishing into the controls (before they are drawn)."""
     st.session_state.update({KEYS[name]: value for name, value in setting.items()})
-
-
-ORTHOGONAL = dict(s_max=1.0, decay=1.0)
 
 
 def coordinate_names(hidden):

@@ -311,6 +311,18 @@ def test_a_value_set_on_one_tab_is_kept_on_the_others():
     assert metrics(at)["Largest singular value $s_{max}$"] == "2"
 
 
+def test_a_chosen_coordinate_that_a_smaller_network_lacks_falls_back_to_one_it_has():
+    at = run_lesson(LESSON, {"v_part": "Clipping"})
+    at.selectbox(key="v_c1").set_value("W_hh[4,4]").run()
+    at.slider(key="v_H").set_value(2).run()
+    assert_ran_cleanly(at)
+    assert at.selectbox(key="v_c1").options == ["W_hh[1,1]", "W_hh[1,2]", "W_hh[2,1]", "W_hh[2,2]"]
+    assert at.selectbox(key="v_c1").value in at.selectbox(key="v_c1").options
+    vectors, _ = figures(at)
+    assert vectors["layout"]["xaxis"]["title"]["text"] == f"∂L/∂{at.selectbox(key='v_c1').value}".replace(
+        "W_hh", "W<sub>hh</sub>")
+
+
 def test_show_code_and_downloads_only_where_they_produce_the_numbers():
     runs = run_sections(LESSON)
     assert [len(at.get("download_button")) for at in runs] == [2, 2, 0, 0]
