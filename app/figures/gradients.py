@@ -244,14 +244,16 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
     """
     ws, bs = np.asarray(ws, dtype=np.float64), np.asarray(bs, dtype=np.float64)
     surface = np.asarray(surface, dtype=np.float64)
-    z = np.log10(np.maximum(surface, 1e-6))
+    # float32 logs, no copy of the surface for the hover: the figure is sent on every move of the cliff's
+    # controls, and two float64 grids made it 620 kB.
+    z = np.log10(np.maximum(surface, 1e-6)).astype(np.float32)
     data = [dict(
         type="heatmap", x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
         name="loss L(w, b) (from 1e-6)", meta=dict(summary="log10"),
         colorbar=dict(title=dict(text="loss", side="right"), thickness=12,
                       tickvals=[-6, -4, -2, 0, 1, 2], ticktext=["10<sup>-6</sup>", "10<sup>-4</sup>", "0.01", "1",
                                                                  "10", "100"]),
-        customdata=surface, hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = %{customdata:.3g}<extra></extra>")]
+        hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = 10<sup>%{z:.2f}</sup><extra></extra>")]
     arrows = []
     for name, points, colour in (("plain gradient descent", plain, theme.COLORS["gradient"]),
                                  (clipped_name, clipped, theme.COLORS["input"])):
