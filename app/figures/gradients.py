@@ -211,7 +211,7 @@ def clipping_vectors(original, by_norm, by_value, threshold: float, names: Seque
                            showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5, arrowcolor=colour))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), shapes=[square], annotations=arrows,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
         xaxis=dict(title=dict(text=f"∂L/∂{names[0]}"), range=[-reach, reach], zeroline=True),
         yaxis=dict(title=dict(text=f"∂L/∂{names[1]}"), range=[-reach, reach], zeroline=True,
                    scaleanchor="x", scaleratio=1)))
@@ -279,7 +279,7 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
                      text=["start"], textposition="top right", name="start", showlegend=False, hoverinfo="skip",
                      marker=dict(symbol="star", size=14, color="white", line=dict(width=1.5, color="black"))))
     layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                  legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
                   xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])]),
                   yaxis=dict(title=dict(text="b"), range=[float(bs[0]), float(bs[-1])]))
     if arrows:
@@ -298,6 +298,6 @@ def step_length_figure(plain_steps, clipped_steps, *, clipped_name: str = "clipp
                          hovertemplate="iteration %{x}: step %{y:.3g}<extra>" + name + "</extra>"))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
         yaxis=dict(type="log", title=dict(text="step length in (w, b)")),
         xaxis=dict(title=dict(text="iteration"))))
