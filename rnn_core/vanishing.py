@@ -114,11 +114,11 @@ class Reach:
     singular_values: tuple
     log10_norms: np.ndarray
     log10_bound: np.ndarray
-    log10_linear: np.ndarray
-    loss_gradient: LogGradient
+    log10_linear: np.ndarray | None
+    loss_gradient: LogGradient | None
     direction: np.ndarray
     dh: np.ndarray = field(repr=False)
-    grads: dict = field(repr=False)
+    grads: dict | None = field(repr=False)
     slopes: np.ndarray = field(repr=False)
     overflow_step: int | None = None
 
@@ -158,9 +158,13 @@ class Reach:
         return float(np.mean(self.slopes))
 
 
-def analyse(singular_values, nonlinearity="tanh", length=50, preset="words", input_scale=1.0, seed=0):
+def analyse(singular_values, nonlinearity="tanh", length=50, preset="words", input_scale=1.0, seed=0, full=True):
     """The lesson's network on an input preset: its Jacobian norms, the bound, the linear RNN with the same
-    W_hh, and the gradient of L = u . h_T, every magnitude as a log10 (nothing overflows)."""
+    W_hh, and the gradient of L = u . h_T, every magnitude as a log10 (nothing overflows).
+
+    full=False computes the Jacobian norms, the bound and the slopes only (log10_linear, loss_gradient and grads
+    are then None): enough for ``farthest``, ``regime``, ``factor``, ``mean_slope`` and ``rho``, at half the cost.
+    """
     x = sequences.preset(preset, length)
     cell = make_network(singular_values, nonlinearity, x.shape[1], input_scale, seed)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -175,15 +179,15 @@ def analyse(singular_values, nonlinearity="tanh", length=50, preset="words", inp
         u /= np.linalg.norm(u)                    # L = u . h_T, so dL/dh_T = u
         dh = np.zeros_like(trace.h)
         dh[-1] = u
-        grads = cell.backward(trace, dh).params
+        grads = cell.backward(trace, dh).params if full else None
         slopes = cell.activation_slope(trace.h)
     steps = trace.length
     gamma_s = GAMMA[nonlinearity] * max(singular_values)
     return Reach(cell=cell, x=x, nonlinearity=nonlinearity, singular_values=tuple(singular_values),
                  log10_norms=log10_norms, log10_bound=(steps - 1 - np.arange(steps)) * math.log10(gamma_s),
-                 log10_linear=linear_power_log10_norms(cell.weight_hh, steps),
-                 loss_gradient=last_step_gradient(cell, trace, u), direction=u, dh=dh, grads=grads,
-                 slopes=slopes, overflow_step=overflow_step)
+                 log10_linear=linear_power_log10_norms(cell.weight_hh, steps) if full else None,
+                 loss_gradient=last_step_gradient(cell, trace, u) if full else None, direction=u, dh=dh,
+                 grads=grads, slopes=slopes, overflow_step=overflow_step)
 
 
 # Two settings a student would not guess (tests/core/test_vanishing.py checks what they show).
@@ -196,12 +200,12 @@ EXPLODING = dict(hidden=16, s_max=3.0, decay=1.0, nonlinearity="tanh", preset="w
                  seed=0)
 
 
-def analyse_setting(setting):
+def analyse_setting(setting, full=True):
     """analyse() for a setting dict like SATURATED (hidden, s_max, decay, nonlinearity, preset, input_scale,
     length, seed)."""
     return analyse(decaying_singular_values(setting["s_max"], setting["decay"], setting["hidden"]),
                    setting["nonlinearity"], setting["length"], setting["preset"], setting["input_scale"],
-                   setting["seed"])
+                   setting["seed"], full)
 
 
 # ------------------------------------------------------------------ the teaching version ("Show code")

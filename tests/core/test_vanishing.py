@@ -146,3 +146,12 @@ def test_relu_overflow_is_cut_before_the_state_leaves_the_float_range():
     linear = analyse(decaying_singular_values(5.0, 1.0, 2), "linear", 500, "words", 4.0, 0)
     assert linear.overflow_step is not None and linear.steps == 500   # linear Jacobians do not need the states
     np.testing.assert_allclose(linear.log10_norms, linear.log10_linear, rtol=1e-9)
+
+
+def test_the_light_analysis_gives_the_same_norms():
+    s = dict(EXPLODING, length=60)
+    full, light = analyse_setting(s), analyse_setting(s, full=False)
+    np.testing.assert_array_equal(light.log10_norms, full.log10_norms)
+    assert (light.farthest, light.regime, light.factor, light.mean_slope, light.rho) == \
+        (full.farthest, full.regime, full.factor, full.mean_slope, full.rho)
+    assert light.loss_gradient is None and light.grads is None and light.log10_linear is None
