@@ -18,6 +18,7 @@ from app.theme import NAMES
 from rnn_core.bptt import REGIME_HIGH, REGIME_LOW
 
 SATURATED_SLOPE = 0.1   # a tanh slope 1 - h^2 below this counts as saturated (|h| above 0.95)
+ACTIVATION = {"tanh": "tanh", "sigmoid": "the sigmoid", "relu": "relu", "linear": "the identity (no nonlinearity)"}
 
 
 def tex_number(value: float) -> str:
@@ -60,7 +61,7 @@ def reading_text(r) -> str:
             f"last state $h_{{{T}}}$ still depends on $h_t$. It is 1 at $t = T$, and every step further left "
             f"multiplies by one more {glossary_link('Jacobian')} $J_k = \\mathrm{{diag}}(f'(a_k))\\,W_{{hh}}$. The dashed "
             f"grey line is the bound $(\\gamma s_{{max}})^{{T-t}}$, with $\\gamma = {gamma_tex(r.gamma)}$ the largest "
-            f"slope of {r.nonlinearity}{linear}. From $h_{{{T}}}$ back to $h_1$, across {steps_word(T - 1)}, the norm "
+            f"slope of {ACTIVATION[r.nonlinearity]}{linear}. From $h_{{{T}}}$ back to $h_1$, across {steps_word(T - 1)}, the norm "
             f"is ${tex_log10(r.farthest)}$: **{r.regime}** (the label reads this number: below "
             f"$10^{{{REGIME_LOW:.0f}}}$ vanishing, above $10^{{{REGIME_HIGH:.0f}}}$ exploding).")
 
@@ -71,7 +72,7 @@ def condition_text(r) -> str:
     gamma_s = r.gamma * r.s_max
     if gamma_s < 1:
         return (f"Here $\\gamma s_{{max}} = {gamma_s:.3g} < 1$: every Jacobian can only shrink the gradient, so it "
-                f"must vanish as $T - t$ grows, whatever the inputs. Across these {steps_word(T - 1)} it is at most "
+                f"must vanish as $T - t$ grows, whatever the inputs. Across {steps_word(T - 1)} it is at most "
                 f"${tex_log10(float(r.log10_bound[0]))}$.")
     if r.nonlinearity == "linear":
         slopes = "For a linear RNN every slope is 1, so each Jacobian is $W_{hh}$ itself"
@@ -84,7 +85,7 @@ def condition_text(r) -> str:
                        "bound at or above 1 allows growth, it does not cause it.")
     if r.regime == "exploding":
         return text + f"The gradient explodes, by a factor of about {r.factor:.3g} per step on average."
-    return text + f"Across these {steps_word(T - 1)} the product neither vanished nor exploded."
+    return text + f"Across {steps_word(T - 1)} the product neither vanished nor exploded."
 
 
 def linear_text(r) -> str:
@@ -95,7 +96,7 @@ def linear_text(r) -> str:
             f"{glossary_link('spectral radius')} (largest |eigenvalue|) is $\\rho = {rho:.3g}$. ")
     if r.nonlinearity != "linear":
         text += (f"A linear RNN with the same $W_{{hh}}$ would reach $\\|W_{{hh}}^{{{T - 1}}}\\| = "
-                 f"{tex_log10(float(r.log10_linear[0]))}$ across these steps. ")
+                 f"{tex_log10(float(r.log10_linear[0]))}$ across the same {steps_word(T - 1)}. ")
     text += "In the long run $\\|W_{hh}^k\\|$ behaves like $\\rho^k$, never faster than $s_{max}^k$. "
     if math.isclose(rho, s_max, rel_tol=1e-9):
         return text + ("Here $\\rho = s_{max}$: every singular value is the same, so $W_{hh} = s_{max} Q$ with $Q$ "
@@ -109,14 +110,18 @@ def saturated_fraction(r) -> float:
 
 
 def saturation_text(r) -> str:
-    """Why tanh rarely explodes, with this sequence's slopes."""
+    """Why tanh rarely explodes, with this sequence's slopes and what its gradient did."""
+    saturated = saturated_fraction(r)
+    outcome = {"exploding": f"and the gradient explodes all the same: the other {1 - saturated:.0%} are enough here",
+               "vanishing": "and the gradient vanishes",
+               "stable": "and the gradient neither vanishes nor explodes"}[r.regime]
     return ("**Why tanh rarely explodes.** A large $W_{hh}$ makes large pre-activations, and those "
             f"{glossary_link('saturation', 'saturate')} tanh units: $h$ near $\\pm 1$, where the slope $1 - h^2$ is "
             "near 0. Those small slopes multiply the product down, so the same large weights that could make the "
-            "gradient explode also make the units saturate. To explode, every direction must be stretched (all "
-            "singular values large) while the inputs stay small enough to leave the units unsaturated: the "
-            f"*Exploding with tanh* button below. Along this sequence {saturated_fraction(r):.0%} of the slopes are "
-            f"below {SATURATED_SLOPE}.")
+            "gradient explode also make the units saturate. With tanh, exploding usually needs every direction "
+            "stretched (all singular values large, as with the *Exploding with tanh* button below) and enough units "
+            f"left unsaturated at every step. Along this sequence {saturated:.0%} of the slopes are below "
+            f"{SATURATED_SLOPE}, {outcome}.")
 
 
 def sigmoid_text(r) -> str:

@@ -217,6 +217,11 @@ def test_every_sentence_is_true_at_the_extremes_of_every_control():
             np.testing.assert_allclose(r.log10_linear, powers, atol=1e-8)  # "||W^k|| = s_max^k exactly"
         else:
             assert s["decay"] < 1.0 and f"{text.growth_word(r.rho)} like ${r.rho:.3g}^k$" in linear
+        if r.nonlinearity == "tanh":
+            saturation = text.saturation_text(r)
+            assert f"{np.mean(r.slopes < 0.1):.0%} of the slopes are below 0.1" in saturation
+            assert {"exploding": "explodes all the same", "vanishing": "and the gradient vanishes.",
+                    "stable": "neither vanishes nor explodes"}[r.regime] in saturation
         if r.nonlinearity == "sigmoid":
             assert (r.s_max < 4) == ("must vanish" in text.sigmoid_text(r).split("Here")[1])
             assert np.max(r.slopes) <= 0.25
