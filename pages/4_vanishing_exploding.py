@@ -214,7 +214,7 @@ def cliff_part(method, cliff_threshold):
     longest = LEARNING_RATE * cliff_threshold * (1 if method == "norm" else math.sqrt(2))
     lesson.explain(
         f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {H0}$, run for {STEPS} steps, loss "
-        f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov & Bengio 2013). For $w > 1$ the unit has two "
+        f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov & Bengio 2013). For $w > 1$ the unit can have two "
         "stable states, and which one it ends in switches abruptly with $(w, b)$: the loss surface has a thin, "
         "steep wall. Both runs start at the star with learning rate "
         f"{LEARNING_RATE}, where the gradient norm is {math.hypot(float(dw0), float(db0)):.3g}. Plain gradient "
