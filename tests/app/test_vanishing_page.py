@@ -121,7 +121,9 @@ def test_defaults_are_the_core_numbers():
     assert r.regime == "vanishing" and f"${tex_log10(r.farthest)}$: **vanishing**" in markdown(reach_at)
     assert f"$\\rho = {r.rho:.3g}$" in markdown(reach_at) and r.rho < r.s_max                  # rho 0.772 < s_max 1
     (units,) = figures(units_at)
-    np.testing.assert_allclose(plotly_array(units["data"][0]["z"]).T, r.loss_gradient.log10_abs, rtol=1e-12)
+    np.testing.assert_allclose(plotly_array(units["data"][0]["z"]).T, r.loss_gradient.log10_abs, rtol=1e-6)
+    hover = np.array(units["data"][0]["customdata"])                  # the exact value, for the hover text
+    assert hover[0, 0] == fmt_log10(r.loss_gradient.log10_abs[0, 0], r.loss_gradient.sign[0, 0])
     assert text.units_text(r) in markdown(units_at)
     # clipping: the bars are the global norms before and after, at the default threshold 10^-1, and so is the text
     grads = r.grads

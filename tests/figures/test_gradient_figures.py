@@ -79,7 +79,7 @@ def test_unit_heatmap_is_the_per_unit_log_gradient():
     gradient = last_step_gradient(cell, trace, np.array([1.0, 0, 0, 0]))
     fig = unit_heatmap(gradient.log10_abs, gradient.sign)
     finite = np.isfinite(gradient.log10_abs)
-    np.testing.assert_array_equal(np.asarray(fig.data[0].z).T[finite], gradient.log10_abs[finite])
+    np.testing.assert_allclose(np.asarray(fig.data[0].z).T[finite], gradient.log10_abs[finite], rtol=1e-6)
     assert np.all(np.isfinite(np.asarray(fig.data[0].z, dtype=np.float64)))
     np.testing.assert_array_equal(fig.data[0].x, np.arange(1, 13))       # step t = 1..T
     np.testing.assert_array_equal(fig.data[0].y, np.arange(1, 5))        # unit j = 1..H
