@@ -116,13 +116,13 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
                            "underflow: below float64 (jacobian_norms gives 0)", at_top=False))
     data = []
 
-    def curve(values, name, colour, dash=None, symbol="circle", width=2.5):
+    def curve(values, name, colour, dash=None, symbol="circle", width=2.5, markers=True):
         finite = np.isfinite(values)
         line = dict(color=colour, width=width)
         if dash:
             line["dash"] = dash
         data.append(dict(
-            type="scatter", x=steps[finite], y=values[finite], mode="lines+markers" if T <= 60 else "lines",
+            type="scatter", x=steps[finite], y=values[finite], mode="lines+markers" if markers and T <= 60 else "lines",
             name=name, line=line, marker=dict(size=5, symbol=symbol), meta=dict(summary="log10"),
             customdata=np.array([fmt_log10(v) for v in values[finite]], dtype=str),
             hovertemplate="step t = %{x}<br>%{customdata}<extra>" + name + "</extra>"))
@@ -133,7 +133,8 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
                 name=f"{name}: exactly 0", marker=dict(symbol="x", size=8, color=colour),
                 hovertemplate="step t = %{x}<br>exactly 0<extra></extra>"))
 
-    curve(log10_bound, BOUND_NAME, theme.NEUTRAL, dash="dash", width=5)   # wide: it shows under a curve equal to it
+    curve(log10_bound, BOUND_NAME, theme.NEUTRAL, dash="dash", width=5, markers=False)   # wide: it shows under a
+    # curve equal to it
     if log10_linear is not None:
         curve(np.asarray(log10_linear, dtype=np.float64), LINEAR_NAME, theme.COLORS["input"], dash="dot",
               symbol="square")
