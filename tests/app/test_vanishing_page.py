@@ -304,7 +304,8 @@ def test_each_tab_shows_its_own_controls_and_at_most_seven():
                              {"v_decay", "v_H", "v_seq", "v_seed", "v_c1", "v_c2"}),
                 "The cliff": ({"v_cliffm", "v_cliffc"}, set())}
     for title, at in zip(SECTIONS, run_sections(LESSON)):
-        shown, folded = panel_controls(at)
+        found = panel_controls(at)
+        shown, folded = found["box"], found["more"]
         assert (set(shown), set(folded)) == expected[title], title
         assert len(shown) <= kit.MAX_VISIBLE_CONTROLS
 
