@@ -266,10 +266,11 @@ class LogGradient:
 
 
 def last_step_gradient(cell, trace, direction):
-    """Backpropagate dL/ds_{T-1} = direction to every step, renormalising as it goes:
+    """Backpropagate dL/ds_T = direction (a loss on the last state only) to every step, renormalising as it goes:
 
         dL/ds_t = dL/ds_{t+1} J_{t+1},   J_k = d s_k / d s_{k-1}   (cell.step_jacobians)
 
+    (steps counted from 1; entry t-1 of the result is step t).
     The running vector is divided by its largest entry at each step and the scale is
     accumulated as a log10, so huge or tiny gradients are exact in log form.
     """
@@ -304,7 +305,7 @@ REGIME_LOW, REGIME_HIGH = -2.0, 2.0
 def gradient_regime(log10_norms, low=REGIME_LOW, high=REGIME_HIGH):
     """"vanishing", "stable" or "exploding" from the norm across the longest distance.
 
-    log10_norms[0] is log10 ||d s_{T-1} / d s_0||: below `low` (1e-2) is vanishing,
+    log10_norms[0] is log10 ||d s_T / d s_1||: below `low` (1e-2) is vanishing,
     above `high` (1e2) exploding, in between stable. Exactly zero (-inf) is vanishing.
     """
     farthest = float(np.asarray(log10_norms)[0])
@@ -316,7 +317,7 @@ def gradient_regime(log10_norms, low=REGIME_LOW, high=REGIME_HIGH):
 
 
 def per_step_factor(log10_norms):
-    """Geometric-mean factor per step, 10^(log10 ||d s_{T-1}/d s_0|| / (T-1)); 1 for T = 1."""
+    """Geometric-mean factor per step, 10^(log10 ||d s_T/d s_1|| / (T-1)); 1 for T = 1."""
     log10_norms = np.asarray(log10_norms)
     distance = log10_norms.size - 1
     if distance == 0:

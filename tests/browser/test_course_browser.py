@@ -28,7 +28,7 @@ KEYS = {
     "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part",
                      "warm_wx", "warm_wh", "warm_b", "warm_x1", "warm_x2", "warm_x3", "warm_show"],
     "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K", "b_part"],
-    "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_s1", "v_s2", "v_s3", "v_s4",
+    "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_smax", "v_decay",
                             "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc", "v_part"],
     "lstm": ["lstm_input", "lstm_T", "lstm_seed", "lstm_H", "forget_bias", "lstm_hand", "lstm_a",
              "lstm_rec_scale", "lstm_t", "lstm_unit", "lstm_gate", "lstm_part"],
