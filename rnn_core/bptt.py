@@ -27,6 +27,7 @@ import numpy as np
 
 from .cells import PARAM_NAMES, RNN
 from .readout import softmax_cross_entropy
+from .spectra import matrix_with_singular_values
 from .sequences import SENTENCE, preset
 
 TASKS = {
@@ -229,8 +230,12 @@ class Truncated:
 
 def truncated_bptt(result, window, losses=None):
     """The cell's gradient when each loss backpropagates at most `window` steps (see truncation_mask)."""
+    return masked_gradient(result, truncation_mask(result.length, window), window, losses)
+
+
+def masked_gradient(result, keep, window, losses=None):
+    """A Truncated that keeps the terms of step j in dL_k/dW where keep[k, j] (a (T_loss, T_step) mask)."""
     losses = per_loss(result) if losses is None else losses
-    keep = truncation_mask(result.length, window)
     params, lost = {}, {}
     for name in PARAM_NAMES:
         c = losses.contributions(name)
@@ -245,11 +250,12 @@ def truncated_bptt(result, window, losses=None):
                      kept_by_step=by_step(keep), lost_by_step=by_step(~keep))
 
 
-def scaled_rnn(input_size, hidden_size, *, seed=0, input_scale=1.0, recurrent_scale=1.0,
-               nonlinearity="tanh"):
-    """RNN.random with W_ih multiplied by input_scale and W_hh by recurrent_scale."""
-    cell = RNN.random(input_size, hidden_size, nonlinearity=nonlinearity, seed=seed)
-    return cell.replace(weight_ih=cell.weight_ih * input_scale, weight_hh=cell.weight_hh * recurrent_scale)
+def rnn_with_singular_values(input_size, hidden_size, *, s_max=1.0, input_scale=1.0, seed=0):
+    """The tanh RNN of lessons 2 and 3: W_hh = matrix_with_singular_values(s), with s spread evenly from
+    s_max down to s_max / 2; W_ih uniform in [-a, a] (a = input_scale); biases as PyTorch initialises them."""
+    base = RNN.random(input_size, hidden_size, seed=seed)   # entries uniform in [-1/sqrt(H), 1/sqrt(H)]
+    return base.replace(weight_ih=input_scale * np.sqrt(hidden_size) * base.weight_ih,
+                        weight_hh=matrix_with_singular_values(s_max * np.linspace(1.0, 0.5, hidden_size), seed=seed))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from tests.app.helpers import (assert_ran_cleanly, figures, fragment_controls, m
 LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
 # Default sequence length and hidden size of each lesson's cell (the PyTorch snippet's output shape).
-SNIPPET_SHAPES = {"why_rnns": (5, 8), "rnn_unrolled": (8, 6), "bptt": (8, 6), "vanishing_exploding": (50, 4),
+SNIPPET_SHAPES = {"why_rnns": (5, 8), "rnn_unrolled": (8, 6), "bptt": (3, 1), "vanishing_exploding": (50, 4),
                   "lstm": (40, 4), "gru": (40, 4)}
 
 
@@ -143,7 +143,9 @@ def test_show_code_reveals_source_and_a_pytorch_program_that_runs(lesson):
 
 
 def test_bptt_snippet_prints_the_pages_loss():
-    at = run_lesson(next(lesson for lesson in LESSONS if lesson.url_path == "bptt"))
+    """The Losses part's program prints the sum of its loss bars; the warm-up's, the loss of its diagram."""
+    lesson = next(lesson for lesson in LESSONS if lesson.url_path == "bptt")
+    at = run_lesson(lesson, {"b_part": "Losses"})
     at.toggle(key="show_code").set_value(True).run()
     program = next(c.value for c in at.code if c.value.startswith("import torch"))
     namespace = {}
@@ -151,6 +153,13 @@ def test_bptt_snippet_prints_the_pages_loss():
         exec(program, namespace)
     losses = plotly_array(figures(at)[0]["data"][0]["y"])  # the per-step loss bars
     assert abs(namespace["loss"].item() - sum(losses)) < 1e-9
+    at = run_lesson(lesson)                                   # the warm-up: L = (h_3 - y)^2 / 2 in its loss box
+    at.toggle(key="show_code").set_value(True).run()
+    program = next(c.value for c in at.code if c.value.startswith("import torch"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(program, namespace)
+    boxes = [note["text"] for note in figures(at)[0]["layout"]["annotations"]]
+    assert f"{namespace['loss'].item():.4f}" in boxes
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
