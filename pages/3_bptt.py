@@ -95,8 +95,8 @@ def warmup_part(w_x, w_h, b, target):
     left.metric("Sum of the terms, $\\partial L/\\partial w_h$", f"{back.dw_h:.6f}")
     right.metric("Finite difference", f"{measured:.6f}")
     at_zero = scalar.backward(w_x, 0.0, b, WARMUP_XS, target)
-    options = ["It keeps the value it has now", "It becomes exactly 0", "It changes sign, same size"]
-    answer = 1 if at_zero.w_h_terms[1] == 0 else (2 if np.isclose(at_zero.w_h_terms[1], -back.w_h_terms[1]) else 0)
+    options = ["It keeps its present value", "It changes sign, same size", "It becomes exactly 0"]
+    answer = 2 if at_zero.w_h_terms[1] == 0 else (1 if np.isclose(at_zero.w_h_terms[1], -back.w_h_terms[1]) else 0)
     lesson.predict(
         "b_predict_wh", "Set $w_h$ to 0. What becomes of the term of step 2 in $\\partial L/\\partial w_h$?", options,
         answer=answer,
@@ -389,14 +389,14 @@ bptt_demo()
 lesson.quiz(
     "quiz_bptt_sum",
     "The same $W_{hh}$ is used at all 8 steps of a sequence. How is $\\partial L/\\partial W_{hh}$ formed?",
-    ["From the last step only, where the last loss is", "As the average of 8 separate gradients",
-     "As the sum of one term per step"],
-    answer=2,
+    ["From the last step only", "As the sum of one term per step", "As the average of 8 step gradients"],
+    answer=1,
     why="A weight used several times gets one gradient term per use, and they add up: "
         "$\\sum_t \\partial L/\\partial a_t\\, h_{t-1}^\\top$.",
-    wrong=["Every step's use of $W_{hh}$ changed the states that the later losses see, so every step contributes.",
-           "Averaging would divide the gradient by the number of steps; the chain rule adds the uses' terms.",
-           None],
+    wrong=["Every step's use of $W_{hh}$ changed the states that the later losses see, so every step contributes, "
+           "not only the step where the last loss sits.",
+           None,
+           "Averaging would divide the gradient by the number of steps; the chain rule adds the uses' terms."],
 )
 lesson.quiz(
     "quiz_bptt_direction",
@@ -413,14 +413,15 @@ lesson.quiz(
     "quiz_bptt_chunks",
     "A framework trains on 12 steps in chunks of $K = 4$, with `h.detach()` between chunks. Which steps does the "
     "loss at step 6 send gradient to?",
-    ["Steps 1 to 6: the forward pass saw all of them", "Steps 5 and 6 only", "Steps 3 to 6: exactly K steps back"],
+    ["All of steps 1 to 6", "Steps 5 and 6", "Steps 3 to 6"],
     answer=1,
     why="Step 6 is in the chunk of steps 5 to 8; its backward pass stops at the chunk's first step, step 5, where "
         "the state arrived detached from the chunk before.",
     wrong=["The forward pass does carry the state through steps 1 to 4, but `h.detach()` cuts the gradient at the "
-           "chunk boundary.",
+           "chunk boundary, so the earlier chunk gets nothing from this loss.",
            None,
-           "That is the sliding-window form; in chunks a loss reaches back only to the first step of its own chunk."],
+           "Four steps back is the sliding-window form; in chunks a loss reaches back only to the first step of its "
+           "own chunk."],
 )
 lesson.quiz(
     "quiz_bptt_warmup",

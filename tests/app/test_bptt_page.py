@@ -184,7 +184,7 @@ def test_every_claim_is_computed_at_the_extremes():
 
 def test_warmup_predict_is_answered_by_the_core_at_w_h_zero():
     at = run_lesson(LESSON)
-    at.radio(key="b_predict_wh").set_value(1).run()                      # B: it becomes exactly 0
+    at.radio(key="b_predict_wh").set_value(2).run()                      # C: it becomes exactly 0
     assert any("Now set w_h to 0" in i.value for i in at.info)
     at.slider(key="b_wh").set_value(0.0).run()
     assert_ran_cleanly(at)
