@@ -140,7 +140,7 @@ def losses_part(result, classes, step_labels, preset):
     lesson.chart(loss_bars(result.losses, step_labels, classes=C), key="losses",
                  alt="One bar per step: the cross-entropy loss L_t of that step's prediction.")
     terms = " + ".join(tex(v) for v in result.losses[:4]) + (r" + \dots" if T > 4 else "")
-    st.latex(rf"L = \sum_{{t=1}}^{{{T}}} L_t = {terms} = {tex(result.total_loss, term=False)}")
+    lesson.explain(rf"$L = \sum_{{t=1}}^{{{T}}} L_t = {terms} = {tex(result.total_loss, term=False)}$")
     mean, uniform = float(result.losses.mean()), float(np.log(C))
     if abs(mean - uniform) <= 0.1 * uniform:
         verdict = (f"Here the losses average {mean:.3f}, close to that: this untrained network's probabilities "
@@ -171,16 +171,16 @@ def backward_part(result, step_labels):
                                      "its own loss, from later steps, and in total.")
     st.latex(
         r"\frac{\partial L}{\partial h_t} = \underbrace{\frac{\partial L_t}{\partial h_t}}_{\text{own loss}}"
-        r" + \underbrace{\frac{\partial L}{\partial h_{t+1}}\,\frac{\partial h_{t+1}}{\partial h_t}}_{\text{later steps}}"
-        rf"\qquad \left\|\tfrac{{\partial L}}{{\partial h_{{{T}}}}}\right\| = {tex(result.grad_norms[-1], term=False)},\;"
-        rf"\left\|\tfrac{{\partial L}}{{\partial h_{{1}}}}\right\| = {tex(result.grad_norms[0], term=False)}")
+        r" + \underbrace{\frac{\partial L}{\partial h_{t+1}}\,\frac{\partial h_{t+1}}{\partial h_t}}_{\text{later steps}}")
     lesson.explain(
         f"Press Play: the pass starts at step {T}, whose state affects only its own loss, and moves back one step "
         f"per frame; the slider under the chart follows it from right to left, like the time axis. Every earlier "
         f"$h_t$ receives two things: the gradient of its own loss $L_t$ ({theme.NAMES['loss']}) and the gradient "
         f"flowing back from all later steps through $W_{{hh}}$ ({theme.NAMES['hidden']}); the {RED} bar is the "
         f"norm of their sum (the norm of a sum is not the sum of the norms, so the bars do not stack). Drag the "
-        f"slider to stop the pass at any step.")
+        f"slider to stop the pass at any step. Here $\\|\\partial L/\\partial h_{{{T}}}\\| = "
+        f"{tex(result.grad_norms[-1], term=False)}$ and $\\|\\partial L/\\partial h_1\\| = "
+        f"{tex(result.grad_norms[0], term=False)}$.")
     lesson.show_code(loss_and_gradients)
     lesson.downloads("bptt_backward", {"dL_dh": result.grads.h, "own_dL_t_dh": result.dh_out},
                      settings=settings_of(result))
@@ -197,9 +197,9 @@ def shared_part(result, row):
     by_hand = loss_and_gradients(result.cell, result.readout, result.x, result.targets).params["weight_hh"]
     gap = float(np.max(np.abs(by_hand - full)))
     pieces = " + ".join(tex(v) for v in contributions[:3, i, 0]) + (r" + \dots" if T > 3 else "")
-    st.latex(
-        rf"\frac{{\partial L}}{{\partial W_{{hh}}[{row},1]}} = \sum_{{t=1}}^{{{T}}} \frac{{\partial L}}{{\partial a_t}}[{row}]"
-        rf"\,h_{{t-1}}[1] = {pieces} = {tex(full[i, 0], term=False)}")
+    lesson.explain(
+        rf"$\partial L/\partial W_{{hh}}[{row},1] = \sum_{{t=1}}^{{{T}}} \partial L/\partial a_t[{row}]"
+        rf"\,h_{{t-1}}[1] = {pieces} = {tex(full[i, 0], term=False)}$")
     lesson.explain(
         f"The same matrix $W_{{hh}}$ is used at every step ({lesson.glossary_link('parameter sharing')}), so its gradient is the sum of one "
         f"term per use: $\\partial L/\\partial W_{{hh}} = \\sum_t \\partial L/\\partial a_t \\, h_{{t-1}}^\\top$, "

@@ -125,18 +125,18 @@ def contribution_stack(contributions, totals, row: int, height: int = 380) -> go
     contributions = np.asarray(contributions, dtype=np.float64)
     totals = np.asarray(totals, dtype=np.float64)
     T, H = contributions.shape
-    names = [f"W<sub>hh</sub>[{row},{j}]" for j in range(1, H + 1)]
+    names = [f"[{row},{j}]" for j in range(1, H + 1)]
     colours = _step_colours(T)
     data = [dict(type="bar", x=names, y=contributions[t], name=f"step {t + 1}", marker=dict(color=colours[t]),
                  legendgroup="steps", showlegend=T <= 12 or t in (0, T - 1),
-                 hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>%{{x}}</extra>") for t in range(T)]
+                 hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>W<sub>hh</sub>%{{x}}</extra>") for t in range(T)]
     data.append(dict(
         type="scatter", x=names, y=totals, mode="markers", name="dL/dW<sub>hh</sub> (the sum)",
         marker=dict(symbol="diamond", size=13, color=theme.COLORS["gradient"], line=dict(width=1.5, color="white")),
-        hovertemplate="total: %{y:.4g}<extra>%{x}</extra>"))
+        hovertemplate="total: %{y:.4g}<extra>W<sub>hh</sub>%{x}</extra>"))
     return lean_figure(data, dict(
         barmode="relative", height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(font=dict(size=11)),
-        xaxis=dict(tickangle=-45 if H > 8 else 0),
+        xaxis=dict(title=dict(text=f"entry [i, j] of W<sub>hh</sub> (row i = {row})")),
         yaxis=dict(title=dict(text="contribution to the gradient"), zeroline=True)))
 
 

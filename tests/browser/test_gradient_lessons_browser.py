@@ -1,8 +1,8 @@
 """The BPTT and vanishing/exploding lessons in headless Chromium: controls, Play, extremes, screenshots."""
 
 from app.course import page_for
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, press_play,
-                                   screenshot, slider_value, wait_for_run)
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value,
+                                   record_reruns, press_play, screenshot, slider_value, wait_for_run)
 
 BPTT = page_for("pages/3_bptt.py")
 VANISHING = page_for("pages/4_vanishing_exploding.py")
@@ -28,43 +28,57 @@ def assert_no_nan_on_screen(page):
         assert "NaN" not in chart
 
 
+BPTT_PARTS = ["Warm-up: 3 steps back", "Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]
+
+
 def test_bptt_controls_and_backward_animation(server, page):
     open_page(page, f"{server}/{BPTT.url_path}")
     assert_no_exception(page)
     assert "backpropagation through time" in page.locator("h1").first.inner_text().lower()
+    move_slider(page, "Recurrent weight w_h", -8)             # the warm-up: 0.8 -> 0
+    assert float(slider_value(page, "Recurrent weight w_h")) == 0 and "b_wh=0" in page.url
+    drawn = chart_text(page, 0, "×0")
+    assert "×0.8" not in drawn and drawn.count("×0") == 2      # both arrows back a step now multiply by w_h = 0
+    open_tab(page, "Losses")
     move_slider(page, "Sequence length T", 4)                 # 8 -> 12
     move_slider(page, "Hidden size H", -2)                    # 6 -> 4
-    move_slider(page, "Scale of W_hh", 5)                     # 1.5 -> 2.0
+    move_slider(page, "Largest singular value s_max", 10)     # 1.0 -> 1.5
     assert slider_value(page, "Sequence length T") == "12"
-    assert "b_T=12" in page.url and "b_H=4" in page.url
-    assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open section (Losses) is drawn
+    assert "b_T=12" in page.url and "b_H=4" in page.url and "b_smax=1.5" in page.url
+    assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open part (Losses) is drawn
     open_tab(page, "Reach of a loss")
     assert "b_part=Reach+of+a+loss" in page.url and len(chart_texts(page)) == 2
     move_slider(page, "Loss at step k", 2)                    # 4 -> 6
     open_tab(page, "Truncated BPTT")
-    move_slider(page, "Window K", 1)                          # 3 -> 4
+    move_slider(page, "Chunk length K", 2)                    # 2 -> 4
+    assert "b_K=4" in page.url and "chunks of K = 4 steps" in chart_text(page, 0)
     assert_no_exception(page)
     assert_no_nan_on_screen(page)
     open_tab(page, "Backward pass")
     press_play(page, chart=0)
-    page.wait_for_timeout(1800)
-    chart = page.locator("[data-testid=stPlotlyChart]").nth(0)
-    current = chart.locator("text").filter(has_text="backward pass has reached step")
-    assert current.count() == 1
-    assert current.text_content() != "backward pass has reached step 1"   # it restarted from the last step
+    page.wait_for_timeout(1300)
+    seen = [plotly_slider_value(page)]
+    page.wait_for_timeout(1300)
+    seen.append(plotly_slider_value(page))
+    reached = [int(text.rsplit(" ", 1)[-1]) for text in seen]
+    assert all(text.startswith("backward pass has reached step") for text in seen), seen
+    assert 1 < reached[1] < reached[0] <= 12, seen              # it started at the last step and moves back
     screenshot(page, "bptt_playing")
 
 
 def test_bptt_extremes(server, page):
-    open_page(page, f"{server}/{BPTT.url_path}?b_T=30&b_H=16&b_whh=4&b_wih=4&b_K=1&b_k=30&b_seed=2147483647")
-    for title in ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]:
+    open_page(page, f"{server}/{BPTT.url_path}?b_T=30&b_H=16&b_smax=3&b_a=3&b_K=1&b_k=30&b_row=16&b_seed=2147483647"
+                    "&b_wh=2&b_wx=2&b_b=1&b_y=1")
+    for title in BPTT_PARTS:
         open_tab(page, title)
         assert_no_exception(page)
         assert_no_nan_on_screen(page)
     screenshot(page, "bptt_extremes")
-    open_page(page, f"{server}/{BPTT.url_path}?b_T=2&b_H=1&b_whh=0.1&b_wih=0&b_seq=Impulse")
-    assert_no_exception(page)
-    assert_no_nan_on_screen(page)
+    open_page(page, f"{server}/{BPTT.url_path}?b_T=2&b_H=1&b_smax=0.1&b_a=0&b_seq=Impulse&b_wh=-2&b_y=-1")
+    for title in BPTT_PARTS:
+        open_tab(page, title)
+        assert_no_exception(page)
+        assert_no_nan_on_screen(page)
 
 
 def assert_every_vanishing_section_clean(page):

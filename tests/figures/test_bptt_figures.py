@@ -72,7 +72,7 @@ def test_contribution_stack_totals_are_the_gradient():
     np.testing.assert_allclose(stacked.sum(axis=0), fig.data[-1].y, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(fig.data[-1].y, full[2])
     assert fig.layout.barmode == "relative"
-    assert list(bars[0].x) == [f"W<sub>hh</sub>[3,{j}]" for j in range(1, 5)]   # rows and columns from 1
+    assert list(bars[0].x) == [f"[3,{j}]" for j in range(1, 5)]                 # rows and columns from 1
 
 
 def test_contribution_matrix_and_row():
