@@ -123,18 +123,18 @@ def test_the_step_four_example():
     assert np.all(row[1:4] > 1e-4) and np.all(row[4:] == 0)
 
 
-def test_truncation_mask_definition():
-    keep = truncation_mask(5, 2)
-    expected = np.array([[1, 0, 0, 0, 0],
-                         [1, 1, 0, 0, 0],
-                         [0, 1, 1, 0, 0],
-                         [0, 0, 1, 1, 0],
-                         [0, 0, 0, 1, 1]], dtype=bool)
-    np.testing.assert_array_equal(keep, expected)
-    np.testing.assert_array_equal(truncation_mask(5, 1), np.eye(5, dtype=bool))
-    np.testing.assert_array_equal(truncation_mask(5, 5), np.tril(np.ones((5, 5), dtype=bool)))
+WINDOW_2 = [[1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [0, 1, 1, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 1, 1]]
+CHUNKS_2 = [[1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 0, 1]]
+
+
+@pytest.mark.parametrize("mask, expected", [(truncation_mask, WINDOW_2), (chunk_mask, CHUNKS_2)])
+def test_truncation_masks(mask, expected):
+    """A sliding window of 2 steps per loss, and chunks of 2 steps: which terms (loss k, step j) each keeps."""
+    np.testing.assert_array_equal(mask(5, 2), np.array(expected, dtype=bool))
+    np.testing.assert_array_equal(mask(5, 1), np.eye(5, dtype=bool))
+    np.testing.assert_array_equal(mask(5, 5), np.tril(np.ones((5, 5), dtype=bool)))
     with pytest.raises(ValueError):
-        truncation_mask(5, 0)
+        mask(5, 0)
 
 
 @pytest.mark.parametrize("kind", sorted(CELLS))
@@ -210,20 +210,6 @@ def test_the_teaching_backward_equals_the_fast_one(seed, h0):
 
 def test_central_difference_is_exact_for_a_quadratic():
     assert central_difference(lambda w: 3 * w ** 2 - w, 0.5, eps=1e-3) == pytest.approx(2.0, abs=1e-12)
-
-
-def test_chunk_mask_definition():
-    keep = chunk_mask(5, 2)
-    expected = np.array([[1, 0, 0, 0, 0],
-                         [1, 1, 0, 0, 0],
-                         [0, 0, 1, 0, 0],
-                         [0, 0, 1, 1, 0],
-                         [0, 0, 0, 0, 1]], dtype=bool)
-    np.testing.assert_array_equal(keep, expected)
-    np.testing.assert_array_equal(chunk_mask(5, 1), np.eye(5, dtype=bool))
-    np.testing.assert_array_equal(chunk_mask(5, 5), np.tril(np.ones((5, 5), dtype=bool)))
-    with pytest.raises(ValueError):
-        chunk_mask(5, 0)
 
 
 def lesson_problem(T=8, H=5, seed=0, preset="words", s_max=1.4):
