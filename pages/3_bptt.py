@@ -89,8 +89,8 @@ def warmup_part(w_x, w_h, b, target):
     lesson.explain(
         f"The term of step 1 is always 0: $w_h$'s first use multiplies $h_0 = 0$, so nudging $w_h$ does not change "
         f"$a_1$ at all. **Check it without calculus:** run the three steps again with $w_h \\pm 10^{{-6}}$; the loss "
-        f"changes at a slope of {measured:.6f}, and the sum of the terms is {back.dw_h:.6f} (a difference of "
-        f"{abs(measured - back.dw_h):.1e}, rounding).")
+        f"changes at a slope of {measured:.6f}, and the sum of the terms is {back.dw_h:.6f}: a difference of "
+        f"{abs(measured - back.dw_h):.1e}, the error of the finite difference itself.")
     left, right = st.columns(2)
     left.metric("Sum of the terms, $\\partial L/\\partial w_h$", f"{back.dw_h:.6f}")
     right.metric("Finite difference", f"{measured:.6f}")
@@ -286,8 +286,8 @@ def truncated_part(result, losses, chunk):
         effect = f"With $K = {chunk} \\ge T = {T}$ nothing is cut: this is full BPTT, and the two gradients are equal."
     else:
         effect = (f"Here {cut_terms} non-zero term{'s are' if cut_terms != 1 else ' is'} cut, and the truncated "
-                  f"gradient $g_K$ of the cell's weights is {chunked.relative_difference:.3g} of the full "
-                  f"gradient's size away from it, at cosine {chunked.cosine:.4f} (1 means the same direction).")
+                  f"gradient $g_K$ of the cell's weights differs from the full one by {chunked.relative_difference:.3g} "
+                  f"of its length, at cosine {chunked.cosine:.4f} (1 means the same direction).")
     lesson.explain(
         f"Each x is a non-zero term of the full gradient $g$ that truncation drops; the outlined staircases are what "
         f"each chunk keeps. {effect} The network still reads the whole sequence, but from the gradient it can learn no "

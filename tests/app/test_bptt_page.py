@@ -68,7 +68,7 @@ def check_warmup(at, w_x, w_h, b, y):
     assert shown["Sum of the terms, $\\partial L/\\partial w_h$"] == f"{back.dw_h:.6f}"
     measured = float(shown["Finite difference"])
     assert measured == pytest.approx(back.dw_h, abs=2e-6)
-    gap = float(re.search(r"a difference of ([0-9.e+-]+), rounding", said).group(1))
+    gap = float(re.search(r"a difference of ([0-9.e+-]+), the error of the finite difference", said).group(1))
     assert gap < 1e-7
 
 
