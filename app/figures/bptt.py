@@ -73,9 +73,9 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
     log_y = positive.size > 0 and positive.max() / positive.min() > 100
     hover = "step %{x}<br>%{fullData.name}: %{y:.3g}<extra></extra>"
     bar_styles = (
-        (own, "from its own loss  ||dL<sub>t</sub>/dh<sub>t</sub>||", theme.COLORS["loss"]),
+        (own, "from its own loss  ||∂L<sub>t</sub>/∂h<sub>t</sub>||", theme.COLORS["loss"]),
         (later, "from later steps", theme.COLORS["hidden"]),
-        (total, "total  ||dL/dh<sub>t</sub>||", theme.COLORS["gradient"]),
+        (total, "total  ||∂L/∂h<sub>t</sub>||", theme.COLORS["gradient"]),
     )
 
     def traces(reached):       # reached: the 1-based step the pass has reached
@@ -131,7 +131,7 @@ def contribution_stack(contributions, totals, row: int, height: int = 380) -> go
                  legendgroup="steps", showlegend=T <= 12 or t in (0, T - 1),
                  hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>W<sub>hh</sub>%{{x}}</extra>") for t in range(T)]
     data.append(dict(
-        type="scatter", x=names, y=totals, mode="markers", name="dL/dW<sub>hh</sub> (the sum)",
+        type="scatter", x=names, y=totals, mode="markers", name="∂L/∂W<sub>hh</sub> (the sum)",
         marker=dict(symbol="diamond", size=13, color=theme.COLORS["gradient"], line=dict(width=1.5, color="white")),
         hovertemplate="total: %{y:.4g}<extra>W<sub>hh</sub>%{x}</extra>"))
     return lean_figure(data, dict(
@@ -155,7 +155,7 @@ def contribution_matrix(norms, *, highlight_row: int | None = None, cut=None, ch
     reached = j <= k
     data = [dict(
         type="heatmap", z=np.where(reached, norms, np.nan), x=_steps(T), y=_steps(T), colorscale=theme.SEQUENTIAL,
-        name="norm of step j's term in dL_k/dW_hh",
+        name="norm of step j's term in ∂L<sub>k</sub>/∂W<sub>hh</sub>",
         xgap=1, ygap=1, colorbar=dict(title=dict(text="norm", side="right"), thickness=12),
         hovertemplate="loss at step %{y}, term of step %{x}: %{z:.3g}<extra></extra>")]
     if cut is not None:
@@ -200,7 +200,7 @@ def row_bars(norms_row, step: int, height: int = 280) -> go.Figure:
     return lean_figure([bars], dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, shapes=[divider],
         xaxis=_step_axis(T, title=dict(text="step j")),
-        yaxis=dict(title=dict(text=f"||term of step j in dL<sub>{step + 1}</sub>/dW<sub>hh</sub>||"),
+        yaxis=dict(title=dict(text=f"||term of step j in ∂L<sub>{step + 1}</sub>/∂W<sub>hh</sub>||"),
                    rangemode="tozero")))
 
 
@@ -222,8 +222,8 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
     data = [
         dict(type="scatter", x=steps, y=[forward_y] * T, mode="markers", name="h<sub>t</sub>, forward",
              marker=dict(size=14, color=theme.COLORS["hidden"]), hovertemplate="h<sub>%{x}</sub><extra></extra>"),
-        dict(type="scatter", x=steps, y=[backward_y] * T, mode="markers", name="dL/dh<sub>t</sub>, backward",
-             marker=dict(size=14, color=theme.COLORS["gradient"]), hovertemplate="dL/dh<sub>%{x}</sub><extra></extra>"),
+        dict(type="scatter", x=steps, y=[backward_y] * T, mode="markers", name="∂L/∂h<sub>t</sub>, backward",
+             marker=dict(size=14, color=theme.COLORS["gradient"]), hovertemplate="∂L/∂h<sub>%{x}</sub><extra></extra>"),
         dict(type="scatter", x=[s - 0.5 for s in boundaries], y=[backward_y] * len(boundaries), mode="markers",
              name="gradient cut (h.detach())", hoverinfo="skip",
              marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=theme.COLORS["gradient"]))),
@@ -259,8 +259,8 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
     T = len(xs)
     red, ink = theme.COLORS["gradient"], theme.OUTLINE
     rows = {"x": 5.0, "h": 4.0, "slope": 3.1, "dh": 2.0, "da": 1.0, "term": 0.0}
-    names = {"x": "x<sub>t</sub>", "slope": "1 − h<sub>t</sub><sup>2</sup>", "dh": "dL/dh<sub>t</sub>",
-             "da": "dL/da<sub>t</sub>", "term": "term of<br>step t"}
+    names = {"x": "x<sub>t</sub>", "slope": "1 − h<sub>t</sub><sup>2</sup>", "dh": "∂L/∂h<sub>t</sub>",
+             "da": "∂L/∂a<sub>t</sub>", "term": "term of<br>step t"}
     boxes = []          # (column, row, value, colour)
     for t in range(1, T + 1):
         boxes += [(t, "x", f"{xs[t - 1]:g}", theme.COLORS["input"]), (t, "h", _number(h[t]), theme.COLORS["hidden"]),

@@ -56,13 +56,18 @@ def test_bptt_controls_and_backward_animation(server, page):
     assert_no_nan_on_screen(page)
     open_tab(page, "Backward pass")
     press_play(page, chart=0)
-    page.wait_for_timeout(1300)
-    seen = [plotly_slider_value(page)]
-    page.wait_for_timeout(1300)
-    seen.append(plotly_slider_value(page))
+    seen = []
+    for _ in range(40):                                        # the step reached, read while it plays
+        page.wait_for_timeout(250)
+        text = plotly_slider_value(page)
+        assert text.startswith("backward pass has reached step"), text
+        if (seen or not text.endswith(" 1")) and (not seen or seen[-1] != text):   # from the first frame played
+            seen.append(text)
+        if len(seen) >= 3:
+            break
     reached = [int(text.rsplit(" ", 1)[-1]) for text in seen]
-    assert all(text.startswith("backward pass has reached step") for text in seen), seen
-    assert 1 < reached[1] < reached[0] <= 12, seen              # it started at the last step and moves back
+    assert len(reached) >= 3 and reached == sorted(reached, reverse=True), seen   # from the last step, backwards
+    assert reached[1] <= 12 and reached[-1] > 1, seen
     screenshot(page, "bptt_playing")
 
 
@@ -139,14 +144,14 @@ def test_vanishing_extremes_show_overflow_not_nan(server, page):
 def test_bptt_fragment_slider_reruns_only_its_panel(server, page):
     reruns = record_reruns(page)
     open_page(page, f"{server}/{BPTT.url_path}?b_part=Reach+of+a+loss")
-    before = chart_text(page, 0, "dL4")                        # the row bars of "Which steps does ... reach?"
-    assert "dL4/dWhh" in before
+    before = chart_text(page, 0, "∂L4")                        # the row bars of "Which steps does ... reach?"
+    assert "∂L4/∂Whh" in before
     del reruns[:]
     move_slider(page, "Loss at step k", 3)                    # 4 -> 7
     assert slider_value(page, "Loss at step k") == "7" and "b_k=7" in page.url
     assert_no_exception(page)
-    after = chart_text(page, 0, "dL7")
-    assert after != before and "dL7/dWhh" in after
+    after = chart_text(page, 0, "∂L7")
+    assert after != before and "∂L7/∂Whh" in after
     assert "steps after 7 contribute nothing" in page.locator("[data-testid=stMain]").inner_text()
     assert reruns and all(reruns), reruns                     # every rerun was a fragment's, not the page's
     assert_no_nan_on_screen(page)
