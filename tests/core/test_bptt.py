@@ -114,6 +114,23 @@ def test_per_loss_rows_are_each_loss_alone_and_sum_to_the_full_pass(kind):
     assert np.all(norms[k, 1:k + 1] > 0)                              # the step-4 example: steps 2-4 (1-based) contribute
 
 
+@pytest.mark.parametrize("kind", ["rnn-tanh", "lstm"])
+def test_norms_and_sums_of_terms_without_forming_them(kind):
+    """contribution_norms, masked_sum and step_norms use ||u v^T|| = ||u|| ||v||: the same numbers as the terms."""
+    cell, readout, x, targets = problem(kind, T=6)
+    losses = per_loss(many_to_many(cell, readout, x, targets))
+    keep = truncation_mask(6, 2)
+    for name in PARAM_NAMES:
+        terms = losses.contributions(name)
+        flat = terms.reshape(6, 6, -1)
+        np.testing.assert_allclose(losses.contribution_norms(name), np.linalg.norm(flat, axis=-1), rtol=1e-12,
+                                   atol=1e-300)
+        np.testing.assert_allclose(losses.masked_sum(keep, name), terms[keep].sum(axis=0), rtol=1e-12, atol=1e-15)
+        kept = np.where(keep[:, :, None], flat, 0.0).sum(axis=0)
+        np.testing.assert_allclose(losses.step_norms(keep, name), np.linalg.norm(kept, axis=-1), rtol=1e-12,
+                                   atol=1e-300)
+
+
 def test_the_step_four_example():
     """The gradient of the loss at step 4 (1-based) depends on the steps before it, not after."""
     cell, readout, x, targets = problem("rnn-tanh", T=8, scale=1.0)
