@@ -90,7 +90,9 @@ def warmup_part(w_x, w_h, b, target):
         f"The term of step 1 is always 0: $w_h$'s first use multiplies $h_0 = 0$, so nudging $w_h$ does not change "
         f"$a_1$ at all. **Check it without calculus:** run the three steps again with $w_h \\pm 10^{{-6}}$; the loss "
         f"changes at a slope of {measured:.6f}, and the sum of the terms is {back.dw_h:.6f}: a difference of "
-        f"{abs(measured - back.dw_h):.1e}, the error of the finite difference itself.")
+        f"{abs(measured - back.dw_h):.1e}, the error of the finite difference itself. Try the target $y$: every "
+        f"number in the {RED} boxes is proportional to $h_{T} - y$, so they all change sign together when $y$ "
+        f"passes $h_{T} = {fwd.h[T]:.3f}$.")
     left, right = st.columns(2)
     left.metric("Sum of the terms, $\\partial L/\\partial w_h$", f"{back.dw_h:.6f}")
     right.metric("Finite difference", f"{measured:.6f}")
@@ -251,7 +253,7 @@ def reach_part(norms, k):
         f"the loss at step $k$ never reaches the uses of $W_{{hh}}$ at later steps. Read a column instead and you see "
         f"the other direction: the state $h_t$ receives gradient from the losses at steps $t, t+1, \\dots, T$. "
         f"{trend} Whether terms fade or grow with distance depends on $s_{{max}}$ and on how saturated the tanh "
-        f"units are: that is the next lesson.")
+        f"units are: that is the next lesson. Move Loss at step k to outline another row.")
 
 
 def truncated_part(result, losses, chunk):
