@@ -104,7 +104,8 @@ def warmup_part(w_x, w_h, b, target):
         answer=answer,
         why=f"With $w_h = 0$ the way back from step 3 is multiplied by 0: $\\partial L/\\partial h_2 = "
             f"{tex(at_zero.da[2])} \\times 0 = {tex(at_zero.dh[1], False)}$, so the term of step 2 is "
-            f"{at_zero.w_h_terms[1]:.4f} and step 1's is {at_zero.w_h_terms[0]:.4f}. Only step 3's term is left: "
+            f"{tex(at_zero.w_h_terms[1], False)} and step 1's is {tex(at_zero.w_h_terms[0], False)}. Only step 3's "
+            f"term is left: "
             f"$\\partial L/\\partial w_h = {tex(at_zero.da[2])} \\times {tex(scalar.forward(w_x, 0.0, b, WARMUP_XS).h[2])} "
             f"= {tex(at_zero.dw_h, False)}$. $w_h$ is still used at step 3, multiplying $h_2$.",
         instruction="set w_h to 0 with its slider", ready=abs(w_h) < 1e-9)
@@ -183,6 +184,8 @@ def backward_part(result, step_labels):
         f"slider to stop the pass at any step. Here $\\|\\partial L/\\partial h_{{{T}}}\\| = "
         f"{tex(result.grad_norms[-1], term=False)}$ and $\\|\\partial L/\\partial h_1\\| = "
         f"{tex(result.grad_norms[0], term=False)}$.")
+    lesson.note("Werbos (1990) describes backpropagation through time; Rumelhart, Hinton & Williams (1986) unfold "
+                "a recurrent network in time the same way.")
     lesson.show_code(loss_and_gradients)
     lesson.downloads("bptt_backward", {"dL_dh": result.grads.h, "own_dL_t_dh": result.dh_out},
                      settings=settings_of(result))
@@ -294,8 +297,8 @@ def truncated_part(result, losses, chunk):
         f"Each x is a non-zero term of the full gradient $g$ that truncation drops; the outlined staircases are what "
         f"each chunk keeps. {effect} The network still reads the whole sequence, but from the gradient it can learn no "
         f"dependency longer than a chunk. Some books describe another form, a sliding window in which every loss "
-        f"reaches back exactly $K$ steps (Williams & Peng 1990): it needs a backward pass per loss, so frameworks cut "
-        f"in chunks. With the same $K$ its cosine here would be {sliding.cosine:.4f}.")
+        f"reaches back exactly $K$ steps: it needs a backward pass per loss, so frameworks cut in chunks."
+        f" With the same $K$ its cosine here would be {sliding.cosine:.4f}.")
     low, high = (2, 4) if T >= 4 else (T - 1, T)
     c_low, c_high = (chunked_bptt(result, K, losses).cosine for K in (low, high))
     answer = 2 if abs(c_high - c_low) < 5e-5 else (0 if c_high > c_low else 1)
@@ -308,8 +311,8 @@ def truncated_part(result, losses, chunk):
             + f"Chunks of {high} keep every term that chunks of {low} keep, and more; more terms usually, but not "
               f"always, bring the truncated gradient closer to the full one: the figure shows this network's case.",
         instruction=f"move Chunk length K to {high}", ready=chunk == high)
-    lesson.note("Werbos (1990) named backpropagation through time; Williams & Peng (1990) describe its truncated "
-                "forms, both chunks and the sliding window.")
+    lesson.note("Williams & Peng (1990) compare truncated forms of BPTT: the sliding window, and going back $h$ "
+                "steps every $h'$ steps, which is chunks when $h' = h$.")
     lesson.show_code(chunked_bptt, torch=lambda: chunked_program(result.cell, result.readout, result.x,
                                                                  result.targets, chunk))
     lesson.downloads("bptt_truncated", {"dL_dWhh_full": result.grads.params["weight_hh"],

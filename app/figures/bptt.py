@@ -228,14 +228,11 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
              name="gradient cut (h.detach())", hoverinfo="skip",
              marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=theme.COLORS["gradient"]))),
     ]
-    arrow = dict(showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.5, text="", axref="x", ayref="y",
-                 xref="x", yref="y")
-    annotations = [dict(arrow, x=t - 0.22, y=forward_y, ax=t - 0.78, ay=forward_y, arrowcolor=theme.OUTLINE)
-                   for t in range(2, T + 1)]
-    annotations += [dict(arrow, x=t - 0.78, y=backward_y, ax=t - 0.22, ay=backward_y,
-                         arrowcolor=theme.COLORS["gradient"]) for t in same_chunk]
+    data += [_arrows([((t - 0.78, forward_y), (t - 0.22, forward_y)) for t in range(2, T + 1)], theme.OUTLINE, 1.5),
+             _arrows([((t - 0.22, backward_y), (t - 0.78, backward_y)) for t in same_chunk], theme.COLORS["gradient"],
+                     1.5)]
     return lean_figure(data, dict(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), annotations=annotations, shapes=shapes,
+        height=height, margin=dict(l=10, r=10, t=10, b=10), shapes=shapes,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         xaxis=_step_axis(T, title=dict(text=f"step t (chunks of K = {chunk} steps, shaded in turn)"),
                          range=[0.4, T + 0.6], showgrid=False, zeroline=False),
@@ -248,13 +245,28 @@ def _number(value: float, digits: int = 3) -> str:
     return "0" if value == 0 else f"{value:.{digits}f}"
 
 
+def _arrows(segments, colour: str, width: float = 1.6) -> dict:
+    """One line trace for many arrows (start -> end pairs), each with an arrowhead marker at its end.
+
+    Far cheaper for the browser than one layout annotation per arrow (each is its own SVG group)."""
+    x, y, sizes = [], [], []
+    for (x0, y0), (x1, y1) in segments:
+        x += [x0, x1, None]
+        y += [y0, y1, None]
+        sizes += [0, 9, 0]
+    return dict(type="scatter", x=x, y=y, mode="lines+markers", hoverinfo="skip", showlegend=False,
+                line=dict(color=colour, width=width),
+                marker=dict(symbol="arrow", angleref="previous", size=sizes, color=colour))
+
+
 def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, height: int = 470) -> go.Figure:
     """The warm-up's one-unit RNN over three steps, forwards (top) and backwards (below), every number shown.
 
     xs: x_1..x_T; h: h_0..h_T (T + 1 values); dh, da, terms: dL/dh_t, dL/da_t and the term of step t in
     dL/dw_h = dL/da_t h_{t-1} (T values each, rnn_core.scalar.backward). Column 0 holds h_0 and the row
     names, columns 1..T the steps, column T + 1 the loss. Forward arrows are grey, backward ones dark red;
-    the arrows back to the previous step are labelled with the w_h they multiply by.
+    the arrows back to the previous step are labelled with the w_h they multiply by. Texts and arrows
+    are traces (one per colour), the boxes shapes: a few SVG groups instead of one per label.
     """
     T = len(xs)
     red, ink = theme.COLORS["gradient"], theme.OUTLINE
@@ -271,33 +283,23 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
     width = lambda c: 0.42 if c == T + 1 else half                     # noqa: E731  the loss's box holds 4 decimals
     shapes = [dict(type="rect", x0=c - width(c), x1=c + width(c), y0=rows[r] - 0.26, y1=rows[r] + 0.26,
                    line=dict(color=colour, width=2)) for c, r, _, colour in boxes]
-    annotations = [dict(x=c, y=rows[r], text=text, showarrow=False, font=dict(size=13)) for c, r, text, _ in boxes]
-    annotations += [dict(x=t, y=rows["slope"], text=_number(1 - h[t] ** 2), showarrow=False, font=dict(size=13))
-                    for t in range(1, T + 1)]
-    annotations += [dict(x=0, y=rows[r], text=names[r], showarrow=False, font=dict(size=13))
-                    for r in ("x", "slope", "dh", "da", "term")]
-    arrow = dict(showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.6, axref="x", ayref="y", xref="x", yref="y",
-                 text="")
-    label = dict(showarrow=False, font=dict(size=12, color=red), bgcolor=theme.LABEL_BACKGROUND)
-    for t in range(1, T + 1):
-        annotations += [
-            dict(arrow, x=t, y=rows["h"] + 0.28, ax=t, ay=rows["x"] - 0.28, arrowcolor=ink),
-            dict(arrow, x=t - half - 0.02, y=rows["h"], ax=t - 1 + half + 0.02, ay=rows["h"], arrowcolor=ink),
-            dict(arrow, x=t, y=rows["da"] + 0.28, ax=t, ay=rows["dh"] - 0.28, arrowcolor=red),
-            dict(arrow, x=t, y=rows["term"] + 0.28, ax=t, ay=rows["da"] - 0.28, arrowcolor=red)]
-        if t > 1:               # back to the step before, through w_h
-            annotations += [dict(arrow, x=t - 1 + half, y=rows["dh"] - 0.2, ax=t - half, ay=rows["da"] + 0.2,
-                                 arrowcolor=red),
-                            dict(label, x=t - 0.5, y=(rows["dh"] + rows["da"]) / 2, text=f"×{w_h:g}")]
-    annotations += [dict(arrow, x=T + 1 - width(T + 1) - 0.02, y=rows["h"], ax=T + half + 0.02, ay=rows["h"],
-                         arrowcolor=ink),
-                    dict(arrow, x=T + half, y=rows["dh"] + 0.26, ax=T + 1 - width(T + 1), ay=rows["h"] - 0.26,
-                         arrowcolor=red),
-                    dict(label, x=T + 1, y=rows["slope"], text=f"h<sub>{T}</sub> − y")]
+    labels = [(c, rows[r], text) for c, r, text, _ in boxes]
+    labels += [(t, rows["slope"], _number(1 - h[t] ** 2)) for t in range(1, T + 1)]
+    labels += [(0, rows[r], names[r]) for r in ("x", "slope", "dh", "da", "term")]
+    forward = [((t, rows["x"] - 0.28), (t, rows["h"] + 0.3)) for t in range(1, T + 1)]
+    forward += [((t - 1 + width(t - 1) + 0.02, rows["h"]), (t - width(t) - 0.03, rows["h"])) for t in range(1, T + 2)]
+    backward = [((T + 1 - width(T + 1), rows["h"] - 0.26), (T + half, rows["dh"] + 0.28))]
+    backward += [((t, rows[a] - 0.28), (t, rows[b] + 0.3)) for t in range(1, T + 1) for a, b in (("dh", "da"), ("da", "term"))]
+    backward += [((t - half, rows["da"] + 0.2), (t - 1 + half + 0.02, rows["dh"] - 0.22)) for t in range(2, T + 1)]
+    red_labels = [(t - 0.62, (rows["dh"] + rows["da"]) / 2 - 0.12, f"×{w_h:g}") for t in range(2, T + 1)]
+    red_labels += [(T + 1, rows["slope"], f"h<sub>{T}</sub> − y")]
+    text = lambda items, colour=None, size=13: dict(                    # noqa: E731
+        type="scatter", x=[i[0] for i in items], y=[i[1] for i in items], text=[i[2] for i in items], mode="text",
+        hoverinfo="skip", showlegend=False, textfont=dict(size=size, **({"color": colour} if colour else {})))
     columns = ["h<sub>0</sub>"] + [f"step {t}" for t in range(1, T + 1)] + [f"loss L<br>y = {target:g}"]
-    return lean_figure([dict(type="scatter", x=[0, T + 1], y=[-0.4, 5.4], mode="markers", hoverinfo="skip",
-                             showlegend=False, marker=dict(opacity=0))], dict(
-        height=height, margin=dict(l=10, r=10, t=70, b=10), showlegend=False, shapes=shapes, annotations=annotations,
+    data = [_arrows(forward, ink), _arrows(backward, red), text(labels), text(red_labels, red, 12)]
+    return lean_figure(data, dict(
+        height=height, margin=dict(l=10, r=10, t=70, b=10), showlegend=False, shapes=shapes,
         xaxis=dict(range=[-0.5, T + 1.5], tickvals=list(range(T + 2)), ticktext=columns, side="top", showgrid=False,
                    zeroline=False, fixedrange=True),
         yaxis=dict(range=[-0.4, 5.4], visible=False, fixedrange=True)))

@@ -167,7 +167,7 @@ def test_bptt_snippet_prints_the_pages_loss():
     program = next(c.value for c in at.code if c.value.startswith("import torch"))
     with contextlib.redirect_stdout(io.StringIO()):
         exec(program, namespace)
-    boxes = [note["text"] for note in figures(at)[0]["layout"]["annotations"]]
+    boxes = [label for trace in figures(at)[0]["data"] if trace.get("mode") == "text" for label in trace["text"]]
     assert f"{namespace['loss'].item():.4f}" in boxes
 
 

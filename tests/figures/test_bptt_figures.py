@@ -97,11 +97,12 @@ def test_chunk_strip_cuts_the_backward_arrows_at_every_boundary():
     fig = chunk_strip(10, 4)
     boundaries = list(fig.data[2].x)
     assert boundaries == [4.5, 8.5]                                         # chunks 1-4, 5-8, 9-10
-    forward = [a for a in fig.layout.annotations if a.ay == 1.0]
-    backward = [a for a in fig.layout.annotations if a.ay == 0.0]
-    assert len(forward) == 9                                                # the state goes through every step
-    assert len(backward) == 9 - 2                                           # the gradient stops at 2 boundaries
-    assert all(not (a.x < b < a.ax) for a in backward for b in boundaries)
+    arrows = lambda trace: [tuple(trace.x[i:i + 2]) for i in range(0, len(trace.x), 3)]   # noqa: E731 (from, to)
+    forward, backward = arrows(fig.data[3]), arrows(fig.data[4])
+    assert set(fig.data[3].y) - {None} == {1.0} and set(fig.data[4].y) - {None} == {0.0}
+    assert len(forward) == 9 and all(a < b for a, b in forward)             # the state goes through every step
+    assert len(backward) == 9 - 2 and all(a > b for a, b in backward)       # the gradient stops at 2 boundaries
+    assert all(not (b < boundary < a) for a, b in backward for boundary in boundaries)
     assert len(fig.layout.shapes) == 3
 
 
@@ -109,7 +110,7 @@ def test_warmup_chain_shows_rnn_core_scalar_numbers():
     back = scalar.backward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS, 0.5)
     fwd = scalar.forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
     fig = warmup_chain(WARMUP_XS, fwd.h, back.dh, back.da, back.w_h_terms, 0.5, back.loss, WARMUP_W_H)
-    texts = [a.text for a in fig.layout.annotations]
+    texts = list(fig.data[2].text) + list(fig.data[3].text)               # black and dark red labels
     for t in range(3):
         for value in (fwd.h[t + 1], back.dh[t], back.da[t], 1 - fwd.h[t + 1] ** 2):
             assert f"{value:.3f}" in texts
@@ -117,6 +118,9 @@ def test_warmup_chain_shows_rnn_core_scalar_numbers():
     assert back.w_h_terms[0] == 0 and "-0.000" not in texts and texts.count("0") >= 2   # h_0 and step 1's term
     assert f"{back.loss:.4f}" in texts and texts.count("×0.8") == 2        # back through w_h twice
     assert list(fig.layout.xaxis.ticktext)[1:4] == ["step 1", "step 2", "step 3"]
+    assert not fig.layout.annotations                                          # labels and arrows are traces
+    arrows = [trace for trace in fig.data if trace.mode == "lines+markers"]
+    assert [list(trace.x).count(None) for trace in arrows] == [3 + 4, 1 + 6 + 2]   # grey: 7 arrows, red: 9
 
 
 @pytest.mark.parametrize("T, H", [(8, 6), (30, 16)])     # lesson 3's defaults and its largest settings
