@@ -265,12 +265,14 @@ class ControlPanel:
         return self._columns[(self.shown - 1) % len(self._columns)]
 
 
-def chart(figure: go.Figure, key: str, alt: str | None = None):
+def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points"):
     """st.plotly_chart with the course's settings, its text readable on a projector when presenting.
 
     The camera button (PNG download) is on the mode bar. ``alt`` says what the chart shows; the data
     summary (ranges of its series) is added to it to make the chart's accessible name, and is not
     shown on screen. Every chart text is at least 12 px, and at least 16 px when presenting.
+    ``on_select`` and ``selection_mode`` are st.plotly_chart's: a callable makes a click on a point run it
+    (before the rerun; the point's data is in st.session_state[key].selection).
     """
     spec = plotly_spec(figure)  # built once, for the summary and for Streamlit
     summary = figure_summary(spec, fallback=alt)
@@ -282,7 +284,8 @@ def chart(figure: go.Figure, key: str, alt: str | None = None):
     else:
         readable_fonts(spec, NORMAL_FONT)
     config = dict(PLOTLY_CONFIG, toImageButtonOptions=dict(PLOTLY_CONFIG["toImageButtonOptions"], filename=key))
-    return st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=name)
+    return st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=name, on_select=on_select,
+                           selection_mode=selection_mode)
 
 
 def downloads(name: str, arrays: Mapping[str, object], settings: Mapping[str, object] | None = None,

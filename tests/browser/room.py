@@ -33,9 +33,26 @@ MEASURE = """() => {
 }"""
 
 
+DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def settle(page, quiet_ms: int = 1200, timeout_ms: int = 60_000) -> None:
+    """Wait until the script has stopped running and the number of charts has not changed for quiet_ms (a part
+    opened by its link may draw its chart in a second run, a moment after the first one ended)."""
+    waited, charts, quiet = 0, -1, 0
+    while waited < timeout_ms and quiet < quiet_ms:
+        page.wait_for_selector(DONE, timeout=timeout_ms)
+        now = page.locator("[data-testid=stPlotlyChart]").count()
+        quiet = quiet + 200 if now == charts else 0
+        charts = now
+        page.wait_for_timeout(200)
+        waited += 200
+
+
 def measure(page) -> dict:
     """Text sizes, the first figure's top (px from the top of the page), the panel's visible controls and how far
     the page scrolls sideways, as the browser lays the page out now."""
+    settle(page)
     page.evaluate("async () => { await document.fonts.ready; }")
     charts = page.locator("[data-testid=stPlotlyChart]")
     for k in range(charts.count()):  # a chart below the fold may not be drawn until it is scrolled to
