@@ -76,8 +76,8 @@ def warmup_part(w_x, w_h, b, target):
     back, fwd, measured = warmup_gradient(w_x, w_h, b, target)
     T = len(WARMUP_XS)
     lesson.chart(warmup_chain(WARMUP_XS, fwd.h, back.dh, back.da, back.w_h_terms, target, back.loss, w_h),
-                 key="warmup", alt=f"The one-unit RNN over {T} steps: the states forwards, then dL/dh_t, dL/da_t and "
-                                   f"the term of each step in dL/dw_h backwards.")
+                 key="warmup", alt=f"The one-unit RNN over {T} steps: the states forwards, then ∂L/∂h_t, ∂L/∂a_t and "
+                                   f"the term of each step in ∂L/∂w_h backwards.")
     lesson.explain(
         f"This is lesson 2's warm-up, $h_t = \\tanh(w_x x_t + w_h h_{{t-1}} + b)$ with $h_0 = 0$, now with a loss on "
         f"its last state: $L = (h_{T} - y)^2/2$. The top rows run forwards (grey arrows). The rows below run "

@@ -221,9 +221,9 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
     boundaries = [s for s in starts[1:]]
     data = [
         dict(type="scatter", x=steps, y=[forward_y] * T, mode="markers", name="h<sub>t</sub>, forward",
-             marker=dict(size=14, color=theme.COLORS["hidden"]), hovertemplate="h<sub>%{x}</sub><extra></extra>"),
+             marker=dict(size=14, color=theme.COLORS["hidden"]), hoverinfo="skip"),     # positions, not data
         dict(type="scatter", x=steps, y=[backward_y] * T, mode="markers", name="∂L/∂h<sub>t</sub>, backward",
-             marker=dict(size=14, color=theme.COLORS["gradient"]), hovertemplate="∂L/∂h<sub>%{x}</sub><extra></extra>"),
+             marker=dict(size=14, color=theme.COLORS["gradient"]), hoverinfo="skip"),
         dict(type="scatter", x=[s - 0.5 for s in boundaries], y=[backward_y] * len(boundaries), mode="markers",
              name="gradient cut (h.detach())", hoverinfo="skip",
              marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=theme.COLORS["gradient"]))),
@@ -297,7 +297,9 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
         type="scatter", x=[i[0] for i in items], y=[i[1] for i in items], text=[i[2] for i in items], mode="text",
         hoverinfo="skip", showlegend=False, textfont=dict(size=size, **({"color": colour} if colour else {})))
     columns = ["h<sub>0</sub>"] + [f"step {t}" for t in range(1, T + 1)] + [f"loss L<br>y = {target:g}"]
-    data = [_arrows(forward, ink), _arrows(backward, red), text(labels), text(red_labels, red, 12)]
+    data = [_arrows(forward, ink), _arrows(backward, red), text(labels), text(red_labels, red, 12),
+            dict(type="scatter", x=list(range(1, T + 1)), y=list(terms), visible=False,   # for the data summary
+                 name="term of step t in ∂L/∂w<sub>h</sub>")]
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=70, b=10), showlegend=False, shapes=shapes,
         xaxis=dict(range=[-0.5, T + 1.5], tickvals=list(range(T + 2)), ticktext=columns, side="top", showgrid=False,
