@@ -1,23 +1,23 @@
-"""The one-unit RNN of the warm-ups, shared by lesson 2 (three steps forward, by hand) and lesson 3
-(the same three steps backwards): one example, so the matrix lessons build on numbers the student
-computed.
+"""The warm-up network shared by lessons 2 and 3: one unit, three steps, the same numbers in both lessons, so
+the matrix lessons build on numbers the student computed.
 
     h_t = tanh(w_x x_t + w_h h_{t-1} + b),   h_0 = 0,   t = 1, 2, 3
 
+Lesson 2 runs it forwards (h_1, h_2, h_3 by hand, checked here); lesson 3 runs the same three steps backwards.
 With these values: a_1 = 0.6, h_1 = 0.537; a_2 = 0.780, h_2 = 0.652; a_3 = 0.122, h_3 = 0.121
 (``rnn_core.scalar.forward`` computes them).
 """
-
-WARMUP_W_X = 0.5                # input weight w_x
-WARMUP_W_H = 0.8                # recurrent weight w_h
-WARMUP_B = 0.1                  # bias b
-WARMUP_XS = (1.0, 0.5, -1.0)    # inputs x_1, x_2, x_3
 
 import math
 import re
 from dataclasses import dataclass
 
 from rnn_core.scalar import ScalarForward
+
+WARMUP_W_X = 0.5                # input weight w_x
+WARMUP_W_H = 0.8                # recurrent weight w_h
+WARMUP_B = 0.1                  # bias b
+WARMUP_XS = (1.0, 0.5, -1.0)    # inputs x_1, x_2, x_3
 
 TOLERANCE = 0.005   # an answer within this of h_t is right to 2 decimals (0.0005: to 3 decimals)
 CLOSE = 0.02        # within this, the rounding is what differs

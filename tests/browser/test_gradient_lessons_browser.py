@@ -1,8 +1,8 @@
 """The BPTT and vanishing/exploding lessons in headless Chromium: controls, Play, extremes, screenshots."""
 
 from app.course import page_for
-from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, press_play,
-                                   screenshot, share_link, slider_value, wait_for_run)
+from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value,
+                                   record_reruns, press_play, screenshot, share_link, slider_value, wait_for_run)
 
 BPTT = page_for("pages/3_bptt.py")
 VANISHING = page_for("pages/4_vanishing_exploding.py")
@@ -28,43 +28,64 @@ def assert_no_nan_on_screen(page):
         assert "NaN" not in chart
 
 
+BPTT_PARTS = ["Warm-up: 3 steps back", "Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]
+
+
 def test_bptt_controls_and_backward_animation(server, page):
     open_page(page, f"{server}/{BPTT.url_path}")
     assert_no_exception(page)
     assert "backpropagation through time" in page.locator("h1").first.inner_text().lower()
+    move_slider(page, "Recurrent weight w_h", -8)             # the warm-up: 0.8 -> 0
+    assert float(slider_value(page, "Recurrent weight w_h")) == 0 and "b_wh=0" in page.url
+    drawn = chart_text(page, 0, "×0")
+    assert "×0.8" not in drawn and drawn.count("×0") == 2      # both arrows back a step now multiply by w_h = 0
+    open_tab(page, "Losses")
     move_slider(page, "Sequence length T", 4)                 # 8 -> 12
     move_slider(page, "Hidden size H", -2)                    # 6 -> 4
-    move_slider(page, "Scale of W_hh", 5)                     # 1.5 -> 2.0
+    move_slider(page, "Largest singular value s_max", 10)     # 1.0 -> 1.5
     assert slider_value(page, "Sequence length T") == "12"
-    assert "b_T=12" in page.url and "b_H=4" in page.url
-    assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open section (Losses) is drawn
+    page.wait_for_function("() => ['b_T=12', 'b_H=4', 'b_smax=1.5'].every(p => location.search.includes(p))",
+                           timeout=10_000)                 # the address follows the controls
+    assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open part (Losses) is drawn
     open_tab(page, "Reach of a loss")
     assert "b_part=Reach+of+a+loss" in page.url and len(chart_texts(page)) == 2
     move_slider(page, "Loss at step k", 2)                    # 4 -> 6
     open_tab(page, "Truncated BPTT")
-    move_slider(page, "Window K", 1)                          # 3 -> 4
+    move_slider(page, "Chunk length K", 2)                    # 2 -> 4
+    page.wait_for_function("() => location.search.includes('b_K=4')", timeout=10_000)
+    assert "chunks of K = 4 steps" in chart_text(page, 0, "K = 4")
     assert_no_exception(page)
     assert_no_nan_on_screen(page)
     open_tab(page, "Backward pass")
     press_play(page, chart=0)
-    page.wait_for_timeout(1800)
-    chart = page.locator("[data-testid=stPlotlyChart]").nth(0)
-    current = chart.locator("text").filter(has_text="backward pass has reached step")
-    assert current.count() == 1
-    assert current.text_content() != "backward pass has reached step 1"   # it restarted from the last step
+    seen = []
+    for _ in range(40):                                        # the step reached, read while it plays
+        page.wait_for_timeout(250)
+        text = plotly_slider_value(page)
+        assert text.startswith("backward pass has reached step"), text
+        if (seen or not text.endswith(" 1")) and (not seen or seen[-1] != text):   # from the first frame played
+            seen.append(text)
+        if len(seen) >= 3:
+            break
+    reached = [int(text.rsplit(" ", 1)[-1]) for text in seen]
+    assert len(reached) >= 3 and reached == sorted(reached, reverse=True), seen   # from the last step, backwards
+    assert reached[1] <= 12 and reached[-1] > 1, seen
     screenshot(page, "bptt_playing")
 
 
 def test_bptt_extremes(server, page):
-    open_page(page, f"{server}/{BPTT.url_path}?b_T=30&b_H=16&b_whh=4&b_wih=4&b_K=1&b_k=30&b_seed=2147483647")
-    for title in ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]:
+    open_page(page, f"{server}/{BPTT.url_path}?b_T=30&b_H=16&b_smax=3&b_a=3&b_K=1&b_k=30&b_row=16&b_seed=2147483647"
+                    "&b_wh=2&b_wx=2&b_b=1&b_y=1")
+    for title in BPTT_PARTS:
         open_tab(page, title)
         assert_no_exception(page)
         assert_no_nan_on_screen(page)
     screenshot(page, "bptt_extremes")
-    open_page(page, f"{server}/{BPTT.url_path}?b_T=2&b_H=1&b_whh=0.1&b_wih=0&b_seq=Impulse")
-    assert_no_exception(page)
-    assert_no_nan_on_screen(page)
+    open_page(page, f"{server}/{BPTT.url_path}?b_T=2&b_H=1&b_smax=0.1&b_a=0&b_seq=Impulse&b_wh=-2&b_y=-1")
+    for title in BPTT_PARTS:
+        open_tab(page, title)
+        assert_no_exception(page)
+        assert_no_nan_on_screen(page)
 
 
 VANISHING_TABS = ["Gradient reach", "Per unit detail", "Clipping", "The cliff"]
@@ -168,14 +189,14 @@ def test_vanishing_extremes_show_overflow_not_nan(server, page):
 def test_bptt_fragment_slider_reruns_only_its_panel(server, page):
     reruns = record_reruns(page)
     open_page(page, f"{server}/{BPTT.url_path}?b_part=Reach+of+a+loss")
-    before = chart_text(page, 0, "dL4")                        # the row bars of "Which steps does ... reach?"
-    assert "dL4/dWhh" in before
+    before = chart_text(page, 0, "∂L4")                        # the row bars of "Which steps does ... reach?"
+    assert "∂L4/∂Whh" in before
     del reruns[:]
     move_slider(page, "Loss at step k", 3)                    # 4 -> 7
     assert slider_value(page, "Loss at step k") == "7" and "b_k=7" in page.url
     assert_no_exception(page)
-    after = chart_text(page, 0, "dL7")
-    assert after != before and "dL7/dWhh" in after
+    after = chart_text(page, 0, "∂L7")
+    assert after != before and "∂L7/∂Whh" in after
     assert "steps after 7 contribute nothing" in page.locator("[data-testid=stMain]").inner_text()
     assert reruns and all(reruns), reruns                     # every rerun was a fragment's, not the page's
     assert_no_nan_on_screen(page)
