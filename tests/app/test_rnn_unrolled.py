@@ -17,7 +17,7 @@ from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
 from rnn_core.scalar import forward
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
-                               open_section, panel_labels, plotly_array, run_lesson, run_sections)
+                               open_section, panel_controls, plotly_array, run_lesson, run_sections)
 
 LESSON = page_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
@@ -382,15 +382,15 @@ def test_every_control_is_in_the_demo_fragment_and_each_tab_shows_its_own():
     assert set(fragment_controls(LESSON.path)) == {"unrolled_demo"}
     assert {"input", "steps", "hidden", "f", "sigma", "t", "j", "input_scale", "warm_wx", "warm_wh", "warm_b"} \
         <= fragment_controls(LESSON.path)["unrolled_demo"]
-    matrix = {"Input sequence", "Sequence length T", "Hidden size H", "Nonlinearity f", "Largest singular value s_max"}
+    matrix = {"input", "steps", "hidden", "f", "sigma"}
     expected_panels = [
-        ({"Input weight w_x", "Recurrent weight w_h", "Bias b", "Input x_1", "Input x_2", "Input x_3"}, set()),
-        (matrix | {"Input weight scale a"}, {"Random seed"}),
-        (matrix | {"Step t", "Unit j"}, {"Input weight scale a", "Random seed"}),
+        ({"warm_wx", "warm_wh", "warm_b", "warm_x1", "warm_x2", "warm_x3"}, set()),
+        (matrix | {"input_scale"}, {"seed"}),
+        (matrix | {"t", "j"}, {"input_scale", "seed"}),
     ]
     for at, (shown, folded) in zip(run_sections(LESSON), expected_panels):
-        in_box, more = panel_labels(at)
-        assert (set(in_box), set(more)) == (shown, folded) and len(in_box) <= 7
+        panel = panel_controls(at)
+        assert (set(panel["box"]), set(panel["more"])) == (shown, folded) and len(panel["box"]) <= 7
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():

@@ -15,7 +15,7 @@ from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
-                               open_section, panel_labels, run_lesson, run_sections)
+                               open_section, panel_controls, run_lesson, run_sections)
 
 LESSON = page_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
@@ -118,10 +118,10 @@ def test_one_to_one_hides_steps_drawn_and_keeps_its_value():
     at = run_lesson(LESSON, {SECTION: SHAPE_PART, "steps": "4"})
     at.radio(key="shape").set_value("one_to_one").run()
     assert_ran_cleanly(at)
-    assert panel_labels(at) == (["Shape"], [])               # Steps drawn changes nothing there: not shown
+    assert (panel_controls(at)["box"], panel_controls(at)["more"]) == (["shape"], [])  # Steps drawn does nothing
     assert at.slider(key="steps").value == 4                # but kept, and back when another shape is picked
     at.radio(key="shape").set_value("one_to_many").run()
-    assert "Steps drawn" in panel_labels(at)[0] and at.slider(key="steps").value == 4
+    assert "steps" in panel_controls(at)["box"] and at.slider(key="steps").value == 4
 
 
 def test_selecting_a_shape_redraws_the_diagram():
@@ -229,13 +229,11 @@ def test_show_code_and_pytorch_print_the_pages_numbers():
 
 def test_every_control_is_in_the_demo_and_each_tab_shows_its_own():
     assert fragment_controls(LESSON.path) == {"why_demo": {"words", "hidden", "gap", "shape", "steps"}}
-    expected = [({"Sequence length T", "Hidden size H"}, set()),
-                ({"Sequence length T", "Hidden size H"}, {"Random seed"}),
-                ({"Hidden size H", "Filler words between the time word and “so let's meet for”"}, {"Random seed"}),
-                ({"Shape", "Steps drawn"}, set())]
+    expected = [({"words", "hidden"}, set()), ({"words", "hidden"}, {"seed"}), ({"hidden", "gap"}, {"seed"}),
+                ({"shape", "steps"}, set())]
     for at, (shown, folded) in zip(run_sections(LESSON), expected):
-        in_box, more = panel_labels(at)
-        assert (set(in_box), set(more)) == (shown, folded)
+        panel = panel_controls(at)
+        assert (set(panel["box"]), set(panel["more"])) == (shown, folded)
 
 
 def test_values_are_kept_while_another_tab_is_open():
