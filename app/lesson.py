@@ -266,12 +266,15 @@ class ControlPanel:
         if not self.shows(*parts):
             state, rule = "kept", "display: none !important;"
         elif more:
-            if not self.folded:
-                self._more_style.html("<style></style>")
             self.folded += 1
             state = "more"
             rule = (f"order: 2; flex: 1 1 {self._basis} !important; min-width: 13rem;" if self._more_open
                     else "display: none !important;")
+            # The toggle is hidden until a control is placed under it. Streamlit keeps a style-only st.html in its
+            # event container, where a second .html() on the same st.empty adds a rule instead of replacing the
+            # first: so this rule, more specific, shows the toggle again (it goes when this tab's run leaves it out).
+            toggle = f".st-key-{self.scope}_more"
+            rule += f" }} {toggle}{toggle} {{ display: block !important;"
         else:
             self.shown += 1
             state, rule = "box", f"order: 1; flex: 1 1 {self._basis} !important; min-width: 13rem;"

@@ -124,6 +124,22 @@ def test_rnn_unrolled_every_tab_opens(server, page):
     assert slider(page, "Hidden size H").is_hidden() and slider(page, "Input x_1").is_visible()
 
 
+def test_rnn_unrolled_more_controls_open_where_a_tab_has_them(server, page):
+    """Hidden state folds Input weight scale a and the seed under More controls; the toggle shows them, and a tab
+    with nothing folded (the warm-up) has no toggle."""
+    open_unrolled(page, server, "?unrolled_part=Hidden+state")
+    toggle = page.locator("[data-testid=stCheckbox]").filter(has_text="More controls")
+    seed = page.locator("[data-testid=stNumberInput]").filter(has_text="Random seed")
+    assert toggle.is_visible() and not seed.is_visible()
+    toggle.locator("label").click()
+    wait_for_run(page)
+    seed.wait_for(state="visible", timeout=10_000)
+    assert slider(page, "Input weight scale a").is_visible()
+    open_tab(page, "Warm-up by hand")
+    assert not toggle.is_visible() and not seed.is_visible()
+    assert_no_exception(page)
+
+
 def test_rnn_unrolled_sliders_and_play(server, page):
     open_unrolled(page, server, "?unrolled_part=Unrolled+cell")
     move_slider(page, "Hidden size H", -3)
