@@ -28,7 +28,8 @@ MEASURE = """() => {
                 '[data-testid=stCheckbox], [data-testid=stButtonGroup], [data-testid=stRadio], [data-testid=stTextInput], ' +
                 '[data-testid=stTextArea], [data-testid=stMultiSelect]';
   const controls = panel ? [...panel.querySelectorAll(kinds)].filter(c => shown(c) && !c.closest('details'))
-                                .map(c => (c.querySelector('[data-testid=stWidgetLabel]') || c).textContent.trim()) : [];
+                                .map(c => (c.querySelector('[data-testid=stWidgetLabel]') || c).textContent.trim())
+                                .filter(label => label !== 'More controls') : [];  // the panel's own switch
   const doc = document.scrollingElement;
   return {chartText, body, labels, firstFigureTop, controls,
           sideways: Math.max(doc.scrollWidth - doc.clientWidth, main.scrollWidth - main.clientWidth)};
