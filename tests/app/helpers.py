@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import json
 
 import numpy as np
@@ -139,34 +140,39 @@ def module_level_controls(page) -> list[str]:
 
 
 def panel_controls(at: AppTest) -> dict[str, list[str]]:
-    """The keys of the controls in a lesson's ControlPanel: "box" (shown), "more" (under More controls) and "kept"
-    (out of sight on this tab, keeping their values), each in page order."""
-    found = {"box": [], "more": [], "kept": []}
+    """The keys of the controls in a lesson's ControlPanel on the open tab: "box" (shown), "more" (under More
+    controls) and "kept" (out of sight on this tab, keeping their values), each in page order.
+
+    Each control has a cell of its own (a keyed container) and a style rule that says which of the three it is
+    (lesson.ControlPanel.slot); Streamlit puts style-only HTML in its event container, outside the page."""
+    states = {}
+
+    def rules(node):
+        body = getattr(getattr(node, "proto", None), "body", "") if type(node).__name__ == "Html" else ""
+        for state, name in re.findall(r"/\* (\w+) \*/ .*?\.st-key-(\S+?_ctl_\d+)\)", body or ""):
+            states[name] = state
+        for child in (getattr(node, "children", {}) or {}).values():
+            rules(child)
 
     def widgets(node):
         key = getattr(node, "key", None)
-        if key and getattr(node, "type", None) not in ("flex_container", "expander", "button") and \
-                getattr(node, "type", None) != "tab":
+        if key and type(node).__name__ != "Block":
             yield key
         for child in (getattr(node, "children", {}) or {}).values():
             yield from widgets(child)
 
-    def visit(node, where=None):
-        key, kind = getattr(node, "key", None), getattr(node, "type", None)
-        if key == "control_panel":
-            where = "box"
-        elif key == "kept_controls":
-            found["kept"] += list(widgets(node))
-            return
-        elif kind == "expander" and getattr(node, "label", None) == "More controls":
-            found["more"] += list(widgets(node))
-            return
-        if where == "box" and kind not in (None, "flex_container", "column", "expander", "button") and key:
-            found["box"].append(key)
-        for child in (getattr(node, "children", {}) or {}).values():
-            visit(child, where)
+    found = {"box": [], "more": [], "kept": []}
 
-    visit(at.main)
+    def cells(node):
+        key = getattr(node, "key", None)
+        if key in states:
+            found[states[key]] += list(widgets(node))
+            return
+        for child in (getattr(node, "children", {}) or {}).values():
+            cells(child)
+
+    rules(at._tree)
+    cells(at.main)
     return found
 
 
@@ -198,3 +204,5 @@ def check_step_panel_numbers(at: AppTest, lesson: Page, prefix: str, values: dic
     (heatmaps,) = figures(at)
     outline = heatmaps["layout"]["shapes"][0]
     assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+
+

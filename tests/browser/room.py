@@ -3,6 +3,8 @@ figure starts, the controls a tab shows, sideways scrolling. Used by test_room_b
 
 from __future__ import annotations
 
+from tests.browser.helpers import settle
+
 MEASURE = """() => {
   const px = el => parseFloat(getComputedStyle(el).fontSize);
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -31,22 +33,6 @@ MEASURE = """() => {
   return {chartText, body, labels, firstFigureTop, controls,
           sideways: Math.max(doc.scrollWidth - doc.clientWidth, main.scrollWidth - main.clientWidth)};
 }"""
-
-
-DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
-
-
-def settle(page, quiet_ms: int = 1200, timeout_ms: int = 60_000) -> None:
-    """Wait until the script has stopped running and the number of charts has not changed for quiet_ms (a part
-    opened by its link may draw its chart in a second run, a moment after the first one ended)."""
-    waited, charts, quiet = 0, -1, 0
-    while waited < timeout_ms and quiet < quiet_ms:
-        page.wait_for_selector(DONE, timeout=timeout_ms)
-        now = page.locator("[data-testid=stPlotlyChart]").count()
-        quiet = quiet + 200 if now == charts else 0
-        charts = now
-        page.wait_for_timeout(200)
-        waited += 200
 
 
 def measure(page) -> dict:
