@@ -1,4 +1,4 @@
-"""The recap's content, as data: every equation of the course in the notation card's symbols, grouped by the
+r"""The recap's content, as data: every equation of the course in the notation card's symbols, grouped by the
 lesson that shows it. Each equation is LaTeX for st.latex with a line saying what it is. No user text here.
 
 One letter, one meaning on the whole page: $t$ counts word steps $1 \dots T$, $k$ is the running index of a sum or

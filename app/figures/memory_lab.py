@@ -260,7 +260,7 @@ def lab_gate_heatmaps(trace, names: Sequence[str], unit: int, step: int, labels:
         top = 1 - k * (height + space)
         fig.layout["xaxis" + suffix].update(domain=[0, 1], tickmode="array", tickvals=ticks, range=[0.5, T + 0.5],
                                             showticklabels=k == n - 1,
-                                            title=dict(text="step t" if k == n - 1 else None))
+                                            title=dict(text="step t" if k == n - 1 else ""))
         fig.layout["yaxis" + suffix].update(domain=[round(max(top - height, 0.0), 6), round(top, 6)],
                                             title=dict(text="unit j"))
         titles[k].update(x=0.5, y=top)
