@@ -192,16 +192,17 @@ def lab_demo():
     """The controls and the open part: a control reruns this function only, not the text and questions around it."""
     part, body = lesson.tabs("lab_part", TITLES)
     with body:
-        panel = lesson.ControlPanel(part, scope="memory_lab", columns=1 if part in ASKING else 3)
+        columns = 1 if part in ASKING else 2 if part == "Train" else 3
+        panel = lesson.ControlPanel(part, scope="memory_lab", columns=columns)
         stored = stored_accuracy_vs_gap(DATA.stat().st_mtime) if DATA.is_file() else None
         gaps = stored["gaps"] if stored else [0, tasks.MAX_GAP]
         shown = controls.int_slider(
             "Longest gap shown", "lab_shown_gap", min(gaps), max(gaps), min(max(gaps), 20),
             step=gaps[1] - gaps[0] if len(gaps) > 1 else 1, container=panel.slot("Accuracy vs gap"),
             help="Draws the runs made in advance up to this gap; Recompute trains this gap again, live.")
-        # Three columns: the gap and the number of updates (every cell's) on the left, then each cell's switch
-        # with its own bias under it (a phone stacks the columns in this order).
-        train_box = {name: panel.slot("Train") for name in ("gap", "lstm", "gru", "steps", "b_f", "b_z", "rnn")}
+        # On Train, two controls a row: the gap and the number of updates (every cell's), then each cell's switch
+        # with its own bias beside it; a phone shows them one under the other in this order.
+        train_box = {name: panel.slot("Train") for name in ("gap", "steps", "lstm", "b_f", "gru", "b_z", "rnn")}
         gap = controls.int_slider("Gap (filler words)", "lab_gap", 0, tasks.MAX_GAP, DEFAULTS.gap,
                                   container=train_box["gap"],
                                   help="Filler words between the context word and \"let's meet for\": the network "

@@ -455,15 +455,21 @@ def test_a_lines_mean_and_the_b0_lstm_below_the_rnn_are_explained_at_gap_20():
     assert any("Every gap is shown" in t for t in texts(full))
 
 
-def test_each_bias_sits_under_its_own_cells_switch():
+def test_each_bias_sits_beside_its_own_cells_switch():
+    """The panel is one wrapping row, two controls a row on Train: each switch is followed by its own bias."""
     at = run_lesson(LESSON, TRAIN)
     assert_ran_cleanly(at)
-    columns = [column for column in at.main.columns if column.get("toggle") or column.get("slider")]
-    holds = [[w.label for kind in ("toggle", "slider") for w in column.get(kind)] for column in columns[:3]]
-    lstm = next(h for h in holds if "Train the LSTM" in h)
-    gru = next(h for h in holds if "Train the GRU" in h)
-    assert "Forget-gate bias b_f" in lstm and "Update-gate bias b_z" not in lstm
-    assert "Update-gate bias b_z" in gru and "Forget-gate bias b_f" not in gru
+    row = next(node for node in walk(at.main) if getattr(node, "key", None) == "memory_lab_controls")
+    labels = [widget.label for cell in row.children.values() for kind in ("toggle", "slider") for widget in cell.get(kind)]
+    train = labels[labels.index("Gap (filler words)"):labels.index("Hidden size H")]
+    assert train == ["Gap (filler words)", "Training updates (at most)", "Train the LSTM", "Forget-gate bias b_f",
+                     "Train the GRU", "Update-gate bias b_z", "Train the RNN (tanh)"]
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
 
 
 @pytest.mark.parametrize("sentence, says", [
