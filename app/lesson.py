@@ -246,12 +246,13 @@ class ControlPanel:
         with box:
             self._row = st.container(horizontal=True, wrap=True, gap="medium", key=f"{scope}_controls")
             with st.container(horizontal=True, vertical_alignment="center"):
-                self._more_style = st.empty()
                 self._more_open = st.toggle("More controls", key=f"{scope}_more",
                                             help="Controls this part uses less often.")
                 st.button("Reset to defaults", key=f"reset_{scope}", icon=":material/restart_alt:",
                           on_click=controls.reset_scope, args=(scope,))
-        self._more_style.html(_hide(f"{scope}_more"))  # until a control of this part is placed under it
+        # Style-only HTML goes to Streamlit's event container, not to the place it is written: the switch is
+        # hidden by this rule, and shown by a more specific one as soon as a control of this part is folded.
+        st.html(f'<style>.st-key-{scope}_more {{ display: none !important; }}</style>')
         controls.begin_scope(scope)
 
     def shows(self, *parts: str) -> bool:
@@ -267,7 +268,8 @@ class ControlPanel:
             state, rule = "kept", "display: none !important;"
         elif more:
             if not self.folded:
-                self._more_style.html("<style></style>")
+                st.html(f'<style>[data-testid="stElementContainer"].st-key-{self.scope}_more '
+                        '{ display: flex !important; }</style>')
             self.folded += 1
             state = "more"
             rule = (f"order: 2; flex: 1 1 {self._basis} !important; min-width: 13rem;" if self._more_open
@@ -277,10 +279,6 @@ class ControlPanel:
             state, rule = "box", f"order: 1; flex: 1 1 {self._basis} !important; min-width: 13rem;"
         cell.html(f'<style>/* {state} */ [data-testid="stLayoutWrapper"]:has(> .st-key-{name}) {{ {rule} }}</style>')
         return cell
-
-
-def _hide(key: str) -> str:
-    return f'<style>.st-key-{key} {{ display: none !important; }}</style>'
 
 
 def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points"):
