@@ -227,6 +227,15 @@ def lab_demo():
                  "old state, h_t = (1 - z) n + z h_{t-1}.")
         switched["rnn"] = controls.toggle(f"Train the {CELL_NAMES['rnn']}", "lab_rnn", True, container=train_box["rnn"])
         chosen = [kind for kind in KINDS if switched[kind]]
+        sentence_box = panel.slot(*ASKING)
+        sentence = controls.text_input(
+            "Type a sentence from the vocabulary", "lab_sentence", DEFAULT_SENTENCE, max_chars=800,
+            # the link carries the sentence rebuilt from the vocabulary's words only, never typed text
+            clean=vocabulary_text, container=sentence_box,
+            help="End it with \"let's meet for\" to ask the question the models were trained on.")
+        # The folded controls come last: the kit's style rules are style-only HTML, which Streamlit keeps in one
+        # list that a fragment's rerun does not shorten; created last, a rule Train leaves behind is for a control
+        # that is hidden on every other tab anyway (created earlier, a stale rule hid the sentence box on Ask).
         hidden = controls.int_slider("Hidden size H", "lab_hidden", 4, 64, DEFAULTS.hidden_size,
                                      container=panel.slot("Train", more=True))
         learning_rate = controls.choice("Learning rate", "lab_lr", LEARNING_RATES, DEFAULTS.learning_rate,
@@ -238,12 +247,6 @@ def lab_demo():
                                           "before every update. 0 turns clipping off.")
         seed = controls.seed_input(key="lab_seed", container=panel.slot("Train", more=True),
                                    help="Seeds the weights, the training sentences and the held-out sentences.")
-        sentence_box = panel.slot(*ASKING)
-        sentence = controls.text_input(
-            "Type a sentence from the vocabulary", "lab_sentence", DEFAULT_SENTENCE, max_chars=800,
-            # the link carries the sentence rebuilt from the vocabulary's words only, never typed text
-            clean=vocabulary_text, container=sentence_box,
-            help="End it with \"let's meet for\" to ask the question the models were trained on.")
         tokens = sentence_tokens(sentence)
 
         settings = DEFAULTS.replace(gap=gap, hidden_size=hidden, steps=steps, learning_rate=learning_rate,
