@@ -17,7 +17,7 @@ from app.figures.common import lean_figure, subplot_layout
 from app.figures.gates import gate_heatmaps
 from app.theme import COLORS, NEUTRAL
 
-MAX_WORD_LABELS = 20   # a word axis names at most about this many words (every k-th word beyond; hover names all)
+MAX_WORD_LABELS = 16   # a word axis names at most about this many words (every k-th word beyond; hover names all)
 
 # One style per cell, and one for the stored LSTM runs with forget-gate bias 0 ("lstm_b0"): the forget
 # gate's violet, so that the line reads as "the LSTM, with its forget gate changed".
