@@ -221,7 +221,8 @@ def shared_part(result, row):
     gap = float(np.max(np.abs(by_hand - full)))
     pieces = " + ".join(tex(v) for v in contributions[:3, i, 0]) + (r" + \dots" if T > 3 else "")
     colours = ("" if T <= STEPS_IN_LEGEND else
-               f" (the {len(theme.STEPS)} colours repeat, so neighbouring steps always differ)")
+               " (with more than 10 steps the colours run from dark, early steps, to yellow, late ones: the bar on "
+               "the right is the key)")
     entries = ("for the one entry of $W_{hh}$" if full.size == 1 else f"over all {full.size} entries of $W_{{hh}}$")
     lesson.explain(
         rf"$\partial L/\partial W_{{hh}}[{row},1] = \sum_{{t=1}}^{{{T}}} \partial L/\partial a_t[{row}]"
@@ -291,8 +292,8 @@ def reach_part(norms, k):
              "No row has two non-zero terms side by side at this length.")
     lesson.explain(
         f"Row $t = {k}$ of this triangle is the bar chart above, outlined in {RED}. Everything right of the diagonal "
-        f"is empty: the loss at step $t$ never reaches the uses of $W_{{hh}}$ at later steps, and column 1 is empty "
-        f"because $h_0 = 0$. Read column $s$ instead and you see the other direction: the use of $W_{{hh}}$ at step "
+        f"is empty: the loss at step $t$ never reaches the uses of $W_{{hh}}$ at later steps. Column 1 holds only zeros "
+        f"(the darkest colour) because $h_0 = 0$. Read column $s$ instead and you see the other direction: the use of $W_{{hh}}$ at step "
         f"$s$ gets a term from every loss at step $s$ or later, the same losses that send gradient to $h_s$. "
         f"{trend} Whether terms fade or grow with distance depends on $s_{{max}}$ and on how saturated the tanh "
         f"units are: that is the next lesson. Move Loss at step t to outline another row.")
@@ -348,9 +349,9 @@ def truncated_part(result, losses, chunk):
             effect = (f"Here {cut_terms} non-zero term{'s are' if cut_terms != 1 else ' is'} cut, and $g_K$ differs "
                       f"from $g$ by {relative:.3g} of its length, at cosine {cosine:.4f} (1 means the same "
                       f"direction).")
-        effect += (f" $W_{{ih}}$ and the biases lose terms at the same places, and theirs at step 1 are not 0 (they "
-                   f"multiply $x_1$ and 1, not $h_0$): over all four of the cell's parameters the truncated gradient "
-                   f"differs from the full one by {chunked.relative_difference:.3g} of its length.")
+        effect += (f" $W_{{ih}}$ and the biases lose terms at the same places, step 1 included, where their terms "
+                   f"multiply $x_1$ and 1 instead of $h_0 = 0$: over all four of the cell's parameters the truncated "
+                   f"gradient differs from the full one by {chunked.relative_difference:.3g} of its length.")
     lesson.explain(
         f"Here $g = \\partial L/\\partial W_{{hh}}$ is the full gradient of $W_{{hh}}$ and $g_K$ the truncated one; "
         f"the triangle and the three numbers are about $W_{{hh}}$ alone. Each x is a non-zero term of $g$ that "

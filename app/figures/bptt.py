@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from app import theme
 
@@ -131,33 +132,40 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
 STEPS_IN_LEGEND = 10     # up to this many steps the legend names every step's colour; beyond, the labels do
 
 
-def step_colour(t: int) -> str:
-    """The colour of step t's segment (t from 1): grey for step 1 (its term is 0), then theme.STEPS in turn."""
-    return theme.NEUTRAL if t == 1 else theme.STEPS[(t - 2) % len(theme.STEPS)]
+def step_colours(T: int) -> list[str]:
+    """The colour of each step's segment (steps 1..T): grey for step 1 (its term is 0), then up to
+    STEPS_IN_LEGEND steps one categorical colour each (theme.STEPS); longer sequences run along the sequential
+    scale from dark (early steps) to yellow (late), read off a colour bar, since 30 categories cannot all differ."""
+    if T <= STEPS_IN_LEGEND:
+        return [theme.NEUTRAL] + theme.STEPS[:T - 1]
+    return [theme.NEUTRAL] + sample_colorscale(theme.SEQUENTIAL, list(np.linspace(0, 1, T - 1)))
 
 
-def contribution_stack(contributions, totals, row: int, height: int = 380) -> go.Figure:
+def contribution_stack(contributions, totals, row: int, height: int = 420) -> go.Figure:
     """Stacked bars: row `row` (1-based, as on screen) of W_hh's gradient, one coloured segment per step.
 
     contributions: (T, H) the steps' terms dL/da_t[row] h_{t-1}^T; totals: (H,) that row of
-    grads.params["weight_hh"], drawn as diamonds (each at the net height of its stack). Neighbouring steps
-    always differ in colour (theme.STEPS, which repeat after 9 steps) and every segment tall enough carries its
-    step number; step 1's term is 0 (h_0 = 0) and the legend says so.
+    grads.params["weight_hh"], drawn as diamonds (each at the net height of its stack). Colours: step_colours;
+    every segment tall enough carries its step number; step 1's term is 0 (h_0 = 0) and the legend says so.
     """
     contributions = np.asarray(contributions, dtype=np.float64)
     totals = np.asarray(totals, dtype=np.float64)
     T, H = contributions.shape
     names = [f"[{row},{j}]" for j in range(1, H + 1)]
-    legend = T <= STEPS_IN_LEGEND
-    data = [dict(type="bar", x=names, y=contributions[t], marker=dict(color=step_colour(t + 1)),
+    legend, colours = T <= STEPS_IN_LEGEND, step_colours(T)
+    data = [dict(type="bar", x=names, y=contributions[t], marker=dict(color=colours[t]),
                  name=f"step {t + 1}" if t else "step 1: 0 (h<sub>0</sub> = 0), not drawn",
                  text=[str(t + 1)] * H, textposition="inside", insidetextanchor="middle", textangle=0,
-                 textfont=dict(size=12), legendgroup="steps", showlegend=legend or t == 0,
+                 textfont=dict(size=12), showlegend=legend or t == 0,
                  hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>W<sub>hh</sub>%{{x}}</extra>") for t in range(T)]
     data.append(dict(
         type="scatter", x=names, y=totals, mode="markers", name="∂L/∂W<sub>hh</sub> (the sum)",
         marker=dict(symbol="diamond", size=13, color=theme.COLORS["gradient"], line=dict(width=1.5, color="white")),
         hovertemplate="total: %{y:.4g}<extra>W<sub>hh</sub>%{x}</extra>"))
+    if not legend:                                  # the key to the sequential colours: a bar of steps 2..T
+        data.insert(-1, dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                         marker=dict(color=[2, T], cmin=2, cmax=T, colorscale=theme.SEQUENTIAL, showscale=True,
+                                     colorbar=dict(title=dict(text="step", side="right"), thickness=12))))
     return lean_figure(data, dict(
         barmode="relative", height=height, margin=dict(l=10, r=10, t=10, b=10),
         uniformtext=dict(minsize=12, mode="hide"),          # a step number that does not fit its segment is hidden

@@ -64,6 +64,10 @@ def check_warmup(at, w_x, w_h, b, y):
     for t in range(3):
         assert f"= {back.w_h_terms[t] + 0.0:.4f}$" in said                   # every term with its value
     assert "$h_0 = 0$" in said and "always 0" in said
+    # the target is y*, never y (y_t is the readout's scores): in the text, the slider and the figure
+    assert "$L = (h_3 - y^*)^2/2$" in said and "every non-zero number" in said and " y$" not in said
+    assert any(s.label == "Target y*" for s in at.slider)
+    assert chain["layout"]["xaxis"]["ticktext"][-1] == f"loss L<br>y* = {y:g}"
     assert f"= {back.dw_h:.4f}$." in said
     shown = metrics(at)
     assert shown["Sum of the terms, $\\partial L/\\partial w_h$"] == f"{back.dw_h:.6f}"
