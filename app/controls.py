@@ -41,6 +41,23 @@ _run = threading.local()  # one script run per thread: the URL parameters this r
 def begin_run() -> None:
     """Start collecting this run's URL-bound parameters (the entrypoint calls it first thing)."""
     _run.params = {}
+    _run.scope = None
+
+
+DEFAULTS_KEY = "_control_defaults"  # st.session_state[DEFAULTS_KEY][scope]: {key: default} of a lesson's controls
+
+
+def begin_scope(scope: str | None) -> None:
+    """Record the defaults of the controls created from now on under ``scope`` (a lesson's control panel),
+    for ``reset_scope``."""
+    _run.scope = scope
+
+
+def reset_scope(scope: str) -> None:
+    """Put every control recorded under ``scope`` back to its default (a button's on_click: it runs before
+    the widgets are created, so their state may be set)."""
+    for key, default in st.session_state.get(DEFAULTS_KEY, {}).get(scope, {}).items():
+        st.session_state[key] = default
 
 
 def bound_params() -> dict[str, str]:
@@ -58,6 +75,9 @@ def _remember(key: str, value: Any, default: Any, text: Callable[[Any], str] = s
     params = getattr(_run, "params", None)
     if params is not None and value != default:
         params[key] = text(value)
+    scope = getattr(_run, "scope", None)
+    if scope is not None:
+        st.session_state.setdefault(DEFAULTS_KEY, {}).setdefault(scope, {})[key] = default
     return value
 
 

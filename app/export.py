@@ -21,14 +21,15 @@ import numpy as np
 
 
 def _columns(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """One (header, values-per-row) pair per column: axis 0 is the row, later axes are flattened."""
+    """One (header, values-per-row) pair per column: axis 0 is the row, later axes are flattened and
+    numbered from 1, as the course numbers units and matrix entries."""
     if array.ndim == 0:
         return [(name, array.reshape(1))]
     if array.ndim == 1:
         return [(name, array)]
     flat = array.reshape(array.shape[0], -1)
     indices = list(np.ndindex(*array.shape[1:]))
-    return [(f"{name}[{','.join(str(i) for i in index)}]", flat[:, k]) for k, index in enumerate(indices)]
+    return [(f"{name}[{','.join(str(i + 1) for i in index)}]", flat[:, k]) for k, index in enumerate(indices)]
 
 
 def _number(value: float) -> str:
@@ -43,7 +44,8 @@ def _number(value: float) -> str:
 def to_csv(arrays: Mapping[str, object], index_name: str = "t") -> str:
     """A table with one row per index along axis 0 and one column per array entry.
 
-    A (T, H) array ``h`` gives columns h[0] ... h[H-1]; a (T,) array one column; arrays
+    Rows are numbered from 1 (step t = 1 .. T, as every lesson counts). A (T, H) array ``h`` gives
+    columns h[1] ... h[H]; a (T,) array one column; arrays
     with fewer rows leave their cells empty below. Non-finite values are written as
     nan / inf / -inf, which spreadsheets and numpy.loadtxt read back.
     """
@@ -55,7 +57,7 @@ def to_csv(arrays: Mapping[str, object], index_name: str = "t") -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([index_name] + [header for header, _ in columns])
     for r in range(rows):
-        writer.writerow([r] + [_number(values[r]) if r < len(values) else "" for _, values in columns])
+        writer.writerow([r + 1] + [_number(values[r]) if r < len(values) else "" for _, values in columns])
     return out.getvalue()
 
 
@@ -66,12 +68,17 @@ def _jsonable(array: np.ndarray):
     return [_jsonable(a) for a in array]
 
 
-def to_json(arrays: Mapping[str, object], settings: Mapping[str, object] | None = None) -> str:
-    """{"settings": {...}, "arrays": {name: {"shape": [...], "data": nested lists}}}.
+def to_json(arrays: Mapping[str, object], settings: Mapping[str, object] | None = None,
+            index_name: str = "t") -> str:
+    """{"settings": {...}, "counting": "...", "arrays": {name: {"shape": [...], "data": nested lists}}}.
 
-    JSON has no NaN or infinity: a non-finite entry is null, and "non_finite" counts them.
+    JSON lists count from 0, the course from 1: "counting" says that entry k of axis 0 is
+    ``index_name`` = k + 1. JSON has no NaN or infinity: a non-finite entry is null, and
+    "non_finite" counts them.
     """
-    doc = {"settings": dict(settings or {}), "arrays": {}}
+    doc = {"settings": dict(settings or {}),
+           "counting": f"entry k of axis 0 is {index_name} = k + 1 (the course counts from 1, JSON lists from 0)",
+           "arrays": {}}
     for name, value in arrays.items():
         array = np.asarray(value, dtype=np.float64)
         doc["arrays"][str(name)] = {"shape": list(array.shape), "data": _jsonable(array),

@@ -1,27 +1,36 @@
-"""The shape every lesson page shares: a header, figures with captions, the code, a question.
+"""The shape every lesson page shares: a header, tabs with their controls and figures, checks, takeaways.
 
 A page reads top to bottom like this::
 
     from app import lesson
-    lesson.header("The RNN, unrolled", "One cell, applied at every step ...")
-    with lesson.controls_panel():          # a bordered box; a collapsed expander when presenting
-        ... controls ...
-    lesson.sections("u_part", {           # one tab per section; only the open one runs
-        "States": lambda: states_section(trace),
-        "Shapes": lambda: shapes_section(trace),
-    })
-    # inside a section:
-    lesson.chart(figure, key="states")    # camera button, alt text and a one-line data summary
-    lesson.explain("What the figure shows, in two or three sentences.")
-    lesson.show_code(RNN.unroll, matrix_with_singular_values,
-                     torch=lambda: pytorch_snippet(cell, x))   # + a PyTorch program, same numbers
-    lesson.downloads("trace", {"h": trace.h}, settings={"seed": seed})
-    lesson.quiz("q_sharing", "Question?", ["a", "b", "c"], answer_index=1, why="Because ...")
+    lesson.header("The RNN, unrolled", "One cell, applied at every step ...", short="One line for the projector.")
+
+    @st.fragment
+    def unrolled_demo():                           # every control, and all they change, in one fragment
+        part, body = lesson.tabs("u_part", ["States", "Shapes"])   # only the open tab runs
+        with body:
+            panel = lesson.ControlPanel("unrolled")
+            hidden = controls.int_slider("Hidden size H", "hidden", 1, 16, 6,
+                                         container=panel.slot("States"))   # drawn on "States" only
+            seed = controls.seed_input(container=panel.slot(more=True))    # every tab, under "More controls"
+            ...
+            lesson.chart(figure, key="states", alt="What the chart shows")  # the data summary joins alt
+            lesson.explain("What to look at and what to try, as body text.")
+            lesson.note("Units and sources, in grey.")
+            lesson.predict("p_key", "What happens to ... when you raise H to 12?", ["grows", "shrinks"],
+                           answer=..., why=..., instruction="raise H to 12", ready=hidden == 12)
+            lesson.show_code(RNN.unroll, torch=lambda: pytorch_snippet(cell, x))
+            lesson.downloads("trace", {"h": trace.h}, settings={"seed": seed})
+
+    unrolled_demo()
+    lesson.quiz("quiz_sharing", "Question?", ["a", "b", "c"], answer=1, why="Because ...",
+                wrong=["Why a is wrong.", None, "Why c is wrong."])
+    lesson.takeaways(["...", "...", "..."])       # "Key takeaways", then the link to the next lesson
     lesson.misconceptions([("A wrong belief", "What is true instead")])
 
-The entrypoint calls ``begin_page()`` before a lesson runs and ``finish_page(url_path)``
-after it: between them, ``header`` leaves a slot that ``finish_page`` fills with the link
-to the view (once every control of the page has been created and checked).
+The entrypoint calls ``begin_page()`` before a page runs, ``set_current_page(page)`` once it knows the
+page, and ``finish_page(url_path)`` after it: between them, ``header`` leaves a slot that ``finish_page``
+fills with the link to the view and the notation card (once every control has been created and checked).
 
 All text passed here is the course's own Markdown: never pass text taken from the URL
 or from a user. Nothing here uses unsafe_allow_html; the share link, which does contain
@@ -33,46 +42,84 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from app import controls
+from app.course import REFERENCE, Page, next_lesson
 from app.export import figure_summary, share_url, to_csv, to_json
-from app.figures.common import PreparedFigure, plotly_spec
+from app.figures.common import PreparedFigure, plotly_spec, readable_fonts
+from app.notation import NOTATION_CARD
 
 COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address, "
                   "so a link reproduces exactly this view, seed included.")
 PRESENT_KEY = "present"  # ?present=1: the projector layout
 SHARE_KEY = "share_link"  # the open state of the "Copy link to this view" popover (not in the URL)
+NOTATION_KEY = "notation_card"  # the open state of the "Notation" popover (not in the URL)
 PRESENT_HEIGHT = 560     # a figure plus a heading fit on a 1280 x 720 projector
-PRESENT_FONT = 17
+PRESENT_FONT = 16        # smallest chart text on a projector, px
+NORMAL_FONT = 12         # smallest chart text on a screen, px
+PRESENT_SCALE = 4 / 3    # a chart's own sizes grow by this on a projector (12 px ticks -> 16 px)
+MAX_VISIBLE_CONTROLS = 7  # per tab; the rest go under "More controls"
+PANEL = "control_panel"  # key of the container of the box of controls (browser tests count what it shows)
+KEPT = "kept_controls"   # key of the hidden container that keeps the values of controls a tab does not show
+LETTERS = "ABCDEFGH"
 # Plotly's mode bar shows on hover; its camera button saves a PNG (2x, named after the chart).
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
-# Static CSS on every page (no user text), for accessibility (axe-core, WCAG 2.1 AA):
+# Static CSS on every page (no user text):
 # - Streamlit draws captions at opacity 0.6, 3.9:1 on white; 0.8 gives 6.6:1 (light) and stays
-#   above 10:1 on the dark theme.
+#   above 10:1 on the dark theme (axe-core, WCAG 2.1 AA).
 # - KaTeX rounds an equation a pixel or two wider than its st.latex box, which turns the box into
 #   a scrollable region that the keyboard cannot reach (axe: scrollable-region-focusable).
+# - The controls a tab does not show are drawn in a container that is never displayed: Streamlit
+#   forgets the value of a widget that is not drawn and drops it from the address; drawn there,
+#   it keeps both (ControlPanel).
 BASE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 0.8; }
 .katex-display > .katex { padding: 0 2px; }
+.st-key-kept_controls { display: none !important; }
+[data-testid="stPageLink"] p { font-size: 1rem; }
 </style>"""
-# Static CSS for presentation mode: larger type and a content width for a 1280 px projector.
-# It contains no user text.
+# Static CSS for presentation mode, for a 1280 x 720 projector: body text at least 20 px; tab,
+# metric and control labels at least 18 px. It contains no user text.
 PRESENT_CSS = """<style>
-[data-testid="stMainBlockContainer"] { max-width: 1280px; padding-top: 2rem; }
-[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li { font-size: 1.3rem; line-height: 1.5; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
-[data-testid="stMain"] h1 { font-size: 3rem; }
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 1280px; padding-top: 3.5rem; }
+[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li { font-size: 1.3rem; line-height: 1.45; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
+[data-testid="stMain"] h1 { font-size: 2.4rem; padding-bottom: 0.25rem; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 1.9rem; }
 [data-testid="stMain"] .katex { font-size: 1.35em; }
-[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p, [data-testid="stMain"] [data-testid="stWidgetLabel"] div { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stTab"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p, [data-testid="stMain"] [data-testid="stMetricLabel"] div { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.2rem; }
+[data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stRadio"] label p { font-size: 1.3rem; }
+[data-testid="stMain"] button p, [data-testid="stMain"] [data-testid="stPageLink"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stSliderThumbValue"], [data-testid="stMain"] [data-testid="stSliderTickBarMin"],
+[data-testid="stMain"] [data-testid="stSliderTickBarMax"] { font-size: 1.15rem; }
 </style>"""
 
 _page = threading.local()  # one script run per thread
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check of understanding as the page asked it (kept in CHECKS for the course-wide tests)."""
+
+    page: str                 # url_path of the page that asked it
+    key: str
+    question: str
+    options: tuple[str, ...]
+    answer: int
+    kind: str                 # "quiz" or "predict"
+
+
+CHECKS: dict[tuple[str, str], Check] = {}  # (page, key) -> the check, as last asked in this process
 
 
 def presenting() -> bool:
@@ -81,15 +128,34 @@ def presenting() -> bool:
 
 
 def begin_page() -> None:
-    """Reset the per-run state: the share-link slot and the bound parameters."""
+    """Reset the per-run state: the share-link slot, the current page and the bound parameters."""
     _page.slot = None
+    _page.current = None
     controls.begin_run()
 
 
-def header(title: str, intro: str) -> None:
-    """The page title, a short introduction, and a slot for the copy-link box."""
+def set_current_page(page: Page) -> None:
+    """The page this run shows (the entrypoint knows it once st.navigation has chosen)."""
+    _page.current = page
+
+
+def current_page() -> Page | None:
+    return getattr(_page, "current", None)
+
+
+def header(title: str, intro: str, short: str | None = None) -> None:
+    """The page title, a short introduction, and a slot for the copy-link and notation buttons.
+
+    On a projector the title, one line and the first figure must fit in the top 540 px: with ``short``
+    (one sentence), presentation mode shows it and folds the full introduction under it.
+    """
     st.title(title)
-    st.markdown(intro)
+    if presenting() and short:
+        st.markdown(short)
+        with st.expander("Introduction", icon=":material/notes:"):
+            st.markdown(intro)
+    else:
+        st.markdown(intro)
     _page.slot = st.empty()
 
 
@@ -105,76 +171,123 @@ def page_url(url_path: str) -> str | None:
 
 
 def finish_page(url_path: str) -> str:
-    """Fill the header's slot with the link to this view; return the link.
+    """Fill the header's slot with the link to this view and the notation card; return the link.
 
-    The popover's content runs only while it is open (on_change="rerun"): opening it reruns
-    the whole page, so the link is built from every control's current value even when the
-    last change reran only a fragment of the page.
+    Both popovers run their content only while open (on_change="rerun"). Opening the link's reruns
+    the whole page, so the link is built from every control's current value even when the last
+    change reran only a fragment of the page.
     """
     link = share_url(page_url(url_path), controls.bound_params())
     slot = getattr(_page, "slot", None)
     if slot is not None:
-        with slot.container():
-            popover = st.popover("Copy link to this view", icon=":material/link:", key=SHARE_KEY, on_change="rerun")
-            if popover.open:
-                with popover:
+        with slot.container(horizontal=True):
+            share = st.popover("Copy link to this view", icon=":material/link:", key=SHARE_KEY, on_change="rerun")
+            if share.open:
+                with share:
                     st.caption(COPY_LINK_HINT + " The copy button is at the right of the box.")
                     st.code(link, language=None, wrap_lines=True)
+            card = st.popover("Notation", icon=":material/functions:", key=NOTATION_KEY, on_change="rerun")
+            if card.open:
+                with card:
+                    st.markdown(NOTATION_CARD)
     return link
 
 
-def controls_panel():
-    """Where a lesson's controls go: a bordered box, or a collapsed expander when presenting."""
-    if presenting():
-        return st.expander("Controls", icon=":material/tune:")
-    return st.container(border=True)
+def tabs(key: str, titles: Sequence[str]) -> tuple[str, object]:
+    """The lesson's parts as tabs bound to ``?key=title``; only the open tab runs. Returns its title and
+    its container.
+
+    A control that changes every part (sequence length, hidden size) redrew every chart on a long page,
+    most of them out of view; in tabs, a change redraws what the reader is looking at.
+    """
+    return controls.tabs("Part", key, list(titles))
 
 
 def sections(key: str, parts: Mapping[str, Callable[[], object]]) -> str:
-    """The lesson's sections as tabs, in order; only the open tab's section runs. Returns its title.
-
-    A control at the top of a lesson (sequence length, hidden size) changes every section, so
-    with all sections on one long page each key press redrew every chart on it, most of them
-    out of view. In tabs, a change redraws what the reader is looking at. The open tab is part
-    of the address and of the share link (``?key=Title``).
-    """
-    st.caption(f":material/tab: This lesson has {len(parts)} parts, one per tab; take them from left to right. "
-               "The controls above apply to every part.")
-    title, container = controls.tabs("Section", key, list(parts))
+    """The lesson's parts as tabs (``tabs``), running only the open part's function. Returns its title."""
+    title, container = tabs(key, list(parts))
     with container:
         parts[title]()
     return title
 
 
-def chart(figure: go.Figure, key: str, alt: str | None = None, summary: bool = True):
-    """st.plotly_chart with the course's settings, sized for a projector when presenting.
+def controls_panel():
+    """A panel of controls above a lesson's tabs: a bordered box, or a folded expander when presenting."""
+    if presenting():
+        return st.expander("Controls", icon=":material/tune:")
+    return st.container(border=True)
 
-    The camera button (PNG download) is on the mode bar; alt is the chart's accessible
-    name (by default the data summary), and the summary is also shown as a caption.
+
+class ControlPanel:
+    """The controls of the open tab: at most seven in a box, the rest under "More controls".
+
+    Every control of the lesson is created on every run, on every tab: ``slot(*parts)`` gives the
+    place for one, which is the box when the open tab is one of ``parts`` (or ``parts`` is empty),
+    and otherwise a container that is never displayed. Drawn there, a control keeps its value and
+    its place in the address while another tab is open (Streamlit forgets a widget that is not
+    drawn). The box has a "Reset to defaults" button for every control of the lesson. When
+    presenting, the box is a folded "Controls" expander.
+    """
+
+    def __init__(self, part: str, scope: str, columns: int = 3):
+        self.part = part
+        self.scope = scope
+        self.shown = 0    # controls in the box on the open tab (at most MAX_VISIBLE_CONTROLS)
+        self.folded = 0   # controls under "More controls" on the open tab
+        with st.container(key=PANEL):
+            box = st.expander("Controls", icon=":material/tune:") if presenting() else st.container(border=True)
+        with box:
+            self._columns = st.columns(columns)
+            self._more_host = st.container()
+            self._more = None
+            st.button("Reset to defaults", key=f"reset_{scope}", icon=":material/restart_alt:",
+                      on_click=controls.reset_scope, args=(scope,))
+        self._kept = st.container(key=KEPT)
+        controls.begin_scope(scope)
+
+    def shows(self, *parts: str) -> bool:
+        """Whether a control used on ``parts`` (every part when none is named) is shown on the open tab."""
+        return not parts or self.part in parts
+
+    def slot(self, *parts: str, more: bool = False):
+        """Where to create a control that changes what ``parts`` show (every part when none is named)."""
+        if not self.shows(*parts):
+            return self._kept
+        if more:
+            self.folded += 1
+            if self._more is None:
+                self._more = (self._more_host.container(border=True) if presenting()
+                              else self._more_host.expander("More controls", icon=":material/more_horiz:"))
+                if presenting():
+                    self._more.markdown("**More controls**")
+            return self._more
+        self.shown += 1
+        return self._columns[(self.shown - 1) % len(self._columns)]
+
+
+def chart(figure: go.Figure, key: str, alt: str | None = None):
+    """st.plotly_chart with the course's settings, its text readable on a projector when presenting.
+
+    The camera button (PNG download) is on the mode bar. ``alt`` says what the chart shows; the data
+    summary (ranges of its series) is added to it to make the chart's accessible name, and is not
+    shown on screen. Every chart text is at least 12 px, and at least 16 px when presenting.
     """
     spec = plotly_spec(figure)  # built once, for the summary and for Streamlit
-    text = figure_summary(spec, fallback=alt)
+    summary = figure_summary(spec, fallback=alt)
+    name = summary if not alt or summary.endswith(alt + ".") or summary == alt else f"{alt.rstrip('.')}. {summary}"
     if presenting():
         layout = spec["layout"]
         layout["height"] = min(max(layout.get("height") or 450, 380), PRESENT_HEIGHT)
-        font = layout.setdefault("font", {})
-        font["size"] = max(font.get("size") or 12, PRESENT_FONT)
+        readable_fonts(spec, PRESENT_FONT, PRESENT_SCALE)
+    else:
+        readable_fonts(spec, NORMAL_FONT)
     config = dict(PLOTLY_CONFIG, toImageButtonOptions=dict(PLOTLY_CONFIG["toImageButtonOptions"], filename=key))
-    result = st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=alt or text)
-    if summary:
-        st.caption(":material/bar_chart: " + _escape_markdown(text))
-    return result
-
-
-def _escape_markdown(text: str) -> str:
-    for ch in "\\`*_{}[]<>()#+-.!|$~":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=name)
 
 
 def downloads(name: str, arrays: Mapping[str, object], settings: Mapping[str, object] | None = None,
               index_name: str = "t") -> None:
-    """Two buttons: the arrays as CSV (one row per index along axis 0) and as JSON (with the settings).
+    """Two buttons: the arrays as CSV (one row per index along axis 0, counted from 1) and as JSON.
 
     The files are written when a button is pressed (Streamlit calls the function then), not on
     every rerun: serialising the arrays was half of some lessons' rerun time.
@@ -183,14 +296,25 @@ def downloads(name: str, arrays: Mapping[str, object], settings: Mapping[str, ob
     csv_col.download_button("Download CSV", lambda: to_csv(arrays, index_name=index_name), file_name=f"{name}.csv",
                             mime="text/csv", key=f"download_{name}_csv", on_click="ignore",
                             icon=":material/download:")
-    json_col.download_button("Download JSON", lambda: to_json(arrays, settings), file_name=f"{name}.json",
-                             mime="application/json", key=f"download_{name}_json", on_click="ignore",
-                             icon=":material/download:")
+    json_col.download_button("Download JSON", lambda: to_json(arrays, settings, index_name=index_name),
+                             file_name=f"{name}.json", mime="application/json", key=f"download_{name}_json",
+                             on_click="ignore", icon=":material/download:")
 
 
 def explain(text: str) -> None:
-    """The two or three sentences under a figure that say what to look at."""
+    """What to look at and what to try, beside the figure: body text."""
+    st.markdown(text)
+
+
+def note(text: str) -> None:
+    """Units and sources: a grey caption (never an explanation)."""
     st.caption(text)
+
+
+def glossary_link(term: str, label: str | None = None) -> str:
+    """Markdown link to a term of the glossary page (``glossary_link("softmax")``); opens in a new tab."""
+    anchor = term.lower().replace(" ", "-")
+    return f"[{label or term}](glossary#{anchor})"
 
 
 def source_of(obj) -> str:
@@ -210,6 +334,8 @@ def show_code(*objects, key: str = "show_code", label: str = "Show code",
     """
     shown = st.toggle(label, key=key, help="The NumPy code behind the numbers on this page.")
     if shown:
+        st.markdown("Code counts from 0 where the lessons count from 1: `trace.h[t-1]` holds $h_t$, "
+                    "and `h[:, j-1]` is unit $j$.")
         for obj in objects:
             name = f"{obj.__module__}.{obj.__qualname__}"
             st.caption(f"`{name}`")
@@ -222,25 +348,93 @@ def show_code(*objects, key: str = "show_code", label: str = "Show code",
     return shown
 
 
-def quiz(key: str, question: str, options: Sequence[str], answer_index: int, why: str) -> bool | None:
-    """A multiple-choice check with immediate feedback and the reason.
+def _register(key: str, question: str, options: Sequence[str], answer: int, kind: str) -> None:
+    if not 0 <= answer < len(options):
+        raise ValueError("answer must point into options")
+    page = current_page()
+    CHECKS[(page.url_path if page else "", key)] = Check(page.url_path if page else "", key, question,
+                                                        tuple(options), answer, kind)
 
-    Returns None until an option is picked, then whether it was right.
+
+def _lettered(options: Sequence[str]) -> Callable[[int], str]:
+    return lambda i: f"{LETTERS[i]}. {options[i]}"
+
+
+def quiz(key: str, question: str, options: Sequence[str], answer: int, why: str,
+         wrong: Sequence[str | None] | None = None) -> bool | None:
+    """A multiple-choice check: options lettered A, B, C in the order given (the same for everyone, so a
+    teacher can say "option B"), and a reason for every wrong option.
+
+    A wrong pick says why that option is wrong, without giving the answer away, and the student may
+    pick again; the right pick says why it is right. ``wrong`` has one entry per option (None at the
+    answer). Returns None until an option is picked, then whether it was right. The check is its own
+    fragment: an answer reruns only the check.
     """
-    if not 0 <= answer_index < len(options):
-        raise ValueError("answer_index must point into options")
+    if wrong is None:
+        wrong = [None if i == answer else "Think about it once more." for i in range(len(options))]
+    if len(wrong) != len(options) or any((w is None) != (i == answer) for i, w in enumerate(wrong)):
+        raise ValueError("wrong needs one reason per wrong option and None at the answer")
+    _register(key, question, options, answer, "quiz")
+    return _quiz_fragment(key, question, tuple(options), answer, why, tuple(wrong))
+
+
+@st.fragment
+def _quiz_fragment(key, question, options, answer, why, wrong):
     with st.container(border=True):
         st.markdown(f":material/quiz: **Check your understanding.** {question}")
-        picked = st.radio(question, list(range(len(options))), index=None,
-                          format_func=lambda i: options[i], key=key, label_visibility="collapsed")
+        picked = st.radio(question, list(range(len(options))), index=None, format_func=_lettered(options), key=key,
+                          label_visibility="collapsed")
         if picked is None:
             return None
-        correct = picked == answer_index
-        if correct:
-            st.success(f"Right. {why}", icon=":material/check_circle:")
-        else:
-            st.error(f"Not quite: the answer is *{options[answer_index]}*. {why}", icon=":material/cancel:")
-        return correct
+        if picked == answer:
+            st.success(f"**{LETTERS[picked]} is right.** {why}", icon=":material/check_circle:")
+            return True
+        st.error(f"**Not {LETTERS[picked]}.** {wrong[picked]} Try another option.", icon=":material/cancel:")
+        return False
+
+
+def predict(key: str, question: str, options: Sequence[str], answer: int, why: str, instruction: str,
+            ready: bool) -> bool | None:
+    """Predict, then move: the student commits to an option, then moves a control, and the live figure
+    confirms or refutes the prediction. Call it inside the lesson's demo fragment, where the live values are.
+
+    ``answer`` and ``why`` are computed from the core for the setting the instruction asks for;
+    ``instruction`` says what to move ("raise T to 80"); ``ready`` is whether the controls are there now.
+    Returns None until a prediction is made and the control moved, then whether the prediction was right.
+    """
+    _register(key, question, options, answer, "predict")
+    with st.container(border=True):
+        st.markdown(f":material/online_prediction: **Predict, then move.** {question}")
+        picked = st.radio(question, list(range(len(options))), index=None, format_func=_lettered(options), key=key,
+                          label_visibility="collapsed")
+        if picked is None:
+            st.markdown(f"Choose your prediction first; then {instruction}.")
+            return None
+        if not ready:
+            st.info(f"You predicted **{LETTERS[picked]}**. Now {instruction}, and watch the figure.",
+                    icon=":material/touch_app:")
+            return None
+        if picked == answer:
+            st.success(f"**{LETTERS[picked]}: the figure agrees.** {why}", icon=":material/check_circle:")
+            return True
+        st.error(f"**The figure shows {LETTERS[answer]}, not {LETTERS[picked]}.** {why}", icon=":material/cancel:")
+        return False
+
+
+def takeaways(items: Sequence[str]) -> None:
+    """Three to five bullets under "Key takeaways", then the link to the next lesson (or to the recap)."""
+    if not 3 <= len(items) <= 5:
+        raise ValueError("a lesson has three to five key takeaways")
+    st.header("Key takeaways", divider="gray")
+    st.markdown("\n".join(f"- {item}" for item in items))
+    page = current_page()
+    following = next_lesson(page) if page else None
+    if following is not None:
+        st.page_link(str(following.path), label=f"Next: {following.label}", icon=":material/arrow_forward:")
+    elif page is not None:
+        for reference in REFERENCE:
+            if reference.path.is_file():
+                st.page_link(str(reference.path), label=reference.title, icon=reference.icon)
 
 
 def misconceptions(items: Sequence[tuple[str, str]], title: str = "Common misconceptions") -> None:

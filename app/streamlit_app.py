@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/...` puts only app/ on sys.p
 import streamlit as st  # noqa: E402
 
 from app import controls, lesson as kit  # noqa: E402
-from app.course import available  # noqa: E402
+from app.course import HOME, all_pages, available, reference_pages  # noqa: E402
 from app.runtime import keep_freed_memory  # noqa: E402
 
 keep_freed_memory()  # the memory lab's training steps reuse freed NumPy buffers (about 2x faster)
@@ -30,23 +30,25 @@ st.set_page_config(page_title="RNN Explainer", page_icon=":material/neurology:",
 st.html(kit.BASE_CSS + (kit.PRESENT_CSS if presenting else ""))  # static CSS, no user text
 
 lessons = available()
-pages = {
-    st.Page(lesson.path, title=f"{lesson.number}. {lesson.title}", icon=lesson.icon,
-            url_path=lesson.url_path, default=(i == 0)): lesson
-    for i, lesson in enumerate(lessons)
-}
-current = st.navigation(list(pages), position="sidebar")
-st.set_page_config(page_title=f"{pages[current].title} · RNN Explainer")  # the browser tab names the lesson
+pages = {st.Page(page.path, title=page.label, icon=page.icon, url_path=page.url_path, default=page is HOME): page
+         for page in all_pages()}
+by_file = {page: st_page for st_page, page in pages.items()}
+sections = {"Course": [HOME], "Lessons": lessons, "Reference": reference_pages()}
+current = st.navigation({name: [by_file[page] for page in group] for name, group in sections.items() if group},
+                        position="sidebar")
+page = pages[current]
+kit.set_current_page(page)
+st.set_page_config(page_title=f"{page.title} · RNN Explainer")  # the browser tab names the page
 
 with st.sidebar:
-    lesson = pages[current]
-    st.caption(f"Lesson {lesson.number} of {len(lessons)}: {lesson.summary}")
-    index = lessons.index(lesson)
-    previous, following = st.columns(2)
-    if index > 0:
-        previous.page_link(list(pages)[index - 1], label="Previous", icon=":material/arrow_back:")
-    if index + 1 < len(lessons):
-        following.page_link(list(pages)[index + 1], label="Next", icon=":material/arrow_forward:")
+    if page.number:
+        st.caption(f"Lesson {page.number} of {len(lessons)}: {page.summary}")
+        previous_page, following_page = st.columns(2)
+        index = lessons.index(page)
+        if index > 0:
+            previous_page.page_link(by_file[lessons[index - 1]], label="Previous", icon=":material/arrow_back:")
+        if index + 1 < len(lessons):
+            following_page.page_link(by_file[lessons[index + 1]], label="Next", icon=":material/arrow_forward:")
 
 current.run()
 kit.finish_page(current.url_path)

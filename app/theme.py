@@ -1,9 +1,12 @@
 """One colour per concept, used by every lesson, from colour-blind-safe palettes.
 
-Hues come from Okabe & Ito's palette (input, hidden, cell_state, gradient, loss, i)
-and Paul Tol's (output, f, g, o, r). Every colour keeps a contrast ratio of at least 2
-against both Streamlit's light (#FFFFFF) and dark (#0E1117) backgrounds, so a figure
-reads the same in either theme.
+Hues come from Okabe & Ito's palette (input, hidden, cell_state, loss, i) and Paul
+Tol's (output, f, g, o, r); the gradient is a dark red, chosen so that it stays apart
+from the hidden state's orange, the input's blue, the loss's grey and the cell state's
+green for readers with protanopia, deuteranopia or tritanopia (the orange and the
+vermillion it replaced were hard to tell apart). Every colour keeps a contrast ratio of
+at least 2 against both Streamlit's light (#FFFFFF) and dark (#0E1117) backgrounds, so
+a figure reads the same in either theme. ``NAMES`` gives the word to use in text.
 
 Gates with the same role share a colour across cells: the LSTM forget gate f and the
 GRU update gate z both decide how much of the old state to keep; the LSTM candidate g
@@ -19,7 +22,7 @@ COLORS: dict[str, str] = {
     "hidden": "#E69F00",      # orange
     "output": "#AA3377",      # magenta
     "cell_state": "#009E73",  # bluish green
-    "gradient": "#D55E00",    # vermillion
+    "gradient": "#BB2222",    # dark red
     "loss": "#999999",        # grey
     # LSTM gates (PyTorch order i, f, g, o)
     "i": "#56B4E9",           # sky blue
@@ -30,6 +33,12 @@ COLORS: dict[str, str] = {
     "r": "#CC79A7",           # reddish purple
     "z": "#9467BD",           # = f: how much of the old state to keep
     "n": "#EE6677",           # = g: the candidate
+}
+
+NAMES: dict[str, str] = {  # how a sentence names each colour ("the dark red curve")
+    "input": "blue", "hidden": "orange", "output": "magenta", "cell_state": "green", "gradient": "dark red",
+    "loss": "grey", "i": "sky blue", "f": "violet", "g": "rose", "o": "teal", "r": "pink", "z": "violet",
+    "n": "rose",
 }
 
 GATE_NAMES: dict[str, str] = {

@@ -110,9 +110,5 @@ def press_and_time_js() -> str:
 
 
 def lesson_url(base_url: str, lesson, query: str = "") -> str:
-    """A lesson's address. The first lesson is the navigation's default page, which Streamlit 1.67
-    serves at "/" only (its own url_path answers "Page not found" in a modal that takes the focus)."""
-    from app.course import available
-
-    path = "" if lesson == available()[0] else lesson.url_path
-    return f"{base_url}/{path}" + (f"?{query}" if query else "")
+    """A lesson's address (the course home is the navigation's default page, at "/")."""
+    return f"{base_url}/{lesson.url_path}" + (f"?{query}" if query else "")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.course import Lesson
+from app.course import Page
 from tests.hostile import NUMERIC, lesson_controls
 
 
-def maximum_settings(lesson: Lesson) -> dict[str, str]:
+def maximum_settings(lesson: Page) -> dict[str, str]:
     """URL parameters putting every numeric control of the lesson at its maximum (others at defaults).
 
     Controls are read off the lesson's default run, so a new slider is included automatically.
@@ -21,7 +21,7 @@ def maximum_settings(lesson: Lesson) -> dict[str, str]:
     return params
 
 
-def _controls_at(lesson: Lesson, params: dict[str, str]):
+def _controls_at(lesson: Page, params: dict[str, str]):
     from tests.app.helpers import run_lesson
     from tests.hostile import widget_controls
 

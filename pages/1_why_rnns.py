@@ -4,7 +4,6 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
-from app.course import COURSE, available
 from app.torch_snippet import pytorch_snippet
 from app.figures.shapes import memory_figure, parameter_count_figure, sequence_shape_figure, word_state_heatmap
 from rnn_core import RNN
@@ -210,19 +209,6 @@ def shapes_section() -> None:
     sequence_shape_panel()
 
 
-def course_map_section() -> None:
-    """Section 5: every lesson of the course, linked when it is built."""
-    st.header("The course map", divider="gray")
-    built = {item.file for item in available()}
-    for item in COURSE:
-        link, summary = st.columns([2, 3], vertical_alignment="center")
-        if item.file in built:
-            link.page_link(str(item.path), label=f"{item.number}. {item.title}", icon=item.icon)
-        else:
-            link.markdown(f"{item.icon} {item.number}\\. {item.title}")
-        summary.markdown(item.summary)
-
-
 lesson.header(
     "Why recurrent networks?",
     "Text, speech, video and sensor readings arrive as **sequences**: their length varies, and what "
@@ -249,7 +235,6 @@ def why_demo():
         "One cell, any length": lambda: any_length_section(words, seed, states, rnn_parameters, sentence),
         "Hidden state": lambda: hidden_state_section(hidden, seed),
         "Sequence shapes": shapes_section,
-        "Course map": course_map_section,
     })
 
     lesson.show_code(RNN.unroll, layout, dense_num_parameters, fit_to_length, state_distance,
@@ -272,7 +257,7 @@ lesson.quiz(
     f"A dense layer reads 10-word sentences, each word a vector of {VOCAB} numbers, into 8 hidden "
     f"units. How many weights (not counting biases) does it need, and how many for 20-word sentences?",
     [f"{q_dense_10:,} for both lengths", f"{q_dense_10:,}, then {q_dense_20:,}", f"{q_rnn:,} for both lengths"],
-    answer_index=1,
+    answer=1,
     why=(f"One weight per (position, feature, unit): H·T·I = 8·10·{VOCAB} = {q_dense_10:,}, and doubling T "
          f"doubles it to {q_dense_20:,}, in a new matrix that cannot reuse the old one. "
          f"{q_rnn:,} = H(I+H) is an RNN cell's weight count, the same for every length."),
@@ -281,7 +266,7 @@ lesson.quiz(
     "quiz_shape",
     "Which shape fits sentiment analysis of a product review (positive or negative)?",
     ["one-to-many", "many-to-one", "many-to-many, synced", "one-to-one"],
-    answer_index=1,
+    answer=1,
     why="The network reads every word of the review and gives one label after the last one.",
 )
 lesson.quiz(
@@ -291,7 +276,7 @@ lesson.quiz(
     ["Because the inputs still differ at *for*",
      "Because each $h_t$ is computed from $h_{t-1}$, so the earlier word keeps changing every later state",
      "Because the RNN uses different weights at every step"],
-    answer_index=1,
+    answer=1,
     why=("At *for* both inputs are the same one-hot vector; the difference arrives through $W_{hh} h_{t-1}$, "
          "step after step. The weights are the same at every step."),
 )

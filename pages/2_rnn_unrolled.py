@@ -144,7 +144,7 @@ lesson.quiz(
     "An RNN reads a sequence of 100 steps. How many different recurrent weight matrices "
     "$W_{hh}$ does it use?",
     ["100, one for each step", "99, one for each pair of neighbouring steps", "One, shared by every step"],
-    answer_index=2,
+    answer=2,
     why="The unrolled picture repeats the cell, not its weights: every step multiplies by the "
         "same $W_{hh}$, which is why one network can read sequences of any length.",
 )
@@ -154,7 +154,7 @@ lesson.quiz(
     "same as at the first. Is $h_t$ the same too?",
     ["Yes: same input, same weights, same result", "Not in general: $h_t$ also depends on $h_{t-1}$, which "
      "differs the second time", "No, because the weights have been updated in between"],
-    answer_index=1,
+    answer=1,
     why="$h_t = f(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$: the input term is the same, but the "
         "recurrent term carries everything read before, and before the second “meet” the network has read more. "
         "Nothing is trained on this page: the weights never change while it reads.",
@@ -165,7 +165,7 @@ lesson.quiz(
     ["A chain of $T$ applications of one cell, with no cycle in it",
      "A network with a cycle that the data goes round until it converges",
      "$T$ independent networks, one per step"],
-    answer_index=0,
+    answer=0,
     why="The loop in the folded drawing is a one-step delay. Unrolled, the computation is a finite chain in "
         "which step $t$ reads the state of step $t-1$, so ordinary backpropagation can run through it.",
 )

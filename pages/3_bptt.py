@@ -192,7 +192,7 @@ lesson.quiz(
     "The same $W_{hh}$ is used at all 8 steps of a sequence. How is $\\partial L/\\partial W_{hh}$ formed?",
     ["Only from the last step, where the final loss is", "As the sum of one term per step",
      "As the average of the 8 steps' weights"],
-    answer_index=1,
+    answer=1,
     why="A weight used several times gets one gradient term per use, and they add up: "
         "$\\sum_t \\delta_t h_{t-1}^\\top$.",
 )
@@ -200,7 +200,7 @@ lesson.quiz(
     "quiz_bptt_direction",
     "Which losses send gradient to the hidden state $h_4$?",
     ["The losses at steps 1 to 4", "The losses at steps 4 to T", "Only the loss at step 4"],
-    answer_index=1,
+    answer=1,
     why="$h_4$ influences its own prediction and, through $W_{hh}$, every later step; it cannot influence "
         "earlier ones. (Conversely the loss at step 4 reaches the weights' uses at steps 1 to 4.)",
 )
@@ -208,7 +208,7 @@ lesson.quiz(
     "quiz_bptt_truncation",
     "With truncated BPTT, window $K = T$, how does the gradient compare with full BPTT?",
     ["It is identical", "It is smaller by a factor K/T", "It misses the first step"],
-    answer_index=0,
+    answer=0,
     why="A window as long as the sequence cuts nothing: every loss reaches every earlier step.",
 )
 lesson.misconceptions([

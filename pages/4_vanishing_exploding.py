@@ -308,7 +308,7 @@ lesson.quiz(
     "A tanh RNN has largest singular value $s_{max} = 0.9$. What happens to $\\|\\partial h_{T-1}/\\partial h_t\\|$ "
     "as $T-1-t$ grows?",
     ["It must vanish", "It may explode if the inputs are large", "It depends on the inputs whether it vanishes"],
-    answer_index=0,
+    answer=0,
     why="Each factor has norm at most $\\gamma s_{max} = 0.9$, so the product is at most $0.9^{T-1-t}$, "
         "whatever the inputs.",
 )
@@ -317,7 +317,7 @@ lesson.quiz(
     "Now $s_{max} = 1.5$ and the units are tanh. Must the gradient explode?",
     ["Yes, $1.5^{T}$ grows without limit", "No: saturated units have slopes near 0 and can make it vanish",
      "No, tanh makes exploding gradients impossible"],
-    answer_index=1,
+    answer=1,
     why="$s_{max} > 1$ is necessary for exploding but not sufficient: the slopes $1 - h^2$ multiply in too. "
         "And tanh does not rule out exploding either: with small states the slopes are near 1.",
 )
@@ -325,7 +325,7 @@ lesson.quiz(
     "quiz_clip",
     "Which clipping keeps the direction of the gradient?",
     ["clip_by_value", "clip_by_norm", "Both"],
-    answer_index=1,
+    answer=1,
     why="Norm clipping multiplies every entry by the same factor; value clipping clamps entries separately.",
 )
 lesson.misconceptions([

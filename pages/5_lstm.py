@@ -187,7 +187,7 @@ lesson.quiz(
     "A unit's forget gate is 0.9 at every step. Along the cell path, how much of a change to $c_t$ is "
     "left 20 steps later?",
     ["All of it: the gate is open", "$0.9^{20} \\approx 0.12$ of it", "None: after a few steps the gate snaps shut"],
-    answer_index=1,
+    answer=1,
     why="Each step multiplies by $f = 0.9$, so 20 steps multiply by $0.9^{20} \\approx 0.12$. A forget gate "
         "near 1 slows forgetting down; only $f$ exactly 1 would stop it, and a sigmoid never reaches 1.",
 )
@@ -196,7 +196,7 @@ lesson.quiz(
     "How many gates does an LSTM cell have?",
     ["Two: forget and output", "Three (input, forget, output), plus a candidate $g$ that is not a gate",
      "Four: input, forget, output and $g$"],
-    answer_index=1,
+    answer=1,
     why="The weights have four blocks, but $g_t$ is a tanh proposing new content (values in $(-1, 1)$); "
         "only $i$, $f$ and $o$ are sigmoids that scale something by a fraction in $(0, 1)$.",
 )
@@ -206,7 +206,7 @@ lesson.quiz(
     ["Yes: the gradient along $c$ is multiplied only by gates below 1",
      "No: gradients also flow through $h$ and $W_{hh}$, and those paths can grow",
      "Yes, as long as the forget-gate bias is positive"],
-    answer_index=1,
+    answer=1,
     why="Along $c$ alone the factors are forget gates in $(0, 1)$, but $h_{t-1}$ feeds every gate through "
         "$W_{hh}$. With large recurrent weights the full Jacobian can grow (watch the dashed line with a "
         "recurrent scale of 8), which is why LSTMs are still trained with gradient clipping.",

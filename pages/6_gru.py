@@ -176,7 +176,7 @@ lesson.quiz(
     "At one step a unit has $z_t = 0.95$. What is $h_t$ made of (PyTorch's convention)?",
     ["95% candidate $n_t$ and 5% old state", "95% old state $h_{t-1}$ and 5% candidate $n_t$",
      "The old state is erased"],
-    answer_index=1,
+    answer=1,
     why="$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1} = 0.05\\, n_t + 0.95\\, h_{t-1}$: an update gate near 1 keeps "
         "the memory.",
 )
@@ -185,7 +185,7 @@ lesson.quiz(
     "Where does a GRU keep its long-term memory?",
     ["In a separate cell state, like the LSTM", "In its hidden state $h_t$: there is no separate cell state",
      "Nowhere: a GRU has no memory"],
-    answer_index=1,
+    answer=1,
     why="The GRU merges the LSTM's cell and hidden state into one vector. It is passed on from step to step, "
         "and the update gate decides how much of it survives each step.",
 )
@@ -194,7 +194,7 @@ lesson.quiz(
     "If the reset gate of a unit is close to 0 at some step, what happens?",
     ["The hidden state is set to 0", "The candidate $n_t$ is computed from the input almost alone; the update "
      "gate can still keep the old state", "The unit stops updating"],
-    answer_index=1,
+    answer=1,
     why="$r_t$ multiplies $W_{hn} h_{t-1} + b_{hn}$ inside the candidate only. The old state can still pass "
         "straight through the update gate's mix.",
 )

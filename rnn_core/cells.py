@@ -311,6 +311,13 @@ class RNN(_Cell):
             return (h > 0).astype(h.dtype)
         return np.ones_like(h)
 
+    def step(self, x_t, h_prev):
+        """One step, as the equation reads (the teaching version; ``unroll`` computes the same, faster):
+
+            h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+        """
+        return self.activation(self.weight_ih @ x_t + self.bias_ih + self.weight_hh @ h_prev + self.bias_hh)
+
     def unroll(self, x, h0=None):
         xs, batched, h0 = self._prepare(x, h0)
         hs = _states(h0, xs.shape[0])
@@ -374,6 +381,22 @@ class LSTM(_Cell):
         bias_ih, bias_hh = cell.bias_ih.copy(), cell.bias_hh.copy()
         bias_ih[h:2 * h], bias_hh[h:2 * h] = forget_bias, 0.0
         return cell.replace(bias_ih=bias_ih, bias_hh=bias_hh)
+
+    def step(self, x_t, h_prev, c_prev):
+        """One step, as the equations read (the teaching version; ``unroll`` computes the same, faster).
+
+        Returns h_t, c_t and the gates {"i", "f", "g", "o"}.
+        """
+        W_i, W_f, W_g, W_o = np.split(self.weight_ih, 4)              # PyTorch's row order: i, f, g, o
+        U_i, U_f, U_g, U_o = np.split(self.weight_hh, 4)
+        b_i, b_f, b_g, b_o = np.split(self.bias_ih + self.bias_hh, 4)
+        i = sigmoid(W_i @ x_t + U_i @ h_prev + b_i)                    # input gate
+        f = sigmoid(W_f @ x_t + U_f @ h_prev + b_f)                    # forget gate
+        g = np.tanh(W_g @ x_t + U_g @ h_prev + b_g)                    # candidate
+        o = sigmoid(W_o @ x_t + U_o @ h_prev + b_o)                    # output gate
+        c = f * c_prev + i * g                                         # cell state
+        h = o * np.tanh(c)                                             # hidden state
+        return h, c, {"i": i, "f": f, "g": g, "o": o}
 
     def unroll(self, x, h0=None, c0=None):
         xs, batched, h0 = self._prepare(x, h0)
@@ -479,6 +502,21 @@ class GRU(_Cell):
         bias_ih, bias_hh = cell.bias_ih.copy(), cell.bias_hh.copy()
         bias_ih[h:2 * h], bias_hh[h:2 * h] = update_bias, 0.0
         return cell.replace(bias_ih=bias_ih, bias_hh=bias_hh)
+
+    def step(self, x_t, h_prev):
+        """One step, as the equations read (the teaching version; ``unroll`` computes the same, faster).
+
+        Returns h_t and the gates {"r", "z", "n"}.
+        """
+        W_r, W_z, W_n = np.split(self.weight_ih, 3)                    # PyTorch's row order: r, z, n
+        U_r, U_z, U_n = np.split(self.weight_hh, 3)
+        b_ir, b_iz, b_in = np.split(self.bias_ih, 3)
+        b_hr, b_hz, b_hn = np.split(self.bias_hh, 3)
+        r = sigmoid(W_r @ x_t + b_ir + U_r @ h_prev + b_hr)           # reset gate
+        z = sigmoid(W_z @ x_t + b_iz + U_z @ h_prev + b_hz)           # update gate
+        n = np.tanh(W_n @ x_t + b_in + r * (U_n @ h_prev + b_hn))     # candidate: r scales W_hn h + b_hn
+        h = (1 - z) * n + z * h_prev                                   # keep z of the old state
+        return h, {"r": r, "z": z, "n": n}
 
     def unroll(self, x, h0=None):
         xs, batched, h0 = self._prepare(x, h0)

@@ -6,6 +6,7 @@ import base64
 import copy
 import functools
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -171,3 +172,88 @@ def subplot_layout(rows: int, cols: int, titles: Sequence[str] = (), **grid) -> 
     for annotation, title in zip(layout.get("annotations", []), titles, strict=True):
         annotation["text"] = title
     return layout
+
+
+_AXIS = re.compile(r"^[xy]axis\d*$")
+_COLOR_AXIS = re.compile(r"^coloraxis\d*$")
+
+
+def readable_fonts(spec: dict, minimum: float, scale: float = 1.0) -> dict:
+    """Every text of a chart spec at least ``minimum`` px, explicit sizes multiplied by ``scale`` first.
+
+    Streamlit's chart theme gives tick labels, legends and annotations explicit sizes of its own (12
+    and 14 px), so raising ``layout.font.size`` alone changes little: this writes a size into every
+    place a chart draws text (the global font, titles, every axis's ticks and title, legends, colour
+    bars, annotations, animation sliders and buttons, trace text), in the layout, the traces and the
+    animation frames. A size a builder chose (a label fitted into a box) keeps its proportion to the
+    others. Changes ``spec`` in place and returns it.
+    """
+    base = float(spec.get("layout", {}).get("font", {}).get("size") or 12)
+
+    def size(value):
+        if isinstance(value, (list, tuple)):
+            return [size(v) for v in value]
+        return round(max(float(value if value is not None else base) * scale, minimum), 1)
+
+    def fix(owner: dict, key: str = "font") -> None:
+        font = owner.get(key)
+        if not isinstance(font, dict):
+            font = owner[key] = {}
+        font["size"] = size(font.get("size"))
+
+    def fix_title(owner: dict) -> None:
+        title = owner.get("title")
+        if isinstance(title, str):
+            title = owner["title"] = {"text": title}
+        if isinstance(title, dict):
+            fix(title)
+
+    def fix_colorbar(owner: dict) -> None:
+        bar = owner.setdefault("colorbar", {})
+        fix(bar, "tickfont")
+        fix_title(bar)
+
+    def fix_layout(layout: dict, whole: bool) -> None:
+        if whole:
+            fix(layout)
+            fix_title(layout)
+            fix(layout.setdefault("legend", {}))
+            fix(layout.setdefault("hoverlabel", {}))
+            for name in {"xaxis", "yaxis", *(key for key in layout if _AXIS.match(key))}:
+                axis = layout.setdefault(name, {})
+                fix(axis, "tickfont")
+                fix_title(axis)
+        legend_title = layout.get("legend", {}).get("title")
+        if isinstance(legend_title, dict):
+            fix(legend_title)
+        for key in [key for key in layout if _COLOR_AXIS.match(key)]:
+            fix_colorbar(layout[key])
+        for note in layout.get("annotations") or []:
+            fix(note)
+        for slider in layout.get("sliders") or []:
+            fix(slider)
+            fix(slider.setdefault("currentvalue", {}))
+        for menu in layout.get("updatemenus") or []:
+            fix(menu)
+
+    def fix_trace(trace: dict) -> None:
+        if "text" in trace or "texttemplate" in trace or "textfont" in trace:
+            fix(trace, "textfont")
+        for key in ("insidetextfont", "outsidetextfont"):
+            if key in trace:
+                fix(trace, key)
+        if "colorbar" in trace or (trace.get("type") in ("heatmap", "contour") and trace.get("showscale", True)):
+            fix_colorbar(trace)
+        marker = trace.get("marker")
+        if isinstance(marker, dict) and "colorbar" in marker:
+            fix_colorbar(marker)
+
+    fix_layout(spec.setdefault("layout", {}), whole=True)
+    for trace in spec.get("data", []):
+        fix_trace(trace)
+    for frame in spec.get("frames", []):
+        for trace in frame.get("data", []):
+            fix_trace(trace)
+        if "layout" in frame:
+            fix_layout(frame["layout"], whole=False)
+    return spec

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from app.course import lesson_for
+from app.course import page_for
 from rnn_core import Readout
 from rnn_core.bptt import many_to_many, next_step_task, per_loss, scaled_rnn, step_contributions, truncated_bptt
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, plotly_array, run_lesson,
                                run_sections)
 
-LESSON = lesson_for("pages/3_bptt.py")
+LESSON = page_for("pages/3_bptt.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 DEFAULTS = dict(b_seq="words", b_T=8, b_H=6, b_seed=0, b_whh=1.5, b_wih=1.0)
 

@@ -11,6 +11,8 @@ import torch  # requirements-test.txt; never an app dependency
 
 from app import lesson as kit
 from app.course import available
+from app.export import figure_summary
+from tests.figures.test_readable_fonts import every_font_size
 from tests.app.helpers import (assert_ran_cleanly, figures, fragment_controls, module_level_controls, plotly_array,
                                run_lesson, run_sections)
 
@@ -32,22 +34,14 @@ def first_section_with(lesson, kind: str, key: str | None = None):
     return None
 
 
+def font_sizes(figure):
+    return [size for _, size in every_font_size(figure)]
+
+
 def walk(node):
     yield node
     for child in getattr(node, "children", {}).values():
         yield from walk(child)
-
-
-def quizzes(at):
-    """{quiz key: (radio, the feedback elements next to it)} for every quiz on the page."""
-    found = {}
-    for block in walk(at._tree):
-        children = list(getattr(block, "children", {}).values())
-        radios = [c for c in children if type(c).__name__ == "Radio" and "quiz" in (c.key or "")]
-        for radio in radios:
-            feedback = [c for c in children if type(c).__name__ in ("Success", "Error")]
-            found[radio.key] = (radio, feedback)
-    return found
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
@@ -63,34 +57,33 @@ def test_every_control_reruns_only_the_lessons_demo(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
-def test_every_quiz_has_one_right_answer_and_explains_every_answer(lesson):
+def test_every_quiz_explains_each_wrong_pick_without_giving_the_answer_away(lesson):
+    """Options are lettered in a fixed order; a wrong pick says why that option is wrong (each its own
+    reason) and lets the student try again, without naming the answer; the right pick says why."""
     at = run_lesson(lesson)
     assert_ran_cleanly(at)
-    found = quizzes(at)
-    assert 2 <= len(found) <= 3, list(found)
-    assert all(not feedback for _, feedback in found.values())  # nothing before an answer
-    options = {key: len(radio.options) for key, (radio, _) in found.items()}
-    right = {key: [] for key in found}
-    explanations = {key: set() for key in found}
-    for k in range(max(options.values())):
-        for key, (radio, _) in quizzes(at).items():
-            radio.set_value(min(k, options[key] - 1))
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]  # (a wrong answer is an st.error)
-        for key, (radio, feedback) in quizzes(at).items():
-            assert len(feedback) == 1, (key, feedback)
-            kind, text = type(feedback[0]).__name__, feedback[0].value
-            if kind == "Success":
-                assert text.startswith("Right. ")
-                right[key].append(min(k, options[key] - 1))
-                explanations[key].add(text.removeprefix("Right. "))
+    checks = [check for check in kit.CHECKS.values() if check.page == lesson.url_path and check.kind == "quiz"]
+    assert len(checks) >= 2, [check.key for check in checks]
+    for check in checks:
+        radio = at.radio(key=check.key)
+        assert radio.options == [f"{kit.LETTERS[i]}. {option}" for i, option in enumerate(check.options)]
+        reasons = set()
+        for pick in range(len(check.options)):
+            at.radio(key=check.key).set_value(pick).run()
+            assert_ran_cleanly(at)
+            letter = kit.LETTERS[pick]
+            said = [e.value for e in [*at.success, *at.error] if e.value.startswith(("**Not ", f"**{letter} is"))]
+            assert len(said) == 1, (check.key, said)
+            if pick == check.answer:
+                assert said[0].startswith(f"**{letter} is right.** ") and len(said[0]) > 60, said[0]
             else:
-                assert text.startswith("Not quite: the answer is *")
-                explanations[key].add(text.split("*. ", 1)[1])
-    for key in found:
-        assert len(set(right[key])) == 1, (key, right[key])   # exactly one option is right
-        assert len(explanations[key]) == 1, key                # the same reason, right or wrong
-        assert len(next(iter(explanations[key]))) > 40, key    # and it explains
+                assert said[0].startswith(f"**Not {letter}.** ") and said[0].endswith(" Try another option.")
+                reason = said[0].removeprefix(f"**Not {letter}.** ").removesuffix(" Try another option.")
+                assert len(reason) > 30 and reason != "Think about it once more.", (check.key, reason)
+                assert f"**{kit.LETTERS[check.answer]}" not in said[0]
+                assert check.options[check.answer] not in reason, (check.key, reason)  # the answer is not given
+                reasons.add(reason)
+        assert len(reasons) == len(check.options) - 1, check.key   # one reason per wrong option
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
@@ -169,11 +162,12 @@ def test_presentation_mode(lesson):
     assert len(html) == 1 and kit.PRESENT_CSS in html[0].proto.body and "<script" not in html[0].proto.body
     for figure in figures(at):
         assert figure["layout"]["height"] <= kit.PRESENT_HEIGHT
-        assert figure["layout"]["font"]["size"] >= kit.PRESENT_FONT
+        assert min(font_sizes(figure)) >= kit.PRESENT_FONT
     if lesson.url_path != "why_rnns":  # lessons 2-6 keep their controls in a panel, folded when presenting
         assert any(e.label == "Controls" for e in at.expander)
     normal = run_lesson(lesson)
     assert kit.PRESENT_CSS not in normal.get("html")[0].proto.body
+    assert all(min(font_sizes(figure)) >= kit.NORMAL_FONT for figure in figures(normal))
     assert not any(e.label == "Controls" for e in normal.expander)
 
 
@@ -191,13 +185,15 @@ def test_share_link_carries_corrected_values_only():
     assert "script" not in links[0] and "javascript" not in links[0]
 
 
-def test_every_chart_has_the_camera_button_and_a_text_summary():
+def test_every_chart_has_the_camera_button_and_its_data_summary_as_its_accessible_name():
     for lesson in LESSONS:
         at = run_lesson(lesson)
         charts = at.get("plotly_chart")
-        summaries = [c.value for c in at.caption if c.value.startswith(":material/bar_chart:")]
-        assert len(summaries) == len(charts) > 0, lesson.url_path
+        assert charts, lesson.url_path
+        assert not [c.value for c in at.caption if c.value.startswith(":material/bar_chart:")]  # not on screen
         for chart in charts:
+            spec = json.loads(chart.proto.spec)
+            assert chart.proto.alt and chart.proto.alt.endswith(figure_summary(spec, fallback=None).split(". ")[-1])
             config = json.loads(chart.proto.config)
             assert config.get("displayModeBar", True) is not False
             assert "toImage" not in config.get("modeBarButtonsToRemove", [])

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from app.course import lesson_for
+from app.course import page_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell,
                             step_values)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
                                moved_step_panel, plotly_array, run_lesson, run_sections)
 
-LESSON = lesson_for("pages/6_gru.py")
+LESSON = page_for("pages/6_gru.py")
 CONTROL_SLIDERS = ["gru_T", "gru_H", "update_bias", "gru_in_scale", "gru_rec_scale"]  # above the tabs
 SECTION_SLIDERS = {"Faucets": CONTROL_SLIDERS + ["gru_t", "gru_unit"],                 # tab -> its sliders
                    "Gates over time": CONTROL_SLIDERS + ["gru_maps_t", "gru_maps_unit"],

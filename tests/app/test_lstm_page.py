@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from app.course import lesson_for
+from app.course import page_for
 from app.figures.gates import MAX_FRAMES
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
                             reach, step_values)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
                                moved_step_panel, open_section, plotly_array, run_lesson, run_sections)
 
-LESSON = lesson_for("pages/5_lstm.py")
+LESSON = page_for("pages/5_lstm.py")
 CONTROL_SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale"]  # above the tabs
 SECTION_SLIDERS = {"Faucets": CONTROL_SLIDERS + ["lstm_t", "lstm_unit"],                 # tab -> its sliders
                    "Gates over time": CONTROL_SLIDERS + ["lstm_maps_t", "lstm_maps_unit"],

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from app.course import REPO_ROOT, lesson_for
+from app.course import REPO_ROOT, page_for
 from rnn_core import tasks
 from rnn_core.train import TrainConfig, context_spread, context_traces, predict, train
 from tests.app.helpers import assert_ran_cleanly, figures, link_notes, plotly_array, run_lesson
 
-LESSON = lesson_for("pages/7_memory_lab.py")
+LESSON = page_for("pages/7_memory_lab.py")
 DATA = REPO_ROOT / "data" / "accuracy_vs_gap.json"
 SMALL = {"lab_gap": "3", "lab_steps": "50", "lab_hidden": "6", "lab_seed": "11"}
 SLIDERS = {"lab_gap": (0, 100), "lab_hidden": (4, 64), "lab_steps": (50, 2000), "lab_clip": (0.0, 10.0),

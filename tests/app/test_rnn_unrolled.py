@@ -4,13 +4,13 @@
 import numpy as np
 import pytest
 
-from app.course import lesson_for
+from app.course import page_for
 from app.equations import tex_number
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
                                plotly_array, open_section, run_lesson, run_sections)
 
-LESSON = lesson_for("pages/2_rnn_unrolled.py")
+LESSON = page_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 SECTION = "unrolled_part"  # the URL key of the lesson's section tabs

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from app.course import lesson_for
+from app.course import page_for
 from rnn_core import (RNN, clip_by_norm, clip_by_value, global_norm, jacobian_log_norms,
                       matrix_with_singular_values, sequences)
 from rnn_core.bptt import gradient_regime, last_step_gradient
@@ -15,7 +15,7 @@ from rnn_core.cliff import descend
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, plotly_array, run_lesson,
                                run_sections)
 
-LESSON = lesson_for("pages/4_vanishing_exploding.py")
+LESSON = page_for("pages/4_vanishing_exploding.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 SECTIONS = ["Gradient reach", "Per unit detail", "Clipping", "The cliff"]
 

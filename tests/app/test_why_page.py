@@ -7,7 +7,7 @@ import base64
 import numpy as np
 import pytest
 
-from app.course import COURSE, available, lesson_for
+from app.course import COURSE, available, page_for
 from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
@@ -15,7 +15,7 @@ from app.figures.shapes import word_ticks
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
                                open_section, run_lesson, run_sections)
 
-LESSON = lesson_for("pages/1_why_rnns.py")
+LESSON = page_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
 SECTION = "why_part"  # the URL key of the lesson's section tabs
 TITLES = ["Fixed size input", "One cell, any length", "Hidden state", "Sequence shapes", "Course map"]

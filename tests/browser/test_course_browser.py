@@ -43,7 +43,7 @@ HOSTILE = ["1e999", "NaN", "-inf", "99999999", "-5", "ünïcødé ✓ 漢字",
 
 
 def url(server, lesson, query=""):
-    path = "" if lesson.number == 1 else lesson.url_path  # the first lesson is the default page, at /
+    path = lesson.url_path
     return f"{server}/{path}{query}"
 
 
@@ -68,7 +68,7 @@ def test_moved_slider_is_in_the_link_and_a_new_browser_shows_it(server, browser,
     assert re.search(rf"[?&]{key}=", page.url), page.url
     link = share_link(page)
     assert link.startswith(server) and f"{key}=" in link
-    assert f"/{lesson.url_path}" in link or lesson.number == 1
+    assert f"/{lesson.url_path}" in link
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         other = fresh.new_page()

@@ -1,11 +1,11 @@
 """The BPTT and vanishing/exploding lessons in headless Chromium: controls, Play, extremes, screenshots."""
 
-from app.course import lesson_for
+from app.course import page_for
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, press_play,
                                    screenshot, slider_value, wait_for_run)
 
-BPTT = lesson_for("pages/3_bptt.py")
-VANISHING = lesson_for("pages/4_vanishing_exploding.py")
+BPTT = page_for("pages/3_bptt.py")
+VANISHING = page_for("pages/4_vanishing_exploding.py")
 
 
 def chart_texts(page):

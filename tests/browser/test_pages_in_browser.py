@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.course import available, lesson_for
+from app.course import available, page_for
 from tests.browser.helpers import (
     assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value, press_play, record_reruns, screenshot,
     share_link, slider_value, streamlit_server,
@@ -41,7 +41,7 @@ def test_every_page_opens_from_the_navigation(server, page, lesson):
 
 
 def test_rnn_unrolled_sliders_and_play(server, page):
-    lesson = lesson_for("pages/2_rnn_unrolled.py")
+    lesson = page_for("pages/2_rnn_unrolled.py")
     open_page(page, f"{server}/{lesson.url_path}")
     move_slider(page, "Hidden size H", -3)
     move_slider(page, "Sequence length T", 12)

@@ -1,10 +1,10 @@
 """Lesson 1 in headless Chromium: pick shapes, move sliders, share the link, look at it on a phone."""
 
-from app.course import lesson_for
+from app.course import page_for
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, record_reruns, screenshot,
                                    share_link, slider, slider_value, wait_for_run)
 
-LESSON = lesson_for("pages/1_why_rnns.py")
+LESSON = page_for("pages/1_why_rnns.py")
 CHARTS = {"Fixed size input": 1, "One cell, any length": 1, "Hidden state": 1, "Sequence shapes": 1, "Course map": 0}  # per section tab
 
 

@@ -17,10 +17,10 @@ def test_csv_one_row_per_step_one_column_per_unit():
     h = np.arange(6.0).reshape(3, 2) / 7
     loss = np.array([0.5, 1.5, 2.5])
     rows = list(csv.reader(io.StringIO(to_csv({"h": h, "loss": loss}))))
-    assert rows[0] == ["t", "h[0]", "h[1]", "loss"]
+    assert rows[0] == ["t", "h[1]", "h[2]", "loss"]          # units counted from 1, as the lessons do
     assert len(rows) == 4
     table = np.array([[float(v) for v in row] for row in rows[1:]])
-    assert np.array_equal(table[:, 0], [0, 1, 2])
+    assert np.array_equal(table[:, 0], [1, 2, 3])              # steps t = 1 .. T
     assert np.array_equal(table[:, 1:3], h)  # repr round-trips float64 exactly
     assert np.array_equal(table[:, 3], loss)
 
@@ -28,9 +28,9 @@ def test_csv_one_row_per_step_one_column_per_unit():
 def test_csv_flattens_higher_dimensions_and_pads_short_arrays():
     w = np.arange(8.0).reshape(2, 2, 2)
     rows = list(csv.reader(io.StringIO(to_csv({"W": w, "s": [1.0, 2.0, 3.0]}, index_name="step"))))
-    assert rows[0] == ["step", "W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "s"]
-    assert rows[2] == ["1", "4.0", "5.0", "6.0", "7.0", "2.0"]
-    assert rows[3] == ["2", "", "", "", "", "3.0"]
+    assert rows[0] == ["step", "W[1,1]", "W[1,2]", "W[2,1]", "W[2,2]", "s"]
+    assert rows[2] == ["2", "4.0", "5.0", "6.0", "7.0", "2.0"]
+    assert rows[3] == ["3", "", "", "", "", "3.0"]
 
 
 def test_non_finite_values_survive_csv_and_become_null_in_json():
@@ -39,6 +39,7 @@ def test_non_finite_values_survive_csv_and_become_null_in_json():
     assert [r[1] for r in rows[1:]] == ["1.0", "inf", "-inf", "nan"]
     doc = json.loads(to_json({"a": a}, {"seed": 3}))
     assert doc["settings"] == {"seed": 3}
+    assert doc["counting"].startswith("entry k of axis 0 is t = k + 1")
     assert doc["arrays"]["a"] == {"shape": [4], "data": [1.0, None, None, None], "non_finite": 3}
 
 

@@ -1,0 +1,29 @@
+"""The notation card: one set of symbols and one way of counting for every lesson (Markdown, no user text).
+
+Every lesson shows it from its header (the "Notation" button); the glossary gives the other names
+books use for the same things.
+"""
+
+NOTATION_CARD = r"""
+**Counting.** A sequence is $x_1, \dots, x_T$. $h_0$ is the initial state (zeros unless a lesson sets
+it) and $h_t$ is the state after reading $x_t$. Steps are counted $1 \dots T$, units $1 \dots H$, rows
+and columns of a matrix from 1. Code counts from 0: `trace.h[t-1]` holds $h_t$.
+
+**RNN.** $h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, output
+$y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$.
+
+**LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l write it
+$\tilde C_t$):
+$c_t = f_t \odot c_{t-1} + i_t \odot g_t$ with $c_0 = 0$, and $h_t = o_t \odot \tanh(c_t)$.
+
+**GRU.** Gates $r_t, z_t$ (reset, update) and candidate $n_t$ (d2l: $\tilde h_t$):
+$n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$ and
+$h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, as in PyTorch, Cho et al. (2014) and d2l. Olah (2015) and
+Wikipedia swap $z$ and $1 - z$. Cho et al. and d2l apply $r_t$ to $h_{t-1}$ before the matrix,
+$W_{hn}(r_t \odot h_{t-1})$, which gives different numbers.
+
+**Symbols.** $\odot$ is the elementwise product, $\sigma$ the logistic sigmoid
+$\sigma(a) = 1/(1 + e^{-a})$. $s_1 \ge \dots \ge s_H$ are the singular values of $W_{hh}$ and
+$s_{max} = s_1$; $\rho$ is its spectral radius (largest $|\lambda|$, never above $s_{max}$);
+$\gamma$ bounds the slope of the activation (1 for tanh, 1/4 for the sigmoid).
+"""
