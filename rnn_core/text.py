@@ -305,18 +305,19 @@ def dependence(model, trace, indices, position):
     return np.linalg.norm(input_gradients(model, trace, indices, position), axis=-1)
 
 
-def dependence_by_distance(model, indices, positions, max_distance, batch=64):
+def dependence_by_distance(model, indices, positions, max_distance, batch=64, starts=None):
     """(len(positions), max_distance): ||d log p(x_{p+1}) / d x_{p-d}|| for d = 0 .. max_distance - 1.
 
     For each position p (1-based, p >= max_distance), the model reads the text up to x_{p - max_distance}
     carrying its state (a constant there: no gradient), then the last max_distance characters with
-    the gradient on. Positions run side by side, `batch` at a time.
+    the gradient on. Positions run side by side, `batch` at a time. starts: the states
+    (h_{p-D},) or (h_{p-D}, c_{p-D}) as (B, H) arrays if they are known (default: states_at).
     """
     positions = np.asarray(positions, dtype=np.int64)
     D, V = int(max_distance), model.vocab_size
     if positions.min() < D or positions.max() >= len(indices):
         raise ValueError("every position needs max_distance characters before it and one after it")
-    starts = states_at(model, indices, positions - D)                         # h_{p-D} for every p
+    starts = states_at(model, indices, positions - D) if starts is None else starts   # h_{p-D} for every p
     out = np.empty((len(positions), D))
     for first in range(0, len(positions), batch):
         p = positions[first:first + batch]
@@ -329,6 +330,30 @@ def dependence_by_distance(model, indices, positions, max_distance, batch=64):
         dx = model.cell.backward(trace, dh).x                                 # (D, B, V); row D-1 is x_p
         out[first:first + batch] = np.linalg.norm(dx, axis=-1)[::-1].T        # distance d = 0 first
     return out
+
+
+def state_history(model, indices):
+    """The states after each character, h_0 = 0 first: (hs,) or (hs, cs) for the LSTM, each (N+1, H).
+
+    hs[t] = h_t (hs[0] = h_0 = 0). Enough to restart the model anywhere in the text (dependence_window).
+    """
+    trace = states(model, indices)
+    return (trace.hs[:, 0],) if trace.cs is None else (trace.hs[:, 0], trace.cs[:, 0])
+
+
+def dependence_window(model, indices, position, window, history):
+    """(D,) ||d log p(x_{t+1}) / d x_s|| for s = t-D+1 .. t, oldest first, with D = min(window, t).
+
+    history: state_history(model, indices). The state before the window, h_{t-D}, is read from it as a
+    constant, so only the window is run again with the gradient on. The gradients are exact: a
+    character inside the window reaches the prediction only through the window.
+    """
+    t = int(position)
+    if not 1 <= t < len(indices):
+        raise ValueError(f"position must be between 1 and {len(indices) - 1}")
+    D = min(int(window), t)
+    starts = tuple(states[t - D][None] for states in history)                 # h_{t-D} (and c_{t-D}), (1, H)
+    return dependence_by_distance(model, indices, [t], D, starts=starts)[0][::-1]
 
 
 def states_at(model, indices, positions, chunk=1024):

