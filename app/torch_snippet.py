@@ -123,8 +123,8 @@ def char_model_snippet(kind: str, path: str, text: str, show: str = "output") ->
     if kind not in classes:
         raise ValueError(f"kind must be rnn, lstm or gru, not {kind!r}")
     lines = [
-        "import numpy as np",
         "import torch",
+        "import numpy as np",
         "from torch import nn",
         "",
         "torch.set_printoptions(precision=6, sci_mode=False)",

