@@ -205,35 +205,37 @@ def write_part(c, models_):
     prompt, length, temperature, seed, step, kind = (c[k] for k in ("prompt", "length", "temperature", "seed",
                                                                       "step", "cell"))
     samples = for_each_cell("Writing", lambda k: written(k, prompt, length, temperature, seed))
-    st.subheader("Three cells, one beginning")
-    lesson.explain(
-        "Each model reads your beginning one character at a time, then writes: at every step it turns its hidden "
-        f"state into a probability for each of the {len(vocab)} characters it knows (the *softmax* of its logits "
-        "divided by the *temperature*), draws one at random with those probabilities, and reads it back in. The "
-        "same prompt, seed and temperature for all three"
-        + (";" if prompt else " (no prompt: they start from $h_0 = 0$);") + " the prompt is shown first.")
-    for column, (k, sample) in zip(st.columns(3), samples.items()):
-        column.markdown(f"**{CELL_NAMES[k]}**")
-        column.code(prompt + tx.decode(vocab, sample.drawn), language=None, wrap_lines=True)
-
     sample = samples[kind]
     order, probs = sample.top(5)
     drawn = vocab[int(sample.drawn[step - 1])]
     top_chars = [vocab[int(i)] for i in order[step - 1]]
-    st.subheader(f"Step {step} of the {CELL_NAMES[kind]}, with the numbers")
-    lesson.chart(sampling_step_figure(top_chars, probs[step - 1], drawn, sample.states[step - 1], cell=kind,
-                                      step=step, temperature=temperature),
-                 key="tl_step_chart", alt=f"The five most likely characters at step {step} of the "
-                                          f"{CELL_NAMES[kind]}, and its hidden state.")
+    lesson.chart(sampling_step_figure(prompt + tx.decode(vocab, sample.drawn[:step - 1]), len(prompt), top_chars,
+                                      probs[step - 1], drawn, sample.states[step - 1], cell=kind, step=step,
+                                      temperature=temperature),
+                 key="tl_step_chart", alt=f"Step {step} of the {CELL_NAMES[kind]}: the text so far, the five most "
+                                          "likely next characters and the hidden state.")
     p_drawn = float(sample.probs[step - 1, sample.drawn[step - 1]])
     rank = int(np.sum(sample.probs[step - 1] > p_drawn)) + 1
     lesson.explain(
-        f"At step {step} the {CELL_NAMES[kind]} gave {shown_char(top_chars[0])!r} the highest probability, "
+        f"Writing is a loop. At every step the model turns its hidden state into a probability for each of the "
+        f"{len(vocab)} characters it knows (the *softmax* of its logits divided by the *temperature*), draws one "
+        "at random with those probabilities, and reads it back in. At step "
+        f"{step} the {CELL_NAMES[kind]} gave {shown_char(top_chars[0])!r} the highest probability, "
         f"{probs[step - 1, 0]:.0%}; the draw picked {shown_char(drawn)!r}, which had {p_drawn:.1%} "
-        f"(rank {rank} of {len(vocab)}). The grid on the right is the hidden state it drew from, "
-        f"{sample.states.shape[1]} units (blue below 0, orange above). Move *Step s* through the text: where the "
-        "next letter is obvious (the rest of a common word) one bar takes nearly everything; after a space or a "
-        "newline the probability spreads out.")
+        f"(rank {rank} of {len(vocab)}). On the right, the hidden state it drew from: "
+        f"{sample.states.shape[1]} units, blue below 0, orange above. Move *Step s*: where the next letter is "
+        "obvious (the rest of a common word) one bar takes nearly everything; after a space or a newline the "
+        "probability spreads out.")
+
+    st.subheader("Three cells, one beginning")
+    lesson.explain(
+        "The whole texts, your prompt first: the same prompt, seed and temperature for all three"
+        + ("." if prompt else " (no prompt: they start from $h_0 = 0$).")
+        + " With a seed the draws are the same random numbers for every cell, so where two models agree on the "
+          "probabilities they write the same character.")
+    for column, (k, written_sample) in zip(st.columns(3), samples.items()):
+        column.markdown(f"**{CELL_NAMES[k]}**")
+        column.code(prompt + tx.decode(vocab, written_sample.drawn), language=None, wrap_lines=True)
 
     model = models_[kind]
     logits = model.readout.forward(sample.states[0])          # step 1: after the prompt, whatever the temperature

@@ -129,44 +129,61 @@ def _reds() -> list[list]:
     return [[0.0, "#F7F7F7"], [0.35, "#F0B4A8"], [1.0, COLORS["gradient"]]]
 
 
-def sampling_step_figure(top_chars: Sequence[str], top_probs: Sequence[float], drawn: str, state: Sequence[float],
-                         *, cell: str, step: int, temperature: float, columns: int = 16) -> go.Figure:
-    """Left: the most likely next characters and their probabilities, the one drawn outlined. Right: the
-    hidden state the step drew from, its H units in a grid (unit 1 top left, row by row)."""
+def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[str], top_probs: Sequence[float],
+                         drawn: str, state: Sequence[float], *, cell: str, step: int, temperature: float,
+                         columns: int = 16, shown: int = 48) -> go.Figure:
+    """One step of writing. Top: the last characters read, the one drawn at this step outlined. Bottom left:
+    the most likely next characters and their probabilities, the one drawn in colour. Bottom right: the
+    hidden state the step drew from, its H units in a grid (unit 1 top left, row by row).
+
+    context: the prompt and the characters drawn before this step (the last `shown` - 1 are drawn);
+    prompt_length: how many of context's characters are the prompt.
+    """
     state = np.asarray(state, dtype=np.float64)
     H = state.size
     grid_rows = int(np.ceil(H / columns))
     z = np.full(grid_rows * columns, np.nan)
     z[:H] = state
     units = np.arange(1, grid_rows * columns + 1)
+    tail = context[-(shown - 1):] if shown > 1 else ""
+    start = len(context) - len(tail)                              # 0-based index of tail[0] in context
+    strip = tail + drawn
+    kinds = [0.0 if start + k < prompt_length else 0.45 for k in range(len(tail))] + [1.0]
+    where = [("prompt" if start + k < prompt_length else f"drawn at step {start + k - prompt_length + 1}")
+             for k in range(len(tail))] + [f"drawn at step {step}"]
     labels = [repr(shown_char(ch)) for ch in top_chars]
-    drawn_in_top = drawn in top_chars
     colors = [COLORS["output"] if ch == drawn else NEUTRAL for ch in top_chars]
-    layout = subplot_layout(1, 2, (f"Step {step}: the {len(top_chars)} most likely next characters",
-                                   f"h before step {step} ({H} units)"), horizontal_spacing=0.12,
-                            column_widths=(0.55, 0.45))
     bound = max(1.0, float(np.nanmax(np.abs(state))))
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
     data = [
+        dict(type="heatmap", z=[kinds], text=[[shown_char(ch) for ch in strip]], texttemplate="%{text}",
+             customdata=[where], colorscale=[[0.0, "#E6E6E6"], [0.45, "#BFD7EA"], [1.0, "#E8B0CF"]], zmin=0, zmax=1,
+             showscale=False, xgap=1, ygap=1, name="text so far", textfont=dict(family="monospace"),
+             hovertemplate="%{text}: %{customdata}<extra></extra>", xaxis="x", yaxis="y"),
         dict(type="bar", x=[float(p) for p in top_probs], y=labels, orientation="h", name="probability",
-             marker=dict(color=colors, line=dict(color=[COLORS["output"] if ch == drawn else "rgba(0,0,0,0)"
-                                                        for ch in top_chars], width=3)),
-             text=[f"{p:.0%}" for p in top_probs], textposition="outside", cliponaxis=False,
-             hovertemplate="%{y}: %{x:.1%}<extra></extra>", xaxis="x", yaxis="y"),
+             marker=dict(color=colors), text=[f"{p:.0%}" for p in top_probs], textposition="outside",
+             cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>", xaxis="x2", yaxis="y2"),
         dict(type="heatmap", z=z.reshape(grid_rows, columns), customdata=units.reshape(grid_rows, columns),
              colorscale=DIVERGING, zmid=0.0, zmin=-bound, zmax=bound, xgap=1, ygap=1, name="hidden state h",
-             colorbar=dict(thickness=10, title=dict(text="h", side="right")),
-             hovertemplate="unit %{customdata}<br>h = %{z:.3f}<extra></extra>", xaxis="x2", yaxis="y2"),
+             colorbar=dict(thickness=10, len=0.6, y=0.0, yanchor="bottom", title=dict(text="h", side="right")),
+             hovertemplate="unit %{customdata}<br>h = %{z:.3f}<extra></extra>", xaxis="x3", yaxis="y3"),
     ]
-    layout["xaxis"].update(range=[0, 1.18], tickformat=".0%", title=dict(text=f"probability at temperature {temperature:g}"))
-    layout["yaxis"].update(autorange="reversed", type="category")
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
-    layout["xaxis2"].update(hidden)
-    layout["yaxis2"].update(hidden, autorange="reversed", scaleanchor="x2")
-    note = f"drawn: {shown_char(drawn)!r}" + ("" if drawn_in_top else " (not among these)")
-    layout["annotations"].append(dict(text=note, x=0.0, xref="x domain", y=-0.18, yref="y domain", showarrow=False,
-                                      xanchor="left", font=dict(color=COLORS["output"])))
-    layout.update(height=330, margin=dict(l=10, r=10, t=50, b=40), showlegend=False,
-                  title=dict(text=f"{CELL_NAMES[cell]}, step {step}"))
+    title = lambda text, x, y: dict(text=text, x=x, y=y, xref="paper", yref="paper", xanchor="center",  # noqa: E731
+                                    yanchor="bottom", showarrow=False)
+    drawn_note = "" if drawn in top_chars else f" (drawn: {shown_char(drawn)!r}, not among them)"
+    layout = dict(
+        height=430, margin=dict(l=10, r=10, t=60, b=40), showlegend=False,
+        title=dict(text=f"{CELL_NAMES[cell]}, step {step}: the text so far, the {len(top_chars)} most likely next "
+                        f"characters, the hidden state"),
+        xaxis=dict(hidden, domain=[0, 1], range=[-0.5, shown - 0.5]), yaxis=dict(hidden, domain=[0.8, 0.92]),
+        xaxis2=dict(domain=[0, 0.5], range=[0, 1.2], tickformat=".0%",
+                    title=dict(text=f"probability at temperature {temperature:g}")),
+        yaxis2=dict(domain=[0, 0.62], autorange="reversed", type="category"),
+        xaxis3=dict(hidden, domain=[0.62, 0.95]), yaxis3=dict(hidden, domain=[0, 0.62], autorange="reversed",
+                                                              scaleanchor="x3"),
+        annotations=[title("most likely next characters" + drawn_note, 0.25, 0.64),
+                     title(f"h before step {step}: {H} units", 0.785, 0.64)],
+    )
     return lean_figure(data, layout)
 
 

@@ -62,10 +62,11 @@ def test_write_shows_the_three_samples_and_the_step_of_the_core(models):
         assert prompt + tx.decode(vocab, samples[kind].drawn) in codes
     (step_chart,) = figures(at)
     order, probs = samples["lstm"].top(5)
-    bars = step_chart["data"][0]
+    strip, bars, grid = step_chart["data"]
+    assert strip["text"][0] == [shown_char(ch) for ch in prompt + vocab[samples["lstm"].drawn[0]]]
     np.testing.assert_allclose(plotly_array(bars["x"]), probs[0], rtol=1e-9)
     assert bars["y"] == [repr(shown_char(vocab[i])) for i in order[0]]
-    np.testing.assert_allclose(plotly_array(step_chart["data"][1]["z"]).ravel()[:models["lstm"].hidden_size],
+    np.testing.assert_allclose(plotly_array(grid["z"]).ravel()[:models["lstm"].hidden_size],
                                samples["lstm"].states[0], rtol=1e-6)
     drawn = vocab[samples["lstm"].drawn[0]]
     p = samples["lstm"].probs[0, samples["lstm"].drawn[0]]

@@ -72,23 +72,29 @@ def test_dependence_text_draws_each_cells_gradient_as_a_share_of_its_largest(mod
     assert all(f"= {probs[kind]:.2f}" in title for title, kind in zip(titles, KINDS))
 
 
-def test_sampling_step_figure_shows_the_top_five_and_the_state(models):
+def test_sampling_step_figure_shows_the_text_so_far_the_top_five_and_the_state(models):
     model = models["gru"]
-    prompt = tx.encode(VOCAB, "ROMEO.\n").indices
-    sample = tx.sample(model, prompt, 12, 0.7, seed=1)
+    prompt = "ROMEO.\n"
+    sample = tx.sample(model, tx.encode(VOCAB, prompt).indices, 12, 0.7, seed=1)
     order, probs = sample.top(5)
     step = 4
     chars = [VOCAB[i] for i in order[step - 1]]
     drawn = VOCAB[sample.drawn[step - 1]]
-    fig = sampling_step_figure(chars, probs[step - 1], drawn, sample.states[step - 1], cell="gru", step=step,
-                               temperature=0.7)
-    bars, grid = fig.data
+    context = prompt + tx.decode(VOCAB, sample.drawn[:step - 1])
+    fig = sampling_step_figure(context, len(prompt), chars, probs[step - 1], drawn, sample.states[step - 1],
+                               cell="gru", step=step, temperature=0.7)
+    strip, bars, grid = fig.data
+    assert strip.text[0] == [shown_char(ch) for ch in context + drawn]
+    assert list(strip.z[0]) == [0.0] * len(prompt) + [0.45] * (step - 1) + [1.0]   # prompt, drawn, this step
+    assert strip.customdata[0][-1] == f"drawn at step {step}" and strip.customdata[0][0] == "prompt"
     np.testing.assert_allclose(bars.x, probs[step - 1])
     assert list(bars.y) == [repr(shown_char(ch)) for ch in chars]
     np.testing.assert_allclose(np.ravel(grid.z)[:6], sample.states[step - 1])
     assert list(np.ravel(grid.customdata)[:6]) == [1, 2, 3, 4, 5, 6]          # units counted from 1
-    if drawn in chars:
-        assert bars.marker.color[chars.index(drawn)] != bars.marker.color[(chars.index(drawn) + 1) % 5]
+    assert [c == "#AA3377" for c in bars.marker.color] == [ch == drawn for ch in chars]
+    long = sampling_step_figure("x" * 100, 100, chars, probs[0], "y", sample.states[0], cell="gru", step=1,
+                                temperature=1.0, shown=48)
+    assert len(long.data[0].text[0]) == 48 and long.data[0].text[0][-1] == "y"
 
 
 def test_learning_curves_context_curves_distance_and_correlations():
@@ -129,8 +135,8 @@ def test_every_figure_passes_plotlys_validation_unchanged(models):
         "activation": activation_text(text, history[0][1:, 0], unit=1, cell="lstm"),
         "dependence": dependence_text(text[:10], {k: np.linspace(0, 1, 10) for k in KINDS}, first=1, position=10,
                                       next_char=text[10], probabilities={k: 0.5 for k in KINDS}),
-        "step": sampling_step_figure([VOCAB[i] for i in order[0]], probs[0], VOCAB[sample.drawn[0]], sample.states[0],
-                                     cell="lstm", step=1, temperature=1.0),
+        "step": sampling_step_figure(text[:5], 5, [VOCAB[i] for i in order[0]], probs[0], VOCAB[sample.drawn[0]],
+                                     sample.states[0], cell="lstm", step=1, temperature=1.0),
         "learning": learning_curves({"gru": {"steps": [0, 10], "bits": [6.0, 3.0]}}, checkpoint=0,
                                     ngrams={"5-gram": 2.5}),
         "context": context_curves([1, 2], {"rnn": [3.0, 2.8]}, {"rnn": 2.5}, ngrams={2: 3.6}, marked=1),
