@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from app.figures.common import lean_figure, subplot_layout
 from app.figures.memory_lab import CELL_COLORS, CELL_DASHES, CELL_NAMES
-from app.theme import COLORS, DIVERGING, NEUTRAL
+from app.theme import COLORS, DIVERGING, GRADIENT_SCALE, NEUTRAL, WRITTEN_SCALE
 
 WRAP = 64          # characters per row of a text grid
 ROW_PX = 24        # height of a row of the text grid
@@ -110,7 +110,7 @@ def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, fi
         sizes = np.asarray(dependences[kind], dtype=np.float64)
         share = sizes / sizes.max() if sizes.size and sizes.max() > 0 else np.zeros_like(sizes)
         axis = "" if k == 0 else str(k + 1)
-        trace, _ = _grid_trace(text, share, offset=first, wrap=wrap, colorscale=_reds(),
+        trace, _ = _grid_trace(text, share, offset=first, wrap=wrap, colorscale=GRADIENT_SCALE,
                                zmin=0.0, zmax=1.0, value_name="share of the largest gradient",
                                name=CELL_NAMES[kind], axes=axis, show_scale=k == 0,
                                colorbar=dict(thickness=12, title=dict(text="share of largest", side="right")))
@@ -122,11 +122,6 @@ def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, fi
         layout[f"yaxis{axis}"].update(yaxis)
     layout.update(height=len(kinds) * (ROW_PX * n_rows + 50) + 40, margin=dict(l=10, r=10, t=40, b=10))
     return lean_figure(data, layout)
-
-
-def _reds() -> list[list]:
-    """White (no dependence) to the gradient's dark red (the largest)."""
-    return [[0.0, "#F7F7F7"], [0.35, "#F0B4A8"], [1.0, COLORS["gradient"]]]
 
 
 def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[str], top_probs: Sequence[float],
@@ -156,8 +151,9 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
     bound = max(1.0, float(np.nanmax(np.abs(state))))
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
     data = [
-        dict(type="heatmap", z=[kinds], text=[[shown_char(ch) for ch in strip]], texttemplate="%{text}",
-             customdata=[where], colorscale=[[0.0, "#E6E6E6"], [0.45, "#BFD7EA"], [1.0, "#E8B0CF"]], zmin=0, zmax=1,
+        dict(type="heatmap", z=[kinds], x=list(range(shown - len(strip), shown)),   # right-aligned: this step last
+             text=[[shown_char(ch) for ch in strip]], texttemplate="%{text}",
+             customdata=[where], colorscale=WRITTEN_SCALE, zmin=0, zmax=1,
              showscale=False, xgap=1, ygap=1, name="text so far", textfont=dict(family="monospace"),
              hovertemplate="%{text}: %{customdata}<extra></extra>", xaxis="x", yaxis="y"),
         dict(type="bar", x=[float(p) for p in top_probs], y=labels, orientation="h", name="probability",
@@ -175,12 +171,13 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
         height=430, margin=dict(l=10, r=10, t=60, b=40), showlegend=False,
         title=dict(text=f"{CELL_NAMES[cell]}, step {step}: the text so far, the {len(top_chars)} most likely next "
                         f"characters, the hidden state"),
-        xaxis=dict(hidden, domain=[0, 1], range=[-0.5, shown - 0.5]), yaxis=dict(hidden, domain=[0.8, 0.92]),
-        xaxis2=dict(domain=[0, 0.5], range=[0, 1.2], tickformat=".0%",
+        xaxis=dict(hidden, domain=[0, 1], range=[-0.5, shown - 0.5], anchor="y"),
+        yaxis=dict(hidden, domain=[0.8, 0.92], anchor="x"),
+        xaxis2=dict(domain=[0, 0.5], range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", anchor="y2",
                     title=dict(text=f"probability at temperature {temperature:g}")),
-        yaxis2=dict(domain=[0, 0.62], autorange="reversed", type="category"),
-        xaxis3=dict(hidden, domain=[0.62, 0.95]), yaxis3=dict(hidden, domain=[0, 0.62], autorange="reversed",
-                                                              scaleanchor="x3"),
+        yaxis2=dict(domain=[0, 0.62], autorange="reversed", type="category", anchor="x2"),
+        xaxis3=dict(hidden, domain=[0.62, 0.95], anchor="y3"),
+        yaxis3=dict(hidden, domain=[0, 0.62], autorange="reversed", scaleanchor="x3", anchor="x3"),
         annotations=[title("most likely next characters" + drawn_note, 0.25, 0.64),
                      title(f"h before step {step}: {H} units", 0.785, 0.64)],
     )
