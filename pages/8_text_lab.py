@@ -420,12 +420,22 @@ def context_part(c, models_, results):
                 "every character of both. Precomputed by scripts/train_char_models.py.")
 
 
+R = stored(RESULTS.stat().st_mtime, PASSAGES.stat().st_mtime)[0] if models() is not None else None
+if R is None:
+    lesson.header("Text lab: RNN, LSTM and GRU reading and writing Shakespeare",
+                  "The trained models are missing: run `python scripts/train_char_models.py`.")
+    st.stop()
+CONFIG = R["models"]["lstm"]["config"]
+FILES = 42 - len(R["corpus"]["held_out"])  # the package's *_gut.txt texts, less the held-out plays
+
 lesson.header(
     "Text lab: RNN, LSTM and GRU reading and writing Shakespeare",
-    "Three *character models*: a tanh RNN, an LSTM and a GRU, one layer each, read text one character at a "
-    "time (each a *one-hot* vector: all zeros but a 1 for that character) and predict the next. They were "
-    "trained by this course's own NumPy code on 40 plays and poems of Shakespeare, with *truncated "
-    "backpropagation through time*: chunks of 100 characters, the state carried from chunk to chunk but the "
+    "Three *character models*, a tanh RNN, an LSTM and a GRU with one layer of "
+    f"{CONFIG['hidden_size']} units each, read text one character at a time (each a *one-hot* vector: all "
+    f"zeros but a 1 for that character, one of {len(R['corpus']['vocab'])}) and predict the next. They were "
+    f"trained by this course's own NumPy code on {FILES} plays and poems of Shakespeare "
+    f"({R['corpus']['training_characters'] / 1e6:.1f} million characters) with *truncated backpropagation "
+    f"through time*: chunks of {CONFIG['chunk']} characters, the state carried from chunk to chunk but the "
     "gradient cut between them. The Tempest and Macbeth were *held out*: never trained on, so they show how "
     "well the models predict text they have not seen. Here they write, learn, and are read from the inside, "
     "side by side.",
@@ -460,7 +470,7 @@ def text_lab_demo():
 
 text_lab_demo()
 
-results_now = stored(RESULTS.stat().st_mtime, PASSAGES.stat().st_mtime)[0] if models() is not None else None
+dependence, held_chars = R["models"]["lstm"]["dependence_mean"], R["corpus"]["held_out_characters"]
 
 lesson.quiz(
     "tl_quiz_bits", "A model scores 2 bits per character on held-out text. Which statement is true?",
@@ -476,15 +486,17 @@ lesson.quiz(
            "How much context a model uses is a different question (the last part of the lesson); the score says "
            "how surprised it is, on average, by each next character."])
 lesson.quiz(
-    "tl_quiz_truncation", "The models were trained with truncated BPTT on chunks of 100 characters, the gradient cut "
-    "between chunks. Can the trained LSTM's prediction still depend on a character 150 characters back?",
-    ["No: the gradient was cut every 100 characters, so the model can only use the last 100",
+    "tl_quiz_truncation", f"The models were trained with truncated BPTT on chunks of {CONFIG['chunk']} characters, the "
+    "gradient cut between chunks. Can the trained LSTM's prediction still depend on a character 150 characters back?",
+    [f"No: the gradient was cut every {CONFIG['chunk']} characters, so the model can only use the last "
+     f"{CONFIG['chunk']}",
      "Yes: the state carries it forward; the cut only stops the training signal",
      "Only with a temperature above 1"],
     answer=1,
     why="The state is carried from chunk to chunk, so what the model read 150 characters ago is still in $h_t$ "
-        "(faded). Truncation limits how far back training adjusts the weights in one update, not how far the "
-        "state reaches; the gradient chart shows the LSTM's dependence 150 characters back is small but not zero.",
+        "(faded). Truncation limits how far back one update adjusts the weights, not how far the state reaches: "
+        f"averaged over held-out text, the LSTM's gradient 150 characters back is {dependence[149]:.2g}, "
+        f"{dependence[149] / dependence[0]:.2g} of its size one character back.",
     wrong=["The cut is in the backward pass of training only. Reading text, the state flows forward without any "
            "cut.",
            None,
@@ -498,30 +510,30 @@ lesson.quiz(
     answer=2,
     why="A model can fit the very text it trained on better than it predicts new text; scoring unseen plays "
         "measures what it learned about Shakespeare's English, not what it memorised.",
-    wrong=["Speed is not the reason, and they are not the shortest: the two plays have about 100,000 characters "
-           "each.",
-           "Every character in them is one of the 84 the models know: the training text uses the same ones.",
+    wrong=["Speed is not the reason, and they are not the shortest plays: they have "
+           f"{held_chars[0]:,} and {held_chars[1]:,} characters.",
+           f"Every character in them is one of the {len(R['corpus']['vocab'])} the models know: the training text "
+           "uses the same ones.",
            None])
 
-if results_now is not None:
-    held = {kind: results_now["models"][kind]["held_out"]["total"] for kind in KINDS}
-    five = results_now["ngrams"]["5"]["held_out"]
-    ks, context = results_now["context_ks"], {kind: results_now["models"][kind]["context_bits"] for kind in KINDS}
-    short = max(max(context[k][i] for k in KINDS) - min(context[k][i] for k in KINDS)
-                for i, k_value in enumerate(ks) if k_value <= 4)
-    longest = max(context[k][-1] for k in KINDS) - min(context[k][-1] for k in KINDS)
-    lesson.takeaways([
-        f"Trained by the course's own NumPy code on {results_now['corpus']['training_characters'] / 1e6:.2f} million "
-        f"characters of Shakespeare, the LSTM scores {held['lstm']:.2f} bits per character on two plays it never "
-        f"saw, the GRU {held['gru']:.2f} and the RNN {held['rnn']:.2f}; a character 5-gram scores {five:.2f}.",
-        "Writing is a loop: the softmax of the logits divided by a temperature, one random draw, the character fed "
-        "back in. A low temperature repeats safe choices; a high one invents.",
-        f"With the same number of units the cells are close: with at most 4 characters of context they are within "
-        f"{short:.2f} bits of each other, with {ks[-1]} within {longest:.2f}. The differences are in long "
-        "contexts, where the gradients of the RNN fade fastest.",
-        "Some units follow things a reader can name (inside a stage direction, the position in a line); the "
-        "finder shows them by correlating activations with a feature. Most units respond to many things at once.",
-    ])
+held = {kind: R["models"][kind]["held_out"]["total"] for kind in KINDS}
+five = R["ngrams"]["5"]["held_out"]
+ks, context = R["context_ks"], {kind: R["models"][kind]["context_bits"] for kind in KINDS}
+short = max(max(context[k][i] for k in KINDS) - min(context[k][i] for k in KINDS)
+            for i, k_value in enumerate(ks) if k_value <= 4)
+longest = max(context[k][-1] for k in KINDS) - min(context[k][-1] for k in KINDS)
+lesson.takeaways([
+    f"Trained by the course's own NumPy code on {R['corpus']['training_characters'] / 1e6:.2f} million "
+    f"characters of Shakespeare, the LSTM scores {held['lstm']:.2f} bits per character on two plays it never "
+    f"saw, the GRU {held['gru']:.2f} and the RNN {held['rnn']:.2f}; a character 5-gram scores {five:.2f}.",
+    "Writing is a loop: the softmax of the logits divided by a temperature, one random draw, the character fed "
+    "back in. A low temperature repeats safe choices; a high one invents.",
+    f"With the same number of units the cells are close: with at most 4 characters of context they are within "
+    f"{short:.2f} bits of each other, with {ks[-1]} within {longest:.2f}. The differences are in long "
+    "contexts, where the gradients of the RNN fade fastest.",
+    "Some units follow things a reader can name (inside a stage direction, the position in a line); the "
+    "finder shows them by correlating activations with a feature. Most units respond to many things at once.",
+])
 lesson.misconceptions([
     ("The model understands Shakespeare.",
      "It predicts the next character from the statistics of the text it read: its lines have the shape of verse, "
@@ -530,8 +542,9 @@ lesson.misconceptions([
      "Activations are continuous, between -1 and 1, and most units respond to many things at once; a unit that "
      "follows one feature closely is the exception, which is why the finder ranks them."),
     ("The LSTM is far better than the plain RNN at everything.",
-     "At this size the three cells are a fraction of a bit apart overall; the gated cells' advantage shows in "
-     "long contexts, as the last two parts of the lesson measure."),
+     f"At this size the three cells are {max(held.values()) - min(held.values()):.2f} bits per character apart on "
+     "the held-out plays; the gated cells' advantage shows in long contexts, as the last two parts of the lesson "
+     "measure."),
     ("A lower temperature makes the model smarter.",
      "Temperature only changes how a character is drawn from the model's probabilities; the model, and its bits "
      "per character on held-out text, stay the same."),

@@ -184,6 +184,15 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
     return lean_figure(data, layout)
 
 
+def _powers_of_ten(largest: float) -> list[int]:
+    """1, 10, 100, ... up to the first power of ten at or above `largest`: the ticks of a log axis, majors only
+    (Plotly labels minor ticks of a short log axis in a smaller font)."""
+    ticks = [1]
+    while ticks[-1] < largest:
+        ticks.append(ticks[-1] * 10)
+    return ticks
+
+
 def learning_curves(evaluations: Mapping[str, Mapping[str, Sequence[float]]], *, checkpoint: int | None = None,
                     ngrams: Mapping[str, float] | None = None, height: int = 360) -> go.Figure:
     """Held-out bits per character against training updates (log axis), one line per cell; a vertical
@@ -207,7 +216,8 @@ def learning_curves(evaluations: Mapping[str, Mapping[str, Sequence[float]]], *,
                            line=dict(color=COLORS["output"], width=2)))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes, annotations=annotations,
-        xaxis=dict(type="log", title=dict(text="training updates (log scale; before training drawn at 1)")),
+        xaxis=dict(type="log", tickvals=_powers_of_ten(max(max(ev["steps"]) for ev in evaluations.values())),
+                   title=dict(text="training updates (log scale; before training drawn at 1)")),
         yaxis=dict(title=dict(text="held-out bits per character")),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
@@ -243,7 +253,7 @@ def dependence_by_distance(distances: Sequence[int], curves: Mapping[str, Sequen
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
         xaxis=dict(title=dict(text="characters back (1 = the character just read)")),
-        yaxis=dict(type="log", title=dict(text="mean gradient size (log scale)")),
+        yaxis=dict(type="log", exponentformat="power", title=dict(text="mean gradient size (log scale)")),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
@@ -272,6 +282,7 @@ def context_curves(ks: Sequence[int], bits: Mapping[str, Sequence[float]], full:
                            line=dict(color=COLORS["output"], width=2)))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
-        xaxis=dict(type="log", title=dict(text="k: characters the model may see (log scale)")),
+        xaxis=dict(type="log", tickvals=[k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if k <= max(ks)],
+                   title=dict(text="k: characters the model may see (log scale)")),
         yaxis=dict(title=dict(text="held-out bits per character")),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
