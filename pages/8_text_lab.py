@@ -130,7 +130,6 @@ def known_text(vocab: str, text: str | None, limit: int) -> str:
 def lesson_controls(panel, models_, results, passages) -> dict:
     """Every control of the lesson, created on every run (the kit keeps a hidden tab's controls and their values)."""
     vocab = models_["lstm"].vocab
-    hidden = models_["lstm"].hidden_size
     c = {}
     c["prompt_raw"] = panel.slot(WRITE).text_area(
         "Your beginning (the prompt)", DEFAULT_PROMPT, key="tl_prompt", height=80, bind="query-params",
@@ -153,7 +152,7 @@ def lesson_controls(panel, models_, results, passages) -> dict:
     c["checkpoints"] = steps
     c["checkpoint"] = controls.choice("Checkpoint (training updates)", "tl_checkpoint", steps, steps[1],
                                       format_func=lambda s: f"{s:,}" if s else "0 (before training)",
-                                      widget="segmented", container=panel.slot(LEARN))
+                                      widget="slider", container=panel.slot(LEARN))
     temperatures = results["sample"]["temperatures"]
     c["learn_temperature"] = controls.choice("Sample temperature", "tl_learn_temp", temperatures, temperatures[-1],
                                              format_func=lambda t: f"{t:g}", widget="segmented",
@@ -173,7 +172,8 @@ def lesson_controls(panel, models_, results, passages) -> dict:
     c["feature"] = controls.choice("Feature to find", "tl_feature", list(tx.FEATURES), "inside [brackets]",
                                    container=panel.slot(UNITS),
                                    help="The finder ranks every unit by the correlation of its activation with it.")
-    c["unit"] = controls.int_slider("Unit j", "tl_unit", 1, hidden, 1, container=panel.slot(UNITS))
+    c["unit"] = controls.int_slider("Unit j", "tl_unit", 1, models_[c["cell"]].hidden_size, 1,
+                                    container=panel.slot(UNITS))
     if panel.shows(UNITS) and len(c["text"]) >= 2:
         panel.slot(UNITS).button("Show the best unit for the feature", key="tl_best", icon=":material/search:",
                                  on_click=_show_best_unit, args=(c["cell"], c["text"], c["feature"]))
@@ -185,7 +185,7 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                         help="The prediction made after reading character t, of character t + 1.")
     c["back"] = controls.int_slider("Characters back (marked on the second chart)", "tl_back", 1,
                                     results["distance"], 50, container=panel.slot(DEPENDS))
-    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], 16,
+    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], 16, widget="slider",
                              container=panel.slot(CONTEXT))
     return c
 
