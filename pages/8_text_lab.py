@@ -25,8 +25,6 @@ WRITE, LEARN, UNITS, DEPENDS, CONTEXT = PARTS = (
 MAX_PROMPT, MAX_PASSAGE = 500, 2000
 OWN = "Your own text"
 DEFAULT_PROMPT = "ROMEO.\n"
-PASSAGE_NAMES = ("The Tempest: Prospero and Miranda", "The Tempest: Ariel's song", "Macbeth: \"Sleep no more\"",
-                 "Macbeth: to-morrow, and to-morrow", "Macbeth: the porter")
 PREDICT_TEMPERATURE = 0.5
 WINDOW = 120  # characters before a prediction whose gradients are drawn
 
@@ -158,7 +156,7 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                              format_func=lambda t: f"{t:g}", widget="segmented",
                                              container=panel.slot(LEARN))
 
-    names = list(PASSAGE_NAMES[:len(passages)]) + [OWN]
+    names = [p.get("title") or f"{p['play'].title()}, character {p['start']:,}" for p in passages] + [OWN]
     c["passage"] = controls.choice("Text", "tl_passage", names, names[0], container=panel.slot(UNITS, DEPENDS),
                                    help="A passage of the held-out plays, which the models never trained on, or "
                                         "your own text.")

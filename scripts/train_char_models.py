@@ -63,13 +63,13 @@ DISTANCE = 256
 SAMPLE_PROMPT = "\n"
 SAMPLE_LENGTH = 400
 SAMPLE_TEMPERATURES = (0.5, 1.0)
-# Short passages of the held-out plays for the lesson: (play, the line the passage starts with, characters).
+# Short passages of the held-out plays for the lesson: (title, play, the line the passage starts with, characters).
 PASSAGES = (
-    ("tempest_gut.txt", "[Enter PROSPERO and MIRANDA]", 600),
-    ("tempest_gut.txt", "[ARIEL sings]\nFull fathom five", 340),
-    ("macbeth_gut.txt", "MACBETH.\nThere's one did laugh in's sleep", 760),
-    ("macbeth_gut.txt", "To-morrow, and to-morrow, and to-morrow,", 560),
-    ("macbeth_gut.txt", "[Enter a Porter. Knocking within.]", 620),
+    ("Macbeth: the porter", "macbeth_gut.txt", "[Enter a Porter. Knocking within.]", 620),
+    ("The Tempest: Prospero and Miranda", "tempest_gut.txt", "[Enter PROSPERO and MIRANDA]", 600),
+    ("The Tempest: Ariel's song", "tempest_gut.txt", "[ARIEL sings]\nFull fathom five", 340),
+    ("Macbeth: \"Sleep no more\"", "macbeth_gut.txt", "MACBETH.\nThere's one did laugh in's sleep", 760),
+    ("Macbeth: to-morrow, and to-morrow", "macbeth_gut.txt", "To-morrow, and to-morrow, and to-morrow,", 560),
 )
 DEFAULTS = tx.TextConfig(hidden_size=256, steps=10000, learning_rate=0.005)
 
@@ -116,7 +116,7 @@ def train_one(kind, config, work, models_dir, fresh, save_every, eval_every):
     run_path = work / "runs" / f"{kind}.npz"
     log_path = work / "runs" / f"{kind}.log.json"
     run_path.parent.mkdir(parents=True, exist_ok=True)
-    history = {"evaluations": [], "checkpoints": {}, "seconds": 0.0, "steps_timed": 0}
+    history = {"evaluations": [], "checkpoints": {}, "seconds": 0.0, "cpu_seconds": 0.0, "steps_timed": 0}
     if run_path.is_file() and not fresh:
         run = load_run(run_path, config)
         history = json.loads(log_path.read_text())
@@ -138,10 +138,12 @@ def train_one(kind, config, work, models_dir, fresh, save_every, eval_every):
     if run.step == 0 and 0 in CHECKPOINTS:
         checkpoint(run)
     losses = []
+    trained = run.step < config.steps
     while run.step < config.steps:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         run, loss, _ = tx.text_step(run, indices)
         history["seconds"] += time.perf_counter() - start
+        history["cpu_seconds"] = history.get("cpu_seconds", 0.0) + time.process_time() - cpu
         history["steps_timed"] += 1
         losses.append(loss * tx.LOG2E)
         if run.step in CHECKPOINTS:
@@ -160,7 +162,7 @@ def train_one(kind, config, work, models_dir, fresh, save_every, eval_every):
             log_path.write_text(json.dumps(history))
     write_model(run.model, models_dir / f"char_{kind}.npz")
     log(f"{kind}: wrote {models_dir / f'char_{kind}.npz'}")
-    return history
+    return history, trained
 
 
 # ---------------------------------------------------------------- what the lesson shows, precomputed
@@ -210,10 +212,11 @@ def ngram_results(train, held, positions_per_play):
 
 def passages(held):
     out = []
-    for play, first_line, length in PASSAGES:
+    for title, play, first_line, length in PASSAGES:
         text = held[play]
         start = text.index(first_line)
-        out.append({"play": play.removesuffix("_gut.txt"), "start": start + 1, "text": text[start:start + length]})
+        out.append({"title": title, "play": play.removesuffix("_gut.txt"), "start": start + 1,
+                    "text": text[start:start + length]})
     return out
 
 
@@ -247,7 +250,8 @@ def main(argv=None):
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures = {kind: pool.submit(train_one, kind, configs[kind], args.work, args.models, args.fresh,
                                      args.save_every, args.eval_every) for kind in order}
-        histories = {kind: futures[kind].result() for kind in order}
+        outcomes = {kind: futures[kind].result() for kind in order}
+    histories = {kind: history for kind, (history, _) in outcomes.items()}
     wall = time.perf_counter() - start
     log(f"training done in {wall / 60:.1f} minutes of wall time")
     start = time.perf_counter()
@@ -270,6 +274,8 @@ def main(argv=None):
             "held_out": held_out_bits(model, [tx.encode(model.vocab, t).indices for t in held.values()]),
             "training_seconds": round(history["seconds"], 1),
             "seconds_per_update": round(history["seconds"] / max(history["steps_timed"], 1), 4),
+            "cpu_seconds_per_update": (round(history["cpu_seconds"] / history["steps_timed"], 4)
+                                       if history.get("cpu_seconds") else None),
             "evaluations": history["evaluations"],
             "checkpoints": history["checkpoints"],
             "final_samples": samples(model),
@@ -294,7 +300,8 @@ def main(argv=None):
                    "seed": 0},
         "ngrams": ngrams,
         "models": models,
-        "training_wall_minutes": round(wall / 60, 1),
+        "training_wall_minutes": (round(wall / 60, 1) if any(trained for _, trained in outcomes.values())
+                                  else stored.get("training_wall_minutes")),  # a rerun that only analyses keeps it
         "workers": args.workers,
     }
     args.data.mkdir(parents=True, exist_ok=True)
