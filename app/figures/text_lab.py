@@ -18,7 +18,7 @@ from app.figures.common import lean_figure, subplot_layout
 from app.figures.memory_lab import CELL_COLORS, CELL_DASHES, CELL_NAMES
 from app.theme import COLORS, DIVERGING, GRADIENT_SCALE, NEUTRAL, WRITTEN_SCALE
 
-WRAP = 64          # characters per row of a text grid
+WRAP = 72          # characters per row of a text grid (Gutenberg's prose lines are at most about 70)
 ROW_PX = 24        # height of a row of the text grid
 NEWLINE, SPACE = "\u21b5", " "   # how a newline and a space are drawn in a cell
 NGRAM_COLOR = NEUTRAL
@@ -103,8 +103,9 @@ def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, fi
     kinds = list(dependences)
     rows, _ = text_grid(text, wrap)
     n_rows = int(rows.max()) + 1 if len(text) else 1
-    titles = [f"{CELL_NAMES[kind]}: p(next = {shown_char(next_char)!r}) = {probabilities[kind]:.2f}" for kind in kinds]
-    layout = subplot_layout(len(kinds), 1, titles, vertical_spacing=0.25 / len(kinds))
+    panel, gap, top = ROW_PX * n_rows, 34, 40                # pixels: a panel, the title above it, the margin
+    height = top + len(kinds) * (panel + gap) + 10
+    layout = dict(height=height, margin=dict(l=10, r=10, t=top, b=10), annotations=[])
     data = []
     for k, kind in enumerate(kinds):
         sizes = np.asarray(dependences[kind], dtype=np.float64)
@@ -117,10 +118,15 @@ def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, fi
         trace["hovertemplate"] = (f"{CELL_NAMES[kind]}<br>character %{{customdata}}: %{{text}}<br>"
                                   "gradient size %{z:.3f} of the largest<extra></extra>")
         data.append(trace)
+        plot_height = height - top - 10
+        upper = 1 - (k * (panel + gap) + gap) / plot_height      # paper coordinates of this panel
+        lower = upper - panel / plot_height
         xaxis, yaxis = _grid_axes(n_rows, wrap)
-        layout[f"xaxis{axis}"].update(xaxis)
-        layout[f"yaxis{axis}"].update(yaxis)
-    layout.update(height=len(kinds) * (ROW_PX * n_rows + 50) + 40, margin=dict(l=10, r=10, t=40, b=10))
+        layout[f"xaxis{axis}"] = dict(xaxis, anchor=f"y{axis}", domain=[0, 1])
+        layout[f"yaxis{axis}"] = dict(yaxis, anchor=f"x{axis}", domain=[max(lower, 0), upper])
+        layout["annotations"].append(dict(
+            text=f"{CELL_NAMES[kind]}: p(next = {shown_char(next_char)!r}) = {probabilities[kind]:.2f}",
+            x=0, xref="paper", xanchor="left", y=upper, yref="paper", yanchor="bottom", showarrow=False))
     return lean_figure(data, layout)
 
 

@@ -28,9 +28,9 @@ def cells(trace):
 
 
 def test_text_grid_breaks_at_newlines_and_wraps_long_lines():
-    rows, cols = text_grid("ab\ncd" + "x" * 70)
+    rows, cols = text_grid("ab\ncd" + "x" * 80)
     assert list(rows[:6]) == [0, 0, 0, 1, 1, 1] and list(cols[:6]) == [0, 1, 2, 0, 1, 2]
-    assert rows[-1] == 2 and cols[-1] == 72 - WRAP - 1  # "cd" and 70 x: 72 characters, 64 on row 2, the rest on row 3
+    assert rows[-1] == 2 and cols[-1] == 82 - WRAP - 1  # "cd" and 80 x: WRAP of them on row 2, the rest on row 3
     assert shown_char("\n") == NEWLINE and shown_char("\x07") == "\u00b7" and shown_char("<") == "<"
 
 
