@@ -146,7 +146,8 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                 widget="segmented", container=panel.slot(WRITE, UNITS))
 
     saved = set.intersection(*({int(s) for s in results["models"][kind]["checkpoints"]} for kind in KINDS))
-    steps = sorted(saved - {results["models"]["lstm"]["config"]["steps"]}) + [results["models"]["lstm"]["config"]["steps"]]
+    final = results["models"]["lstm"]["config"]["steps"]
+    steps = sorted(saved - {final}) + [final]
     c["checkpoints"] = steps
     c["checkpoint"] = controls.choice("Checkpoint (training updates)", "tl_checkpoint", steps, steps[1],
                                       format_func=lambda s: f"{s:,}" if s else "0 (before training)",

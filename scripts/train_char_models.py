@@ -203,7 +203,8 @@ def ngram_results(train, held, positions_per_play):
     for order in NGRAM_ORDERS:
         model = ngram.fit_ngram(indices, order, len(vocab))
         bits = [model.bits(h) for h in held_indices]
-        at = [b[scored_positions(len(h), positions_per_play, seed=k)] for k, (b, h) in enumerate(zip(bits, held_indices))]
+        at = [b[scored_positions(len(h), positions_per_play, seed=k)]
+              for k, (b, h) in enumerate(zip(bits, held_indices))]
         out[str(order)] = {"held_out": float(np.concatenate(bits).mean()),
                            "plays": [float(b.mean()) for b in bits],
                            "at_positions": float(np.concatenate(at).mean())}
@@ -313,7 +314,8 @@ def main(argv=None):
     for kind, r in models.items():
         print(f"{kind:8} {r['held_out']['total']:19.3f} {tx.perplexity(r['held_out']['total']):11.2f}")
     for order in (3, 5):
-        print(f"{order}-gram   {ngrams[str(order)]['held_out']:19.3f} {tx.perplexity(ngrams[str(order)]['held_out']):11.2f}")
+        bits = ngrams[str(order)]["held_out"]
+        print(f"{order}-gram   {bits:19.3f} {tx.perplexity(bits):11.2f}")
 
 
 if __name__ == "__main__":

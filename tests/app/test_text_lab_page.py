@@ -172,7 +172,8 @@ def test_what_a_prediction_depends_on_draws_the_gradients_of_the_core(models):
     for trace, kind in zip(distance["data"], KINDS):
         np.testing.assert_allclose(plotly_array(trace["y"]), RESULTS["models"][kind]["dependence_mean"])
     back = at.slider(key="tl_back").value
-    ratio = RESULTS["models"]["lstm"]["dependence_mean"][back - 1] / RESULTS["models"]["rnn"]["dependence_mean"][back - 1]
+    means = {kind: RESULTS["models"][kind]["dependence_mean"][back - 1] for kind in ("rnn", "lstm")}
+    ratio = means["lstm"] / means["rnn"]
     assert f"the LSTM's is {ratio:.3g} times the RNN's" in prose(at)
 
 
