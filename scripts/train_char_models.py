@@ -177,7 +177,7 @@ def scored_positions(length, count, seed=0):
 def analyse(kind, models_dir, work, positions_per_play, distance_positions):
     """Context-limited bits, full-context bits at the same positions and dependence against distance."""
     keep_freed_memory()
-    model = tx.load_char_model(models_dir / f"char_{kind}.npz")
+    model = tx.load_char_model(models_dir / f"char_{kind}.npz", dtype=np.float64)  # no underflow of small gradients
     _, held = split(read_corpus(work / ARCHIVE))
     held_indices = [tx.encode(model.vocab, text).indices for text in held.values()]
     context, full, dependence = [], [], []
