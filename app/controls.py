@@ -266,6 +266,27 @@ def toggle(label: str, key: str, default: bool = False, help: str | None = None,
     return _remember(key, value, default, lambda v: "true" if v else "false")
 
 
+def text_input(label: str, key: str, default: str, max_chars: int, clean: Callable[[str], str | None],
+               help: str | None = None, container=None) -> str:
+    """A text box bound to ``?key=``; returns what was typed (at most ``max_chars`` characters).
+
+    Typed text is the student's, so the link to the view never copies it: it records ``clean(text)``, the
+    text rebuilt from what the page understood (e.g. the words of a vocabulary), and nothing when that is
+    None or the default. A value from the address longer than ``max_chars`` is cut, with a note.
+    """
+    where = container or st
+    raw = _url_text(key)
+    if raw is not None and len(raw) > max_chars:
+        _force(key, raw[:max_chars])
+        _forget_url_value(key)
+        _note(where, label, f"was longer than {max_chars} characters; using its first {max_chars}.")
+    text = where.text_input(label, default, key=key, max_chars=max_chars, help=help, bind="query-params")
+    cleaned = clean(text)
+    if cleaned is not None:
+        _remember(key, cleaned, default)
+    return text
+
+
 def tabs(label: str, key: str, titles: Sequence[str], container=None) -> tuple[str, Any]:
     """Tabs bound to ``?key=title``, of which only the open one is run (Streamlit's lazy tabs).
 

@@ -12,13 +12,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run app/...` puts only app/ on sys.path
     sys.path.insert(0, str(ROOT))
 
+import pandas  # noqa: E402,F401  before any session: Plotly reads a half-imported pandas from sys.modules while another
+#                              session's first st.dataframe imports it (an AttributeError in a class of 30)
 import streamlit as st  # noqa: E402
 
 from app import controls, lesson as kit  # noqa: E402
-from app.course import HOME, all_pages, available, reference_pages  # noqa: E402
-from app.runtime import keep_freed_memory  # noqa: E402
+from app.course import HOME, all_pages, available  # noqa: E402
+from app.runtime import keep_freed_memory, one_blas_thread, tcp_nodelay  # noqa: E402
 
 keep_freed_memory()  # the memory lab's training steps reuse freed NumPy buffers (about 2x faster)
+one_blas_thread()    # small matrices, many students: BLAS threads only wait for each other
+tcp_nodelay()        # each rerun's frames leave at once (40 ms of every move was a delayed TCP acknowledgement)
 kit.begin_page()
 with st.sidebar:  # first, so that the page config below knows whether the projector layout is on
     presenting = controls.toggle(
@@ -33,9 +37,9 @@ lessons = available()
 pages = {st.Page(page.path, title=page.label, icon=page.icon, url_path=page.url_path, default=page is HOME): page
          for page in all_pages()}
 by_file = {page: st_page for st_page, page in pages.items()}
-sections = {"Course": [HOME], "Lessons": lessons, "Reference": reference_pages()}
-current = st.navigation({name: [by_file[page] for page in group] for name, group in sections.items() if group},
-                        position="sidebar")
+# One flat list (home, numbered lessons, reference pages): Streamlit's sectioned navigation puts its section
+# headers inside the list, which screen readers cannot parse (axe: list, listitem).
+current = st.navigation(list(pages), position="sidebar")
 page = pages[current]
 kit.set_current_page(page)
 st.set_page_config(page_title=f"{page.title} · RNN Explainer")  # the browser tab names the page

@@ -9,6 +9,7 @@ page has been quiet for QUIET_MS (so a chart redrawn after the run ended is incl
 from __future__ import annotations
 
 
+from benchmarks.server_stats import percentile, rss_mb  # noqa: F401  (re-exported)
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, serve  # noqa: F401  (re-exported)
 
 QUIET_MS = 250
@@ -52,24 +53,6 @@ WEBSOCKET_SPY = """
   };
 })();
 """
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, from /proc (psutil is not a dependency)."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def press_and_time_js() -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import time
 
 from playwright.async_api import async_playwright
@@ -29,6 +28,7 @@ from app.course import available
 from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, QUIET_MS, WEBSOCKET_SPY, lesson_url,
                                 percentile, press_and_time_js, rss_mb, serve)
 from benchmarks.report import save_json
+from benchmarks.server_stats import cpu_seconds
 
 DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
@@ -135,13 +135,6 @@ async def warm_up(base_url: str, lessons) -> None:
             await page.wait_for_selector("[data-testid=stSlider] input[type=range]", timeout=180_000)
             await page.wait_for_selector(DONE, timeout=180_000)
         await browser.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(args) -> dict:

@@ -2,297 +2,407 @@
 
 import dataclasses
 import json
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app import controls, lesson
-from app.torch_snippet import pytorch_snippet
 from app.figures.gates import gate_heatmaps
-from app.figures.memory_lab import (CELL_NAMES, accuracy_vs_gap, memory_unit_figure, next_word_bars,
+from app.figures.memory_lab import (CELL_NAMES, accuracy_vs_gap, memory_unit_figure, next_word_bars, scores_by_gap,
                                     training_curves)
-from rnn_core import tasks
+from app.torch_snippet import pytorch_snippet
+from rnn_core import memory, sigmoid, tasks
 from rnn_core.optim import adam_step
-from rnn_core.train import (TrainConfig, context_position, context_spread, context_traces, loss_and_grads, predict,
-                            sentence_trace, train)
-
-KINDS = ("rnn", "lstm", "gru")
-DATA = Path(__file__).resolve().parent.parent / "data" / "accuracy_vs_gap.json"
-LEARNING_RATES = [0.001, 0.003, 0.01, 0.03]
-DEFAULTS = TrainConfig()
-DEFAULT_SENTENCE = "afternoon so we could talk about the plan and then see you let's meet for"
-
-
-class Slot:
-    """One training run, shared by every session that asks for exactly the same settings."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.result = None
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def slot(settings: tuple) -> Slot:
-    """Bounded: at most 64 trained settings are kept for the whole class."""
-    return Slot()
-
-
-def key(config):
-    return dataclasses.astuple(config)
-
-
-def finished(config):
-    """The result for these settings if anyone has trained them already, else None."""
-    return slot(key(config)).result
-
-
-def trained(config, on_progress):
-    """Train once per settings: a second session pressing Train with the same settings waits, then shares."""
-    shared = slot(key(config))
-    if shared.result is None:
-        if not shared.lock.acquire(blocking=False):
-            st.info("Someone in the class is training exactly these settings right now: waiting for their run.",
-                    icon=":material/hourglass_top:")
-            shared.lock.acquire()
-        try:
-            if shared.result is None:
-                shared.result = train(config, callback=on_progress)
-        finally:
-            shared.lock.release()
-    return shared.result
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def stored_accuracy_vs_gap(mtime):
-    """The precomputed chart (scripts/precompute_accuracy_vs_gap.py); mtime invalidates it."""
-    return json.loads(DATA.read_text())
-
-
-def history(result):
-    return {"steps": result.eval_steps, "loss": result.eval_losses, "accuracy": result.test_accuracies}
-
-
-def train_with_progress(configs, label):
-    """Train the configs one after another with a progress bar and live curves; returns kind -> result."""
-    results = {kind: finished(config) for kind, config in configs.items()}
-    untrained = [kind for kind, result in results.items() if result is None]
-    if not untrained:
-        return results
-    bar = st.progress(0.0, text=f"{label}: starting")
-    chart = st.empty()
-    steps = max(config.steps for config in configs.values())
-    live = {kind: history(result) for kind, result in results.items() if result is not None}
-    last_draw = [0.0]
-
-    def draw():
-        chart.plotly_chart(training_curves(live, steps=steps, chance=tasks.CHANCE, target=DEFAULTS.target_accuracy),
-                           key=f"live_{label}_{time.monotonic_ns()}", config={"displayModeBar": False})
-
-    for done, kind in enumerate(untrained):
-        def on_progress(p, kind=kind, done=done):
-            live[kind] = {"steps": p.eval_steps, "loss": p.eval_losses, "accuracy": p.eval_accuracies}
-            bar.progress(min((done + p.fraction) / len(untrained), 1.0),
-                         text=f"{label}: {CELL_NAMES[kind]} step {p.step} of {p.steps}, "
-                              f"held-out accuracy {p.test_accuracy:.0%}")
-            if time.monotonic() - last_draw[0] > 0.4:
-                last_draw[0] = time.monotonic()
-                draw()
-
-        results[kind] = trained(configs[kind], on_progress)
-        live[kind] = history(results[kind])
-    bar.empty()
-    chart.empty()
-    return results
-
+from rnn_core.train import (Model, TrainConfig, context_position, context_spread, context_traces, loss_and_grads,
+                            predict, sentence_trace, train)
 
 lesson.header(
     "Memory lab: let's meet for ___",
     "A message starts with a word that decides how it ends: *morning* means **breakfast**, *afternoon* "
     "**lunch**, *evening* **dinner** and *break* **coffee**. Between that word and \"let's meet for\" come "
     "filler words that carry no information. To predict the last word a network must keep the first one "
-    "in its state across the whole gap. Here you train a plain tanh RNN, an LSTM and a GRU on exactly this "
-    "task, on this server, and watch which of them remembers.",
+    "in its state across the whole gap. Here a plain tanh RNN, an LSTM and a GRU learn exactly this task, "
+    "on this server: first the results of runs made in advance, then your own training, then the trained "
+    "models answering your sentences.",
+    short="Which cell can carry one word across 60 filler words? Runs made in advance, then your own.",
 )
+
+KINDS = ("rnn", "lstm", "gru")
+DATA = Path(__file__).resolve().parent.parent / "data" / "accuracy_vs_gap.json"
+LEARNING_RATES = [0.001, 0.003, 0.01, 0.03]
+DEFAULTS = TrainConfig()
+DEFAULT_SENTENCE = "afternoon so we could talk about the plan and then see you let's meet for"
+TITLES = ("Accuracy vs gap", "Train", "Ask the models", "Inside the LSTM")
+ASKING = ("Ask the models", "Inside the LSTM")
+PREDICT_GAP = 60          # the predict-then-move check asks about this gap of the stored chart
+SCORE_GAPS = tuple(range(0, tasks.MAX_GAP + 1, 10))  # the trained models are scored at these gaps ...
+SCORE_SIZE = 128                                     # ... on this many held-out sentences each
+WATCHING = "lab_watching"  # session_state: the shared runs this session waits for
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def slot(settings: tuple) -> memory.SharedRun:
+    """One training run per settings for the whole server (bounded: at most 64 kept for the class)."""
+    return memory.SharedRun(TrainConfig(*settings))
+
+
+def shared(config: TrainConfig) -> memory.SharedRun:
+    return slot(dataclasses.astuple(config))
+
+
+def finished(configs: dict) -> dict:
+    """name -> TrainResult of the configs somebody has trained already."""
+    return {name: run.result for name, config in configs.items() if (run := shared(config)).done}
+
+
+def who() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "script"
+
+
+def keep_watching(runs) -> None:
+    """This session waits for ``runs`` and no longer for the others it waited for: a run nobody waits for any
+    more is stopped (moving a control during training stops that training, unless someone else waits for it)."""
+    before = st.session_state.get(WATCHING, [])
+    memory.unwatch([run for run in before if all(run is not other for other in runs)], who())
+    memory.watch(runs, who())
+    st.session_state[WATCHING] = list(runs)
+
+
+def wait_for(named: dict, label: str, chart=None, steps: int | None = None, where=None) -> None:
+    """While any of the runs in ``named`` (name -> SharedRun) is queued or training, by this session or anyone
+    else's, show a progress bar with the time left and, in ``chart``, the live training curves; return when none
+    is left to wait for (all done, or one failed)."""
+    runs = list(named.values())
+    if not any(run.state in (memory.QUEUED, memory.RUNNING) for run in runs):
+        return
+    names = {id(run): name for name, run in named.items()}
+    bar = (where or st).progress(0.0, text=f"{label}: starting")
+    last_draw = 0.0
+    while any(run.state in (memory.QUEUED, memory.RUNNING) for run in runs):
+        now = memory.status(runs)
+        bar.progress(now.fraction, text=progress_text(label, now, names))
+        if chart is not None and time.monotonic() - last_draw > 0.6:
+            last_draw = time.monotonic()
+            curves = {names[id(run)]: h for run in runs if (h := live_history(run))}
+            with chart.container():
+                lesson.chart(training_curves(curves, steps=steps or max(run.config.steps for run in runs),
+                                             chance=tasks.CHANCE, target=DEFAULTS.target_accuracy),
+                             key=f"lab_live_{time.monotonic_ns()}", alt="Training loss and held-out accuracy so far.")
+        time.sleep(0.25)
+    bar.empty()
+    failed = memory.status(runs).failed
+    if failed:
+        st.error("Training stopped with an error: " + "; ".join(failed), icon=":material/error:")
+
+
+def progress_text(label: str, now: memory.Status, names: dict) -> str:
+    """What the progress bar says: the cell training now, steps done of planned, the time left."""
+    current = now.current
+    where = "waiting for its turn"
+    if current is not None and current.progress is not None:
+        where = (f"{CELL_NAMES[names[id(current)]]} at step {current.progress.step} of {current.config.steps}, "
+                 f"held-out accuracy {current.progress.test_accuracy:.0%}")
+    others = len(current.watchers) - 1 if current is not None else 0
+    shared_with = (f" {others} other session{'s' if others != 1 else ''} on this server "
+                   f"{'wait' if others != 1 else 'waits'} for the same run.") if others > 0 else ""
+    return (f"{label}: {where}. {now.steps_done} of {now.steps_planned} steps planned, "
+            f"{memory.describe_wait(now.seconds_left)} (sooner if {DEFAULTS.target_accuracy:.0%} is reached "
+            f"early).{shared_with}")
+
+
+def live_history(run: memory.SharedRun) -> dict | None:
+    if run.done:
+        return history(run.result)
+    if run.progress is None:
+        return None
+    return {"steps": run.progress.eval_steps, "loss": run.progress.eval_losses, "accuracy": run.progress.eval_accuracies}
+
+
+def history(result) -> dict:
+    return {"steps": result.eval_steps, "loss": result.eval_losses, "accuracy": result.test_accuracies}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def stored_accuracy_vs_gap(mtime: float) -> dict:
+    """The precomputed chart (scripts/precompute_accuracy_vs_gap.py); mtime invalidates it."""
+    return json.loads(DATA.read_text())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def held_out(settings: tuple) -> memory.HeldOutScores:
+    """A trained model's scores at every gap: the same for every student, computed once per server."""
+    config = TrainConfig(*settings)
+    return memory.held_out_scores(slot(settings).result.model, config.seed, SCORE_GAPS, SCORE_SIZE)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def at_trained_gap(settings: tuple) -> memory.HeldOutScores:
+    """The model on the very held-out set training scored it on (test_size sentences at its gap)."""
+    config = TrainConfig(*settings)
+    return memory.held_out_scores(slot(settings).result.model, config.seed, (config.gap,), config.test_size)
+
+
+def use_trained_gap(context: str, gap: int, seed: int) -> None:
+    """The button's action: a sentence with the training sentences' shape at the trained gap."""
+    st.session_state["lab_sentence"] = tasks.example_sentence(context, gap, seed)
+
+
+def percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def stored_variants(stored: dict) -> list[str]:
+    return list(stored.get("variants", {kind: {} for kind in KINDS}))
+
+
+def stored_config(stored: dict, name: str, gap: int) -> TrainConfig:
+    """The settings of one stored run at ``gap`` with seed 0 (what "Recompute" trains)."""
+    changes = stored.get("variants", {}).get(name, {"cell": name})
+    return TrainConfig(**stored["config"]).replace(**changes, gap=gap, seed=0)
+
+
+def settings_text(config: TrainConfig) -> str:
+    clip = f"clipping threshold c = {config.clip:g}" if config.clip else "no clipping"
+    return (f"gap {config.gap}, hidden size H = {config.hidden_size}, at most {config.steps} steps of "
+            f"{config.batch_size} sentences, learning rate {config.learning_rate:g}, {clip}, "
+            f"$b_f = {config.forget_bias:g}$, $b_z = {config.update_bias:g}$, random seed {config.seed}")
+
 
 @st.fragment
 def lab_demo():
     """The controls and the open part: a control reruns this function only, not the text and questions around it."""
-    with lesson.controls_panel():
-        st.markdown("**What to train**")
-        picks = st.columns(3)
-        chosen = [kind for kind, column in zip(KINDS, picks)
-                  if controls.toggle(f"Train the {CELL_NAMES[kind]}", f"lab_{kind}", True, container=column)]
-        left, middle, right = st.columns(3)
-        gap = controls.int_slider("Gap (filler words)", "lab_gap", 0, tasks.MAX_GAP, DEFAULTS.gap, container=left,
-                                  help="How many random filler words sit between the context word and "
-                                       "\"let's meet for\". The network must remember across gap + 3 steps.")
-        hidden = controls.int_slider("Hidden size H", "lab_hidden", 4, 64, DEFAULTS.hidden_size, container=left)
+    part, body = lesson.tabs("lab_part", TITLES)
+    with body:
+        panel = lesson.ControlPanel(part, scope="memory_lab", columns=1 if part in ASKING else 3)
+        stored = stored_accuracy_vs_gap(DATA.stat().st_mtime) if DATA.is_file() else None
+        gaps = stored["gaps"] if stored else [0, tasks.MAX_GAP]
+        shown = controls.int_slider(
+            "Longest gap shown", "lab_shown_gap", min(gaps), max(gaps), min(max(gaps), 20),
+            step=gaps[1] - gaps[0] if len(gaps) > 1 else 1, container=panel.slot("Accuracy vs gap"),
+            help="Draws the runs made in advance up to this gap; Recompute trains this gap again, live.")
+        picks = [panel.slot("Train") for _ in KINDS]
+        chosen = [kind for kind, where in zip(KINDS, picks)
+                  if controls.toggle(f"Train the {CELL_NAMES[kind]}", f"lab_{kind}", True, container=where)]
+        gap = controls.int_slider("Gap (filler words)", "lab_gap", 0, tasks.MAX_GAP, DEFAULTS.gap,
+                                  container=panel.slot("Train"),
+                                  help="Filler words between the context word and \"let's meet for\": the network "
+                                       "must remember across gap + 3 steps.")
         steps = controls.int_slider("Training steps (at most)", "lab_steps", 50, 2000, DEFAULTS.steps, step=50,
-                                    container=left, help="Minibatches of 64 sentences. Training stops early once "
-                                                         f"held-out accuracy reaches {DEFAULTS.target_accuracy:.0%}.")
-        learning_rate = controls.choice("Learning rate (Adam)", "lab_lr", LEARNING_RATES, DEFAULTS.learning_rate,
-                                        format_func=lambda v: f"{v:g}", container=middle)
-        clip = controls.float_slider("Clip gradient norm at", "lab_clip", 0.0, 10.0, DEFAULTS.clip, 0.1,
-                                     container=middle, help="The whole gradient is rescaled when its norm is larger "
-                                                            "(clip_by_norm). 0 turns clipping off.")
-        seed = controls.seed_input(key="lab_seed", container=middle,
-                                   help="Seeds the weights, the training sentences and the held-out sentences.")
+                                    container=panel.slot("Train"),
+                                    help=f"Minibatches of {DEFAULTS.batch_size} sentences. Training stops early once "
+                                         f"held-out accuracy reaches {DEFAULTS.target_accuracy:.0%}.")
         forget_bias = controls.float_slider(
-            "LSTM forget-gate bias b_f", "lab_forget_bias", -3.0, 5.0, DEFAULTS.forget_bias, 0.5, container=right,
-            help="b_f at the start of training: the forget gate begins near sigmoid(b_f). 3 starts it at 0.95 "
-                 "(keep), 0 at 0.5 (halve every step).")
+            "Forget-gate bias b_f", "lab_forget_bias", -3.0, 5.0, DEFAULTS.forget_bias, 0.5,
+            container=panel.slot("Train"),
+            help="The LSTM's b_f at the start of training: its forget gate begins near sigmoid(b_f), "
+                 "0.95 for b_f = 3 (keep), 0.5 for b_f = 0 (halve every step).")
         update_bias = controls.float_slider(
-            "GRU update-gate bias b_z", "lab_update_bias", -3.0, 5.0, DEFAULTS.update_bias, 0.5, container=right,
-            help="b_z at the start of training: z near 1 keeps the old state, h_t = (1 - z) n + z h_{t-1}.")
-        # not type="primary": white on the dark theme's sky-blue primary fails the contrast check (axe)
-        pressed = st.button("Train", icon=":material/play_arrow:", disabled=not chosen)
-        if not chosen:
-            st.caption("Switch on at least one cell to train.")
+            "Update-gate bias b_z", "lab_update_bias", -3.0, 5.0, DEFAULTS.update_bias, 0.5,
+            container=panel.slot("Train"),
+            help="The GRU's b_z at the start of training: z near 1 keeps the old state, "
+                 "h_t = (1 - z) n + z h_{t-1}.")
+        hidden = controls.int_slider("Hidden size H", "lab_hidden", 4, 64, DEFAULTS.hidden_size,
+                                     container=panel.slot("Train", more=True))
+        learning_rate = controls.choice("Learning rate", "lab_lr", LEARNING_RATES, DEFAULTS.learning_rate,
+                                        format_func=lambda v: f"{v:g}", container=panel.slot("Train", more=True),
+                                        help="Adam's step size.")
+        clip = controls.float_slider("Clipping threshold c", "lab_clip", 0.0, 10.0, DEFAULTS.clip, 0.1,
+                                     container=panel.slot("Train", more=True),
+                                     help="The whole gradient is rescaled when its norm is above c (clip by norm) "
+                                          "before every update. 0 turns clipping off.")
+        seed = controls.seed_input(key="lab_seed", container=panel.slot("Train", more=True),
+                                   help="Seeds the weights, the training sentences and the held-out sentences.")
+        sentence_box = panel.slot(*ASKING)
+        sentence = controls.text_input(
+            "Type a sentence from the vocabulary", "lab_sentence", DEFAULT_SENTENCE, max_chars=800,
+            # the link carries the sentence rebuilt from the vocabulary's words only, never typed text
+            clean=vocabulary_text, container=sentence_box,
+            help="End it with \"let's meet for\" to ask the question the models were trained on.")
+        tokens = sentence_tokens(sentence)
 
-    settings = DEFAULTS.replace(gap=gap, hidden_size=hidden, steps=steps, learning_rate=learning_rate,
-                                clip=clip if clip > 0 else None, forget_bias=forget_bias, update_bias=update_bias,
-                                seed=seed)
-    configs = {kind: settings.replace(cell=kind) for kind in chosen}
+        settings = DEFAULTS.replace(gap=gap, hidden_size=hidden, steps=steps, learning_rate=learning_rate,
+                                    clip=clip if clip > 0 else None, forget_bias=forget_bias,
+                                    update_bias=update_bias, seed=seed)
+        configs = {kind: settings.replace(cell=kind) for kind in chosen}
+        names = stored_variants(stored) if stored else []
+        point = {name: stored_config(stored, name, shown) for name in names}
+        keep_watching([shared(config) for config in (*configs.values(), *point.values())])
 
-    example = tasks.held_out_set(seed, gap, 1)
-    st.markdown(f"A held-out sentence at this gap ({gap + 4} words): *{tasks.decode(example.tokens[0])}* "
-                f"→ **{tasks.MEALS[example.targets[0]]}**")
+        if part == "Accuracy vs gap":
+            if stored is None:
+                st.warning("The precomputed chart is missing: run `python scripts/precompute_accuracy_vs_gap.py`.")
+            else:
+                gap_part(stored, names, shown, point)
+        elif part == "Train":
+            train_part(configs, chosen, settings, stored, names)
+        else:
+            context = next((w for w in tasks.decode(tokens).split() if w in tasks.CONTEXTS), "afternoon") \
+                if tokens is not None else "afternoon"
+            sentence_box.button(f"Use a sentence at the trained gap ({gap} filler words)", key="lab_at_gap",
+                                icon=":material/straighten:", on_click=use_trained_gap, args=(context, gap, seed))
+            sentence_box.caption("Vocabulary: " + ", ".join(f"`{w}`" for w in tasks.VOCAB))
+            ask_part(part, configs, settings, sentence)
 
-    results = train_with_progress(configs, "Training") if pressed else \
-        {kind: finished(config) for kind, config in configs.items()}
-    results = {kind: result for kind, result in results.items() if result is not None}
 
-    st.subheader("Training: loss and held-out accuracy")
-    if not results:
-        st.info("Press **Train** to train the cells you picked with these settings. Runs are shared: if anyone in "
+def sentence_tokens(sentence: str):
+    try:
+        return tasks.encode(sentence)
+    except tasks.UnknownWordError:
+        return None
+
+
+def vocabulary_text(sentence: str) -> str | None:
+    """The sentence rebuilt from the vocabulary's words (what the link may carry), or None if it has others."""
+    tokens = sentence_tokens(sentence)
+    return None if tokens is None else tasks.decode(tokens)
+
+
+def gap_part(stored, names, shown, point):
+    """The runs made in advance, up to the longest gap shown; recompute that gap live."""
+    gaps = stored["gaps"]
+    config = TrainConfig(**stored["config"])
+    accuracy = stored["accuracy"]
+    named = {name: shared(c) for name, c in point.items()}
+    chart = st.empty()
+
+    def draw(key):
+        live = {name: (shown, r.accuracy) for name, r in finished(point).items()}
+        with chart.container():
+            lesson.chart(accuracy_vs_gap(gaps, {name: accuracy[name] for name in names}, chance=tasks.CHANCE,
+                                         shown=shown, live=live), key=key,
+                         alt="Held-out accuracy after training against the gap, one line per cell, from runs "
+                             "made in advance.")
+
+    draw("lab_vs_gap")
+    k = gaps.index(shown) if shown in gaps else None
+    seeds = ", ".join(map(str, stored["seeds"]))
+    if k is not None:
+        values = ", ".join(f"{CELL_NAMES[name]}: {percent(accuracy[name][k])}" for name in names)
+        lesson.explain(
+            f"Each line is one cell's {lesson.glossary_link('held-out set', 'held-out')} accuracy after training at "
+            f"that gap, averaged over seeds {seeds}; the dashed line is {lesson.glossary_link('chance level', 'chance')}, "
+            f"{percent(tasks.CHANCE)}, what a cell that forgot the first word scores on average. At gap {shown}: {values}. "
+            f"Move **Longest gap shown** to the right to see longer gaps: at which gap does each cell stop learning?")
+    if "lstm_b0" in names and "lstm" in names:
+        b0 = sigmoid(0.0)
+        b3 = float(sigmoid(config.forget_bias))
+        lesson.explain(
+            f"The violet line is the same LSTM with its {lesson.glossary_link('forget gate')} bias $b_f$ at 0 "
+            f"instead of {config.forget_bias:g}: its forget gate starts near $\\sigma(0) = {b0:.2f}$, keeping half of "
+            f"its memory per step, instead of $\\sigma({config.forget_bias:g}) = {b3:.3f}$, a memory time of about "
+            f"$1/(1-{b3:.3f}) \\approx {1 / (1 - b3):.0f}$ steps.")
+    predict_gap = PREDICT_GAP if PREDICT_GAP in gaps else gaps[len(gaps) // 2]
+    at = gaps.index(predict_gap)
+    cells = [name for name in ("gru", "lstm", "rnn") if name in names]
+    lowest = min(cells, key=lambda name: accuracy[name][at])
+    options = {"gru": "The GRU", "lstm": f"The LSTM with b_f = {config.forget_bias:g}", "rnn": "The tanh RNN"}
+    lesson.predict(
+        "lab_predict_gap",
+        f"Extend the chart to gap {predict_gap}. Of the three cells with the lab's settings, which one ends "
+        "closest to chance there?",
+        [options[name] for name in cells], answer=cells.index(lowest),
+        why=f"At gap {predict_gap} the runs made in advance end at "
+            + ", ".join(f"{percent(accuracy[name][at])} ({CELL_NAMES[name]})" for name in cells)
+            + f", averaged over seeds {seeds}. "
+            + ("The tanh RNN's gradient back to the first word is multiplied by $W_{hh}$ and a tanh slope at every "
+               "one of the steps and fades long before it gets there, so in these runs it never learned to keep the word."
+               if lowest == "rnn" else ""),
+        instruction=f"move **Longest gap shown** to {predict_gap} or beyond", ready=shown >= predict_gap)
+
+    st.subheader(f"Recompute gap {shown} on this server")
+    if st.button(f"Recompute gap {shown}", icon=":material/refresh:", key="lab_recompute"):
+        memory.start(list(named.values()), who())
+    if any(run.state in (memory.QUEUED, memory.RUNNING) for run in named.values()):
+        wait_for(named, f"Gap {shown}")
+        draw("lab_vs_gap_recomputed")
+    results = finished(point)
+    lesson.explain(
+        f"The button trains every cell of the chart again at gap {shown}, with seed 0 and the stored settings "
+        f"(hidden size {config.hidden_size}, at most {config.steps} steps, learning rate "
+        f"{config.learning_rate:g}), and draws each result as an open circle. Single runs are noisy: a cell that "
+        "learns the task at one gap can miss it at the next by the luck of its initial weights, which is why the "
+        "lines average three seeds.")
+    if results and k is not None:
+        same = all(abs(r.accuracy - stored["by_seed"][name][k][0]) < 1e-9 for name, r in results.items())
+        lesson.explain("The runs just made match the stored seed-0 runs exactly: same settings, same seed, same "
+                       "numbers." if same else
+                       "The runs just made differ from the stored seed-0 runs: other hardware or library versions "
+                       "change the last digits of a run, and training amplifies them.")
+    lesson.note(f"Computed in advance by `scripts/precompute_accuracy_vs_gap.py`: held-out accuracy on "
+                f"{config.test_size} sentences from each seed's test stream, at the end of training (which stops "
+                f"early at {config.target_accuracy:.0%}). Why long gaps are hard for gradient descent: Bengio, Simard "
+                "& Frasconi (1994); the LSTM: Hochreiter & Schmidhuber (1997), who report lags of more than 1000 "
+                "steps bridged on synthetic tasks; the GRU: Cho et al. (2014).")
+
+
+def train_part(configs, chosen, settings, stored, names):
+    """Train the chosen cells with the panel's settings; live curves, then the results."""
+    named = {kind: shared(config) for kind, config in configs.items()}
+    pressed = st.button("Train", icon=":material/play_arrow:", disabled=not chosen, key="lab_train",
+                        help="Trains the cells switched on above, one after another, with these settings.")
+    bar, chart = st.empty(), st.empty()
+    if pressed:
+        memory.start(list(named.values()), who())
+    wait_for(named, "Training", chart, settings.steps, where=bar)
+    results = finished(configs)
+    if results:
+        with chart.container():
+            lesson.chart(training_curves({kind: history(r) for kind, r in results.items()}, steps=settings.steps,
+                                         chance=tasks.CHANCE, target=DEFAULTS.target_accuracy), key="lab_curves",
+                         alt="Training loss and held-out accuracy against the training step, one line per cell.")
+    else:
+        chart.empty()
+    if not chosen:
+        lesson.explain("Switch on at least one cell to train.")
+    elif not results:
+        st.info("Press **Train** to train the cells switched on with these settings. Runs are shared: if anyone in "
                 "the class has trained the same settings, the results appear at once.", icon=":material/play_arrow:")
     else:
         missing = [CELL_NAMES[kind] for kind in configs if kind not in results]
         if missing:
-            st.caption(f"Not trained yet with these settings: {', '.join(missing)}. Press Train.")
-        lesson.chart(training_curves({kind: history(r) for kind, r in results.items()}, steps=steps,
-                                        chance=tasks.CHANCE, target=DEFAULTS.target_accuracy), key="lab_curves")
+            lesson.explain(f"Not trained yet with these settings: {', '.join(missing)}. Press Train.")
         columns = st.columns(len(results))
         for column, (kind, result) in zip(columns, results.items()):
             how = (f"reached {DEFAULTS.target_accuracy:.0%} after {result.steps_run} steps" if result.stopped_early
                    else f"after all {result.steps_run} steps")
             column.metric(f"{CELL_NAMES[kind]}: held-out accuracy", f"{result.accuracy:.1%}", how, delta_color="off",
                           delta_arrow="off")
-        lesson.downloads("memory_lab_training", {
-            f"{kind}_{name}": values for kind, r in results.items()
-            for name, values in (("step", r.eval_steps), ("loss", r.eval_losses), ("accuracy", r.test_accuracies))},
-            settings=dataclasses.asdict(settings), index_name="evaluation")
+    lesson.explain(
+        f"Left: the training {lesson.glossary_link('cross-entropy')} loss, averaged over every {DEFAULTS.eval_every} "
+        f"steps; guessing one of four meals costs $\\ln 4 \\approx {np.log(4):.3f}$. Right: accuracy on "
+        f"{DEFAULTS.test_size} {lesson.glossary_link('held-out set', 'held-out')} sentences at gap {settings.gap} that "
+        f"the models never learn from, scored every {DEFAULTS.eval_every} steps (chance is "
+        f"{percent(tasks.CHANCE)}). A cell that cannot carry the first word across the gap stays near the "
+        "guessing line for as long as it trains; a cell that can falls well below it, often suddenly, once its "
+        "gradient finds the path back to the first word, and training stops as soon as "
+        f"{DEFAULTS.target_accuracy:.0%} of the held-out sentences are right.")
+    f = float(sigmoid(settings.forget_bias))
+    kept = f ** (settings.gap + len(tasks.PROMPT))
+    lesson.explain(
+        f"The {lesson.glossary_link('forget gate')} bias sets where the LSTM's memory starts: with "
+        f"$b_f = {settings.forget_bias:g}$ its forget gate begins near $f = \\sigma(b_f) = {f:.3f}$, a "
+        f"{lesson.glossary_link('memory time')} of about $1/(1-f) \\approx {1 / (1 - f):,.0f}$ steps, and keeps "
+        f"$f^{{{settings.gap + len(tasks.PROMPT)}}} = {kept:.2g}$ of the first word by the end of a sentence at gap "
+        f"{settings.gap}. Training moves the gate from there; try $b_f = 0$ against $b_f = 3$.")
+    if stored and "lstm_b0" in names and settings.gap in stored["gaps"]:
+        k = stored["gaps"].index(settings.gap)
         lesson.explain(
-            f"Left: the training loss, averaged over every {DEFAULTS.eval_every} steps; guessing one of four meals "
-            f"costs $\\ln 4 \\approx 1.386$. Right: accuracy on {DEFAULTS.test_size} held-out sentences that the "
-            f"models never train on (chance is {tasks.CHANCE:.0%}). A cell that cannot carry the first word across "
-            "the gap stays at the guessing line however long it trains; a cell that can drops to near zero loss, "
-            "often suddenly, once its gradient finds the path back to the first word. Try it: at gap 60 set the "
-            "LSTM's forget-gate bias to 0 and it stays at chance; raise the learning rate to 0.01 and the tanh RNN "
-            "sometimes does solve gap 60 (2 of 4 seeds in our runs) while the LSTM with bias 3 then often fails: "
-            "these are tendencies over many runs, not laws."
-        )
-
-    st.subheader("Ask the trained models")
-    sentence = st.text_input("Type a sentence from the vocabulary", DEFAULT_SENTENCE, key="lab_sentence",
-                             max_chars=400, bind="query-params",
-                             help="End it with \"let's meet for\" to ask the question the models were trained on.")
-    st.caption("Vocabulary: " + ", ".join(f"`{w}`" for w in tasks.VOCAB))
-    tokens = None
-    try:
-        tokens = tasks.encode(sentence)
-    except tasks.UnknownWordError as error:
-        st.warning(str(error), icon=":material/spellcheck:")
-    if tokens is not None and results:
-        words = tasks.decode(tokens).split()
-        probabilities = {kind: predict(r.model, tokens) for kind, r in results.items()}
-        lesson.chart(next_word_bars(probabilities, tasks.MEALS, chance=tasks.CHANCE), key="lab_next_word")
-        lesson.explain(
-            "Each model reads the words one at a time and turns its last hidden state into four probabilities "
-            "with a softmax readout. A model that remembered the context word puts almost all of its probability "
-            "on the matching meal; one that forgot spreads it near 25% each, whatever the first word was."
-        )
-        if "lstm" in results:
-            model = results["lstm"].model
-            position = context_position(tokens)
-            spread = context_spread(model, tokens, position)
-            unit = int(np.argmax(spread))
-            traces = context_traces(model, tokens, position)
-            trace = sentence_trace(model, tokens)
-            f = trace.gates["f"][:, unit]
-            kept = float(np.prod(f[position + 1:]))
-            st.subheader(f"Inside the trained LSTM: unit {unit} holds the context")
-            lesson.chart(memory_unit_figure(words, {w: t.c[:, unit] for w, t in traces.items()}, f, unit),
-                         key="lab_memory_unit")
-            finals = {w: float(t.c[-1, unit]) for w, t in traces.items()}
-            lesson.explain(
-                f"The sentence is run four times, with each context word in place of word {position} "
-                f"(*{words[position]}*). Unit {unit} is the one whose final cell state differs most between the "
-                "four runs: the lines split at the context word and stay apart to the end, because the forget gate "
-                "below stays close to 1 while the fillers pass."
-            )
-            st.latex(rf"c_t = f_t\,c_{{t-1}} + i_t\,g_t \quad\Rightarrow\quad \prod_{{t={position + 1}}}^{{{len(words) - 1}}}"
-                     rf" f_t^{{({unit})}} = {kept:.3f}")
-            st.latex(rf"c_{{{len(words) - 1}}}^{{({unit})}}:\quad " + r",\quad ".join(
-                rf"\text{{{w}}} \to {v:+.2f}" for w, v in finals.items()))
-            lesson.explain(
-                f"The product of unit {unit}'s forget gates after the context word is the fraction of what it "
-                f"wrote that survives to the end if nothing new is written: {kept:.3f} here. Along the cell state "
-                "the gradient is multiplied by the same forget gates, with no weight matrix in between, which is "
-                "why training could reach back to the first word."
-            )
-            lesson.chart(gate_heatmaps(trace, ["i", "f", "o", "c"], unit=unit, step=len(words) - 1, labels=words),
-                         key="lab_gates")
-            lesson.downloads("memory_lab_lstm_trace",
-                             {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
-                             settings={"sentence": words, **dataclasses.asdict(settings)})
-            lesson.explain(
-                "Every unit's input, forget and output gates and cell state over the typed sentence (rows are units, "
-                f"columns are words; hover to see the word). The outlined square is unit {unit} at the last word. "
-                "Gates are continuous values between 0 and 1, not switches."
-            )
-        elif results:
-            st.caption("Train the LSTM to look inside it.")
-    elif tokens is not None:
-        st.caption("Train at least one cell to ask it.")
-
-    st.subheader("Accuracy against the gap")
-    if DATA.is_file():
-        stored = stored_accuracy_vs_gap(DATA.stat().st_mtime)
-        stored_config = TrainConfig(**stored["config"])
-        gaps = stored["gaps"]
-        check_col, button_col = st.columns([2, 1])
-        recompute_gap = controls.choice("Recompute one gap live", "lab_recompute_gap", gaps, gaps[len(gaps) // 2],
-                                        container=check_col,
-                                        help="Trains all three cells at this gap with the stored settings.")
-        button_col.write("")
-        recompute = button_col.button("Recompute this gap", icon=":material/refresh:")
-        point = {kind: stored_config.replace(cell=kind, gap=recompute_gap, seed=0) for kind in KINDS}
-        fresh = train_with_progress(point, f"Gap {recompute_gap}") if recompute else \
-            {kind: finished(config) for kind, config in point.items()}
-        live = {kind: (recompute_gap, r.accuracy) for kind, r in fresh.items() if r is not None}
-        lesson.chart(accuracy_vs_gap(gaps, {kind: stored["accuracy"][kind] for kind in KINDS}, chance=tasks.CHANCE,
-                                        live=live), key="lab_vs_gap")
-        lesson.explain(
-            f"Each line is the held-out accuracy after training at that gap, averaged over seeds "
-            f"{', '.join(map(str, stored['seeds']))}, with hidden size {stored_config.hidden_size}, learning rate "
-            f"{stored_config.learning_rate:g}, clipping at {stored_config.clip:g}, forget- and update-gate biases "
-            f"{stored_config.forget_bias:g} and {stored_config.update_bias:g}, and at most {stored_config.steps} steps; "
-            "it was computed in advance by `scripts/precompute_accuracy_vs_gap.py`. Open circles are seed 0 "
-            "retrained just now on this server. Single runs are noisy: a cell that learns the task at one gap "
-            "can miss it at the next by bad luck of the initial weights."
-        )
-        if live:
-            index = gaps.index(recompute_gap)
-            same = all(abs(acc - stored["by_seed"][kind][index][0]) < 1e-9 for kind, (_, acc) in live.items())
-            st.caption("The recomputed runs match the stored seed-0 runs exactly: same settings, same seed, same numbers."
-                       if same else "The recomputed runs differ from the stored seed-0 runs: other hardware or library "
-                                    "versions change the last digits of a run, and training amplifies them.")
-    else:
-        st.warning("The precomputed chart is missing: run `python scripts/precompute_accuracy_vs_gap.py`.")
+            f"In the runs made in advance at gap {settings.gap} (seeds {', '.join(map(str, stored['seeds']))}, the "
+            f"lab's other defaults) the LSTM ended at {percent(stored['accuracy']['lstm'][k])} with "
+            f"$b_f = {stored['config']['forget_bias']:g}$ ({steps_text(stored, 'lstm', k)}) and at "
+            f"{percent(stored['accuracy']['lstm_b0'][k])} with $b_f = 0$ ({steps_text(stored, 'lstm_b0', k)}). "
+            "These are tendencies over a few runs, not laws: a seed, the learning rate or the hidden size can change "
+            "a single run.")
+    lesson.note("Hochreiter & Schmidhuber (1997) introduced the LSTM; its forget gate is from Gers, Schmidhuber & "
+                "Cummins (2000). Chrono initialisation (Tallec & Ollivier 2018) gives each unit its own $b_f = "
+                "\\log(u)$, $u$ uniform in $[1, T_{max} - 1]$, to spread memory times up to the longest gap "
+                "expected; the lab gives every unit the same $b_f$.")
+    lesson.note(f"Trained with {settings_text(settings)}. Held-out sentences come from the seed's test stream, "
+                "training sentences from its training stream: no sentence is shared.")
 
     st.subheader("One training step, in equations")
     st.latex(r"\begin{aligned}"
@@ -300,45 +410,248 @@ def lab_demo():
              r"&y = W_{hy}\,h_T + b_y,\quad L = -\tfrac{1}{B}\textstyle\sum_b \log \operatorname{softmax}(y_b)_{\text{meal}_b}"
              r" &&\text{readout on the last state only}\\"
              r"&\nabla W = \textstyle\sum_{t=1}^{T} \nabla W\big|_{\text{step } t} &&\text{BPTT: one term per step}\\"
-             r"&g \leftarrow g \cdot \min\!\big(1, \tfrac{\text{clip}}{\lVert g \rVert}\big) &&\text{clip by global norm}\\"
-             r"&\theta \leftarrow \theta - \text{lr}\,\hat m / (\sqrt{\hat v} + \epsilon) &&\text{Adam}"
+             r"&g \leftarrow g \cdot \min\!\big(1, c / \lVert g \rVert\big) &&\text{clip by norm at } c\\"
+             r"&\theta \leftarrow \theta - \eta\,\hat m / (\sqrt{\hat v} + \epsilon) &&\text{Adam, learning rate } \eta"
              r"\end{aligned}")
     lesson.explain(
-        "The loss only looks at the last step, so the only way for the gradient to reach the context word is "
-        "backwards through all T steps. In the tanh RNN it is multiplied by $W_{hh}$ and a tanh slope at every "
-        "step and fades; in the LSTM it can travel along the cell state, scaled only by the forget gates."
-    )
-    lstm_model = results["lstm"].model if "lstm" in results else None
-    lesson.show_code(loss_and_grads, train, adam_step, tasks.sample_batch,
-                     torch=None if lstm_model is None or tokens is None else lambda: pytorch_snippet(
-                         lstm_model.cell, tasks.one_hot_inputs(np.asarray(tokens)[None])[:, 0],
-                         last_readout=lstm_model.readout, show="probabilities"))
+        f"Each step takes a {lesson.glossary_link('minibatch')} of $B = {settings.batch_size}$ new sentences. The "
+        f"loss only looks at the last step, so the only way for the gradient to reach the context word is backwards "
+        f"through all $T$ steps ({lesson.glossary_link('BPTT')}). In the tanh RNN it is multiplied by $W_{{hh}}$ and a "
+        "tanh slope at every step and fades; in the LSTM it can travel along the cell state, scaled only by the "
+        f"forget gates. {lesson.glossary_link('Gradient clipping')} and {lesson.glossary_link('Adam')} keep the "
+        "updates a sensible size.")
+    lesson.show_code(loss_and_grads, train, adam_step, tasks.sample_batch)
+    if results:
+        lesson.downloads("memory_lab_training", {
+            f"{kind}_{name}": values for kind, r in results.items()
+            for name, values in (("step", r.eval_steps), ("loss", r.eval_losses), ("accuracy", r.test_accuracies))},
+            settings=dataclasses.asdict(settings), index_name="evaluation")
+
+
+def verdict(kind, result, probabilities, right, trained_gap) -> str:
+    """One model's answer to the typed sentence, beside its held-out numbers at the trained gap."""
+    scores = at_trained_gap(dataclasses.astuple(result.config))
+    accuracy, confidence = scores.at(trained_gap)
+    p = probabilities[kind]
+    top = int(np.argmax(p))
+    answer = (f"gives **{tasks.MEALS[right]}** {percent(p[right])}" if right is not None
+              else f"says **{tasks.MEALS[top]}** ({percent(p[top])})")
+    return (f"- **{CELL_NAMES[kind]}** {answer} on your sentence. On the {scores.size} held-out sentences at gap "
+            f"{trained_gap} it picks the right meal for {percent(accuracy)} and gives it {percent(confidence)} on "
+            "average.")
+
+
+def ask_part(part, configs, settings, sentence):
+    """The trained models answer a typed sentence (Ask), or one trained LSTM shown inside (Inside)."""
+    results = finished(configs)
+    named = {kind: shared(config) for kind, config in configs.items()}
+    if not results or any(not run.done for run in named.values()):
+        lesson.explain(f"The models here are the ones trained on the **Train** tab, with {settings_text(settings)}.")
+        if st.button("Train them now", icon=":material/play_arrow:", key="lab_train_here", disabled=not configs):
+            memory.start(list(named.values()), who())
+        wait_for(named, "Training")
+        results = finished(configs)
+    try:
+        tokens = tasks.encode(sentence)
+    except tasks.UnknownWordError as error:
+        st.warning(str(error), icon=":material/spellcheck:")
+        return
+    if not results:
+        st.info("Nothing is trained with these settings yet: press **Train them now**, or train on the Train tab.",
+                icon=":material/play_arrow:")
+        return
+    if part == "Ask the models":
+        ask_models(results, settings, tokens)
+    else:
+        inside_lstm(results, settings, tokens)
+
+
+def ask_models(results, settings, tokens):
+    words = tasks.decode(tokens).split()
+    shape = memory.sentence_shape(tokens)
+    right = memory.right_meal(tokens)
+    probabilities = {kind: predict(r.model, tokens) for kind, r in results.items()}
+    lesson.chart(next_word_bars(probabilities, tasks.MEALS, chance=tasks.CHANCE, right=right), key="lab_next_word",
+                 alt="Each trained model's probability for every meal after the typed sentence.")
+    if shape.context is None:
+        form = (f"Your sentence ({shape.words} words) has no context word, so no meal is right: a model can only "
+                "guess, and one that learned the task should spread its probability over the four meals.")
+    elif shape.gap is None:
+        form = (f"Your sentence ({shape.words} words) does not end with \"let's meet for\", the question the models "
+                "were trained to answer: what they say after another last word is not something training asked of them.")
+    else:
+        where = "" if shape.before == 0 else f" after {shape.before} other word{'s' if shape.before != 1 else ''}"
+        if shape.like_training(settings.gap):
+            tail = ": yours has exactly that shape."
+        elif shape.gap != settings.gap:
+            tail = f": yours has {shape.gap}, a length they never saw in training."
+        else:
+            tail = ": yours has that many, but does not start with its context word."
+        form = (f"Your sentence has its context word *{words[shape.context - 1]}* at step {shape.context}{where}, "
+                f"then **{shape.gap} filler words**, then \"let's meet for\" ({shape.words} words). The models were "
+                f"trained only on sentences that start with the context word and have exactly {settings.gap} filler "
+                f"words{tail}")
+    lesson.explain(form)
+    lesson.explain("\n".join(verdict(kind, r, probabilities, right, settings.gap) for kind, r in results.items()))
+    lesson.explain(
+        "Why a model can be right on every held-out sentence and still unsure here: held-out accuracy counts only "
+        "whether the most probable meal is the right one, not how probable it is, and training stops as soon as "
+        f"{DEFAULTS.target_accuracy:.0%} are right; and a model trained at one gap has never been asked about "
+        "another. The chart below shows each model on held-out sentences at every gap: where your sentence's gap "
+        "differs from the trained one, its probability for the right meal can be far lower. "
+        + ("Press **Use a sentence at the trained gap** to ask again with the trained length."
+           if not shape.like_training(settings.gap) else ""))
+
+    scores = {kind: held_out(dataclasses.astuple(r.config)) for kind, r in results.items()}
+    typed = {kind: (shape.gap, float(probabilities[kind][right])) for kind in results} \
+        if shape.gap is not None and right is not None and shape.before == 0 else None
+    lesson.chart(scores_by_gap(SCORE_GAPS, {kind: s.accuracy for kind, s in scores.items()},
+                               {kind: s.confidence for kind, s in scores.items()}, trained_gap=settings.gap,
+                               chance=tasks.CHANCE, typed=typed), key="lab_scores_by_gap",
+                 alt="The trained models on held-out sentences at every gap: accuracy and the probability of the "
+                     "right meal.")
+    lesson.explain(
+        f"Each point is the mean over {SCORE_SIZE} held-out sentences of that gap. "
+        + " ".join(confidence_sentence(kind, s.confidence) for kind, s in scores.items())
+        + (" The open circles are your sentence." if typed else ""))
+    lesson.note(
+        f"What the numbers are measured on. Held-out accuracy and the right meal's probability beside the bars: the "
+        f"{settings.test_size} held-out sentences training scored itself on (seed {settings.seed}'s test stream, "
+        f"never trained on, gap {settings.gap}). The chart below: {SCORE_SIZE} held-out sentences at each gap, from "
+        f"the same stream. The bars: one forward pass over the one sentence you typed.")
+    lstm = results.get("lstm")
+    lesson.show_code(predict, Model.forward,
+                     torch=None if lstm is None else lambda: pytorch_snippet(
+                         lstm.model.cell, tasks.one_hot_inputs(np.asarray(tokens)[None])[:, 0],
+                         last_readout=lstm.model.readout, show="probabilities"))
+
+
+def steps_text(stored: dict, name: str, k: int) -> str:
+    """How many steps the stored runs of one line took at gap index k, e.g. "after 475, 75 and 50 steps"."""
+    steps = [str(n) for n in stored["steps"][name][k]]
+    return "after " + (", ".join(steps[:-1]) + " and " + steps[-1] if len(steps) > 1 else steps[0]) + " steps"
+
+
+def confidence_sentence(kind: str, confidence) -> str:
+    """Where a model is surest of the right meal and where least, or that it is about as sure everywhere."""
+    high, low = int(np.argmax(confidence)), int(np.argmin(confidence))
+    if confidence[high] - confidence[low] < 0.05:
+        spread = (f"about {percent(confidence[low])}" if percent(confidence[low]) == percent(confidence[high])
+                  else f"between {percent(confidence[low])} and {percent(confidence[high])}")
+        return f"The {CELL_NAMES[kind]} gives the right meal {spread} at every gap."
+    return (f"The {CELL_NAMES[kind]} is surest at gap {SCORE_GAPS[high]} ({percent(confidence[high])} on the right "
+            f"meal) and least sure at gap {SCORE_GAPS[low]} ({percent(confidence[low])}).")
+
+
+def inside_lstm(results, settings, tokens):
+    if "lstm" not in results:
+        lesson.explain("Switch on the LSTM on the **Train** tab and train it to look inside it.")
+        return
+    model = results["lstm"].model
+    words = tasks.decode(tokens).split()
+    position = context_position(tokens)          # index from 0 of the context word (the first word if none)
+    spread = context_spread(model, tokens, position)
+    index = int(np.argmax(spread))               # index from 0 of the unit that holds the context
+    unit, step, length = index + 1, position + 1, len(words)
+    traces = context_traces(model, tokens, position)
+    trace = sentence_trace(model, tokens)
+    f = trace.gates["f"][:, index]
+    kept = float(np.prod(f[position + 1:]))
+    st.subheader(f"Unit {unit} holds the context word")
+    lesson.chart(memory_unit_figure(words, {w: t.c[:, index] for w, t in traces.items()}, f, unit),
+                 key="lab_memory_unit", alt=f"Cell state of unit {unit} for each context word, and its forget gate.")
+    finals = {w: float(t.c[-1, index]) for w, t in traces.items()}
+    lesson.explain(
+        f"The sentence is run four times, with each context word at step {step} (*{words[position]}*). Unit {unit} is "
+        "the one whose final cell state differs most between the four runs: the lines split at the context word "
+        "and stay apart to the end while the forget gate below stays close to 1.")
+    st.latex(rf"\prod_{{t={step + 1}}}^{{{length}}} f_t^{{({unit})}} = {kept:.3f}" if step < length else
+             rf"\text{{nothing follows the context word at step {step}}}")
+    st.latex(rf"c_{{{length}}}^{{({unit})}}:\quad " + r",\quad ".join(
+        rf"\text{{{w}}} \to {v:+.2f}" for w, v in finals.items()))
+    lesson.explain(
+        f"The product of unit {unit}'s forget gates after the context word is the fraction of what it wrote that "
+        f"survives to the end if nothing new is written: {kept:.3f} here. Along the cell state the gradient is "
+        "multiplied by the same forget gates, with no weight matrix in between, which is why training could reach "
+        "back to the first word.")
+    lesson.chart(gate_heatmaps(trace, ["i", "f", "o", "c"], unit=index, step=length - 1, labels=words),
+                 key="lab_gates", alt="Every unit's input, forget and output gates and cell state over the sentence.")
+    lesson.explain(
+        "Every unit's input, forget and output gates and cell state over the typed sentence (rows are units, "
+        f"columns are words; hover to see the word). The outlined square is unit {unit} at the last word. Gates "
+        "are continuous values between 0 and 1, not switches.")
+    lesson.downloads("memory_lab_lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c,
+                                               "h": trace.h},
+                     settings={"sentence": words, **dataclasses.asdict(settings)})
 
 
 lab_demo()
 
 lesson.quiz(
-    "quiz_lab_bias", "With the LSTM's forget-gate bias set to 0 at a gap of 60, training usually stays at chance. "
-    "Why does a bias of +3 help so much?",
-    ["It makes the forget gate exactly 1, so nothing is ever forgotten",
-     "It starts the forget gate near sigmoid(3) = 0.95, so the memory and its gradient survive many steps "
-     "from the first update on",
-     "It adds a fourth gate that stores the context word"],
-    1, "A forget gate of 0.5 keeps 0.5^60, about 1e-18, of the context after 60 steps: no gradient comes back "
-       "to learn from. Near 0.95 a useful fraction survives, training sees it, and it can push the gate "
-       "closer to 1. The gate stays a number between 0 and 1 throughout.")
+    "quiz_lab_bias",
+    "At gap 60 the LSTM with forget-gate bias $b_f = 0$ ends near chance, and with $b_f = +3$ it learns the task. "
+    "Why does starting at +3 help?",
+    ["It fixes the forget gate at exactly 1, so nothing stored can ever be forgotten",
+     "The gate starts near 0.95, so the word and its gradient survive the long gap",
+     "It makes the input gate ignore every filler word from the first update on"],
+    answer=1,
+    why="$\\sigma(3) \\approx 0.95$ keeps $0.95^{60} \\approx 5\\%$ of the context after 60 steps, and the gradient "
+        "back along the cell state is scaled by the same product, so training sees the first word and can push the "
+        "gate closer to 1. At $b_f = 0$ the gate starts near 0.5: $0.5^{60} \\approx 10^{-18}$, nothing comes back "
+        "to learn from.",
+    wrong=["A sigmoid never reaches exactly 1, and the bias is only where training starts: it keeps changing.",
+           None,
+           "$b_f$ is the forget gate's bias; the input gate has its own weights and biases and starts unchanged."])
 lesson.quiz(
-    "quiz_lab_heldout", "Why is accuracy measured on held-out sentences instead of the training batches?",
-    ["Held-out sentences are longer", "Training batches are drawn from a different vocabulary",
-     "A model could fit the sentences it trained on without learning the rule; new sentences test the rule"],
-    2, "The held-out sentences come from a separate random stream, so they test whether the model learned "
-       "'the first word decides the meal', not particular sequences of fillers.")
+    "quiz_lab_heldout",
+    "Why is the lab's accuracy measured on held-out sentences instead of the training batches?",
+    ["It tests the rule on sentences the weights were never updated on",
+     "Held-out sentences are longer, so they make a harder test of memory",
+     "The training batches use other words, so they cannot be scored at all"],
+    answer=0,
+    why="The held-out sentences come from a separate random stream and never drive an update, so a high score "
+        "there means the model learned that the first word decides the meal, not something about the particular "
+        "sentences it was trained on.",
+    wrong=[None,
+           "Held-out and training sentences have the same gap and the same shape; only the random draws differ.",
+           "Both use the same 19-word vocabulary; the training batches could be scored, but the model learned from them."])
 lesson.quiz(
-    "quiz_lab_gru", "The GRU has no separate cell state. Where does it keep the context word?",
-    ["In its hidden state h, which its update gate z lets pass on almost unchanged while z is near 1",
-     "In the reset gate r", "It cannot remember, it only reacts to the last word"],
-    0, "h_t = (1 - z) n + z h_{t-1}: with z near 1 the old state is copied forward, so the hidden state is the "
-       "memory.")
+    "quiz_lab_chance",
+    "A cell has forgotten the context word by the time it reads \"let's meet for\". What held-out accuracy does it "
+    "get, roughly?",
+    ["About 0%: it always avoids the right meal",
+     "About 25%: one meal in four, a guess",
+     "About 50%: it can rule out half of the meals"],
+    answer=1,
+    why="Each context word is drawn with probability 1/4, so without it every meal is right one time in four: "
+        "the chance level is 25%, and a cell that forgot stays near that line.",
+    wrong=["To avoid the right meal every time it would have to know which meal is right, which needs the word.",
+           None,
+           "Ruling out two meals would also need information about the first word; the fillers carry none."])
+lesson.quiz(
+    "quiz_lab_typed",
+    "A model reached 100% held-out accuracy at gap 60, yet on a typed sentence with 11 filler words it gives the "
+    "right meal only 42%. What explains it?",
+    ["The typed sentence goes through a different softmax than the held-out ones",
+     "Once trained, the model forgets its lessons each time it reads a new sentence",
+     "Accuracy counts top choices only, and 11 fillers is a length it never saw"],
+    answer=2,
+    why="100% accuracy means the right meal was the most probable one on every held-out sentence, not that it got "
+        "all the probability; and the model was trained only on sentences with 60 fillers, so at 11 its state at "
+        "\"let's meet for\" is one it never learned to read. Ask it a sentence at the trained gap and compare.",
+    wrong=["Every sentence, typed or held-out, goes through the same readout and the same softmax.",
+           "The weights do not change after training: the same sentence always gets the same probabilities.",
+           None])
+lesson.takeaways([
+    "A cell learns this task only if the gradient from the last word reaches the first one: in a tanh RNN it is "
+    "multiplied by $W_{hh}$ and a tanh slope at every step and fades over a long gap.",
+    "An LSTM's forget gate keeps a fraction $f^k$ of its memory after $k$ steps, a memory time of about $1/(1-f)$ "
+    "steps: $b_f = 3$ starts it at $f \\approx 0.95$, about 21 steps, and that start decides whether training "
+    "finds the first word.",
+    "Held-out accuracy counts the top choice on new sentences like the training ones; how sure a model is, and how "
+    "it does on other lengths, are separate questions.",
+    "Single runs vary with the seed, the learning rate and the gap: compare averages over several runs.",
+])
 lesson.misconceptions([
     ("The LSTM's forget gate outputs 0 or 1.",
      "It is a sigmoid: any value between 0 and 1. Over a gap of 60 steps the difference between 0.95 and 0.99 "
@@ -347,8 +660,9 @@ lesson.misconceptions([
      "They ease vanishing gradients along the cell state (or the GRU's direct path); gradients can still "
      "vanish when the gates close, and can still explode, which is why the lab clips them."),
     ("A plain RNN cannot represent long memories.",
-     "It can in principle (an identity-like W_hh would carry the word); what fails is learning it with "
+     "It can in principle (an identity-like $W_{hh}$ would carry the word); what fails is learning it with "
      "gradient descent, because the gradient back to the first word vanishes."),
-    ("An LSTM has four gates.",
-     "It has three gates (input, forget, output) and a candidate g, which is a tanh, not a gate."),
+    ("100% accuracy means the model is sure of its answer.",
+     "Accuracy counts whether the most probable answer is right; the probability it gives that answer can be far "
+     "below 100%, and training here stops as soon as 95% of the held-out answers are right."),
 ])

@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
-# The single test command: browser, Python dependencies, then the whole suite on 2 workers.
+# The single test command: browser, balancer, Python dependencies, then the whole suite on 2 workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-    # Playwright cannot download its own browser here: use Debian's chromium package.
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-    $SUDO apt-get update
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
-fi
+source scripts/debian_package.sh
+# Playwright cannot download its own browser here: Debian's chromium package. HAProxy for
+# tests/test_serve_class.py, which runs scripts/serve_class.sh (the balancer in front of the app).
+need_debian_packages /usr/bin/chromium chromium /usr/sbin/haproxy haproxy
 
 PY="$(command -v python || command -v python3)"
 # A Debian system Python refuses plain pip installs (PEP 668); CI machines are throwaway.

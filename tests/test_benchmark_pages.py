@@ -81,3 +81,20 @@ def test_layout_costs_times_every_part_of_the_skeleton():
     assert layout_costs.SINGLE_PARTS == parts
     queries = [query for _, script, query in layout_costs.PAGES if script == "skeleton"]
     assert {"?parts=", "", "?theme=none"} <= set(queries) and len(queries) == len(set(queries))
+
+
+def test_latency_compares_each_part_with_the_floor_measured_next_to_it():
+    from benchmarks.latency import table, verdicts
+
+    row = lambda page, setting, median, p95=0: dict(page=page, section="", setting=setting, presses=5, lost=0,  # noqa: E731
+                                                     median_ms=median, p95_ms=p95, max_ms=p95)
+    result = dict(cold_start=dict(server_healthy_s=1, first_lesson_rendered_s=2, lesson="x"), rows=[
+        row("floor", "default (before a)", 100), row("a", "default", 190), row("a", "maximum", 0, 990),
+        row("floor", "default (before b)", 140), row("b", "default", 300), row("b", "maximum", 0, 1000),
+        row("floor", "default (end)", 100)])
+    rows = verdicts(result)
+    assert [r.get("floor_ms") for r in rows] == [None, 120, 120, None, 120, 120, None]
+    assert [r.get("ratio_to_floor") for r in rows if r["page"] != "floor"] == [1.58, 0.0, 2.5, 0.0]
+    assert [r["verdict"] for r in rows if r["page"] != "floor"] == ["ok", "ok", "ok (over the 2.0x aim)",
+                                                                     "MISS (p95 >= 1 s)"]
+    assert result["floor_spread_ms"] == (100, 140) and "from 100 to 140 ms" in table(result)

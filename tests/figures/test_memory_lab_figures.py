@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from plotly.subplots import make_subplots
 
-from app.figures.memory_lab import (CELL_COLORS, accuracy_vs_gap, memory_unit_figure, next_word_bars,
+from app.figures.memory_lab import (CELL_COLORS, accuracy_vs_gap, memory_unit_figure, next_word_bars, scores_by_gap,
                                     training_curves)
-from rnn_core import tasks
+from rnn_core import memory, tasks
 from rnn_core.train import TrainConfig, context_traces, init_model, predict, sentence_trace, train
 from tests.figures.specs import validated
 
@@ -58,6 +58,41 @@ def test_accuracy_vs_gap_draws_stored_curves_and_live_points():
     assert fig.layout.shapes[0].y0 == 0.25
 
 
+def test_accuracy_vs_gap_up_to_the_longest_gap_shown_marks_the_gaps_still_to_come():
+    gaps = [0, 10, 20, 30]
+    acc = {"rnn": [1.0, 0.5, 0.25, 0.2], "lstm_b0": [1.0, 1.0, 0.3, 0.25]}
+    fig = accuracy_vs_gap(gaps, acc, chance=0.25, shown=10)
+    assert list(fig.data[0].x) == [0, 10] and list(fig.data[0].y) == [1.0, 0.5]
+    assert fig.data[1].name == "LSTM, b_f = 0" and list(fig.data[1].y) == [1.0, 1.0]
+    band = fig.layout.shapes[0]
+    assert (band.type, band.x0, band.x1) == ("rect", 15, 33)
+    assert "gaps 20 to 30" in fig.layout.annotations[-1].text
+    full = accuracy_vs_gap(gaps, acc, chance=0.25, shown=30)
+    assert len(full.layout.shapes) == 1 and list(full.data[0].x) == gaps
+
+
+def test_scores_by_gap_draw_the_held_out_scores_and_the_typed_sentence(runs):
+    gaps = (0, 3, 6)
+    scores = {kind: memory.held_out_scores(r.model, 0, gaps, 32) for kind, r in runs.items()}
+    tokens = tasks.encode("evening so we could talk let's meet for")
+    p = {kind: float(predict(r.model, tokens)[tasks.MEALS.index("dinner")]) for kind, r in runs.items()}
+    fig = scores_by_gap(gaps, {k: s.accuracy for k, s in scores.items()}, {k: s.confidence for k, s in scores.items()},
+                        trained_gap=3, chance=tasks.CHANCE, typed={kind: (4, v) for kind, v in p.items()})
+    for k, (kind, s) in enumerate(scores.items()):
+        accuracy, confidence = fig.data[2 * k], fig.data[2 * k + 1]
+        assert list(accuracy.y) == list(s.accuracy) and list(confidence.y) == list(s.confidence)
+        assert (accuracy.xaxis, confidence.xaxis) == ("x", "x2")
+        typed = fig.data[6 + k]
+        assert list(typed.x) == [4] and typed.y[0] == pytest.approx(p[kind]) and typed.xaxis == "x2"
+    trained = [shape for shape in fig.layout.shapes if shape.x0 == 3 and shape.x1 == 3]
+    assert len(trained) == 2
+
+
+def test_next_word_bars_name_the_right_meal():
+    fig = next_word_bars({"lstm": [0.1, 0.7, 0.1, 0.1]}, tasks.MEALS, chance=tasks.CHANCE, right=1)
+    assert list(fig.data[0].x) == ["breakfast", "lunch (right)", "dinner", "coffee"]
+
+
 def test_memory_unit_figure_plots_the_cell_state_per_context_and_the_forget_gate():
     model = init_model("lstm", 4, seed=0, forget_bias=3.0)
     tokens = tasks.encode("afternoon so we could talk let's meet for")
@@ -80,11 +115,10 @@ def test_subplots_are_laid_out_as_make_subplots_lays_them_out():
     curves = training_curves({"lstm": {"steps": [25], "loss": [1.0], "accuracy": [0.5]}}, steps=50, chance=0.25)
     unit = memory_unit_figure(["a", "b"], {"a": [0.1, 0.2]}, [0.5, 0.6], unit=3)
     expected = [
-        (curves, make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                               subplot_titles=("Training loss (cross-entropy)", "Held-out accuracy"))),
-        (unit, make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.08,
-                             subplot_titles=("cell state c of unit 3, one line per context word",
-                                             "forget gate f of unit 3 (typed sentence)"))),
+        (curves, make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                               subplot_titles=("Training loss", "Held-out accuracy"))),
+        (unit, make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.12,
+                             subplot_titles=("cell state c of unit 3", "forget gate f of unit 3"))),
     ]
     for fig, grid in expected:
         for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
@@ -113,9 +147,14 @@ def test_every_figure_passes_plotlys_validation_unchanged(steps, hidden, sentenc
         "curves": training_curves(histories, steps=steps, chance=tasks.CHANCE, target=0.95),
         "curves, no target": training_curves(histories, steps=steps, chance=tasks.CHANCE),
         "next word": next_word_bars({kind: predict(m, tokens) for kind, m in models.items()}, tasks.MEALS,
-                                    chance=tasks.CHANCE),
+                                    chance=tasks.CHANCE, right=0),
         "gap": accuracy_vs_gap(list(range(0, 101, 10)), {kind: [0.5] * 11 for kind in kinds}, chance=tasks.CHANCE,
                                live={kind: (50, 0.75) for kind in kinds}),
+        "gap shown to 20": accuracy_vs_gap(list(range(0, 101, 10)), {kind: [0.5] * 11 for kind in (*kinds, "lstm_b0")},
+                                           chance=tasks.CHANCE, shown=20),
+        "scores": scores_by_gap(list(range(0, 101, 10)), {kind: [0.5] * 11 for kind in kinds},
+                                {kind: [0.4] * 11 for kind in kinds}, trained_gap=60, chance=tasks.CHANCE,
+                                typed={kind: (len(tokens) - 4, 0.3) for kind in kinds}),
         "unit": memory_unit_figure(words, {w: t.c[:, unit] for w, t in traces.items()},
                                    sentence_trace(models["lstm"], tokens).gates["f"][:, unit], unit),
     }
