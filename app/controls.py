@@ -287,6 +287,20 @@ def text_input(label: str, key: str, default: str, max_chars: int, clean: Callab
     return text
 
 
+def text_area(label: str, key: str, default: str, clean: Callable[[str], str | None], height: int = 120,
+              help: str | None = None, placeholder: str | None = None, container=None) -> str:
+    """A multi-line text box bound to ``?key=``; returns what was typed, however long (the page says what it
+    keeps of it). As with ``text_input``, the link to the view records only ``clean(text)``, the text
+    rebuilt from what the page understood, and nothing when that is None or the default."""
+    where = container or st
+    text = where.text_area(label, default, key=key, height=height, help=help, placeholder=placeholder,
+                           bind="query-params") or ""
+    cleaned = clean(text)
+    if cleaned is not None:
+        _remember(key, cleaned, default)
+    return text
+
+
 def tabs(label: str, key: str, titles: Sequence[str], container=None) -> tuple[str, Any]:
     """Tabs bound to ``?key=title``, of which only the open one is run (Streamlit's lazy tabs).
 

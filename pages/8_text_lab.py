@@ -129,9 +129,10 @@ def lesson_controls(panel, models_, results, passages) -> dict:
     """Every control of the lesson, created on every run (the kit keeps a hidden tab's controls and their values)."""
     vocab = models_["lstm"].vocab
     c = {}
-    c["prompt_raw"] = panel.slot(WRITE).text_area(
-        "Your beginning (the prompt)", DEFAULT_PROMPT, key="tl_prompt", height=80, bind="query-params",
-        help=f"Up to {MAX_PROMPT} characters; the three models read it, then write on.")
+    c["prompt_raw"] = controls.text_area(
+        "Your beginning (the prompt)", "tl_prompt", DEFAULT_PROMPT, lambda text: known_text(vocab, text, MAX_PROMPT),
+        height=80, help=f"Up to {MAX_PROMPT} characters; the three models read it, then write on.",
+        container=panel.slot(WRITE))
     c["prompt"] = known_text(vocab, c["prompt_raw"], MAX_PROMPT)
     c["temperature"] = controls.float_slider(
         "Temperature", "tl_temp", 0.1, 2.0, 1.0, 0.1, container=panel.slot(WRITE),
@@ -162,10 +163,11 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                    help="A passage of the held-out plays, which the models never trained on, or "
                                         "your own text.")
     own = c["passage"] == OWN
-    c["text_raw"] = (panel.slot(UNITS, DEPENDS) if own else panel.slot("(kept)")).text_area(
-        "Your own text", "", key="tl_text", height=120, bind="query-params",
+    c["text_raw"] = controls.text_area(
+        "Your own text", "tl_text", "", lambda text: known_text(vocab, text, MAX_PASSAGE),
         placeholder=f"Type or paste up to {MAX_PASSAGE:,} characters.",
-        help=f"Up to {MAX_PASSAGE:,} characters. Characters the models do not know are skipped.")
+        help=f"Up to {MAX_PASSAGE:,} characters. Characters the models do not know are skipped.",
+        container=panel.slot(UNITS, DEPENDS) if own else panel.slot("(kept)"))
     raw = c["text_raw"] if own else passages[names.index(c["passage"])]["text"]
     c["text"] = known_text(vocab, raw, MAX_PASSAGE)
     c["feature"] = controls.choice("Feature to find", "tl_feature", list(tx.FEATURES), "inside [brackets]",
@@ -489,18 +491,18 @@ lesson.quiz(
     "gradient cut between chunks. Can the trained LSTM's prediction still depend on a character 150 characters back?",
     [f"No: the gradient was cut every {CONFIG['chunk']} characters, so the model can only use the last "
      f"{CONFIG['chunk']}",
-     "Yes: the state carries it forward; the cut only stops the training signal",
-     "Only with a temperature above 1"],
-    answer=1,
+     "Only with a temperature above 1",
+     "Yes: the state carries it forward; the cut only stops the training signal"],
+    answer=2,
     why="The state is carried from chunk to chunk, so what the model read 150 characters ago is still in $h_t$ "
         "(faded). Truncation limits how far back one update adjusts the weights, not how far the state reaches: "
         f"averaged over held-out text, the LSTM's gradient 150 characters back is {dependence[149]:.2g}, "
         f"{dependence[149] / dependence[0]:.2g} of its size one character back.",
     wrong=["The cut is in the backward pass of training only. Reading text, the state flows forward without any "
            "cut.",
-           None,
            "Temperature changes how a character is drawn from the probabilities, not what the probabilities "
-           "depend on."])
+           "depend on.",
+           None])
 lesson.quiz(
     "tl_quiz_heldout", "Why are The Tempest and Macbeth held out of training?",
     ["They are the two shortest plays, so scoring them is fastest for the course's server",
