@@ -296,9 +296,10 @@ def learn_part(c, models_, results):
         column.markdown(f"**{CELL_NAMES[kind]}**: {at[kind]:.2f} bits per character")
         column.code(text[str(temperature)], language=None, wrap_lines=True)
     lesson.explain(
-        "Before training every character is about equally likely: gibberish. Within a hundred updates the models "
-        "have the letter frequencies and the spaces; by a few hundred, short common words; by a few thousand, "
-        "speaker names in capitals, line breaks and the length of verse lines, but little sense.")
+        "Before training every character is about equally likely: gibberish. After 100 updates the samples have "
+        "the letter frequencies, spaces and a few short words; after 500, line breaks, many real words and "
+        "speaker names in capitals; after 2,000 and at the end, speaker names on lines of their own, stage "
+        "directions in brackets and verse lines of about the right length, with made-up words and little sense.")
     lesson.note(f"Samples of {results['sample']['length']} characters after a newline, seed "
                 f"{results['sample']['seed']}, precomputed by scripts/train_char_models.py.")
 
@@ -398,15 +399,23 @@ def context_part(c, models_, results):
                  alt="Held-out bits per character against the number of characters the model may see.")
     index = ks.index(k)
     at = {kind: bits[kind][index] for kind in KINDS}
-    spreads = [max(bits[kind][i] for kind in KINDS) - min(bits[kind][i] for kind in KINDS) for i in range(len(ks))]
-    widest = ks[int(np.argmax(spreads))]
+    needed = {kind: tx.context_needed(ks, bits[kind]) for kind in KINDS}
+    gated = min(bits["lstm"][-1], bits["gru"][-1])
     lesson.explain(
         "To score a character with *k characters of context* the model starts from $h_0 = 0$ k characters back "
         f"and reads only those (its state is reset there). With k = {k}: RNN {at['rnn']:.2f}, LSTM "
-        f"{at['lstm']:.2f}, GRU {at['gru']:.2f} bits per character ({spreads[index]:.2f} apart); with everything "
-        f"they have read (dotted lines) {full['rnn']:.2f}, {full['lstm']:.2f} and {full['gru']:.2f}. The cells are "
-        f"furthest apart at k = {widest} ({max(spreads):.2f} bits). A grey diamond is an n-gram model: it sees "
-        "n - 1 characters, so it sits at k = n - 1.")
+        f"{at['lstm']:.2f}, GRU {at['gru']:.2f} bits per character; with everything they have read (dotted lines) "
+        f"{full['rnn']:.2f}, {full['lstm']:.2f} and {full['gru']:.2f}. More than {needed['rnn']} characters no "
+        f"longer help the RNN (it stays within 0.01 bits of its best), while the LSTM keeps gaining up to "
+        f"{needed['lstm']} and the GRU up to {needed['gru']}: that is where the gated cells pull ahead, "
+        f"{bits['rnn'][-1] - gated:.2f} bits at k = {ks[-1]}. A grey diamond is an n-gram model: it sees n - 1 "
+        "characters, so it sits at k = n - 1.")
+    if 2 in ks and 3 in ngrams and all(bits[kind][ks.index(2)] > ngrams[3] for kind in KINDS):
+        lesson.explain(
+            f"Right after a reset the models do worse than a trigram, which sees the same two characters (k = 2: "
+            f"RNN {bits['rnn'][ks.index(2)]:.2f}, LSTM {bits['lstm'][ks.index(2)]:.2f}, GRU "
+            f"{bits['gru'][ks.index(2)]:.2f}, trigram {ngrams[3]:.2f}). They were trained to read on from a state "
+            "carried through the text, and a zero state in the middle of a line is one they never met.")
     rows = [(CELL_NAMES[kind], results["models"][kind]["held_out"]["total"]) for kind in KINDS]
     rows += [(f"{n}-gram (Witten-Bell)", results["ngrams"][str(n)]["held_out"]) for n in (3, 5)]
     st.markdown("| model | held-out bits per character | perplexity |\n|---|---:|---:|\n" + "\n".join(
@@ -520,18 +529,17 @@ lesson.quiz(
 held = {kind: R["models"][kind]["held_out"]["total"] for kind in KINDS}
 five = R["ngrams"]["5"]["held_out"]
 ks, context = R["context_ks"], {kind: R["models"][kind]["context_bits"] for kind in KINDS}
-short = max(max(context[k][i] for k in KINDS) - min(context[k][i] for k in KINDS)
-            for i, k_value in enumerate(ks) if k_value <= 4)
-longest = max(context[k][-1] for k in KINDS) - min(context[k][-1] for k in KINDS)
+needed = {kind: tx.context_needed(ks, context[kind]) for kind in KINDS}
 lesson.takeaways([
     f"Trained by the course's own NumPy code on {R['corpus']['training_characters'] / 1e6:.2f} million "
     f"characters of Shakespeare, the LSTM scores {held['lstm']:.2f} bits per character on two plays it never "
     f"saw, the GRU {held['gru']:.2f} and the RNN {held['rnn']:.2f}; a character 5-gram scores {five:.2f}.",
     "Writing is a loop: the softmax of the logits divided by a temperature, one random draw, the character fed "
     "back in. A low temperature repeats safe choices; a high one invents.",
-    f"With the same number of units the cells are close: with at most 4 characters of context they are within "
-    f"{short:.2f} bits of each other, with {ks[-1]} within {longest:.2f}. The differences are in long "
-    "contexts, where the gradients of the RNN fade fastest.",
+    f"With the same {CONFIG['hidden_size']} units the LSTM and the GRU end {abs(held['lstm'] - held['gru']):.2f} "
+    f"bits apart and the RNN {held['rnn'] - min(held['lstm'], held['gru']):.2f} bits behind them. The difference "
+    f"is in long contexts: more than {needed['rnn']} characters no longer help the RNN, the gated cells keep "
+    f"gaining up to {max(needed['lstm'], needed['gru'])}, and their gradients reach much further back.",
     "Some units follow things a reader can name (inside a stage direction, the position in a line); the "
     "finder shows them by correlating activations with a feature. Most units respond to many things at once.",
 ])

@@ -401,6 +401,13 @@ def context_bits(model, indices, ks, positions, batch=512):
     return np.array(out)
 
 
+def context_needed(ks, bits, tolerance=0.01):
+    """The smallest k whose bits per character are within `tolerance` of the best over all k: how many
+    characters of context a model actually uses (more context no longer helps it)."""
+    bits = np.asarray(bits, dtype=np.float64)
+    return int(np.asarray(ks)[np.argmax(bits <= bits.min() + tolerance)])
+
+
 # ---------------------------------------------------------------- inside the units
 
 VOWELS = set("aeiouAEIOU")

@@ -355,3 +355,10 @@ def test_a_window_of_dependence_is_the_end_of_the_full_one(kind):
     np.testing.assert_allclose(tx.dependence_window(model, text, 25, 8, history), full[-8:], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(tx.dependence_window(model, text, 5, 8, history), tx.dependence(model, trace, text, 5),
                                rtol=1e-10, atol=1e-14)
+
+
+def test_context_needed_is_where_more_context_stops_helping():
+    ks = [1, 2, 4, 8, 16]
+    assert tx.context_needed(ks, [5.0, 3.0, 2.5, 2.405, 2.40]) == 8
+    assert tx.context_needed(ks, [5.0, 3.0, 2.5, 2.42, 2.40]) == 16
+    assert tx.context_needed(ks, [2.0, 3.0, 4.0, 5.0, 6.0]) == 1
