@@ -54,7 +54,8 @@ class UpdateTerms:
 
 
 def rnn_update_terms(cell, trace, t: int, j: int) -> UpdateTerms:
-    """The terms of unit j's update at step t, from an rnn_core.RNN and its single-sequence trace."""
+    """The terms of unit j's update at step t, from an rnn_core.RNN and its single-sequence trace
+    (t and j are indices from 0, as in code: the lessons' step t + 1 and unit j + 1)."""
     x_t = np.asarray(trace.x)[t]
     h_prev = np.asarray(trace.h0) if t == 0 else np.asarray(trace.h)[t - 1]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -67,30 +68,53 @@ def rnn_update_terms(cell, trace, t: int, j: int) -> UpdateTerms:
         )
 
 
-def rnn_update_latex(cell, trace, t: int, j: int) -> str:
-    """h_t[j] = f(...) three times: symbols, the terms with their numbers, the result."""
-    terms = rnn_update_terms(cell, trace, t, j)
-    f = _F_TEX[cell.nonlinearity]
-    prev = f"h_{{{t - 1}}}"
+def rnn_update_latex(cell, trace, step: int, unit: int) -> str:
+    """The pre-activation a_t[j] in symbols, then with its numbers, then h_t[j] = f(a_t[j]), one sum per line
+    (narrow enough for a phone).
 
-    def bracket(body: str) -> str:
-        return rf"{f}\!\left({body}\right)" if f else rf"\left({body}\right)"
+    ``step`` (t) and ``unit`` (j) are counted from 1, as the lessons write them: the equation shows
+    ``trace.h[step - 1, unit - 1]``, computed from h_{t-1} (h_0 at the first step).
+    """
+    terms = rnn_update_terms(cell, trace, step - 1, unit - 1)
+    f = _F_TEX[cell.nonlinearity]
+    t, j = step, unit
+    prev = f"h_{{{t - 1}}}"
 
     def expanded(products) -> str:
         if len(products) <= _EXPAND_UP_TO:
             return " + ".join(signed_term(p) for p in products)
         return signed_term(products.sum())
 
-    symbols = bracket(rf"\sum_k W_{{ih}}[{j},k]\,x_{{{t}}}[k] + b_{{ih}}[{j}]"
-                      rf" + \sum_k W_{{hh}}[{j},k]\,{prev}[k] + b_{{hh}}[{j}]")
     with np.errstate(over="ignore", invalid="ignore"):
-        numbers = bracket(rf"\underbrace{{{expanded(terms.input_products)}}}_{{W_{{ih}}x_{{{t}}}}}"
-                          rf" + {signed_term(terms.bias_ih)}"
-                          rf" + \underbrace{{{expanded(terms.recurrent_products)}}}_{{W_{{hh}}{prev}}}"
-                          rf" + {signed_term(terms.bias_hh)}")
-    result = bracket(tex_number(terms.pre_activation))
-    return (r"\begin{aligned}"
-            rf"h_{{{t}}}[{j}] &= {symbols} \\"
-            rf"&= {numbers} \\"
-            rf"&= {result} = {tex_number(terms.h)}"
-            r"\end{aligned}")
+        rows = [
+            rf"a_{{{t}}}[{j}] &= \sum_k W_{{ih}}[{j},k]\,x_{{{t}}}[k] + b_{{ih}}[{j}]",
+            rf"&\quad + \sum_k W_{{hh}}[{j},k]\,{prev}[k] + b_{{hh}}[{j}]",
+            rf"&= \underbrace{{{expanded(terms.input_products)}}}_{{W_{{ih}}x_{{{t}}}}} + {signed_term(terms.bias_ih)}",
+            rf"&\quad + \underbrace{{{expanded(terms.recurrent_products)}}}_{{W_{{hh}}{prev}}}"
+            rf" + {signed_term(terms.bias_hh)}",
+            rf"&= {tex_number(terms.pre_activation)}",
+        ]
+    a = tex_number(terms.pre_activation)
+    activation = rf"{f}(a_{{{t}}}[{j}]) = {f}({a})" if f else rf"a_{{{t}}}[{j}]"  # linear: h is a itself
+    rows.append(rf"h_{{{t}}}[{j}] &= {activation} = {tex_number(terms.h)}")
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def _factor(value: float, digits: int | None = None) -> str:
+    """A number as a factor of a product: negatives in parentheses; ``digits`` fixed decimals, else as short as exact."""
+    text = "0" if value == 0 else (f"{value:.{digits}f}" if digits is not None else f"{value:g}")
+    return f"({text})" if text.startswith("-") else text
+
+
+def warmup_working_latex(fwd, w_x: float, w_h: float, b: float, xs) -> str:
+    """The warm-up's working: for t = 1 .. T, a_t = w_x x_t + w_h h_{t-1} + b with its numbers, then
+    h_t = tanh(a_t). ``fwd`` is ``rnn_core.scalar.forward(w_x, w_h, b, xs)``; the sums are of the unrounded
+    values, shown to 3 decimals."""
+    rows = []
+    for t, x in enumerate(xs, start=1):
+        h_prev = fwd.h[t - 1]
+        rows.append(rf"a_{{{t}}} &= {_factor(w_x)} \cdot {_factor(x)} + {_factor(w_h)} \cdot "
+                    rf"{_factor(h_prev, None if t == 1 else 3)} + {_factor(b)}"
+                    rf" = {tex_number(fwd.pre[t - 1])}")
+        rows.append(rf"h_{{{t}}} &= \tanh({tex_number(fwd.pre[t - 1])}) = {tex_number(fwd.h[t])}")
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"

@@ -117,7 +117,7 @@ def _range(values) -> tuple[int, float, float] | None:
     finite = array[np.isfinite(array)]
     if finite.size == 0:
         return None
-    return array.size, float(finite.min()), float(finite.max())
+    return int(np.sum(~np.isnan(array))), float(finite.min()), float(finite.max())  # empty (NaN) cells are not drawn
 
 
 def _data(trace, axis):

@@ -1,111 +1,148 @@
-"""The controls the two gated-cell lessons (LSTM, GRU) share: the panel above their tabs (one function, two
-vocabularies) and the step and unit sliders of the panels inside the tabs."""
+"""The controls the two gated-cell lessons (LSTM, GRU) share, one key each, in the lesson's ControlPanel.
+
+Every control is created on every run and every tab (lesson.ControlPanel keeps the ones a tab does not
+show): one Step t (1..T) and one Unit j (1..H) serve every tab that shows a step or a unit, so a choice
+made on one tab is there on the next, in the slider, the figures and the address.
+"""
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from app import controls, lesson
 from rnn_core.gated import GATED_PRESETS
 
 PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's meet for lunch",
                  "sine": "Sine wave", "impulse": "Impulse"}
+DEFAULT_STEP, DEFAULT_UNIT = 2, 4      # step 2: the step after the context word; unit 4 latches "lunch"
+DEFAULT_INPUT_BOUND = 0.5              # W_ih entries in [-0.5, 0.5]: PyTorch's own init at H = 4
 
 
 @dataclass(frozen=True)
 class GateText:
-    """What differs between the lessons: the URL key prefix and the words for the gate that keeps memory."""
+    """What differs between the lessons: URL keys, the gate that keeps memory, the tabs and what they show."""
 
-    prefix: str          # "lstm" -> URL keys lstm_input, lstm_T, ...
-    bias_key: str        # "forget_bias" / "update_bias"
+    prefix: str               # "lstm" -> URL keys lstm_input, lstm_T, lstm_t, ...
+    bias_key: str             # "forget_bias" / "update_bias"
     bias_label: str
     bias_help: str
     hand_help: str
-    recurrent_help: str
-    hand_caption: str
+    highlights: dict          # the parts of the cell drawing a student can highlight: key -> label
+    step_parts: tuple         # tabs that show one step (Step t drawn there)
+    unit_parts: tuple         # tabs that show one unit (Unit j)
+    highlight_parts: tuple    # tabs with the cell drawing (Highlight)
+    scale_parts: tuple        # tabs whose text asks to try the recurrent weight scale (in the box there)
+    hand_parts: tuple         # tabs whose text asks to try the hand-set weights (in the box there)
+    hand_effect_parts: tuple  # tabs whose figures the hand-set weights change (under More controls elsewhere)
+    always_seeded_parts: tuple  # tabs that use the seed and weight scales even with hand-set weights
 
 
 @dataclass(frozen=True)
 class GatedSettings:
     preset: str
     length: int
-    seed: int
     hidden: int
     gate_bias: float
+    step: int                 # Step t, 1..T
+    unit: int                 # Unit j, 1..H
+    highlight: str
+    recurrent_scale: float    # kappa: W_hh = kappa x PyTorch's init
+    input_bound: float        # a: W_ih entries uniform in [-a, a]
+    seed: int
     hand_set: bool
-    input_scale: float
-    recurrent_scale: float
+
+    @property
+    def cell(self) -> tuple:
+        """The settings that define the cell and its input (the cache key of its trace)."""
+        return (self.preset, self.length, self.hidden, self.gate_bias, self.input_bound, self.recurrent_scale,
+                self.seed, self.hand_set)
 
 
-def gated_cell_controls(text: GateText) -> GatedSettings:
-    """Input, length, seed, hidden size, the memory gate's bias, hand-set weights and weight scales."""
+def _place(panel: lesson.ControlPanel, part: str, box: Sequence[str], more: Sequence[str]):
+    """In the box on the tabs `box`, under More controls on the other tabs of `more`, kept out of sight
+    elsewhere."""
+    if part in box:
+        return panel.slot(*box)
+    return panel.slot(*more, more=True)
+
+
+def highlight_key(text: GateText) -> str:
+    return f"{text.prefix}_gate"
+
+
+def pick_from_diagram(chart_key: str, text: GateText, state=None) -> None:
+    """on_select of the cell drawing: a click on a gate (its box or its valve) highlights it, as the Highlight
+    control does. Runs before the fragment reruns, so it may set the control's value. ``state`` is
+    st.session_state (a plain dict in tests)."""
+    state = st.session_state if state is None else state
+    chart = state.get(chart_key) or {}
+    picked = clicked_part(chart.get("selection") or {}, text.highlights)
+    if picked is not None:
+        state[highlight_key(text)] = picked
+
+
+def clicked_part(selection: dict, names) -> str | None:
+    """The first of `names` a Plotly selection's points carry as their customdata, or None."""
+    for point in selection.get("points") or []:
+        name = point.get("customdata")
+        if isinstance(name, list):
+            name = name[0] if name else None
+        if name in names:
+            return name
+    return None
+
+
+def cell_chart(figure, text: GateText, cell_name: str, settings: GatedSettings, frames: int) -> str:
+    """The cell figure, a click on a gate highlighting it; returns what Play covers, as words for the text."""
+    key = f"{text.prefix}_cell"
+    lesson.chart(figure, key=key, on_select=partial(pick_from_diagram, key, text),
+                 alt=f"The {cell_name} cell drawn twice for unit {settings.unit}: the standard diagram and the "
+                     "faucets, "
+                     f"animated over the steps, with the {settings.highlight} part highlighted.")
+    return (f" (a sequence longer than {frames} steps plays the {frames} steps around step t; move Step t for the "
+            "others)" if settings.length > frames else "")
+
+
+def gated_controls(part: str, titles: Sequence[str], text: GateText) -> GatedSettings:
+    """Every control of a gated-cell lesson, in the open tab's panel (at most seven in its box)."""
     key = lambda name: f"{text.prefix}_{name}"  # noqa: E731
-    with lesson.controls_panel():
-        left, middle, right = st.columns(3)
-        preset = controls.choice("Input sequence", key("input"), list(GATED_PRESETS), "gap",
-                                 format_func=lambda name: PRESET_LABELS[name], container=left,
-                                 help="Context word: the one-hot word 'lunch' at step 0, then nothing. "
-                                      "Words: \"let's meet for lunch\" one-hot, repeated.")
-        length = controls.int_slider("Sequence length T", key("T"), 2, 150, 40, container=left)
-        seed = controls.seed_input(key=key("seed"), container=left)
-        hidden = controls.int_slider("Hidden size H", key("H"), 1, 16, 4, container=middle)
-        gate_bias = controls.float_slider(text.bias_label, text.bias_key, -5.0, 5.0, 1.0, 0.5, container=middle,
-                                          help=text.bias_help)
-        hand_set = controls.toggle("Hand-set memory weights", key("hand"), False, container=middle,
-                                   help=text.hand_help)
-        input_scale = controls.float_slider("Input weight scale", key("in_scale"), 0.0, 4.0, 1.0, 0.1,
-                                            container=right,
-                                            help="Multiplies W_ih (PyTorch's init, U(-1/sqrt(H), 1/sqrt(H))).")
-        recurrent_scale = controls.float_slider("Recurrent weight scale", key("rec_scale"), 0.0, 8.0, 1.0, 0.1,
-                                                container=right, help=text.recurrent_help)
-        if hand_set:
-            right.caption(text.hand_caption)
-    return GatedSettings(preset, length, seed, hidden, gate_bias, hand_set, input_scale, recurrent_scale)
-
-
-def step_and_unit(prefix: str, length: int, hidden: int) -> tuple[int, int]:
-    """Sliders Step t and Unit j side by side (URL keys prefix_t and prefix_unit), for a panel that shows one unit
-    at one step.
-
-    Each tab's panel passes its own prefix. Streamlit's frontend keeps the address in step with a bound widget by
-    the widget's id, which comes from its key: the same key in two tabs is the same id, and when the closed tab's
-    slider goes away it can take the open tab's binding with it, so that the address stops following.
-    The choice still carries from tab to tab: see `carried_slider`.
-    """
-    step_col, unit_col = st.columns(2)
-    step = carried_slider("Step t", prefix, "t", length - 1, min(1, length - 1), container=step_col)
-    return step, unit_slider(prefix, hidden, container=unit_col)
-
-
-def unit_slider(prefix: str, hidden: int, container=None) -> int:
-    """Slider Unit j (URL key prefix_unit), alone for a panel that shows one unit at every step."""
-    return carried_slider("Unit j", prefix, "unit", hidden - 1, min(3, hidden - 1), container=container)
-
-
-def carried_slider(label: str, prefix: str, name: str, hi: int, default: int, container=None) -> int:
-    """A panel's step or unit slider from 0 to hi (URL key prefix_name) that opens on the value last chosen in
-    another tab of the same lesson (the lesson is the prefix up to its first "_": lstm, lstm_maps and
-    lstm_highway share).
-
-    Each tab has its own sliders (see step_and_unit), so a tab opened after another would show its own older value
-    or its default. When the lesson's last choice was made in another tab, it is written into this slider's
-    st.session_state before the slider is created (clamped to its range), and into the address (a default leaves
-    it): the value is then the widget's own, and the share link carries it as if it had been moved by hand.
-    A link's value is the first choice.
-    """
-    key, remembered = f"{prefix}_{name}", f"{prefix.split('_')[0]}_last_{name}"
-    chosen_in, value = st.session_state.get(remembered, (prefix, None))
-    if chosen_in != prefix and value is not None:
-        value = st.session_state[key] = int(min(max(value, 0), max(hi, 0)))
-        with contextlib.suppress(StreamlitAPIException):  # refused while the key is still bound to a widget
-            if hi > 0 and value != default:
-                st.query_params[key] = str(value)
-            else:
-                st.query_params.pop(key, None)
-    value = controls.int_slider(label, key, 0, hi, default, container=container)
-    st.session_state[remembered] = (prefix, value)
-    return value
+    every = tuple(titles)
+    panel = lesson.ControlPanel(part, scope=text.prefix)
+    preset = controls.choice("Input sequence", key("input"), list(GATED_PRESETS), "gap",
+                             format_func=lambda name: PRESET_LABELS[name], container=panel.slot(*every),
+                             help="Context word: the one-hot word 'lunch' at step 1, then nothing. "
+                                  "Words: \"let's meet for lunch\" one-hot, repeated.")
+    length = controls.int_slider("Sequence length T", key("T"), 2, 150, 40, container=panel.slot(*every))
+    hidden = controls.int_slider("Hidden size H", key("H"), 1, 16, 4, container=panel.slot(*every))
+    gate_bias = controls.float_slider(text.bias_label, text.bias_key, -5.0, 5.0, 1.0, 0.5,
+                                      container=panel.slot(*every), help=text.bias_help)
+    step = controls.int_slider("Step t", key("t"), 1, length, min(DEFAULT_STEP, length),
+                               container=panel.slot(*text.step_parts),
+                               help="The step shown, counted from 1 to T (Play runs through the steps too).")
+    unit = controls.int_slider("Unit j", key("unit"), 1, hidden, min(DEFAULT_UNIT, hidden),
+                               container=panel.slot(*text.unit_parts), help="The unit shown, counted from 1 to H.")
+    highlight = controls.choice("Highlight (or click the drawing)", highlight_key(text), list(text.highlights),
+                                next(iter(text.highlights)), format_func=lambda name: text.highlights[name],
+                                widget="segmented", container=panel.slot(*text.highlight_parts),
+                                help="The gate or state whose equation is written out under the drawing, "
+                                     "outlined in both drawings.")
+    hand_set = controls.toggle("Hand-set memory weights", key("hand"), False,
+                               container=_place(panel, part, text.hand_parts, text.hand_effect_parts),
+                               help=text.hand_help)
+    seeded = text.always_seeded_parts if hand_set else every   # hand-set weights ignore seed and scales
+    recurrent_scale = controls.float_slider(
+        "Recurrent weight scale κ", key("rec_scale"), 0.0, 8.0, 1.0, 0.1,
+        container=_place(panel, part, tuple(t for t in text.scale_parts if t in seeded), seeded),
+        help="W_hh = κ × PyTorch's random initialisation (entries uniform in ±1/√H), for every cell the "
+             "lesson builds from the seed.")
+    input_bound = controls.float_slider(
+        "Input weight scale a", key("a"), 0.0, 4.0, DEFAULT_INPUT_BOUND, 0.1,
+        container=panel.slot(*seeded, more=True),
+        help="Entries of W_ih uniform in [-a, a] (a = 0.5 is PyTorch's own init at H = 4).")
+    seed = controls.seed_input(key=key("seed"), container=panel.slot(*seeded, more=True))
+    return GatedSettings(preset, length, hidden, gate_bias, step, unit, highlight, recurrent_scale, input_bound,
+                         seed, hand_set)

@@ -3,7 +3,8 @@
 Each term is a heading on the glossary page whose anchor is ``slug(name)`` (lower case, spaces as hyphens), so a
 lesson links to it with ``lesson.glossary_link(name)``. A term's text is one to three sentences of the course's
 Markdown in the notation card's symbols; ``lessons`` are the url_paths of the lessons that show it (the page links
-those that exist); ``also`` gives the other names books use. No user text here.
+those that exist, in the course's order); ``also`` gives the other names books use; ``source`` the work that
+introduced it, cited as in ``REFERENCES`` (every work cited there is listed). No user text here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class Term:
     text: str
     lessons: tuple[str, ...]
     also: str = ""
+    source: str = ""
 
     @property
     def slug(self) -> str:
@@ -33,11 +35,11 @@ TERMS: tuple[Term, ...] = (
          "An optimiser that scales each parameter's step by running averages of its gradient $m$ and of its "
          "squared gradient $v$: $\\theta \\leftarrow \\theta - \\eta\\, \\hat m / (\\sqrt{\\hat v} + \\epsilon)$, so "
          "every parameter moves by about $\\eta$ per update whatever the size of its gradient.",
-         ("memory_lab",), "Kingma & Ba (2015); torch.optim.Adam."),
+         ("memory_lab",), "Adaptive moment estimation; torch.optim.Adam.", "Kingma & Ba (2015)."),
     Term("BPTT",
          "Backpropagation through time: the chain rule applied to the unrolled network, from the last step back "
          "to the first. The gradient for a shared weight is the sum of its contributions from every step.",
-         ("bptt",), "Backpropagation through time (Werbos 1990)."),
+         ("bptt",), "Backpropagation through time.", "Werbos (1990)."),
     Term("bits per character",
          "The mean over a text of $-\\log_2 p(x_t \\mid x_1, \\dots, x_{t-1})$, the surprise of each character given "
          "the ones before it, in bits. 0 is a model that is always sure and right; $\\log_2 V$ is a uniform guess among $V$ characters.",
@@ -61,7 +63,7 @@ TERMS: tuple[Term, ...] = (
          "Setting an LSTM's forget-gate biases at the start of training to $\\log(u)$ with $u$ drawn uniformly "
          "from $[1, T_{max} - 1]$, so that the units start with memory times spread up to the longest dependency "
          "$T_{max}$ expected.",
-         ("memory_lab",), "Chrono init (Tallec & Ollivier 2018)."),
+         ("memory_lab",), "Chrono init.", "Tallec & Ollivier (2018)."),
     Term("cross-entropy",
          "The loss $L_t = -\\log p_t[k]$ when the right class is $k$ and $p_t = \\mathrm{softmax}(y_t)$: 0 when "
          "the model gives the right class probability 1, $\\ln K$ for a uniform guess among $K$ classes.",
@@ -74,13 +76,15 @@ TERMS: tuple[Term, ...] = (
          "A gradient that grows exponentially as it flows back through many steps, because the Jacobians along the "
          "way stretch it. A largest singular value $s_{max}$ of $W_{hh}$ above $1/\\gamma$ is necessary for it, not "
          "sufficient; gradient clipping limits the damage.",
-         ("vanishing_exploding",), "Pascanu, Mikolov & Bengio (2013)."),
+         ("vanishing_exploding",), "The exploding gradient problem.", "Bengio, Simard & Frasconi (1994); "
+                                                                         "Pascanu, Mikolov & Bengio (2013)."),
     Term("forget gate",
          "The LSTM gate $f_t = \\sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})$ that decides how much of "
-         "$c_{t-1}$ stays in $c_t$. Its bias $b_f$ sets where it starts: $\\sigma(3) \\approx 0.95$ keeps a "
+         "$c_{t-1}$ stays in $c_t$. Its bias $b_f$ (of the two PyTorch gives it, the lessons set $b_{if} = b_f$ "
+         "and $b_{hf} = 0$: only their sum matters) sets where it starts: $\\sigma(3) \\approx 0.95$ keeps a "
          "memory about 21 steps, $\\sigma(0) = 0.5$ halves it at every step.",
-         ("lstm", "memory_lab"), "Added by Gers, Schmidhuber & Cummins (2000); the 1997 LSTM had none. "
-                                 "Sometimes a keep gate."),
+         ("lstm", "memory_lab"), "Keep gate (its value is the share kept).",
+         "Gers, Schmidhuber & Cummins (2000); the 1997 LSTM had none."),
     Term("gate",
          "A vector of values in $(0, 1)$, a sigmoid of the input and the previous state, that multiplies another "
          "vector elementwise: it lets through any fraction, not 0 or 1. The course draws gates as faucets.",
@@ -89,12 +93,12 @@ TERMS: tuple[Term, ...] = (
          "Limiting a gradient before an update. Clipping by norm rescales the whole gradient $g$ to norm $c$ when "
          "$\\lVert g \\rVert > c$ and keeps its direction; clipping by value clamps each entry to $[-c, c]$ and "
          "can change the direction.",
-         ("vanishing_exploding", "memory_lab"), "clip_grad_norm_ and clip_grad_value_ in PyTorch; "
-                                                "Pascanu et al. (2013)."),
+         ("vanishing_exploding", "memory_lab"), "Norm clipping and value clipping; clip_grad_norm_ and "
+                                                "clip_grad_value_ in PyTorch.", "Pascanu, Mikolov & Bengio (2013)."),
     Term("GRU",
          "The gated recurrent unit: two gates, reset $r_t$ and update $z_t$, a candidate $n_t$ and no separate "
          "cell state, $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$.",
-         ("gru", "memory_lab"), "Gated recurrent unit (Cho et al. 2014)."),
+         ("gru", "memory_lab"), "Gated recurrent unit.", "Cho et al. (2014)."),
     Term("held-out set",
          "Examples kept apart from training and never used for an update, on which a model is scored; a high "
          "score there means it learned the rule, not the training examples.",
@@ -102,8 +106,8 @@ TERMS: tuple[Term, ...] = (
     Term("hidden state",
          "The vector $h_t$ with $H$ units that an RNN carries from step to step: the state after reading $x_t$, "
          "starting from $h_0$ (zeros unless a lesson sets it).",
-         ("rnn_unrolled", "why_rnns"), "State, activation; $s_t$ in some tutorials; the context units of "
-                                       "Elman (1990)."),
+         ("why_rnns", "rnn_unrolled"), "State, activation; $s_t$ in some tutorials; the hidden units of Elman "
+                                       "(1990), whose context units hold a copy of $h_{t-1}$."),
     Term("input gate",
          "The LSTM gate $i_t$ that decides how much of the candidate $g_t$ is written into the cell state.",
          ("lstm",), "Write gate."),
@@ -123,7 +127,8 @@ TERMS: tuple[Term, ...] = (
     Term("LSTM",
          "Long short-term memory: a cell with a cell state $c_t$ and three gates (input $i_t$, forget $f_t$, "
          "output $o_t$) plus a candidate $g_t$, with $h_t = o_t \\odot \\tanh(c_t)$.",
-         ("lstm", "memory_lab"), "Hochreiter & Schmidhuber (1997); the forget gate from Gers et al. (2000)."),
+         ("lstm", "memory_lab"), "Long short-term memory network; LSTM cell, memory block.",
+         "Hochreiter & Schmidhuber (1997); the forget gate from Gers, Schmidhuber & Cummins (2000)."),
     Term("memory time",
          "How many steps a value lasts when it is multiplied by $f$ at every step: a fraction $f^k$ is left after "
          "$k$ steps, about $1/(1 - f)$ steps in all; $f = \\sigma(3) \\approx 0.953$ gives about 21.",
@@ -147,7 +152,7 @@ TERMS: tuple[Term, ...] = (
     Term("parameter sharing",
          "An RNN uses the same weights $W_{ih}, W_{hh}, b_{ih}, b_{hh}$ at every step, so it has as many "
          "parameters for a sequence of 5 steps as for one of 5000, and their gradients are sums over steps.",
-         ("rnn_unrolled", "bptt", "why_rnns"), "Weight sharing, tied weights across time."),
+         ("why_rnns", "rnn_unrolled", "bptt"), "Weight sharing, tied weights across time."),
     Term("perplexity",
          "$2$ to the power of the bits per character: a model with perplexity 8 is as unsure, on average, as a "
          "uniform choice among 8 characters.",
@@ -157,7 +162,7 @@ TERMS: tuple[Term, ...] = (
          "next, with the same weights at every step. It is drawn with a loop, but books do not call it a "
          "cyclic network: unrolled, it is a chain.",
          ("why_rnns", "rnn_unrolled"), "RNN, vanilla or simple RNN, simple recurrent network (SRN), Elman "
-                                       "network (Elman 1990)."),
+                                       "network.", "Elman (1990)."),
     Term("readout",
          "The layer that turns a hidden state into outputs, $y_t = W_{hy} h_t + b_y$; the memory lab reads only "
          "the last state $h_T$.",
@@ -208,16 +213,19 @@ TERMS: tuple[Term, ...] = (
     Term("unrolling",
          "Drawing the loop of an RNN as a chain of $T$ copies of the same cell, one per step, with $h_t$ passed "
          "along: the network BPTT differentiates.",
-         ("rnn_unrolled", "why_rnns"), "Unfolding in time."),
+         ("why_rnns", "rnn_unrolled"), "Unfolding in time."),
     Term("update gate",
          "The GRU gate $z_t$ that mixes old state and candidate, $h_t = (1 - z_t) \\odot n_t + z_t \\odot "
-         "h_{t-1}$ (PyTorch, Cho et al. 2014, d2l): $z_t$ near 1 keeps the old state.",
-         ("gru", "memory_lab"), "Olah (2015) and Wikipedia swap the roles of $z$ and $1 - z$."),
+         "h_{t-1}$ (PyTorch, Cho et al. 2014, d2l): $z_t$ near 1 keeps the old state. Its bias $b_z$ (the "
+         "lessons set $b_{iz} = b_z$ and $b_{hz} = 0$) sets where it starts.",
+         ("gru", "memory_lab"), "$1 - z_t$ in Olah (2015) and Wikipedia, which swap the roles of $z$ and "
+                                "$1 - z$."),
     Term("vanishing gradient",
          "A gradient that shrinks exponentially as it flows back through many steps, so early steps get almost "
          "no learning signal. With $\\gamma s_{max} < 1$ it must vanish, since "
          "$\\lVert \\partial h_T / \\partial h_t \\rVert \\le (\\gamma s_{max})^{T-t}$.",
-         ("vanishing_exploding", "memory_lab"), "Bengio, Simard & Frasconi (1994); Hochreiter (1991)."),
+         ("vanishing_exploding", "memory_lab"), "The vanishing gradient problem; the problem of long-term "
+                                                "dependencies.", "Hochreiter (1991); Bengio, Simard & Frasconi (1994)."),
 )
 
 
@@ -236,6 +244,9 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("Werbos, P. J.", 1990, "Backpropagation through time: what it does and how to do it",
               "Proceedings of the IEEE 78(10)", "Backpropagation through time, the gradient summed over steps "
                                                 "(lesson 3)."),
+    Reference("Hochreiter, S.", 1991, "Untersuchungen zu dynamischen neuronalen Netzen",
+              "Diploma thesis, Technische Universität München", "The first analysis of vanishing gradients in "
+                                                                 "recurrent networks (lessons 4 and 7)."),
     Reference("Bengio, Y., Simard, P. & Frasconi, P.", 1994,
               "Learning long-term dependencies with gradient descent is difficult",
               "IEEE Transactions on Neural Networks 5(2)", "Why gradients over long gaps vanish (lessons 4 and 7)."),

@@ -65,7 +65,6 @@ NORMAL_FONT = 12         # smallest chart text on a screen, px
 PRESENT_SCALE = 4 / 3    # a chart's own sizes grow by this on a projector (12 px ticks -> 16 px)
 MAX_VISIBLE_CONTROLS = 7  # per tab; the rest go under "More controls"
 PANEL = "control_panel"  # key of the container of the box of controls (browser tests count what it shows)
-KEPT = "kept_controls"   # key of the hidden container that keeps the values of controls a tab does not show
 LETTERS = "ABCDEFGH"
 # Plotly's mode bar shows on hover; its camera button saves a PNG (2x, named after the chart).
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -75,13 +74,9 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "l
 #   above 10:1 on the dark theme (axe-core, WCAG 2.1 AA).
 # - KaTeX rounds an equation a pixel or two wider than its st.latex box, which turns the box into
 #   a scrollable region that the keyboard cannot reach (axe: scrollable-region-focusable).
-# - The controls a tab does not show are drawn in a container that is never displayed: Streamlit
-#   forgets the value of a widget that is not drawn and drops it from the address; drawn there,
-#   it keeps both (ControlPanel).
 BASE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 0.8; }
 .katex-display > .katex { padding: 0 2px; }
-.st-key-kept_controls { display: none !important; }
 [data-testid="stPageLink"] p { font-size: 1rem; }
 </style>"""
 # Static CSS for presentation mode, for a 1280 x 720 projector: body text at least 20 px; tab,
@@ -198,8 +193,10 @@ def tabs(key: str, titles: Sequence[str]) -> tuple[str, object]:
     its container.
 
     A control that changes every part (sequence length, hidden size) redrew every chart on a long page,
-    most of them out of view; in tabs, a change redraws what the reader is looking at.
+    most of them out of view; in tabs, a change redraws what the reader is looking at. A container above
+    the tab bar is kept for the lesson's ControlPanel.
     """
+    _page.panel_host = st.container(key=PANEL)
     return controls.tabs("Part", key, list(titles))
 
 
@@ -218,15 +215,21 @@ def controls_panel():
     return st.container(border=True)
 
 
-class ControlPanel:
-    """The controls of the open tab: at most seven in a box, the rest under "More controls".
+_FLEX_BASIS = {1: "100%", 2: "40%", 3: "28%"}
 
-    Every control of the lesson is created on every run, on every tab: ``slot(*parts)`` gives the
-    place for one, which is the box when the open tab is one of ``parts`` (or ``parts`` is empty),
-    and otherwise a container that is never displayed. Drawn there, a control keeps its value and
-    its place in the address while another tab is open (Streamlit forgets a widget that is not
-    drawn). The box has a "Reset to defaults" button for every control of the lesson. When
-    presenting, the box is a folded "Controls" expander.
+
+class ControlPanel:
+    """The controls of the open tab: at most seven in a box above the tab bar, the rest under "More controls".
+
+    Every control of the lesson is created on every run, in the same place, whichever tab is open:
+    ``slot(*parts)`` gives its place, a cell of one wrapping row, and a style rule (no user text) shows
+    it when the open tab is one of ``parts`` (or ``parts`` is empty), shows it after the others only
+    while "More controls" is on when ``more``, and hides it otherwise. A control that is not shown
+    keeps its value and its place in the address (Streamlit forgets a widget that is not drawn), and
+    since no control ever moves, the browser's address keeps following each of them (a widget drawn
+    in another place is mounted anew, and its old copy, removed at the end of the run, took the
+    address binding with it). The box has a "Reset to defaults" button for every control of the
+    lesson. When presenting, the box is a folded "Controls" expander.
     """
 
     def __init__(self, part: str, scope: str, columns: int = 3):
@@ -234,15 +237,22 @@ class ControlPanel:
         self.scope = scope
         self.shown = 0    # controls in the box on the open tab (at most MAX_VISIBLE_CONTROLS)
         self.folded = 0   # controls under "More controls" on the open tab
-        with st.container(key=PANEL):
+        self._count = 0
+        self._basis = _FLEX_BASIS.get(columns, _FLEX_BASIS[3])
+        host = getattr(_page, "panel_host", None) or st.container(key=PANEL)
+        _page.panel_host = None  # one panel per tab bar
+        with host:
             box = st.expander("Controls", icon=":material/tune:") if presenting() else st.container(border=True)
         with box:
-            self._columns = st.columns(columns)
-            self._more_host = st.container()
-            self._more = None
-            st.button("Reset to defaults", key=f"reset_{scope}", icon=":material/restart_alt:",
-                      on_click=controls.reset_scope, args=(scope,))
-        self._kept = st.container(key=KEPT)
+            self._row = st.container(horizontal=True, wrap=True, gap="medium", key=f"{scope}_controls")
+            with st.container(horizontal=True, vertical_alignment="center"):
+                self._more_open = st.toggle("More controls", key=f"{scope}_more",
+                                            help="Controls this part uses less often.")
+                st.button("Reset to defaults", key=f"reset_{scope}", icon=":material/restart_alt:",
+                          on_click=controls.reset_scope, args=(scope,))
+        # Style-only HTML goes to Streamlit's event container, not to the place it is written: the switch is
+        # hidden by this rule, and shown by a more specific one as soon as a control of this part is folded.
+        st.html(f'<style>.st-key-{scope}_more {{ display: none !important; }}</style>')
         controls.begin_scope(scope)
 
     def shows(self, *parts: str) -> bool:
@@ -251,26 +261,34 @@ class ControlPanel:
 
     def slot(self, *parts: str, more: bool = False):
         """Where to create a control that changes what ``parts`` show (every part when none is named)."""
+        name = f"{self.scope}_ctl_{self._count}"
+        self._count += 1
+        cell = self._row.container(key=name)
         if not self.shows(*parts):
-            return self._kept
-        if more:
+            state, rule = "kept", "display: none !important;"
+        elif more:
+            if not self.folded:
+                st.html(f'<style>[data-testid="stElementContainer"].st-key-{self.scope}_more '
+                        '{ display: flex !important; }</style>')
             self.folded += 1
-            if self._more is None:
-                self._more = (self._more_host.container(border=True) if presenting()
-                              else self._more_host.expander("More controls", icon=":material/more_horiz:"))
-                if presenting():
-                    self._more.markdown("**More controls**")
-            return self._more
-        self.shown += 1
-        return self._columns[(self.shown - 1) % len(self._columns)]
+            state = "more"
+            rule = (f"order: 2; flex: 1 1 {self._basis} !important; min-width: 13rem;" if self._more_open
+                    else "display: none !important;")
+        else:
+            self.shown += 1
+            state, rule = "box", f"order: 1; flex: 1 1 {self._basis} !important; min-width: 13rem;"
+        cell.html(f'<style>/* {state} */ [data-testid="stLayoutWrapper"]:has(> .st-key-{name}) {{ {rule} }}</style>')
+        return cell
 
 
-def chart(figure: go.Figure, key: str, alt: str | None = None):
+def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points"):
     """st.plotly_chart with the course's settings, its text readable on a projector when presenting.
 
     The camera button (PNG download) is on the mode bar. ``alt`` says what the chart shows; the data
     summary (ranges of its series) is added to it to make the chart's accessible name, and is not
     shown on screen. Every chart text is at least 12 px, and at least 16 px when presenting.
+    ``on_select`` and ``selection_mode`` are st.plotly_chart's: a callable makes a click on a point run it
+    (before the rerun; the point's data is in st.session_state[key].selection).
     """
     spec = plotly_spec(figure)  # built once, for the summary and for Streamlit
     summary = figure_summary(spec, fallback=alt)
@@ -282,7 +300,8 @@ def chart(figure: go.Figure, key: str, alt: str | None = None):
     else:
         readable_fonts(spec, NORMAL_FONT)
     config = dict(PLOTLY_CONFIG, toImageButtonOptions=dict(PLOTLY_CONFIG["toImageButtonOptions"], filename=key))
-    return st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=name)
+    return st.plotly_chart(PreparedFigure(spec), key=key, config=config, alt=name, on_select=on_select,
+                           selection_mode=selection_mode)
 
 
 def downloads(name: str, arrays: Mapping[str, object], settings: Mapping[str, object] | None = None,

@@ -22,6 +22,10 @@ $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, as in PyTorch, Cho et al. (2014
 Wikipedia swap $z$ and $1 - z$. Cho et al. and d2l apply $r_t$ to $h_{t-1}$ before the matrix,
 $W_{hn}(r_t \odot h_{t-1})$, which gives different numbers.
 
+**Biases.** PyTorch gives every gate two biases, $b_{i\cdot}$ (beside $W_{i\cdot} x_t$) and $b_{h\cdot}$
+(beside $W_{h\cdot} h_{t-1}$); only their sum matters. The lessons' forget-gate bias $b_f$ and update-gate bias
+$b_z$ set $b_{if} = b_f$, $b_{hf} = 0$ (and $b_{iz} = b_z$, $b_{hz} = 0$).
+
 **Symbols.** $\odot$ is the elementwise product, $\sigma$ the logistic sigmoid
 $\sigma(a) = 1/(1 + e^{-a})$. $s_1 \ge \dots \ge s_H$ are the singular values of $W_{hh}$ and
 $s_{max} = s_1$; $\rho$ is its spectral radius (largest $|\lambda|$, never above $s_{max}$);

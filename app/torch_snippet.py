@@ -78,14 +78,14 @@ def pytorch_snippet(cell, x, *, h0=None, c0=None, dh=None, readout=None, targets
         if c0 is not None:
             lines.append(f"c0 = torch.tensor([{literal(np.ravel(c0))}], dtype=torch.float64)")
             c0_text = "c0"
-        lines.append(f"output, (h_n, c_n) = cell(x, ({h0_text}, {c0_text}))  # output[t] = h_t, (T, H)")
+        lines.append(f"output, (h_n, c_n) = cell(x, ({h0_text}, {c0_text}))  # output[t-1] = h_t (Python counts from 0), (T, H)")
     elif manual:
         lines += [f"h = {h0_text}[0]", "states = []", "for x_t in x:",
                   "    h = x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh",
-                  "    states.append(h)", "output = torch.stack(states)  # output[t] = h_t, (T, H)",
+                  "    states.append(h)", "output = torch.stack(states)  # output[t-1] = h_t (Python counts from 0), (T, H)",
                   "h_n = output[-1:]"]
     else:
-        lines.append(f"output, h_n = cell(x, {h0_text})  # output[t] = h_t, (T, H)")
+        lines.append(f"output, h_n = cell(x, {h0_text})  # output[t-1] = h_t (Python counts from 0), (T, H)")
     if readout is not None or last_readout is not None:
         linear = readout if readout is not None else last_readout
         O = np.asarray(linear.weight).shape[0]
@@ -102,7 +102,7 @@ def pytorch_snippet(cell, x, *, h0=None, c0=None, dh=None, readout=None, targets
                   "loss = losses.sum()  # L = sum of the per-step losses"]
     elif dh is not None:
         lines += ["", f"dh = torch.tensor({literal(dh)}, dtype=torch.float64)  # dL/dh_t from outside the cell",
-                  "loss = (output * dh).sum()  # a loss whose gradient at h_t is exactly dh[t]"]
+                  "loss = (output * dh).sum()  # a loss whose gradient at h_t is exactly dh[t-1]"]
     if readout is not None or dh is not None:
         lines.append("loss.backward()")
         if manual:

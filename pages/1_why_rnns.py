@@ -1,17 +1,22 @@
-"""Lesson 1: Why recurrent networks? Fixed-size layers, the hidden state, sequence shapes, the course map."""
+"""Lesson 1: Why recurrent networks? Fixed-size layers, one cell for any length, the hidden state, sequence shapes."""
 
 import numpy as np
 import streamlit as st
 
 from app import controls, lesson
-from app.torch_snippet import pytorch_snippet
 from app.figures.shapes import memory_figure, parameter_count_figure, sequence_shape_figure, word_state_heatmap
+from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN
-from rnn_core.shapes import (MEET_OPENING, MEET_TIME_WORDS, MEET_VOCAB, SHAPES, dense_num_parameters, encode, fit_to_length,
-                             layout, meet_message, state_distance)
+from rnn_core.shapes import (MEET_OPENING, MEET_TIME_WORDS, MEET_VOCAB, SHAPES, dense_num_parameters, encode,
+                             fit_to_length, layout, meet_message, state_distance)
+from rnn_core.unrolled import run_by_steps
 
+FIXED, ANY_LENGTH, MEMORY, SHAPE_PART = "Fixed size input", "One cell, any length", "Hidden state", "Sequence shapes"
+TITLES = [FIXED, ANY_LENGTH, MEMORY, SHAPE_PART]
 MAX_WORDS = 50
 DENSE_BUILT_FOR = 10  # the sentence length the fixed-size layer below was designed for
+PREDICT_T = 20        # the length the predict-then-move check asks about
+MAX_DRAWN = 4         # steps drawn in a shape: the delayed shape then has 8 states, which still fit a phone
 VOCAB = len(MEET_VOCAB)  # I: each word is a one-hot vector over the lesson's small vocabulary
 
 SHAPE_LABELS = {
@@ -25,7 +30,7 @@ SHAPE_USES = {
     "one_to_one": (
         "**No sequence at all**, e.g. classifying one image as dog, cat or car. A feed-forward "
         "(or convolutional) network does this; there is nothing to carry from one step to the next, "
-        "so there is no recurrent arrow. It is here for contrast: the length control does not apply."),
+        "so there is no recurrent arrow, and nothing to unroll. It is here for contrast."),
     "one_to_many": (
         "**Image captioning**: one image goes in (its features, at the first step), and the RNN emits "
         "one word per step. A trained captioner decides the length itself by emitting an "
@@ -60,14 +65,18 @@ def message_of_length(words: int) -> tuple[str, ...]:
     return meet_message("afternoon", MAX_WORDS)[:words]
 
 
-@st.cache_data(max_entries=64)
-def sentence_states(words: int, hidden: int, seed: int) -> tuple[np.ndarray, int]:
-    """Hidden states of one RNN cell reading a sentence of `words` words, and the cell's parameter count."""
-    cell = RNN.random(VOCAB, hidden, seed=seed)
-    return cell.unroll(encode(message_of_length(words))).h, cell.num_parameters
+def rnn_parameters(hidden: int) -> int:
+    """H(I + H) + 2H: the parameters of one RNN cell over the lesson's vocabulary (no random numbers needed)."""
+    return RNN.random(VOCAB, hidden, seed=0).num_parameters
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=64, show_spinner=False)
+def sentence_states(words: int, hidden: int, seed: int) -> np.ndarray:
+    """Hidden states of one RNN cell reading a sentence of `words` words (the same for every student)."""
+    return RNN.random(VOCAB, hidden, seed=seed).unroll(encode(message_of_length(words))).h
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def meet_comparison(gap: int, hidden: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """||x_t^a - x_t^b|| and ||h_t^a - h_t^b|| for the 'afternoon' and 'evening' messages."""
     cell = RNN.random(VOCAB, hidden, seed=seed)
@@ -75,87 +84,37 @@ def meet_comparison(gap: int, hidden: int, seed: int) -> tuple[np.ndarray, np.nd
     return np.linalg.norm(xa - xb, axis=1), state_distance(cell.unroll(xa), cell.unroll(xb))
 
 
-@st.fragment
-def memory_panel(hidden: int, seed: int) -> None:
-    """The “let's meet for ___” comparison for one gap (the gap slider reruns only this)."""
-    gap = controls.int_slider("Filler words between the time word and “so let's meet for”", "gap", 0, 30,
-                              default=3, help="How far back the deciding word lies.")
-    input_diff, state_diff = meet_comparison(gap, hidden, seed)
-    words_a = meet_message("afternoon", gap)
-    time_step = len(MEET_OPENING)
-    labels = list(words_a)
-    labels[time_step] = " | ".join(MEET_TIME_WORDS)
-    lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart")
-    lesson.explain(
-        f"Two messages run through the same RNN cell (H = {hidden}, seed {seed}): one says *afternoon*, the "
-        f"other *evening*, every other word is the same. The inputs differ only there "
-        f"(blue bar, at the time word); the hidden states differ from then on (orange line): at *for* by "
-        f"{state_diff[-1]:.3g}, while the current word alone differs by {input_diff[-1]:.3g}."
-    )
-    first, last = state_diff[time_step], state_diff[-1]
-    st.markdown(
-        f"The difference fades from {first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for* "
-        f"({len(words_a) - 1 - time_step} steps later). These weights are random, so this cell keeps "
-        f"the earlier word only faintly; training has to learn weights that keep it, and lessons 4 to 7 "
-        f"show why that is hard for a plain RNN and how gated cells (LSTM, GRU) make it easier."
-    )
-
-
-@st.fragment
-def sequence_shape_panel() -> None:
-    """The unrolled diagram of one sequence shape (the shape and length controls rerun only this)."""
-    shape = controls.choice("Shape", "shape", SHAPES, "many_to_one", format_func=SHAPE_LABELS.get,
-                            widget="segmented")
-    with st.columns([1, 2])[0]:
-        steps = controls.int_slider("Sequence length", "steps", 2, 6, default=4,
-                                    help="Steps in the input (or, for one-to-many, in the output).")
-    shape_layout = layout(shape, steps)
-    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart")
-    st.markdown(SHAPE_USES[shape])
-    lesson.explain(
-        f"{SHAPE_LABELS[shape].capitalize()}{'' if shape == 'one_to_one' else f' with length {steps}'}: "
-        f"{plural(len(shape_layout.inputs), 'input')}, "
-        f"{plural(shape_layout.steps, 'hidden state')}, {plural(len(shape_layout.outputs), 'output')} and "
-        f"{plural(shape_layout.recurrent_edges, 'recurrent arrow')}. Every hidden square is the same cell with the "
-        f"same weights."
-    )
-
-
-def fixed_size_section(words: int, hidden: int, rnn_parameters: int, sentence: tuple[str, ...]) -> None:
-    """Section 1: a dense layer's weights are tied to the input length; one RNN cell reads any length."""
-    st.header("A fixed-size layer needs a fixed-size input", divider="gray")
-    st.markdown(
-        "A classifier for 128 × 128 grey images reads 128 · 128 = 16,384 numbers. Its first fully "
-        "connected layer keeps **one weight per input position** for each hidden unit, so the size of "
-        "its input is built into its weight matrix: a 200 × 200 image has 40,000 numbers, and there are "
-        "no weights for the extra ones. A sentence is the same: a 5-word and a 50-word message are "
-        "vectors of different lengths. A recurrent cell instead reads **one word per step with the same "
-        "weights**, so one cell fits any length."
-    )
+def fixed_size_part(words: int, hidden: int) -> None:
+    """A dense layer's weights are tied to the input length; one RNN cell reads any length."""
     lengths = np.arange(1, MAX_WORDS + 1)
-    dense_counts = [dense_num_parameters(VOCAB, int(t), hidden) for t in lengths]
-    dense_now = dense_num_parameters(VOCAB, words, hidden)
-
+    dense_counts = np.array([dense_num_parameters(VOCAB, int(t), hidden) for t in lengths])
+    dense_now, cell_count = int(dense_counts[words - 1]), rnn_parameters(hidden)
+    lesson.chart(parameter_count_figure(lengths, cell_count, dense_counts, words), key="params_chart",
+                 alt="Parameters against the sequence length T: a dense layer on the whole sentence (a rising line) "
+                     "and one RNN cell (a flat line).")
     metric_rnn, metric_dense = st.columns(2)
-    metric_rnn.metric("RNN cell: parameters for any length", f"{rnn_parameters:,}")
-    metric_dense.metric(f"Dense layer: parameters for exactly {plural(words, 'word')}", f"{dense_now:,}")
-    lesson.chart(parameter_count_figure(lengths, rnn_parameters, dense_counts, words), key="params_chart")
+    metric_rnn.metric("RNN cell: parameters for any length $T$", f"{cell_count:,}")
+    metric_dense.metric(f"Dense layer: parameters for exactly $T = {words}$", f"{dense_now:,}")
+    bigger = "more" if dense_now > cell_count else "fewer" if dense_now < cell_count else "as many"
     lesson.explain(
-        f"Each word is a one-hot vector of I = {VOCAB} numbers. The dense layer flattens the sentence into "
-        f"T · I = {words * VOCAB} numbers and needs a weight matrix of shape ({hidden}, {words * VOCAB}): "
-        f"a different matrix for every length, growing with T. The RNN cell's matrices $W_{{ih}}$ ({hidden}, {VOCAB}) "
-        f"and $W_{{hh}}$ ({hidden}, {hidden}) are the same for every length. (For very short sentences the dense "
-        f"layer can even be the smaller one: the problem is not its size but that its size is tied to T.)"
-    )
+        f"Each word is a {lesson.glossary_link('one-hot')} vector of $I = {VOCAB}$ numbers. A fully connected (dense) "
+        f"layer flattens the sentence into $T \\cdot I = {words * VOCAB}$ numbers and keeps **one weight per input "
+        f"position** for each of its {plural(hidden, 'unit')} ($H = {hidden}$): a matrix of shape "
+        f"({hidden}, {words * VOCAB}), a different "
+        "one for every length, growing with $T$ (the grey line). The RNN cell reads one word per step with the "
+        f"same weights, $W_{{ih}}$ ({hidden}, {VOCAB}) and $W_{{hh}}$ ({hidden}, {hidden}), whatever the length (the "
+        f"orange line). At $T = {words}$ the dense layer has {bigger} parameters than the cell"
+        + (": the trouble is not its size but that its size, and its meaning, are tied to $T$." if bigger != "more"
+           else ", and every extra word adds more.") + " Move Sequence length T and watch which line moves.")
     st.latex(
         r"\begin{aligned}"
         rf"\underbrace{{H(I+H) + 2H}}_{{\text{{RNN cell}}}} &= {hidden}({VOCAB}+{hidden}) + 2\cdot{hidden} = "
-        rf"{tex_int(rnn_parameters)} \\"
+        rf"{tex_int(cell_count)} \\"
         rf"\underbrace{{H\,T\,I + H}}_{{\text{{dense layer}}}} &= {hidden}\cdot{words}\cdot{VOCAB} + {hidden} = "
         rf"{tex_int(dense_now)}"
         r"\end{aligned}"
     )
-
+    sentence = message_of_length(words)
     _, dropped, padded = fit_to_length(encode(sentence), DENSE_BUILT_FOR)
     if dropped:
         lost = " ".join(sentence[DENSE_BUILT_FOR:DENSE_BUILT_FOR + 4]) + (" …" if dropped > 4 else "")
@@ -165,122 +124,192 @@ def fixed_size_section(words: int, hidden: int, rnn_parameters: int, sentence: t
                     f"those positions learn only from shorter sentences")
     else:
         fit_note = "it fits exactly, but only because its length happens to be the designed one"
-    st.markdown(
-        f"**Padding and truncation are a poor fix.** Suppose the dense layer is built for {DENSE_BUILT_FOR} words. "
-        f"Your sentence has {words}: {fit_note}. Worse, each position has its own weights, so a pattern "
-        f"learned at word 2 must be learned again at word 7."
-    )
-
-
-def any_length_section(words: int, seed: int, states: np.ndarray, rnn_parameters: int,
-                       sentence: tuple[str, ...]) -> None:
-    """Section 2: the one RNN cell unrolled over the sentence, whatever its length."""
-    st.header(f"One cell, unrolled over {'the one word' if words == 1 else f'all {words} words'}", divider="gray")
-    lesson.chart(word_state_heatmap(states, sentence), key="states_chart")
     lesson.explain(
-        f"One column per step: the hidden state $h_t$ after reading word t, computed by one RNN cell with "
-        f"{rnn_parameters:,} parameters (seed {seed}). Move the length slider: the columns change, the "
-        f"weights do not. The weights are random (untrained), so the values carry no meaning yet."
-    )
+        f"**Padding and truncation are a poor fix.** Suppose the dense layer is built for {DENSE_BUILT_FOR} words. "
+        f"Your sentence has {plural(words, 'word')}: {fit_note}. Worse, each position has its own weights, so a pattern "
+        "learned at word 2 must be learned again at word 7. An image classifier has the same limit: a first "
+        "dense layer for 128 × 128 images has no weights for the extra pixels of a 200 × 200 image.")
+    dense_then = dense_num_parameters(VOCAB, PREDICT_T, hidden)
+    ratio = dense_then / cell_count
+    answer = 0 if ratio > 1.1 else 2 if ratio < 1 / 1.1 else 1
+    lesson.predict(
+        "why_predict_dense",
+        f"Keep $H = {hidden}$ and set $T = {PREDICT_T}$: how does the dense layer's parameter count compare with the "
+        "RNN cell's?",
+        ["The dense layer has more", "About the same, within 10%", "The RNN cell has more"],
+        answer=answer,
+        why=(f"At $T = {PREDICT_T}$ the dense layer has $H\\,T\\,I + H = {tex_int(dense_then)}$ parameters and the "
+             f"cell $H(I+H) + 2H = {tex_int(cell_count)}$, {ratio:.1f} times as many. The cell's count has no $T$ in "
+             "it; the dense layer's grows by $H \\cdot I$ with every word."),
+        instruction=f"move Sequence length T to {PREDICT_T}", ready=words == PREDICT_T)
+    cell = RNN.random(VOCAB, hidden, seed=0)
+    lesson.show_code(dense_num_parameters, fit_to_length, RNN.num_parameters.fget,
+                     torch=lambda: pytorch_snippet(cell, encode(sentence),
+                                                   show="sum(p.numel() for p in cell.parameters())"))
+    lesson.downloads("why_rnns_parameters", {"dense_layer": dense_counts, "rnn_cell": np.full(MAX_WORDS, cell_count)},
+                     settings={"H": hidden, "I": VOCAB}, index_name="T")
 
 
-def hidden_state_section(hidden: int, seed: int) -> None:
-    """Section 3: what the hidden state adds, shown on the “let's meet for ___” messages."""
-    st.header("What a hidden state adds: “let’s meet for ___”", divider="gray")
-    st.markdown(
-        "To guess the blank in *we are free this **afternoon** … so let's meet for ___*, you use a word "
-        "from much earlier: *afternoon* suggests *lunch*, *evening* suggests *dinner*. A network that sees "
-        "only the current word receives *for* in both messages and cannot tell them apart. An RNN passes "
-        "its hidden state from step to step, "
-        r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so an "
-        "earlier word can still shape the state when the blank comes."
-    )
-    memory_panel(hidden, seed)
+def any_length_part(words: int, hidden: int, seed: int) -> None:
+    """The one RNN cell unrolled over the sentence, whatever its length."""
+    sentence = message_of_length(words)
+    states = sentence_states(words, hidden, seed)
+    lesson.chart(word_state_heatmap(states, sentence), key="states_chart",
+                 alt=f"Heatmap of the hidden state of one RNN cell reading {plural(words, 'word')}: steps across, "
+                     "units down.")
+    lesson.explain(
+        f"One column per step: the {lesson.glossary_link('hidden state')} $h_t$ after reading word $t$, from 1 to "
+        f"{words}, one row per unit (1 to {hidden}), computed by one RNN cell with {rnn_parameters(hidden):,} "
+        f"parameters. Move Sequence length T: columns appear or disappear, the weights stay the same. "
+        "The weights are random (untrained), so the values carry no meaning yet: lessons 3 to 7 train them.")
+    cell = RNN.random(VOCAB, hidden, seed=seed)
+    lesson.show_code(RNN.step, run_by_steps, torch=lambda: pytorch_snippet(cell, encode(sentence), show="output"))
+    lesson.downloads("why_rnns_states", {"h": states},
+                     settings={"words": list(sentence), "H": hidden, "seed": seed})
 
 
-def shapes_section() -> None:
-    """Section 4: the shapes of sequence problems, drawn unrolled."""
-    st.header("The shapes of sequence problems", divider="gray")
-    st.markdown(
-        "Drawn **unrolled**, an RNN is one cell copied along time: inputs $x_t$ at the bottom, hidden "
-        "states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ to the next step), outputs $y_t$ on top. "
-        "Where inputs go in and outputs come out decides what the network can be used for."
-    )
-    sequence_shape_panel()
+def memory_part(hidden: int, seed: int, gap: int) -> None:
+    """What the hidden state adds, shown on the “let's meet for ___” messages."""
+    input_diff, state_diff = meet_comparison(gap, hidden, seed)
+    words_a = meet_message("afternoon", gap)
+    time_step = len(MEET_OPENING)
+    labels = list(words_a)
+    labels[time_step] = " | ".join(MEET_TIME_WORDS)
+    lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart",
+                 alt="How much two messages that differ in one word differ, step by step: their inputs (bars) and "
+                     "their hidden states (line).")
+    lesson.explain(
+        "To guess the blank in *we are free this **afternoon** … so let's meet for ___*, you use a word from much "
+        "earlier: *afternoon* suggests *lunch*, *evening* suggests *dinner*. A network that sees only the current "
+        "word receives *for* in both messages and cannot tell them apart. An RNN passes its hidden state from step "
+        "to step, $h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so an earlier word can still shape "
+        "the state when the blank comes.")
+    first, last = state_diff[time_step], state_diff[-1]
+    later = len(words_a) - 1 - time_step
+    change = "fades" if last < first else "grows" if last > first else "stays"
+    lesson.explain(
+        f"Both messages run through the same RNN cell ($H = {hidden}$). Their inputs differ only at step "
+        f"{time_step + 1}, the time word (blue bar, {input_diff[time_step]:.3g}; 0 everywhere else); their hidden "
+        f"states differ from there on (orange line). The difference {change} from {first:.3g} at *{words_a[time_step]}* "
+        f"to {last:.3g} at *for*, {plural(later, 'step')} later, while the word *for* itself is the same in both. "
+        f"These weights are random, so the cell keeps the earlier word only by chance; training has to find weights "
+        f"that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells (LSTM, GRU) make "
+        f"it easier. Move the filler words to put the time word further back.")
+    lesson.note("Elman (1990) introduced this simple recurrent network, with its state fed back at every step.")
+    lesson.show_code(state_distance, RNN.step)
+    lesson.downloads("why_rnns_memory", {"input_difference": input_diff, "state_difference": state_diff},
+                     settings={"words": list(words_a), "H": hidden, "seed": seed})
+
+
+def shapes_part(shape: str, steps: int) -> None:
+    """The shapes of sequence problems, drawn unrolled."""
+    shape_layout = layout(shape, steps)
+    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart",
+                 alt=f"The {SHAPE_LABELS[shape]} shape, unrolled: inputs at the bottom, hidden states in the middle, "
+                     "outputs on top.")
+    lesson.explain(SHAPE_USES[shape])
+    lesson.explain(
+        f"Drawn {lesson.glossary_link('unrolling', 'unrolled')}, an RNN is one cell copied along time: inputs $x_t$ at "
+        "the bottom, hidden states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ to the next step), outputs "
+        "$y_t$ on top. "
+        f"{SHAPE_LABELS[shape].capitalize()}{'' if shape == 'one_to_one' else f', {steps} steps drawn'}: "
+        f"{plural(len(shape_layout.inputs), 'input')}, {plural(shape_layout.steps, 'hidden state')}, "
+        f"{plural(len(shape_layout.outputs), 'output')} and {plural(shape_layout.recurrent_edges, 'recurrent arrow')}. "
+        + ("Every hidden square is the same cell with the same weights. " if shape != "one_to_one" else "")
+        + "Where inputs go in and outputs come out decides what the network can be used for: pick another shape.")
+    lesson.note("The shapes follow Karpathy (2015), “The unreasonable effectiveness of recurrent neural networks”.")
 
 
 lesson.header(
     "Why recurrent networks?",
-    "Text, speech, video and sensor readings arrive as **sequences**: their length varies, and what "
-    "a step means depends on what came before. This lesson shows why a network with a fixed-size "
-    "input struggles with them, what a recurrent network's **hidden state** adds, and the shapes of "
-    "problems recurrent networks are used for.",
+    "Text, speech, video and sensor readings arrive as **sequences**: their length varies, and what a step means "
+    "depends on what came before. This lesson shows why a network with a fixed-size input struggles with them, what "
+    "a recurrent network's **hidden state** adds, and the shapes of problems recurrent networks are used for.",
+    short="Sequences vary in length and order matters: why a fixed-size layer struggles, and what one recurrent cell "
+          "does instead.",
 )
+
 
 @st.fragment
 def why_demo():
     """The controls and the open part: a control reruns this function only, not the text and questions around it."""
-    with lesson.controls_panel():
-        left, middle, right = st.columns(3)
-        words = controls.int_slider("Sentence length T (words)", "words", 1, MAX_WORDS, default=5, container=left,
+    part, body = lesson.tabs("why_part", TITLES)
+    with body:
+        panel = lesson.ControlPanel(part, scope="why_rnns", columns=2 if part == SHAPE_PART else 3)
+        words = controls.int_slider("Sequence length T", "words", 1, MAX_WORDS, default=5,
+                                    container=panel.slot(FIXED, ANY_LENGTH),
                                     help="The number of words the networks must read.")
-        hidden = controls.int_slider("Hidden units H", "hidden", 2, 32, default=8, container=middle,
+        hidden = controls.int_slider("Hidden size H", "hidden", 1, 32, default=8,
+                                     container=panel.slot(FIXED, ANY_LENGTH, MEMORY),
                                      help="The size of the hidden state (and of the dense layer's output).")
-        seed = controls.seed_input(container=right, help="The random weights of the RNN cell; part of the link.")
-
-    states, rnn_parameters = sentence_states(words, hidden, seed)
-    sentence = message_of_length(words)
-    lesson.sections("why_part", {
-        "Fixed size input": lambda: fixed_size_section(words, hidden, rnn_parameters, sentence),
-        "One cell, any length": lambda: any_length_section(words, seed, states, rnn_parameters, sentence),
-        "Hidden state": lambda: hidden_state_section(hidden, seed),
-        "Sequence shapes": shapes_section,
-    })
-
-    lesson.show_code(RNN.unroll, layout, dense_num_parameters, fit_to_length, state_distance,
-                     torch=lambda: pytorch_snippet(RNN.random(VOCAB, hidden, seed=seed), encode(sentence),
-                                                   show="output"))
-    lesson.downloads("why_rnns_states", {"h": states},
-                     settings={"words": list(sentence), "hidden": hidden, "seed": seed})
+        gap = controls.int_slider("Filler words between the time word and “so let's meet for”", "gap", 0, 30,
+                                  default=3, container=panel.slot(MEMORY), help="How far back the deciding word lies.")
+        shape = controls.choice("Shape", "shape", SHAPES, "many_to_one", format_func=SHAPE_LABELS.get,
+                                widget="radio", container=panel.slot(SHAPE_PART))  # a radio wraps on a phone
+        steps = controls.int_slider("Steps drawn", "steps", 2, MAX_DRAWN, default=3,
+                                    container=panel.slot(SHAPE_PART if shape != "one_to_one" else ""),  # no steps
+                                    help="Steps in the input (or, for one-to-many, in the output).")
+        seed = controls.seed_input(container=panel.slot(ANY_LENGTH, MEMORY, more=True),
+                                   help="The random weights of the RNN cell; part of the link.")
+        if part == FIXED:
+            fixed_size_part(words, hidden)
+        elif part == ANY_LENGTH:
+            any_length_part(words, hidden, seed)
+        elif part == MEMORY:
+            memory_part(hidden, seed, gap)
+        else:
+            shapes_part(shape, steps)
 
 
 why_demo()
 
-# --- Checks, misconceptions --------------------------------------------------------------------
-st.header("Check your understanding", divider="gray")
-
-q_dense_10 = dense_num_parameters(VOCAB, 10, 8) - 8
-q_dense_20 = dense_num_parameters(VOCAB, 20, 8) - 8
-q_rnn = RNN.random(VOCAB, 8).num_parameters - 2 * 8
 lesson.quiz(
     "quiz_dense",
-    f"A dense layer reads 10-word sentences, each word a vector of {VOCAB} numbers, into 8 hidden "
-    f"units. How many weights (not counting biases) does it need, and how many for 20-word sentences?",
-    [f"{q_dense_10:,} for both lengths", f"{q_dense_10:,}, then {q_dense_20:,}", f"{q_rnn:,} for both lengths"],
-    answer=1,
-    why=(f"One weight per (position, feature, unit): H·T·I = 8·10·{VOCAB} = {q_dense_10:,}, and doubling T "
-         f"doubles it to {q_dense_20:,}, in a new matrix that cannot reuse the old one. "
-         f"{q_rnn:,} = H(I+H) is an RNN cell's weight count, the same for every length."),
+    f"A network's first dense layer was built for {DENSE_BUILT_FOR}-word sentences. A 20-word sentence arrives. "
+    "What goes wrong?",
+    ["It has no weights for words 11 to 20", "It reuses the weights of words 1 to 10",
+     "It averages each pair of words into one"],
+    answer=0,
+    why=("A dense layer keeps one weight per input position. Its matrix was sized for "
+         f"{DENSE_BUILT_FOR} × {VOCAB} inputs; a 20-word sentence has {20 * VOCAB}, and the extra ones meet no weights. "
+         "You must truncate, pad, or build a new layer."),
+    wrong=[None,
+           "Nothing in a dense layer maps position 11 back to position 1: every position has its own weights. "
+           "Reusing weights across positions is what a recurrent cell does.",
+           "A dense layer does not resample its input: it multiplies a vector of a fixed length, and a longer vector "
+           "does not fit its matrix."],
 )
 lesson.quiz(
     "quiz_shape",
-    "Which shape fits sentiment analysis of a product review (positive or negative)?",
-    ["one-to-many", "many-to-one", "many-to-many, synced", "one-to-one"],
-    answer=1,
-    why="The network reads every word of the review and gives one label after the last one.",
+    "A model reads a week of hourly temperature readings and gives one number: tomorrow's maximum. Which shape fits?",
+    ["one-to-many", "many-to-many, synced", "many-to-one"],
+    answer=2,
+    why="All 168 readings go in, one per step, and a single output comes out after the last one: only the last "
+        "hidden state feeds it.",
+    wrong=["One-to-many starts from a single input and writes a sequence; here 168 readings go in and one number "
+           "comes out.",
+           "Synced gives an output at every step, one per reading; here only one number is wanted, after the last "
+           "reading.", None],
 )
 lesson.quiz(
     "quiz_memory",
-    "In the “let's meet for ___” figure the two messages differ only in the time word. Why do their "
-    "hidden states still differ at *for*?",
-    ["Because the inputs still differ at *for*",
-     "Because each $h_t$ is computed from $h_{t-1}$, so the earlier word keeps changing every later state",
-     "Because the RNN uses different weights at every step"],
+    "In the “let's meet for ___” chart the two messages differ only in the time word. Why do their hidden states "
+    "still differ at *for*?",
+    ["The inputs at *for* still differ", "Each $h_t$ is built from $h_{t-1}$", "Each step uses its own weights"],
     answer=1,
-    why=("At *for* both inputs are the same one-hot vector; the difference arrives through $W_{hh} h_{t-1}$, "
-         "step after step. The weights are the same at every step."),
+    why="At *for* both inputs are the same one-hot vector; the difference arrives through $W_{hh} h_{t-1}$, carried "
+        "from the time word step after step.",
+    wrong=["Both messages end with the very same words, so their inputs at *for* are the same one-hot vector "
+           "(the blue bar is 0 there).", None,
+           "The RNN uses the same weights at every step; different weights could not explain a difference that "
+           "starts at the time word."],
 )
-
+lesson.takeaways([
+    "Sequences vary in length and their order matters; a dense layer's weights are tied to one input length.",
+    "An RNN cell reads one step at a time with the same weights, so one cell reads a sequence of any length.",
+    "The hidden state $h_t$ is computed from $h_{t-1}$, so an earlier word can still change a later state.",
+    "Where inputs go in and outputs come out (one-to-many, many-to-one, many-to-many) decides what an RNN can do.",
+])
 lesson.misconceptions([
     ("The article calls an RNN a “cyclic” network, as if its computation went round in a circle.",
      "The name is *recurrent* neural network. The loop in the folded drawing is a one-step delay: the hidden "
@@ -295,8 +324,8 @@ lesson.misconceptions([
     ("An RNN uses a different layer, with different weights, at each time step.",
      "It uses one cell with the same weights at every step; the unrolled picture draws copies of that one cell."),
     ("The hidden state stores the whole history of the sequence.",
-     "It is a fixed-size vector (H numbers, set by the Hidden units slider): a lossy summary. How long an earlier word "
-     "survives in it depends on the weights, as the fading orange line shows."),
+     "It is a fixed-size vector (H numbers, set by Hidden size H): a lossy summary. How long an earlier word "
+     "survives in it depends on the weights, as the orange line of the Hidden state tab shows."),
     ("Padding every sentence to a maximum length makes a fixed-size network just as good.",
      "It only moves the limit to the chosen maximum, wastes computation on zeros, and keeps separate "
      "weights per position, so nothing learned at one position carries over to another."),

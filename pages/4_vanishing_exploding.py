@@ -6,79 +6,36 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
-from app.torch_snippet import pytorch_snippet
+from app import vanishing_text as text
 from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
                                    norm_bars, step_length_figure, unit_heatmap)
-from rnn_core import (RNN, clip_by_norm, clip_by_value, global_norm, jacobian_log_norms,
-                      matrix_with_singular_values, sequences)
-from rnn_core.bptt import REGIME_HIGH, REGIME_LOW, gradient_regime, last_step_gradient, per_step_factor
+from app.torch_snippet import pytorch_snippet
+from rnn_core import RNN, clip_by_norm, clip_by_value, global_norm, matrix_with_singular_values, sequences
+from rnn_core.clipping import clamped_entries, direction_change
 from rnn_core.cliff import (H0, LEARNING_RATE, START, STEPS, TARGET, cliff_gradient, cliff_surface, descend)
+from rnn_core.vanishing import (EXPLODING, NONLINEARITIES, SATURATED, analyse_setting, forward_by_hand,
+                                jacobians_by_hand, spectral_radius)
 
+URL_PATH = "vanishing_exploding"
+TITLES = ["Gradient reach", "Per unit detail", "Clipping", "The cliff"]
+NETWORK_PARTS = tuple(TITLES[:3])       # the parts that show the network; the cliff is a network of its own
 PRESET_LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
-SLIDERS_UP_TO = 8          # one slider per singular value up to this hidden size
 S_MIN, S_MAX = 0.05, 5.0
-DEFAULT_S = (1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1)
-LN10 = math.log(10.0)
-SATURATED = dict(v_H=4, v_f="tanh", v_seq="words", v_in=2.0, v_T=100,
-                 v_s1=1.5, v_s2=1.3, v_s3=1.1, v_s4=1.0)
+PREDICT_S_MAX = 1.5                     # the predict-then-move check: raise s_max to this
+# URL key of each setting of the network (rnn_core.vanishing's setting dicts use the names on the left).
+KEYS = dict(hidden="v_H", s_max="v_smax", decay="v_decay", nonlinearity="v_f", preset="v_seq", input_scale="v_in",
+            length="v_T", seed="v_seed")
 CLIFF_W = np.linspace(0.6, 2.6, 161)
 CLIFF_B = np.linspace(-0.8, 1.0, 145)
-
-
-def tex_log10(log10_value):
-    """A number given by its log10 as LaTeX: m x 10^e (no float involved, so no overflow); 0 for -inf."""
-    if not math.isfinite(log10_value):
-        return "0"
-    exponent = math.floor(log10_value)
-    mantissa = 10 ** (log10_value - exponent)
-    if mantissa >= 9.995:
-        mantissa, exponent = 1.0, exponent + 1
-    return rf"{mantissa:.2f} \times 10^{{{exponent}}}"
-
-
-def singular_value_key(k):
-    return f"v_s{k + 1}"
-
-
-def make_orthogonal():
-    """Every singular value 1: W_hh becomes an orthogonal matrix."""
-    for k in range(SLIDERS_UP_TO):
-        st.session_state[singular_value_key(k)] = 1.0
-    st.session_state["v_smax"], st.session_state["v_decay"] = 1.0, 1.0
-
-
-def saturated_example():
-    st.session_state.update(SATURATED)
+CLIP_LOWEST = -4.0                      # the clipping threshold slider runs from c = 10^-4 to 10^4
+ORTHOGONAL = dict(s_max=1.0, decay=1.0)  # the "Orthogonal W_hh" button: every singular value 1
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def analyse(singular_values, nonlinearity, length, preset, input_scale, seed):
-    """The RNN with W_hh = U diag(s) V^T, its Jacobian norms and a last-step loss gradient, all as log10."""
-    x = sequences.preset(preset, length)
-    H = len(singular_values)
-    base = RNN.random(x.shape[1], H, nonlinearity=nonlinearity, seed=seed)
-    cell = RNN(weight_ih=input_scale * np.sqrt(H) * base.weight_ih,          # entries uniform in [-scale, scale]
-               weight_hh=matrix_with_singular_values(singular_values, seed=seed),
-               bias_ih=base.bias_ih, bias_hh=base.bias_hh, nonlinearity=nonlinearity)
-    with np.errstate(over="ignore", invalid="ignore"):
-        trace = cell.unroll(x)
-        finite = np.all(np.isfinite(trace.h), axis=1)
-        overflow_step = None if finite.all() else int(np.argmin(finite))   # the forward pass overflowed here
-        if overflow_step is not None and nonlinearity == "relu":
-            trace = cell.unroll(x[:overflow_step])       # relu slopes need the (now undefined) states
-        log10_norms = jacobian_log_norms(cell, trace) / LN10
-        u = np.random.default_rng(seed + 2).standard_normal(H)
-        u /= np.linalg.norm(u)                                            # L = u . h_{T-1}, dL/dh_{T-1} = u
-        loss_gradient = last_step_gradient(cell, trace, u)
-        dh = np.zeros_like(trace.h)
-        dh[-1] = u
-        grads = cell.backward(trace, dh).params
-    s_max = max(singular_values)
-    steps = trace.length
-    distance = steps - 1 - np.arange(steps)
-    return dict(cell=cell, x=x[:steps], dh=dh, steps=steps, overflow_step=overflow_step, log10_norms=log10_norms,
-                log10_bound=distance * math.log10(s_max),
-                loss_gradient=loss_gradient, grads=grads, slopes=cell.activation_slope(trace.h))
+def reach(setting, full=True):
+    """rnn_core.vanishing.analyse_setting, once per setting for the whole server (every student gets the same
+    numbers). setting: hidden, s_max, decay, nonlinearity, preset, input_scale, length, seed."""
+    return analyse_setting(setting, full)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -91,130 +48,173 @@ def cliff_runs(method, threshold):
     return descend(), descend(clip=method, threshold=threshold)
 
 
-def reach_section(result, singular_values, nonlinearity):
-    """Section 1: the norm of the Jacobian product against how many steps back, and the regime it gives."""
-    steps = result["steps"]
-    s_max = max(singular_values)
-    log10_norms, log10_bound = result["log10_norms"], result["log10_bound"]
-    regime = gradient_regime(log10_norms)
-    farthest = float(log10_norms[0])
-    st.subheader("How far back does the gradient reach?")
-    lesson.chart(jacobian_figure(log10_norms, log10_bound, result["loss_gradient"].log10_norm, regime=regime),
-                 key="jacobians")
+def apply(setting):
+    """A button's on_click: put a setting of rnn_core.vanishing into the controls (before they are drawn)."""
+    st.session_state.update({KEYS[name]: value for name, value in setting.items()})
+
+
+def coordinate_names(hidden):
+    """The entries of W_hh as the course names them, rows and columns from 1."""
+    return [f"W_hh[{i},{j}]" for i in range(1, hidden + 1) for j in range(1, hidden + 1)]
+
+
+def html_name(name):
+    return name.replace("W_hh", "W<sub>hh</sub>")
+
+
+def reach_part(r, setting):
+    """Gradient reach: ||dh_T/dh_t|| against the step t, the bound, the linear RNN, the regime, the presets."""
+    T = r.steps
+    lesson.chart(jacobian_figure(r.log10_norms, r.log10_bound,
+                                 None if r.nonlinearity == "linear" else r.log10_linear, regime=r.regime),
+                 key="jacobians", alt=f"How the norm of the gradient from the last state h_T back to each step t "
+                                      f"changes with t: {r.regime}")
     a, b, c, d = st.columns(4)
-    a.metric("Regime", regime)
-    b.metric(f"||dh_{steps - 1}/dh_0|| ({steps - 1} steps back)", fmt_log10(farthest).split(" (")[0])
-    c.metric("Average factor per step", f"{per_step_factor(log10_norms):.3g}")
-    d.metric("Bound s_max^(T-1)", fmt_log10(float(log10_bound[0])).split(" (")[0])
-    overflowed = int(np.sum(np.isfinite(log10_norms) & (log10_norms > LOG10_FLOAT_MAX)))
+    a.metric("Regime", r.regime)
+    b.metric(r"$\|\partial h_T/\partial h_1\|$", fmt_log10(r.farthest).split(" (")[0],
+             help=f"The product of the {T - 1} Jacobians from h_1 to h_T, T = {T}.")
+    c.metric("Largest singular value $s_{max}$", f"{r.s_max:.3g}")
+    d.metric(r"Spectral radius $\rho$", f"{r.rho:.3g}", help="The largest |eigenvalue| of W_hh: never above s_max.")
+    st.latex(text.bound_equation(r))
+    overflowed = int(np.sum(np.isfinite(r.log10_norms) & (r.log10_norms > LOG10_FLOAT_MAX)))
     if overflowed:
-        st.info(f"{overflowed} of the {steps} norms are larger than the largest float64 (about 1.8e308): "
-                "`jacobian_norms` returns inf for them. The plot uses their logarithms "
+        st.info(f"{overflowed} of the {T} norms are larger than the largest float64 (about 1.8e308): "
+                "`jacobian_norms` overflows for them (it returns inf). The plot uses their logarithms "
                 "(`jacobian_log_norms`), so they appear at their true size inside the shaded overflow band.",
                 icon=":material/info:")
-    st.latex(rf"\left\|\frac{{\partial h_{{{steps - 1}}}}}{{\partial h_0}}\right\| = {tex_log10(farthest)}"
-             rf"\;\le\; (\gamma\, s_{{max}})^{{{steps - 1}}} = ({s_max:.2f})^{{{steps - 1}}}"
-             rf" = {tex_log10(float(log10_bound[0]))}")
-    mean_slope = float(np.mean(result["slopes"]))
-    lesson.explain(
-        f"The vermillion curve is $\\|\\partial h_{{T-1}}/\\partial h_t\\|$ against how many steps back $t$ is; the "
-        f"dashed line is the bound $(\\gamma s_{{max}})^{{T-1-t}}$ with $\\gamma = 1$, the largest slope of "
-        f"{nonlinearity}. The regime label comes from the computed norm across all {steps - 1} steps "
-        f"(below $10^{{{REGIME_LOW:.0f}}}$: vanishing, above $10^{{{REGIME_HIGH:.0f}}}$: exploding), not from the "
-        f"sliders. The average slope $f'$ along this sequence is {mean_slope:.3f}.")
-    if nonlinearity == "linear":
-        st.markdown("For a **linear** RNN every Jacobian is $W_{hh}$ itself. If all singular values are equal, "
-                    "$W_{hh} = s\\,Q$ with $Q$ orthogonal and the norm is exactly $s^{T-1-t}$: the two lines coincide.")
-    st.markdown(
-        "**What the singular values decide.** If $s_{max} < 1/\\gamma$ every factor shrinks the gradient, so it "
-        "**must** vanish: that condition is *sufficient* for vanishing. If $s_{max} > 1/\\gamma$ the bound grows, "
-        "but the actual product also depends on the slopes $f'$ along the way: $s_{max} > 1/\\gamma$ is "
-        "*necessary* for exploding, not *sufficient*. Try the example button: $s_{max} = 1.5$, yet the tanh "
-        "units are saturated by strong inputs (slopes near 0), and the gradient vanishes while a linear RNN with "
-        "the same $W_{hh}$ would grow like $1.5^{T-1}$.")
-    if nonlinearity == "tanh" and s_max > 1 and regime == "vanishing":
-        st.success(f"This is that case: $s_{{max}} = {s_max:.2f} > 1$, but the average tanh slope is only "
-                   f"{mean_slope:.3f}, and the gradient across {steps - 1} steps is "
-                   f"{fmt_log10(farthest).split(' (')[0]}: vanishing.", icon=":material/check_circle:")
+    lesson.explain(text.reading_text(r))
+    lesson.explain(text.condition_text(r))
+    lesson.explain(text.linear_text(r))
+    if r.nonlinearity == "tanh":
+        lesson.explain(text.saturation_text(r))
+    elif r.nonlinearity == "sigmoid":
+        lesson.explain(text.sigmoid_text(r))
+    lesson.explain(text.CONDITIONS)
+    presets_row()
+    target = reach({**setting, "s_max": PREDICT_S_MAX}, full=False)       # its norms are all the check needs
+    lesson.predict("v_predict_smax", text.predict_question(r.nonlinearity, PREDICT_S_MAX),
+                   ["Yes, it rises above 1", "No, it stays below 1"], answer=0 if target.farthest > 0 else 1,
+                   why=text.predict_why(target), instruction=f"set Largest singular value s_max to {PREDICT_S_MAX}",
+                   ready=math.isclose(r.s_max, PREDICT_S_MAX))
+    lesson.note("Bengio, Simard & Frasconi (1994) showed why gradient descent struggles with long-term "
+                "dependencies; Pascanu, Mikolov & Bengio (2013) gave the singular-value conditions and clipping.")
+    lesson.show_code(RNN.step, forward_by_hand, jacobians_by_hand, spectral_radius, matrix_with_singular_values,
+                     torch=None if r.nonlinearity == "sigmoid" else (lambda: torch_reach_program(r)))
+    if r.nonlinearity == "sigmoid":
+        lesson.note("PyTorch's `nn.RNN` offers tanh and relu only: a sigmoid RNN is written out step by step "
+                    "there, as `RNN.step` does here.")
+    lesson.downloads("vanishing_gradients", {"log10_norm_dhT_dht": r.log10_norms, "log10_bound": r.log10_bound,
+                                              "log10_linear_rnn": r.log10_linear}, settings=setting)
 
 
-def units_section(gradient):
-    """Section 2: the gradient of a loss on the last step only, unit by unit (log10 of its size)."""
-    st.subheader("Per-unit detail: a loss on the last step only")
-    lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units")
-    lesson.explain(
-        "Take a loss that looks only at the last state, $L = u^\\top h_{T-1}$ for a fixed unit vector $u$, so "
-        "$\\partial L/\\partial h_{T-1} = u$. Its gradient at step $t$ is $u^\\top \\partial h_{T-1}/\\partial h_t$ "
-        "(the dotted orange curve in the Gradient reach tab, never above the Jacobian norm). Each row here is "
-        "one unit's $|\\partial L/\\partial h_t[j]|$, computed with a running rescaling so that even "
-        "$10^{-400}$ or $10^{400}$ is exact in log form.")
+def presets_row():
+    """Three settings a student would not guess, each with what it shows, computed from rnn_core."""
+    st.markdown("**Try these settings.**")
+    left, middle, right = st.columns(3)
+    left.button("Orthogonal W_hh", key="v_orthogonal", on_click=apply, args=(ORTHOGONAL,),
+                icon=":material/crop_square:", use_container_width=True)
+    with left:
+        lesson.explain(text.ORTHOGONAL_TEXT)
+    middle.button("s_max > 1, still vanishing", key="v_saturated", on_click=apply, args=(SATURATED,),
+                  icon=":material/science:", use_container_width=True)
+    with middle:
+        lesson.explain(text.saturated_preset_text(reach(SATURATED), SATURATED))
+    right.button("Exploding with tanh", key="v_exploding", on_click=apply, args=(EXPLODING,),
+                 icon=":material/trending_up:", use_container_width=True)
+    with right:
+        lesson.explain(text.exploding_preset_text(reach(EXPLODING), EXPLODING))
 
 
-@st.fragment
-def clipping_panel(grads, hidden):
-    """Two coordinates of the gradient, clipped by norm and by value (its controls rerun only this)."""
-    st.subheader("Gradient clipping")
-    names = [f"W_hh[{i},{j}]" for i in range(hidden) for j in range(hidden)]
-    flat = np.asarray(grads["weight_hh"]).ravel()
-    if not np.all([np.all(np.isfinite(g)) for g in grads.values()]):
-        st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales "
-                   "a finite gradient; once it is inf there is nothing left to rescale. In training this shows up "
-                   "as a loss that is no longer a number: clip at every step, before the values get that large, "
-                   "or shorten T.", icon=":material/warning:")
+def torch_reach_program(r):
+    """PyTorch: the same network, and ||dh_T/dh_1|| by autograd (or W_hh's power, for a linear RNN)."""
+    program = pytorch_snippet(r.cell, r.x, show="output.shape")
+    T = r.steps
+    if T < 2:
+        return program
+    if r.nonlinearity == "linear":
+        lines = [f"# A linear RNN's Jacobians are all W_hh: dh_T/dh_1 = W_hh^{T - 1}",
+                 f"J = torch.linalg.matrix_power(weight_hh.detach(), {T - 1})"]
     else:
-        order = np.argsort(-np.abs(flat))
-        first = controls.choice("First coordinate", "v_c1", names, names[order[0]], container=st)
-        second = controls.choice("Second coordinate", "v_c2", names, names[order[len(order) // 2]], container=st)
-        exponent = controls.float_slider("Clipping threshold c = 10^k, k", "v_clip", -4.0, 4.0, -1.0, 0.25)
-        threshold = 10.0 ** exponent
-        by_norm, norm = clip_by_norm(grads, threshold)
-        by_value = clip_by_value(grads, threshold)
-        i1, i2 = names.index(first), names.index(second)
-        pick = lambda g: np.array([np.ravel(g["weight_hh"])[i1], np.ravel(g["weight_hh"])[i2]])
-        left, right = st.columns([3, 2])
-        with left:
-            lesson.chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold, [first, second]),
-                         key="clip_vectors")
-        with right:
-            lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms")
-        scale = min(1.0, threshold / (norm + 1e-6))
-        st.latex(rf"\text{{clip\_by\_norm: }} g \leftarrow g \cdot "
-                 rf"\min\!\left(1, \frac{{c}}{{\|g\| + 10^{{-6}}}}\right) = "
-                 rf"g \cdot \min\!\left(1, \frac{{{threshold:.3g}}}{{{norm:.3g}}}\right) = {scale:.3g}\, g")
-        lesson.explain(
-            f"The gradient of all {sum(np.size(g) for g in grads.values())} parameters of the network above (loss "
-            "$L = u^\\top h_{T-1}$), seen through two of its coordinates. **clip_by_norm** multiplies the whole "
-            "gradient by one number when its norm exceeds $c$, as `torch.nn.utils.clip_grad_norm_` does: the "
-            "arrow gets shorter but keeps its direction. **clip_by_value** clamps each entry into $[-c, c]$ "
-            "(the dotted square): large entries are cut more than small ones, so the direction changes. "
-            "Clipping does nothing for a vanishing gradient: it only ever makes a gradient smaller.")
+        lines = ["# dh_T/dh_1 by autograd: h_T as a function of h_1 (steps 2..T run from it)",
+                 "def last_state(h_1):",
+                 "    out, _ = cell(x[1:], h_1[None])",
+                 "    return out[-1]",
+                 "J = torch.autograd.functional.jacobian(last_state, output[0].detach())"]
+    lines.append("print(torch.linalg.matrix_norm(J, ord=2))  # the page's ||dh_T/dh_1||")
+    return program + "\n" + "\n".join(lines) + "\n"
 
 
-@st.fragment
-def cliff_panel():
-    """Plain and clipped gradient descent on the cliff (its controls rerun only this)."""
-    st.subheader("The cliff: why clipping helps")
-    left, right = st.columns(2)
-    method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
-                             widget="segmented", container=left, format_func=lambda m: f"clip_by_{m}")
-    cliff_threshold = controls.float_slider("Cliff: clipping threshold c", "v_cliffc", 0.5, 20.0, 2.0, 0.5,
-                                            container=right)
+def units_part(r, setting):
+    """Per unit detail: the gradient of a loss on the last state only, unit by unit."""
+    gradient = r.loss_gradient
+    lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units",
+                 alt="The size of the gradient of a loss on the last state, for every unit j and step t")
+    lesson.explain(text.units_text(r))
+    lesson.note("Computed with a running rescaling, so even $10^{-400}$ or $10^{400}$ is exact in log form.")
+    lesson.show_code(RNN.step, forward_by_hand, jacobians_by_hand)
+    lesson.downloads("vanishing_per_unit", {"log10_abs_dL_dh": gradient.log10_abs}, settings=setting)
+
+
+def clipping_part(r, exponent, first, second):
+    """Two coordinates of the gradient, clipped by norm and by value."""
+    grads = r.grads
+    if not all(np.all(np.isfinite(g)) for g in grads.values()):
+        st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales a "
+                   "finite gradient; once it has overflowed there is nothing left to rescale. In training this shows "
+                   "up as a loss that is no longer a number. Clipping every update keeps a training step from "
+                   "throwing the weights this far; here, lower s_max or shorten T.", icon=":material/warning:")
+        return
+    threshold = 10.0 ** exponent
+    by_norm, norm = clip_by_norm(grads, threshold)
+    by_value = clip_by_value(grads, threshold)
+    names = coordinate_names(r.cell.hidden_size)
+    i1, i2 = names.index(first), names.index(second)
+    pick = lambda g: np.array([np.ravel(g["weight_hh"])[i1], np.ravel(g["weight_hh"])[i2]])
+    left, right = st.columns([3, 2])
+    with left:
+        lesson.chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold,
+                                      [html_name(first), html_name(second)]), key="clip_vectors",
+                     alt="Two coordinates of the gradient before clipping, after clip_by_norm and after clip_by_value")
+    with right:
+        lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms",
+                     alt="The gradient's norm before clipping, after clip_by_norm and after clip_by_value")
+    scale = min(1.0, threshold / (norm + 1e-6))
+    st.latex(text.clipping_equation(norm, threshold, scale))
+    parameters = sum(np.size(g) for g in grads.values())
+    lesson.explain(text.clipping_text(parameters, norm, threshold, scale, clamped_entries(grads, threshold),
+                                      direction_change(grads, by_value), 10.0 ** CLIP_LOWEST, (first, second)))
+    lesson.explain(text.WHEN_TO_CLIP)
+    lesson.show_code(clip_by_norm, clip_by_value, global_norm,
+                     torch=None if r.nonlinearity == "sigmoid" else (lambda: torch_clip_program(r, threshold)))
+
+
+def torch_clip_program(r, threshold):
+    """PyTorch: the same gradient, its norm, then clip_grad_norm_ as a training loop applies it."""
+    program = pytorch_snippet(r.cell, r.x, dh=r.dh, show="torch.sqrt(sum((g ** 2).sum() for g in grads.values()))")
+    params = "[weight_ih, weight_hh, bias_ih, bias_hh]" if r.nonlinearity == "linear" else "cell.parameters()"
+    lines = ["# Once per update: after loss.backward(), before optimizer.step()",
+             f"torch.nn.utils.clip_grad_norm_({params}, max_norm={threshold!r})",
+             "print(torch.sqrt(sum((g ** 2).sum() for g in grads.values())))  # the norm after clip_by_norm"]
+    return program + "\n" + "\n".join(lines) + "\n"
+
+
+def cliff_part(method, cliff_threshold):
+    """Plain and clipped gradient descent on the cliff."""
     plain, clipped = cliff_runs(method, cliff_threshold)
     clipped_name = f"clip_by_{method}, c = {cliff_threshold:g}"
     lesson.chart(cliff_figure(CLIFF_W, CLIFF_B, cliff_landscape(), plain.points, clipped.points,
-                              clipped_name=clipped_name), key="cliff")
+                              clipped_name=clipped_name), key="cliff",
+                 alt="The loss surface of one recurrent unit over (w, b), with two gradient-descent paths")
     k = plain.largest_step_index
     a, b, c = st.columns(3)
     a.metric("Plain: largest step", f"{plain.largest_step:.3g}", help=f"at iteration {k + 1}")
     b.metric("Gradient norm there", f"{plain.grad_norms[k]:.3g}")
     c.metric("Clipped: largest step", f"{clipped.largest_step:.3g}")
-    lesson.chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
-                 key="cliff_steps")
     _, dw0, db0 = cliff_gradient(*START)
     longest = LEARNING_RATE * cliff_threshold * (1 if method == "norm" else math.sqrt(2))
     lesson.explain(
         f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {H0}$, run for {STEPS} steps, loss "
-        f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov and Bengio, 2013). For $w > 1$ the unit has two "
+        f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov & Bengio 2013). For $w > 1$ the unit can have two "
         "stable states, and which one it ends in switches abruptly with $(w, b)$: the loss surface has a thin, "
         "steep wall. Both runs start at the star with learning rate "
         f"{LEARNING_RATE}, where the gradient norm is {math.hypot(float(dw0), float(db0)):.3g}. Plain gradient "
@@ -223,115 +223,174 @@ def cliff_panel():
         f"loss of {plain.losses[-1]:.3g}. The clipped run starts with the same gradient, but none of its steps can "
         f"be longer than the learning rate times $c$ ({longest:.3g}"
         f"{'' if method == 'norm' else ' for two clamped coordinates'}), so the wall cannot throw it; it ends at a "
-        f"loss of {clipped.losses[-1]:.3g}.")
+        f"loss of {clipped.losses[-1]:.3g}. Raise $c$ and watch the longest clipped step grow with it: it is never longer "
+        "than the learning rate times $c$.")
+    lesson.chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
+                 key="cliff_steps", alt="The length of every step of both runs")
+    lesson.show_code(cliff_gradient, descend)
 
 
-lesson.header(
-    "Vanishing and exploding gradients",
-    "Backpropagating from the last step to step $t$ multiplies by one Jacobian per step in between, "
-    "$\\partial h_{T-1}/\\partial h_t = J_{T-1} \\cdots J_{t+1}$ with $J_k = \\mathrm{diag}(f'(\\cdot))\\,W_{hh}$. "
-    "A long product of matrices shrinks or grows roughly geometrically, so the gradient from far away "
-    "either fades (vanishes) or blows up (explodes). Set the singular values of $W_{hh}$ yourself and watch.",
-)
-
-@st.fragment
-def vanishing_demo():
-    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
-    # --- controls --------------------------------------------------------------------------------------
-    with lesson.controls_panel():
-        left, middle, right = st.columns(3)
-        hidden = controls.int_slider("Hidden size H", "v_H", 2, 16, 4, container=left,
-                                     help=f"Up to {SLIDERS_UP_TO} units: one slider per singular value. More: the "
-                                          "largest value and a decay.")
-        nonlinearity = controls.choice("Nonlinearity f", "v_f", ["tanh", "relu", "linear"], "tanh",
-                                       widget="segmented", container=left)
-        length = controls.int_slider("Sequence length T", "v_T", 2, 500, 50, container=left)
-        preset = controls.choice("Input sequence", "v_seq", list(sequences.PRESETS), "words",
-                                 format_func=lambda name: PRESET_LABELS.get(name, name), container=left)
-        input_scale = controls.float_slider("Input weight scale", "v_in", 0.0, 4.0, 1.0, 0.1, container=left,
-                                            help="Entries of W_ih uniform in [-scale, scale]. Large inputs push "
-                                                 "tanh units into saturation.")
-        seed = controls.seed_input(key="v_seed", container=left)
-        with middle:
-            st.markdown("**Singular values of $W_{hh}$**")
-            if hidden <= SLIDERS_UP_TO:
-                singular_values = tuple(
-                    controls.float_slider(f"s{k + 1}", singular_value_key(k), S_MIN, S_MAX, DEFAULT_S[k], 0.05)
-                    for k in range(hidden))
-            else:
-                largest = controls.float_slider("largest singular value", "v_smax", S_MIN, S_MAX, 1.0, 0.05)
-                decay = controls.float_slider("decay (s_k = largest * decay^k)", "v_decay", 0.5, 1.0, 0.9, 0.01)
-                singular_values = tuple(float(largest * decay ** k) for k in range(hidden))
-        with right:
-            st.button("Make it orthogonal (all singular values 1)", on_click=make_orthogonal,
-                      icon=":material/crop_square:", use_container_width=True)
-            st.button("Example: s_max > 1 but tanh saturates", on_click=saturated_example,
-                      icon=":material/science:", use_container_width=True)
-            st.caption("$W_{hh} = U\\,\\mathrm{diag}(s)\\,V^\\top$ with random orthogonal $U, V$ (from the seed): "
-                       "its singular values are exactly the sliders'.")
-
-    result = analyse(singular_values, nonlinearity, length, preset, input_scale, seed)
-    steps = result["steps"]
-    overflow_step = result["overflow_step"]
-    if overflow_step is not None and nonlinearity == "relu":
-        st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a relu RNN does not squash "
-                   f"its state, and the slopes of the overflowed units are undefined). Everything below uses the "
-                   f"first {steps} steps, where the state is finite.", icon=":material/warning:")
-    elif overflow_step is not None:
-        st.warning(f"The hidden state itself overflowed float64 at step {overflow_step} (a linear RNN does not "
+def overflow_warning(r, length):
+    if r.overflow_step is None:
+        return
+    if r.nonlinearity == "relu":
+        st.warning(f"The hidden state itself overflowed float64 at step {r.overflow_step} (a relu RNN does not "
+                   f"squash its state, and the slopes of the overflowed units are undefined). This part uses the "
+                   f"first {r.steps} of the {length} steps, where the state is finite.", icon=":material/warning:")
+    else:
+        st.warning(f"The hidden state itself overflowed float64 at step {r.overflow_step} (a linear RNN does not "
                    "squash its state). Its Jacobians are all $W_{hh}$ whatever the state, so the norms in the "
                    "Gradient reach tab are still exact; the weight gradient in the Clipping tab is not.",
                    icon=":material/warning:")
 
-    lesson.sections("v_part", {
-        "Gradient reach": lambda: reach_section(result, singular_values, nonlinearity),
-        "Per unit detail": lambda: units_section(result["loss_gradient"]),
-        "Clipping": lambda: clipping_panel(result["grads"], hidden),
-        "The cliff": cliff_panel,
-    })
 
-    lesson.show_code(matrix_with_singular_values, jacobian_log_norms, RNN.step_jacobians, clip_by_norm,
-                     clip_by_value, descend,
-                     torch=lambda: pytorch_snippet(result["cell"], result["x"], dh=result["dh"],
-                                                   show="torch.sqrt(sum((g ** 2).sum() for g in grads.values()))"))
-    lesson.downloads("vanishing_gradients", {"log10_jacobian_norm": result["log10_norms"],
-                                              "log10_bound": result["log10_bound"],
-                                              "log10_abs_dL_dh": result["loss_gradient"].log10_abs},
-                     settings=dict(singular_values=list(singular_values), f=nonlinearity, T=length, input=preset,
-                                   input_scale=input_scale, seed=seed))
+lesson.header(
+    "Vanishing and exploding gradients",
+    "Backpropagating from the last state $h_T$ to an earlier state $h_t$ multiplies one "
+    f"{lesson.glossary_link('Jacobian')} per step in between, "
+    "$\\partial h_T/\\partial h_t = J_T \\cdots J_{t+2} J_{t+1}$ with "
+    "$J_k = \\partial h_k/\\partial h_{k-1} = \\mathrm{diag}(f'(a_k))\\,W_{hh}$, where "
+    "$a_k = W_{ih} x_k + b_{ih} + W_{hh} h_{k-1} + b_{hh}$. A long product of matrices shrinks or grows roughly "
+    "geometrically, so the gradient from far back either fades (vanishes) or blows up (explodes): why plain RNNs "
+    "struggle with long-term dependencies (Bengio, Simard & Frasconi 1994). You set the "
+    f"{lesson.glossary_link('singular value', 'singular values')} $s_1 \\ge \\dots \\ge s_H$ of $W_{{hh}}$: how much it "
+    "stretches vectors along its principal directions; the largest, $s_{max}$, is the most it can stretch any vector.",
+    short="The gradient from the last state back to step $t$ is a product of $T - t$ Jacobians: it shrinks or "
+          "grows roughly geometrically.",
+)
+
+
+@st.fragment
+def vanishing_demo():
+    """Every control and the open part: a control reruns this function only, not the text and questions around it."""
+    part, body = lesson.tabs("v_part", TITLES)
+    with body:
+        panel = lesson.ControlPanel(part, scope=URL_PATH, columns=2)
+        clipping = part == "Clipping"
+        nonlinearity = controls.choice("Nonlinearity f", "v_f", list(NONLINEARITIES), "tanh", widget="segmented",
+                                       container=panel.slot(*NETWORK_PARTS))
+        s_max = controls.float_slider(
+            "Largest singular value s_max", "v_smax", S_MIN, S_MAX, 1.0, 0.05, container=panel.slot(*NETWORK_PARTS),
+            help="W_hh = U diag(s) V^T with random orthogonal U and V (from the seed): its singular values are "
+                 "exactly s_1 = s_max, s_2 = s_max d, s_3 = s_max d^2, ...")
+        decay = controls.float_slider(
+            "Singular-value decay d", "v_decay", 0.5, 1.0, 0.8, 0.05,
+            container=panel.slot(*NETWORK_PARTS, more=clipping),
+            help="s_k = s_max d^(k-1). At d = 1 every singular value is s_max: W_hh is s_max times an orthogonal "
+                 "matrix.")
+        length = controls.int_slider("Sequence length T", "v_T", 2, 500, 50, container=panel.slot(*NETWORK_PARTS))
+        input_scale = controls.float_slider(
+            "Input weight scale a", "v_in", 0.0, 4.0, 1.0, 0.1, container=panel.slot(*NETWORK_PARTS),
+            help="Entries of W_ih uniform in [-a, a]. Large inputs push tanh and sigmoid units into saturation.")
+        hidden = controls.int_slider("Hidden size H", "v_H", 2, 16, 4,
+                                     container=panel.slot(*NETWORK_PARTS, more=clipping))
+        preset = controls.choice("Input sequence", "v_seq", list(sequences.PRESETS), "words",
+                                 format_func=lambda name: PRESET_LABELS.get(name, name),
+                                 container=panel.slot(*NETWORK_PARTS, more=clipping))
+        seed = controls.seed_input(key="v_seed", container=panel.slot(*NETWORK_PARTS, more=True))
+        exponent = controls.float_slider("Clipping threshold c", "v_clip", CLIP_LOWEST, 4.0, -1.0, 0.25, format="10^%.2f",
+                                         container=panel.slot("Clipping"),
+                                         help="On a log scale: the slider shows c as a power of 10.")
+        setting = dict(hidden=hidden, s_max=s_max, decay=decay, nonlinearity=nonlinearity, preset=preset,
+                       input_scale=input_scale, length=length, seed=seed)
+        r = reach(setting)
+        names = coordinate_names(hidden)
+        order = np.argsort(-np.abs(np.nan_to_num(np.ravel(r.grads["weight_hh"]))), kind="stable")
+        first = controls.choice("First coordinate", "v_c1", names, names[order[0]],
+                                container=panel.slot("Clipping", more=True))
+        second = controls.choice("Second coordinate", "v_c2", names, names[order[len(order) // 2]],
+                                 container=panel.slot("Clipping", more=True))
+        method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
+                                 widget="segmented", container=panel.slot("The cliff"),
+                                 format_func=lambda m: f"clip_by_{m}")
+        cliff_threshold = controls.float_slider("Clipping threshold c on the cliff", "v_cliffc", 0.5, 20.0, 2.0, 0.5,
+                                                container=panel.slot("The cliff"))
+        if part in NETWORK_PARTS:
+            overflow_warning(r, length)
+        if part == "Gradient reach":
+            reach_part(r, setting)
+        elif part == "Per unit detail":
+            units_part(r, setting)
+        elif part == "Clipping":
+            clipping_part(r, exponent, first, second)
+        else:
+            cliff_part(method, cliff_threshold)
 
 
 vanishing_demo()
 
 lesson.quiz(
-    "quiz_sufficient",
-    "A tanh RNN has largest singular value $s_{max} = 0.9$. What happens to $\\|\\partial h_{T-1}/\\partial h_t\\|$ "
-    "as $T-1-t$ grows?",
-    ["It must vanish", "It may explode if the inputs are large", "It depends on the inputs whether it vanishes"],
-    answer=0,
-    why="Each factor has norm at most $\\gamma s_{max} = 0.9$, so the product is at most $0.9^{T-1-t}$, "
-        "whatever the inputs.",
+    "quiz_sigmoid_gamma",
+    "A sigmoid RNN has $s_{max} = 3$. What must $\\|\\partial h_T/\\partial h_t\\|$ do as $T - t$ grows?",
+    ["It can grow, since $s_{max} = 3$ is above 1", "It must shrink: every factor is at most 3/4",
+     "Whether it shrinks depends on the input sequence"],
+    answer=1,
+    why="The sigmoid's slope $\\sigma(a)(1 - \\sigma(a))$ is at most $\\gamma = 1/4$, so $\\|J_k\\| \\le s_{max}/4 "
+        "= 3/4$ and $\\|\\partial h_T/\\partial h_t\\| \\le (3/4)^{T-t}$ for any inputs: $s_{max} < 1/\\gamma = 4$ is "
+        "sufficient for vanishing.",
+    wrong=["The threshold is $1/\\gamma$, not 1: with the sigmoid's slope at most 1/4, each Jacobian's norm is at "
+           "most $3 \\times 1/4$, below 1.", None,
+           "The inputs change only the slopes, and no slope of the sigmoid is above 1/4: the bound "
+           "$(s_{max}/4)^{T-t}$ holds for every input."],
 )
 lesson.quiz(
     "quiz_necessary",
-    "Now $s_{max} = 1.5$ and the units are tanh. Must the gradient explode?",
-    ["Yes, $1.5^{T}$ grows without limit", "No: saturated units have slopes near 0 and can make it vanish",
-     "No, tanh makes exploding gradients impossible"],
-    answer=1,
-    why="$s_{max} > 1$ is necessary for exploding but not sufficient: the slopes $1 - h^2$ multiply in too. "
-        "And tanh does not rule out exploding either: with small states the slopes are near 1.",
+    "A tanh RNN has $s_{max} = 1.5$. Must its gradient explode over many steps?",
+    ["Yes: every step can multiply it by 1.5", "No: tanh makes exploding gradients impossible",
+     "No: saturated units can make it vanish"],
+    answer=2,
+    why="$s_{max} > 1/\\gamma$ is necessary for exploding but not sufficient: saturated units ($h$ near $\\pm 1$) "
+        "have slopes $1 - h^2$ near 0, which multiply the product down. The *s_max > 1, still vanishing* button shows "
+        "it.",
+    wrong=["1.5 is only the most $W_{hh}$ can stretch a vector; the slopes $1 - h^2$ multiply in too, and they can "
+           "be far below 1.",
+           "With small states the tanh slopes are near 1, and a large $W_{hh}$ can then make the product grow: the "
+           "*Exploding with tanh* button shows it.", None],
 )
 lesson.quiz(
     "quiz_clip",
     "Which clipping keeps the direction of the gradient?",
-    ["clip_by_value", "clip_by_norm", "Both"],
-    answer=1,
-    why="Norm clipping multiplies every entry by the same factor; value clipping clamps entries separately.",
+    ["clip_by_norm: every entry scaled by one factor", "clip_by_value: every entry clamped to [−c, c]",
+     "Both: either one only makes the gradient shorter"],
+    answer=0,
+    why="clip_by_norm multiplies every entry by the same factor $\\min(1, c/\\|g\\|)$: shorter, same direction.",
+    wrong=[None, "Clamping cuts large entries and leaves small ones alone, so the ratios between the entries "
+                 "change, and with them the direction.",
+           "Only one of them shortens without turning: clamping the entries one by one changes their ratios."],
 )
+lesson.quiz(
+    "quiz_spectral_radius",
+    "A linear RNN $h_t = W_{hh} h_{t-1}$ has $s_{max} = 1.2$ and spectral radius $\\rho = 0.9$. What does its state "
+    "do over many steps?",
+    ["It shrinks like $0.9^t$ in the long run", "It grows like $1.2^t$ without any limit",
+     "It keeps its size: the two effects cancel"],
+    answer=0,
+    why="$\\|W_{hh}^k\\|$ behaves like $\\rho^k$ for large $k$: the state shrinks like $0.9^t$ in the long run, although "
+        "a few early steps may stretch it (by at most 1.2 each).",
+    wrong=[None, "$s_{max}$ only bounds the growth from above, $\\|W_{hh}^k\\| \\le 1.2^k$; after a few steps the "
+                 "powers of $W_{hh}$ follow its eigenvalues instead.",
+           "Nothing cancels: the long-run rate is set by the largest |eigenvalue| alone, and here it is below 1."],
+)
+lesson.takeaways([
+    "Backpropagating from $h_T$ to $h_t$ multiplies $T - t$ Jacobians $\\mathrm{diag}(f')\\,W_{hh}$: the gradient "
+    "changes roughly geometrically with the distance.",
+    "$s_{max} < 1/\\gamma$ ($\\gamma$ = 1 for tanh, 1/4 for the sigmoid) is sufficient for vanishing; "
+    "$s_{max} > 1/\\gamma$ is necessary, not sufficient, for exploding (Pascanu et al. 2013).",
+    "A linear RNN grows like $\\rho^t$, its spectral radius, never faster than $s_{max}^t$; with tanh, saturation "
+    "usually pulls a large $W_{hh}$ back to vanishing.",
+    "Clip once per training update, after backpropagation and before the optimizer's step: by norm keeps the "
+    "direction, by value does not. Clipping does nothing for vanishing gradients.",
+])
 lesson.misconceptions([
     ("If the largest singular value is above 1, the gradient explodes.",
      "Above $1/\\gamma$ it *can* explode; whether it does depends on the slopes of the nonlinearity along "
-     "the actual sequence. Below $1/\\gamma$ it *must* vanish."),
+     "the actual sequence, and saturated tanh units usually make it vanish. Below $1/\\gamma$ it *must* vanish."),
+    ("A linear RNN with largest singular value $s_{max}$ grows like $s_{max}^t$.",
+     "It grows or shrinks like $\\rho^t$ in the long run, $\\rho \\le s_{max}$ the spectral radius; the two are equal "
+     "only when $W_{hh}$ is $s_{max}$ times an orthogonal matrix."),
+    ("Gradient clipping is applied at every time step of the unroll.",
+     "It is applied once per training update: after backpropagation has summed the gradient over all steps, "
+     "before the optimizer's step."),
     ("Gradient clipping fixes vanishing gradients too.",
      "Clipping only shrinks large gradients. Vanishing gradients need other remedies: gated cells (LSTM, "
      "GRU), careful initialisation (e.g. orthogonal $W_{hh}$), shorter paths."),

@@ -1,216 +1,355 @@
-"""Lesson 5: LSTM, gates as faucets, and the cell-state gradient highway."""
-
-from dataclasses import astuple
+"""Lesson 5: LSTM, gates as faucets beside the standard cell diagram, memory time and the gradient highway."""
 
 import numpy as np
 import streamlit as st
 
 from app import lesson
-from app.gated_controls import GateText, gated_cell_controls, step_and_unit, unit_slider
-from app.equations import signed_term
+from app.figures.common import fmt
+from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure
+from app.gated_controls import GateText, cell_chart, gated_controls
+from app.equations import tex_number
+from app.gated_equations import lstm_step_latex, recurrent_sentence, steps_back
+from app.theme import NAMES
 from app.torch_snippet import pytorch_snippet
-from app.figures.gates import MAX_FRAMES, gate_heatmaps, highway_figure, lstm_faucet_figure
-from rnn_core import LSTM, forget_gate_highway, sigmoid
-from rnn_core.gated import (feature_names, gated_labels, gated_preset, hand_set_memory_lstm,
-                            log10_highway, log10_jacobian_norms, make_cell, reach, step_values)
+from rnn_core import LSTM, sigmoid
+from rnn_core.gated import (cell_path, chrono_forget_biases, feature_names, hand_set_memory_lstm, lesson_cell,
+                            log10_highway, log10_jacobian_norms, make_cell, memory_time, reach, run_steps, s_max,
+                            steady_forget_gate, step_values, steps_above)
 
-REACH_LEVEL = -2.0   # "reach" = steps back until a derivative drops below 10^-2
+CELL, MAPS, HIGHWAY = "Cell and faucets", "Gates over time", "Gradient highway"
+TITLES = [CELL, MAPS, HIGHWAY]
+LEVEL = 0.01                      # "reach": steps back until a derivative drops below 1%
+PREDICT_FROM, PREDICT_TO = 1.0, 4.0
+BOOK_BIASES = (3.0, 5.0, 7.0)     # the forget biases whose memory times the lesson quotes
+GAP = 100                         # the gap the hand-set memory is asked to bridge
+
+LSTM_TEXT = GateText(
+    prefix="lstm", bias_key="forget_bias", bias_label="Forget-gate bias b_f",
+    bias_help="Added inside the forget gate's sigmoid: b_f = 3 starts it near σ(3) = 0.95 (remember), "
+              "b_f = 0 near 0.5 (halve every step).",
+    hand_help="Weights chosen by hand: unit j writes input feature j when it appears, then holds it with its "
+              "forget gate σ(b_f). They ignore the seed and the weight scales.",
+    highlights=LSTM_HIGHLIGHTS, step_parts=(CELL, MAPS), unit_parts=(CELL, MAPS, HIGHWAY), highlight_parts=(CELL,),
+    scale_parts=(HIGHWAY,), hand_parts=(HIGHWAY,), hand_effect_parts=tuple(TITLES), always_seeded_parts=(HIGHWAY,))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def run(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set):
-    """The LSTM the controls describe, its trace and the step labels."""
-    x = gated_preset(preset, length)
-    inputs = x.shape[1]
-    if hand_set:
-        cell = hand_set_memory_lstm(inputs, hidden, forget_bias=forget_bias)
-    else:
-        cell = make_cell("lstm", inputs, hidden, seed=seed, gate_bias=forget_bias, input_scale=input_scale,
-                         recurrent_scale=recurrent_scale)
-    return cell, cell.unroll(x), gated_labels(preset, length)
+def run(preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set):
+    """The LSTM the controls describe, its trace and the step labels (the same for every student: shared)."""
+    return lesson_cell("lstm", preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set)
+
+
+def cell_figure(settings, unit, step, highlight, presenting):
+    """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
+    built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
+    back (about 100 ms for its 40 frames)."""
+    _, trace, labels = run(*settings)
+    return lstm_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def highway_curves(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set):
-    """log10 of the LSTM's cell path per unit and of its full Jacobian norms, and of a tanh RNN's Jacobian norms
-    with the same seed and scales (only the Gradient highway tab needs them)."""
-    cell, trace, _ = run(preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
-    rnn = make_cell("rnn", trace.x.shape[1], hidden, seed=seed, input_scale=input_scale,
+def highway(settings):
+    """log10 of the LSTM's cell path per unit and of its full Jacobian norms, of a tanh RNN's Jacobian norms with
+    the same seed and scales, and the RNN's W_hh."""
+    cell, trace, _ = run(*settings)
+    preset, length, hidden, _, input_bound, recurrent_scale, seed, _ = settings
+    rnn = make_cell("rnn", trace.x.shape[1], hidden, seed=seed, input_bound=input_bound,
                     recurrent_scale=recurrent_scale)
-    return log10_highway(trace), log10_jacobian_norms(cell, trace), log10_jacobian_norms(rnn, rnn.unroll(trace.x))
+    return (log10_highway(trace), log10_jacobian_norms(cell, trace), log10_jacobian_norms(rnn, rnn.unroll(trace.x)),
+            rnn.weight_hh)
 
 
-def lstm_step_latex(v, t, j):
-    rows = []
-    for name, fn in (("i", r"\sigma"), ("f", r"\sigma"), ("g", r"\tanh"), ("o", r"\sigma")):
-        rows.append(rf"{name}_{{{t}}} &= {fn}\big(\underbrace{{{signed_term(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
-                    rf" + \underbrace{{{signed_term(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big)"
-                    rf" = {v[name]:.3f}")
-    rows.append(rf"c_{{{t}}} &= f_{{{t}}}\, c_{{{t - 1}}} + i_{{{t}}}\, g_{{{t}}} = {v['f']:.3f}\cdot{signed_term(v['c_prev'])}"
-                rf" + {v['i']:.3f}\cdot{signed_term(v['g'])} = {v['c']:.3f}")
-    rows.append(rf"h_{{{t}}} &= o_{{{t}}} \tanh(c_{{{t}}}) = {v['o']:.3f}\cdot\tanh{signed_term(v['c'])}"
-                rf" = {v['o']:.3f}\cdot{signed_term(v['tanh_c'])} = {v['h']:.3f}")
-    return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
+def path_reach(settings, forget_bias, unit):
+    """How many steps back unit `unit`'s cell path stays above 1% with another forget-gate bias."""
+    changed = list(settings)
+    changed[3] = forget_bias
+    _, trace, _ = run(*changed)
+    return reach(log10_highway(trace)[:, unit], np.log10(LEVEL))
 
 
-@st.fragment
-def faucet_panel(cell, trace, labels, preset, length, hidden, forget_bias, hand_set):
-    """One unit at one step: the faucets, its equations and the code (its step and unit sliders rerun only this)."""
-    st.subheader("The faucets, one step at a time")
-    step, unit = step_and_unit("lstm", length, hidden)
-    lesson.chart(lstm_faucet_figure(trace, unit=unit, step=step, labels=labels), key="lstm_faucet",
-                 alt="LSTM faucet drawing: the cell-state pipe with forget, input and output valves for one unit.")
+def rounded_steps(value):
+    """A memory time in words: '≈ 3.8 steps', '≈ 1,100 steps', or that f rounds to 1."""
+    if not np.isfinite(value):
+        return "no forgetting (f rounds to 1)"
+    return f"≈ {value:,.1f} steps" if value < 100 else f"≈ {value:,.0f} steps"
+
+
+ROLE = {
+    "f": lambda v, t: (f"The forget gate keeps ${100 * v['f']:.0f}\\%$ of $c_{{{t - 1}}} = {v['c_prev']:.3f}$: "
+                       f"${v['f'] * v['c_prev']:.3f}$ of it goes on to $c_{{{t}}}$."),
+    "i": lambda v, t: (f"The input gate lets ${100 * v['i']:.0f}\\%$ of the candidate $g_{{{t}}} = {v['g']:.3f}$ into "
+                       f"the cell: $i_{{{t}}} g_{{{t}}} = {v['i'] * v['g']:.3f}$."),
+    "g": lambda v, t: (f"The candidate $g_{{{t}}} = {v['g']:.3f}$ is a tanh, between $-1$ and $1$: not a gate but the "
+                       "new content that the input gate doses."),
+    "o": lambda v, t: (f"The output gate shows ${100 * v['o']:.0f}\\%$ of $\\tanh(c_{{{t}}}) = {v['tanh_c']:.3f}$: "
+                       f"$h_{{{t}}} = {v['h']:.3f}$."),
+    "c": lambda v, t: (f"$c_{{{t}}} = {v['c']:.3f}$ is what was kept, ${v['f'] * v['c_prev']:.3f}$, plus what came "
+                       f"in, ${v['i'] * v['g']:.3f}$: a multiply and an add, with no weight matrix in between."),
+    "h": lambda v, t: (f"$h_{{{t}}} = o_{{{t}}} \\tanh(c_{{{t}}}) = {v['h']:.3f}$ is what the cell shows: a readout "
+                       "would read it, and so do the gates of the step after it."),
+}
+
+
+def cell_part(s, cell, trace, labels):
+    """The standard diagram and the faucets, the highlighted gate's equation, the code."""
+    t, j = s.step, s.unit
+    window = cell_chart(cell_figure(s.cell, j - 1, t - 1, s.highlight, lesson.presenting()), LSTM_TEXT, "LSTM", s,
+                        MAX_FRAMES)
     lesson.explain(
-        "The pipe along the top is the cell state of one unit: $c_{t-1}$ enters on the left, the forget valve "
-        "lets through $f_t c_{t-1}$, the input valve adds $i_t g_t$ at the junction, and $c_t$ leaves on the "
-        "right. The gap in each valve is the gate's value, and the stream's width is the size of the value it "
-        "carries (red-orange positive, blue negative). Press Play to run through the sequence (sequences longer "
-        f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars below "
-        "show every unit's gates at the same step."
-    )
-
-    if hand_set:
-        c = trace.c
-        stored = [j for j in range(min(cell.input_size, hidden))]
-        names = feature_names(preset)
-        rows = {"unit": stored, "latches": [names[j] for j in stored],
-                "c at its largest": [float(c[int(np.argmax(np.abs(c[:, j]))), j]) for j in stored],
-                f"c at step {length - 1}": [float(c[-1, j]) for j in stored],
-                "forget gate per step": [float(sigmoid(forget_bias))] * len(stored)}
-        st.dataframe(rows, hide_index=True)
-        kept = float(sigmoid(forget_bias)) ** (length - 1)
+        "Both drawings show unit $j$ at step $t$. In the **standard diagram** (as Olah 2015 draws it) the cell "
+        "state runs along the top: $c_{t-1}$ enters on the left, the forget gate multiplies it (⊗), the input gate's "
+        "share of the candidate is added (⊕), and $c_t$ leaves on the right; the output gate decides how much of "
+        "$\\tanh(c_t)$ becomes $h_t$. Each box is a layer of its own weights: σ for a gate, tanh for the candidate. "
+        "In the **faucets** every valve's gap is its gate's value, written as how far it is open, and a stream is "
+        "as wide as the value it carries (vermilion +, blue −). Press Play to run through the steps" + window + "; "
+        "click a gate in either drawing, or choose it under Highlight, to write its equation out below.")
+    v = step_values(trace, t - 1, j - 1)
+    st.latex(lstm_step_latex(v, t, j, s.highlight))
+    lesson.explain(ROLE[s.highlight](v, t) + " The same three gates and the same candidate, with the same weights, "
+                   "run at every step; only $x_t$ and $h_{t-1}$ change.")
+    if s.hand_set:
         lesson.explain(
-            f"Each unit $j$ has an input gate that opens only while its word is present and a forget gate fixed at "
-            f"$\\sigma(b_f) = {sigmoid(forget_bias):.4f}$. After writing, nothing but the forget gate touches $c_j$, "
-            f"so {length - 1} steps later a word seen at step 0 keeps a fraction $\\sigma(b_f)^{{{length - 1}}} = "
-            f"{kept:.3g}$ of its value. Set the bias to 5 and the bit survives a 100-step gap; set it to 0 and it "
-            "is gone within a few steps."
-        )
-
-    st.subheader(f"Unit {unit} at step {step}, with the numbers")
-    st.latex(lstm_step_latex(step_values(trace, step, unit), step, unit))
-    lesson.explain(
-        "The same three sigmoids and one tanh run at every step with the same weights; only $x_t$ and $h_{t-1}$ "
-        "change. The cell state is updated by an elementwise multiply-and-add, with no weight matrix in between: "
-        "that is what lets it carry a value unchanged when $f_t \\approx 1$ and $i_t \\approx 0$."
-    )
-
-    lesson.show_code(LSTM.unroll, forget_gate_highway, hand_set_memory_lstm,
-                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}], c_n"))
+            f"Hand-set weights: unit {j}'s input gate opens only while its word is present (here "
+            f"$i_{{{t}}} = {v['i']:.3f}$) and its forget gate is $\\sigma(b_f) = {sigmoid(s.gate_bias):.4f}$ at every "
+            "step, so after writing, nothing but the forget gate touches its cell state. The Gradient highway tab "
+            "says how long that lasts.")
+    lesson.note("The candidate $g_t$ is what Olah (2015) and d2l write $\\tilde C_t$. PyTorch stacks the weights of "
+                "$i, f, g, o$ in four blocks, which is why the LSTM is sometimes said to have four gates: it has "
+                "three, and a candidate. LSTM: Hochreiter & Schmidhuber (1997); the forget gate: Gers, Schmidhuber & "
+                "Cummins (2000).")
+    lesson.show_code(LSTM.step, *([hand_set_memory_lstm] if s.hand_set else []),
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}], c_n"))
 
 
-@st.fragment
-def gate_maps_panel(trace, labels, length, hidden):
-    """Every gate of every unit over time, with one unit at one step outlined (its sliders rerun only this)."""
-    st.subheader("Every gate over time")
-    step, unit = step_and_unit("lstm_maps", length, hidden)
-    lesson.chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=unit, step=step, labels=labels),
+def maps_part(s, trace, labels):
+    """Every gate of every unit over time, unit j at step t outlined, and the trace to download."""
+    t, j = s.step, s.unit
+    lesson.chart(gate_heatmaps(trace, ["i", "f", "g", "o", "c", "h"], unit=j - 1, step=t - 1, labels=labels),
                  key="lstm_heatmaps",
-                 alt="Heatmaps over time and units of the input, forget and output gates, the candidate, c and h.")
-    lesson.explain(
-        "Rows are units, columns are steps; the outlined square is unit $j$ at step $t$, set by the two sliders "
-        "above. Gates fade from white (0) to their colour (1); the candidate, the cell state and the hidden state "
-        "are signed. Raise the forget-gate bias and the f map turns solid violet: the cell state then changes only "
-        "slowly from step to step."
-    )
+                 alt="Heatmaps over steps and units of the input, forget and output gates, the candidate, c and h.")
+    f = trace.gates["f"]
+    text = (f"Rows are units $1 \\dots {s.hidden}$, columns steps $1 \\dots {s.length}$; the outlined square is unit "
+            f"{j} at step {t} (Step t and Unit j). Gates fade from white (0) to their colour (1); the candidate, the "
+            "cell state and the hidden state are signed (blue below 0, vermilion above). At "
+            f"$b_f = {s.gate_bias:g}$ the forget gates lie between ${f.min():.3f}$ and ${f.max():.3f}$")
+    if s.gate_bias < 5.0:
+        high = run(*(s.cell[:3] + (5.0,) + s.cell[4:]))[1].gates["f"]
+        text += (f"; raise $b_f$ to 5 and, with the same weights, they lie between ${high.min():.3f}$ and "
+                 f"${high.max():.3f}$")
+        text += (": the f map darkens, and each step keeps a larger share of $c_{t-1}$." if high.mean() > f.mean()
+                 else ".")
+    else:
+        text += (f" (mean ${f.mean():.3f}$), at the top of the slider: each step keeps "
+                 f"{'most' if f.mean() > 0.5 else 'less than half'} of $c_{{t-1}}$ on average.")
+    lesson.explain(text)
+    lesson.show_code(run_steps, LSTM.step)
+    lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
+                     settings=_settings(s))
 
 
-@st.fragment
-def highway_panel(trace, highway_log10, lstm_log10, rnn_log10, hidden):
-    """The cell path of one unit against the full LSTM and a tanh RNN (its unit slider reruns only this)."""
-    st.subheader("The gradient highway")
-    unit = unit_slider("lstm_highway", hidden)
-    lesson.chart(highway_figure(highway_log10, lstm_log10, rnn_log10, unit), key="lstm_highway",
-                 alt="Log-scale plot of the product of forget gates, the full LSTM Jacobian norm and the RNN "
-                     "Jacobian norm.")
-    lstm_reach = reach(highway_log10[:, unit], REACH_LEVEL)
-    rnn_reach = reach(rnn_log10, REACH_LEVEL)
+def highway_part(s, trace):
+    """The cell path of unit j against the full LSTM and a tanh RNN; memory time; what the forget bias changes."""
+    j = s.unit
+    path_log10, lstm_log10, rnn_log10, rnn_whh = highway(s.cell)
+    lesson.chart(highway_figure(path_log10, lstm_log10, rnn_log10, j - 1, level=LEVEL), key="lstm_highway",
+                 alt="Log-scale plot of the product of forget gates per unit, the full LSTM Jacobian norm and a tanh "
+                     "RNN's Jacobian norm, against the step.")
+    unit_reach = reach(path_log10[:, j - 1], np.log10(LEVEL))
+    rnn_reach = reach(rnn_log10, np.log10(LEVEL))
+    f_bar = steady_forget_gate(trace.gates["f"][:, j - 1])
+    tau = memory_time(f_bar)
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"Cell path of unit {unit} stays above 1%", f"{lstm_reach} step{'' if lstm_reach == 1 else 's'} back")
-    m2.metric("Tanh RNN stays above 1%", f"{rnn_reach} step{'' if rnn_reach == 1 else 's'} back")
-    m3.metric(f"Forget gate of unit {unit}, average", f"{float(np.mean(trace.gates['f'][:, unit])):.3f}")
+    m1.metric(f"Cell path of unit {j} above 1%", steps_back(unit_reach))
+    m2.metric("Tanh RNN above 1%", steps_back(rnn_reach))
+    m3.metric(f"Memory time of unit {j}, $1/(1-\\bar f)$", rounded_steps(tau))
+    last = s.length
+    whole = last - 1
     lesson.explain(
-        "Along the cell path alone, $\\partial c_{T-1}/\\partial c_t = \\prod_{k=t+1}^{T-1} f_k$ elementwise: "
-        "the violet line, the same product that decides how much of $c_t$ is still remembered at the end. The "
-        "dotted line is a tanh RNN with the same seed and weight scales, whose gradient is multiplied by "
-        "$\\mathrm{diag}(\\tanh')\\,W_{hh}$ at every step, and the dashed line is the full LSTM Jacobian of "
-        "$[h; c]$, which also includes the paths through $h$ and $W_{hh}$. Drag the forget-gate bias: from 0 "
-        "to 5 the cell path reaches from a few steps to the whole sequence."
-    )
+        f"Along the cell path alone, $\\partial c_{{{last}}}/\\partial c_t = f_{{t+1}} \\odot \\dots \\odot "
+        f"f_{{{last}}}$: each step back multiplies by that step's forget gate, elementwise, with no weight matrix. "
+        f"The thick {NAMES['f']} line is that product for unit {j}; it is also the share of $c_t$ still in "
+        f"$c_{{{last}}}$. Unit {j}'s forget gates multiply to the same as a steady gate $\\bar f = {f_bar:.4f}$ at "
+        "every step (their geometric mean), and a steady gate keeps $\\bar f^{\\,k}$ after $k$ steps. Its memory "
+        f"time $1/(1-\\bar f)$ is {rounded_steps(tau).removeprefix('≈ ')}: {_after_memory_time(f_bar, tau)}. It "
+        f"keeps more than 1% for {_above(f_bar)}; on the chart the line stays above 1% for "
+        f"{steps_back(unit_reach)}, of the {whole} the sequence has.")
+    r0, r5 = path_reach(s.cell, 0.0, j - 1), path_reach(s.cell, 5.0, j - 1)
+    lesson.explain(
+        f"Drag $b_f$: with these weights unit {j}'s cell path stays above 1% for {steps_back(r0)} at $b_f = 0$ and "
+        f"{steps_back(r5)} at $b_f = 5$ (the whole sequence is {steps_back(whole)}). The dotted line is a tanh RNN "
+        "with the same seed and weight scales: each step back multiplies its gradient by "
+        "$\\mathrm{diag}(\\tanh')\\,W_{hh}$. " + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
+        + " The dashed line is the full LSTM Jacobian of $[h; c]$, which also takes the paths through $h$ and "
+        "$W_{hh}$: raise κ and it can grow even where the cell path only shrinks.")
     if np.nanmax(lstm_log10) > 3:
-        st.warning("The full LSTM Jacobian has grown above 1000 here: the paths through $h$ multiply by $W_{hh}$, "
-                   "so a large recurrent scale can still make gradients explode. The highway eases vanishing; it "
-                   "does not make exploding impossible.", icon=":material/warning:")
+        st.warning(f"The full LSTM Jacobian reaches {fmt(10.0 ** np.nanmax(lstm_log10))} here: the paths through $h$ "
+                   "multiply by $W_{hh}$, so the gradient can still explode. The cell path eases vanishing; it does "
+                   "not make exploding impossible.", icon=":material/warning:")
+    rows = "\n".join(f"| ${b:g}$ | ${sigmoid(b):.5f}$ | {rounded_steps(memory_time(sigmoid(b))).removeprefix('≈ ')} |"
+                     for b in BOOK_BIASES)
+    (b_lo, b_hi), (tau_lo, tau_hi) = chrono_forget_biases(s.length)
+    lesson.explain(
+        "A steady forget gate $f = \\sigma(b_f)$ remembers for about $1/(1 - f)$ steps:\n\n"
+        "| $b_f$ | $f = \\sigma(b_f)$ | memory time $1/(1-f)$ |\n|---|---|---|\n" + rows + "\n\n"
+        "Chrono initialisation (Tallec & Ollivier 2018) gives each unit its own forget bias "
+        "$b_f = \\log u$ with $u$ uniform in $[1, T_{max} - 1]$: then $1/(1 - f) = 1 + u$, so the units' memory "
+        "times spread from 2 steps up to about $T_{max}$. "
+        + (f"For $T_{{max}} = T = {s.length}$ the biases range from ${b_lo:g}$ to ${b_hi:.2f}$ and the memory times "
+           f"from {tau_lo:g} to {tau_hi:g} steps." if b_hi > b_lo else
+           f"At $T = {s.length}$ that range is a single bias, $\\log 1 = 0$, a memory time of 2 steps."))
+    if s.hand_set:
+        hand_set_memory(s, trace)
+    at_from, at_to = path_reach(s.cell, PREDICT_FROM, j - 1), path_reach(s.cell, PREDICT_TO, j - 1)
+    answer = 2 if at_to == whole else 0 if at_to <= at_from + 5 else 1
+    lesson.predict(
+        "lstm_predict_reach",
+        f"At $b_f = {PREDICT_FROM:g}$ unit {j}'s cell path stays above 1% for {steps_back(at_from)}. "
+        f"At $b_f = {PREDICT_TO:g}$, how far back will it stay above 1%?",
+        ["No more than 5 steps further than that", "Further, but not back to step 1",
+         "All the way back to step 1"],
+        answer=answer,
+        why=f"At $b_f = {PREDICT_TO:g}$ it stays above 1% for {steps_back(at_to)} (the sequence is {whole} steps "
+            f"back). $\\sigma({PREDICT_FROM:g}) = {sigmoid(PREDICT_FROM):.3f}$ but $\\sigma({PREDICT_TO:g}) = "
+            f"{sigmoid(PREDICT_TO):.3f}$: a steady gate that size keeps more than 1% for "
+            f"{_above(sigmoid(PREDICT_TO))} instead of {_above(sigmoid(PREDICT_FROM))}.",
+        instruction=f"set the forget-gate bias $b_f$ to {PREDICT_TO:g}", ready=s.gate_bias == PREDICT_TO)
+    lesson.note("Hochreiter & Schmidhuber (1997) report LSTMs bridging lags of more than 1000 steps on synthetic "
+                "tasks. Chrono initialisation: Tallec & Ollivier (2018).")
+    lesson.show_code(cell_path, steady_forget_gate, memory_time)
+    lesson.downloads("lstm_highway", {"cell_path": 10.0 ** path_log10, "lstm_jacobian_log10": lstm_log10,
+                                      "rnn_jacobian_log10": rnn_log10}, settings=_settings(s))
+
+
+def _after_memory_time(f, tau):
+    """What is left after one memory time: near 1/e when f is close to 1, computed either way."""
+    if not np.isfinite(tau):
+        return "nothing measurable is forgotten"
+    left = f ** tau
+    near = abs(left - np.exp(-1)) < 0.05
+    return (f"after that many steps a share $\\bar f^{{\\,{tau:.1f}}} = {left:.2f}$ is left"
+            + (", close to $1/e \\approx 0.37$" if near else ", far from $1/e \\approx 0.37$: that rule of thumb "
+               "needs $\\bar f$ close to 1"))
+
+
+def _above(f):
+    """'14 steps' for a steady gate f: how long it keeps more than 1%."""
+    k = steps_above(f, LEVEL)
+    return "ever (f rounds to 1)" if not np.isfinite(k) else f"{k:,} step{'' if k == 1 else 's'}"
+
+
+def hand_set_memory(s, trace):
+    """What the hand-set memory keeps: each latching unit's cell state, and the forget gate's product, computed."""
+    names = feature_names(s.preset)
+    stored = list(range(min(trace.x.shape[1], s.hidden)))
+    c = trace.c
+    f = float(sigmoid(s.gate_bias))
+    st.dataframe({"unit j": [k + 1 for k in stored], "latches": [names[k] for k in stored],
+                  "c at its largest": [float(c[int(np.argmax(np.abs(c[:, k]))), k]) for k in stored],
+                  f"c at step {s.length}": [float(c[-1, k]) for k in stored]}, hide_index=True)
+    kept_gap = {b: float(sigmoid(b)) ** GAP for b in (0.0, 5.0)}
+    once = (f" The context word is written at step 1 and never again, so at step {s.length} it keeps "
+            f"$\\sigma(b_f)^{{{s.length - 1}}} = {tex_number(f ** (s.length - 1))}$ of its value."
+            if s.preset == "gap" else "")
+    lesson.explain(
+        f"Hand-set weights: unit $j$ writes its word when it appears and, between writes, only its forget gate, "
+        f"$\\sigma(b_f) = {f:.4f}$ at every step, touches $c_j$: $k$ steps after a write it keeps "
+        f"$\\sigma(b_f)^k$ of it.{once} Across a {GAP}-step gap that fraction is "
+        f"$\\sigma(5)^{{{GAP}}} = {kept_gap[5.0]:.2f}$ at $b_f = 5$ and $\\sigma(0)^{{{GAP}}} = 0.5^{{{GAP}}} = "
+        f"{tex_number(kept_gap[0.0])}$ at $b_f = 0$.")
+
+
+def _settings(s):
+    return dict(input=s.preset, T=s.length, H=s.hidden, forget_bias=s.gate_bias, hand_set=s.hand_set,
+                input_weight_scale_a=s.input_bound, recurrent_weight_scale_kappa=s.recurrent_scale, seed=s.seed)
 
 
 lesson.header(
     "LSTM: gates as faucets",
-    "A long short-term memory (LSTM) cell adds a second state to the RNN, the **cell state** $c_t$, and "
-    "three **gates** that act like faucets on it. The forget gate $f_t$ decides how much of $c_{t-1}$ "
-    "stays, the input gate $i_t$ how much of the new candidate $g_t$ flows in, and the output gate $o_t$ "
-    "how much of $\\tanh(c_t)$ comes out as the hidden state $h_t$. Each gate is a sigmoid, so it is "
-    "opened by any amount between 0 and 1, never simply on or off.",
+    "A long short-term memory (LSTM) cell (Hochreiter & Schmidhuber 1997) adds a second state to the RNN, the "
+    "**cell state** $c_t$, and three **gates** that act like faucets on it. The forget gate $f_t$ (Gers et al. "
+    "2000) decides how much of $c_{t-1}$ stays, the input gate $i_t$ how much of the candidate $g_t$ flows in, and "
+    "the output gate $o_t$ how much of $\\tanh(c_t)$ comes out as the hidden state $h_t$. Each gate is a sigmoid, "
+    "so it is opened by any amount between 0 and 1, never simply on or off; the candidate is a tanh, new content "
+    "between $-1$ and $1$.",
+    short="Three gates, each a sigmoid between 0 and 1, decide what the cell state keeps, takes in and shows.",
 )
 
-LSTM_TEXT = GateText(
-    prefix="lstm", bias_key="forget_bias", bias_label="Forget-gate bias b_f",
-    bias_help="Added inside the forget gate's sigmoid: b_f = 3 starts it near sigmoid(3) = 0.95 (remember), "
-              "b_f = 0 near 0.5 (halve every step).",
-    hand_help="Weights chosen by hand: unit j writes input feature j when it appears, then holds it with its "
-              "forget gate.",
-    recurrent_help="Multiplies W_hh, for the LSTM and the RNN.",
-    hand_caption="Hand-set weights ignore the seed and the weight scales; the forget-gate bias still applies "
-                 "(and the comparison RNN still uses seed and scales).")
+
 @st.fragment
 def lstm_demo():
-    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
-    preset, length, seed, hidden, forget_bias, hand_set, input_scale, recurrent_scale = astuple(
-        gated_cell_controls(LSTM_TEXT))
-
-    cell_settings = (preset, length, hidden, forget_bias, input_scale, recurrent_scale, seed, hand_set)
-    cell, trace, labels = run(*cell_settings)
-
-    lesson.sections("lstm_part", {
-        "Faucets": lambda: faucet_panel(cell, trace, labels, preset, length, hidden, forget_bias, hand_set),
-        "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
-        "Gradient highway": lambda: highway_panel(trace, *highway_curves(*cell_settings), hidden),
-    })
-    lesson.downloads("lstm_trace", {**{name: trace.gates[name] for name in "ifgo"}, "c": trace.c, "h": trace.h},
-                     settings=dict(input=preset, T=length, H=hidden, forget_bias=forget_bias, hand_set=hand_set,
-                                   input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
+    """Every control and the open part: a control reruns this function only, not the text and questions around it."""
+    part, body = lesson.tabs("lstm_part", TITLES)
+    with body:
+        s = gated_controls(part, TITLES, LSTM_TEXT)
+        cell, trace, labels = run(*s.cell)
+        if part == CELL:
+            cell_part(s, cell, trace, labels)
+        elif part == MAPS:
+            maps_part(s, trace, labels)
+        else:
+            highway_part(s, trace)
 
 
 lstm_demo()
 
 lesson.quiz(
-    "lstm_quiz_highway",
-    "A unit's forget gate is 0.9 at every step. Along the cell path, how much of a change to $c_t$ is "
-    "left 20 steps later?",
-    ["All of it: the gate is open", "$0.9^{20} \\approx 0.12$ of it", "None: after a few steps the gate snaps shut"],
+    "lstm_quiz_memory_time",
+    "A unit's forget gate stays at $f = 0.95$ at every step. After about how many steps is only $1/e \\approx 37\\%$ "
+    "of its cell content left?",
+    ["About 5 steps", "About 20 steps", "About 95 steps"],
     answer=1,
-    why="Each step multiplies by $f = 0.9$, so 20 steps multiply by $0.9^{20} \\approx 0.12$. A forget gate "
-        "near 1 slows forgetting down; only $f$ exactly 1 would stop it, and a sigmoid never reaches 1.",
+    why="A steady gate keeps $f^k$ after $k$ steps, and $0.95^{20} \\approx 0.36$: the memory time is "
+        "$1/(1 - f) = 1/0.05 = 20$ steps.",
+    wrong=["$0.95^5 \\approx 0.77$: most of the content is still there after 5 steps.", None,
+           "$0.95^{95} \\approx 0.008$: by then less than 1% is left, far below 37%."],
 )
 lesson.quiz(
     "lstm_quiz_gates",
-    "How many gates does an LSTM cell have?",
-    ["Two: forget and output", "Three (input, forget, output), plus a candidate $g$ that is not a gate",
-     "Four: input, forget, output and $g$"],
-    answer=1,
-    why="The weights have four blocks, but $g_t$ is a tanh proposing new content (values in $(-1, 1)$); "
-        "only $i$, $f$ and $o$ are sigmoids that scale something by a fraction in $(0, 1)$.",
+    "PyTorch stores an LSTM's weights in four blocks, $i$, $f$, $g$ and $o$. How many of them are gates?",
+    ["Three: $i$, $f$ and $o$", "Four: all of $i$, $f$, $g$ and $o$", "Two: $f$ and $o$"],
+    answer=0,
+    why="$i$, $f$ and $o$ are sigmoids that scale something by a fraction in $(0, 1)$. $g$ is a tanh proposing new "
+        "content in $(-1, 1)$: the candidate, which the input gate doses.",
+    wrong=[None, "$g$ is a tanh with values in $(-1, 1)$: it proposes content, it does not scale anything by a "
+                 "fraction, so it is not a gate.",
+           "The input gate $i$ is a gate too: it decides how much of the candidate enters the cell state."],
 )
 lesson.quiz(
     "lstm_quiz_explode",
-    "Does the cell-state highway make exploding gradients impossible?",
-    ["Yes: the gradient along $c$ is multiplied only by gates below 1",
-     "No: gradients also flow through $h$ and $W_{hh}$, and those paths can grow",
-     "Yes, as long as the forget-gate bias is positive"],
-    answer=1,
-    why="Along $c$ alone the factors are forget gates in $(0, 1)$, but $h_{t-1}$ feeds every gate through "
-        "$W_{hh}$. With large recurrent weights the full Jacobian can grow (watch the dashed line with a "
-        "recurrent scale of 8), which is why LSTMs are still trained with gradient clipping.",
+    "Along the cell state, the gradient is multiplied only by forget gates, each below 1. Can an LSTM's gradient "
+    "still explode?",
+    ["No: a product of gates below 1 cannot grow", "No, not once the forget bias is positive",
+     "Yes: through $h$ and $W_{hh}$ it can grow"],
+    answer=2,
+    why="The cell path alone only shrinks, but $h_{t-1}$ feeds every gate and the candidate through $W_{hh}$, and "
+        "those paths can grow with large recurrent weights (raise κ on the Gradient highway tab and watch the dashed "
+        "line). LSTMs are still trained with gradient clipping.",
+    wrong=["True of the cell path alone, but the gradient also flows through $h_{t-1}$ and $W_{hh}$ into every "
+           "gate, and that path has no such bound.",
+           "A forget bias makes the cell path shrink more slowly; it puts no bound on the paths through $W_{hh}$.",
+           None],
 )
+lesson.quiz(
+    "lstm_quiz_output",
+    "What does the output gate $o_t$ decide?",
+    ["How much of $c_{t-1}$ is kept", "How much of $\\tanh(c_t)$ shows in $h_t$",
+     "How much of $g_t$ gets written into $c_t$"],
+    answer=1,
+    why="$h_t = o_t \\odot \\tanh(c_t)$: the cell state can hold a value while the output gate keeps it out of "
+        "$h_t$, and so out of the next step's gates and any readout.",
+    wrong=["That is the forget gate: $c_t = f_t \\odot c_{t-1} + \\dots$.", None,
+           "That is the input gate: $c_t = \\dots + i_t \\odot g_t$."],
+)
+lesson.takeaways([
+    "An LSTM has **three gates**, input $i$, forget $f$ and output $o$, each a sigmoid between 0 and 1, and a "
+    "**candidate** $g$ (a tanh) that proposes new content.",
+    "The cell state is updated by $c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$: along it the gradient is multiplied "
+    "by forget gates, elementwise, with no weight matrix.",
+    f"A steady forget gate $f$ keeps $f^k$ after $k$ steps: about $1/(1-f)$ steps of memory "
+    f"($b_f = 3$: {memory_time(sigmoid(3.0)):.0f} steps, $b_f = 5$: {memory_time(sigmoid(5.0)):.0f}).",
+    "The cell path eases vanishing gradients; the paths through $h$ and $W_{hh}$ can still explode, so LSTMs are "
+    "trained with gradient clipping too.",
+])
 lesson.misconceptions([
     ("The forget gate outputs 0 or 1: keep or erase.",
      "It is a sigmoid, any value in $(0, 1)$: 0.99 keeps 99% per step, and over 100 steps that is "

@@ -1,210 +1,320 @@
-"""Lesson 6: GRU, reset and update gates; RNN vs LSTM vs GRU."""
-
-from dataclasses import astuple
+"""Lesson 6: GRU, reset and update gates beside the standard cell diagram; RNN vs LSTM vs GRU."""
 
 import numpy as np
 import streamlit as st
 
 from app import lesson
-from app.gated_controls import GateText, gated_cell_controls, step_and_unit
-from app.equations import signed_term
+from app.figures.gates import GRU_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_cell_figure
+from app.gated_controls import GateText, cell_chart, gated_controls
+from app.gated_equations import gru_step_latex, recurrent_sentence, reset_placement_latex, steps_back
 from app.torch_snippet import pytorch_snippet
-from app.figures.gates import MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_faucet_figure
-from rnn_core import GRU
-from rnn_core.gated import (comparison_rows, gated_labels, gated_preset, gradient_comparison,
-                            hand_set_memory_gru, make_cell, reach, step_values)
+from rnn_core import GRU, sigmoid
+from rnn_core.gated import (comparison_rows, gated_preset, gradient_norms, gru_step_cho, hand_set_memory_gru,
+                            last_step_gradient, lesson_cell, make_cell, reach, run_steps, s_max, step_values)
 
+CELL, MAPS, COMPARED = "Cell and faucets", "Gates over time", "Cells compared"
+TITLES = [CELL, MAPS, COMPARED]
 MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set):
-    """The GRU the controls describe, its trace and the step labels."""
-    x = gated_preset(preset, length)
-    inputs = x.shape[1]
-    if hand_set:
-        cell = hand_set_memory_gru(inputs, hidden, update_bias=update_bias)
-    else:
-        cell = make_cell("gru", inputs, hidden, seed=seed, gate_bias=update_bias, input_scale=input_scale,
-                         recurrent_scale=recurrent_scale)
-    return cell, cell.unroll(x), gated_labels(preset, length)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def comparison(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed):
-    """||dL/dh_t|| for RNN, LSTM and GRU on the same input, and their parameter counts (only the Cells compared
-    tab needs them)."""
-    x = gated_preset(preset, length)
-    inputs = x.shape[1]
-    norms = gradient_comparison(inputs, hidden, x, seed=seed, lstm_bias=update_bias, gru_bias=update_bias,
-                                input_scale=input_scale, recurrent_scale=recurrent_scale)
-    return norms, comparison_rows(inputs, hidden)
-
-
-def gru_step_latex(v, t, j):
-    rows = [rf"{name}_{{{t}}} &= \sigma\big(\underbrace{{{signed_term(v['a_' + name])}}}_{{W_{{i{name}}}x_t+b_{{i{name}}}}}"
-            rf" + \underbrace{{{signed_term(v['u_' + name])}}}_{{W_{{h{name}}}h_{{t-1}}+b_{{h{name}}}}}\big) = {v[name]:.3f}"
-            for name in ("r", "z")]
-    rows.append(rf"n_{{{t}}} &= \tanh\big(\underbrace{{{signed_term(v['a_n'])}}}_{{W_{{in}}x_t+b_{{in}}}} + r_{{{t}}}\cdot"
-                rf"\underbrace{{{signed_term(v['u_n'])}}}_{{W_{{hn}}h_{{t-1}}+b_{{hn}}}}\big) = \tanh\big({signed_term(v['a_n'])} + "
-                rf"{v['r']:.3f}\cdot{signed_term(v['u_n'])}\big) = {v['n']:.3f}")
-    rows.append(rf"h_{{{t}}} &= (1 - z_{{{t}}})\, n_{{{t}}} + z_{{{t}}}\, h_{{{t - 1}}} = {1 - v['z']:.3f}\cdot"
-                rf"{signed_term(v['n'])} + {v['z']:.3f}\cdot{signed_term(v['h_prev'])} = {v['h']:.3f}")
-    return r"\begin{aligned}" + r" \\ ".join(rows) + rf"\end{{aligned}}\qquad\text{{(unit {j})}}"
-
-
-@st.fragment
-def faucet_panel(cell, trace, labels, length, hidden, hand_set):
-    """One unit at one step: the faucets, its equations and the code (its step and unit sliders rerun only this)."""
-    st.subheader("The faucets, one step at a time")
-    step, unit = step_and_unit("gru", length, hidden)
-    lesson.chart(gru_faucet_figure(trace, unit=unit, step=step, labels=labels), key="gru_faucet",
-                 alt="GRU faucet drawing: the hidden-state pipe with the update gate's mixing valve and the reset "
-                     "valve.")
-    lesson.explain(
-        "The pipe along the top is the hidden state of one unit. The update gate is one mixing valve with two "
-        "openings: $z_t$ on the old state and $1 - z_t$ on the candidate rising from below, so the two always add "
-        "up to a full pipe. On the left, the old state passes through $W_{hn}$ and the reset valve before it "
-        "enters the candidate. Press Play to run through the sequence (sequences longer "
-        f"than {MAX_FRAMES} steps play the {MAX_FRAMES} steps around step t; move t for the others); the bars "
-        "show every unit at the same step."
-    )
-
-    if hand_set:
-        kept = float(np.prod(trace.gates["z"][1:, unit]))
-        lesson.explain(
-            "Hand-set weights: unit $j$'s update gate closes ($z \\approx 0$) only while its word is present, so "
-            "the word is written, and stays at $\\sigma(b_z)$ otherwise, so it is kept. With the reset gate shut "
-            "the candidate is about 0 in between, and $h$ shrinks by about $z$ per step: of what unit "
-            f"{unit} held after step 0, its update gates alone leave a fraction $\\prod_{{k \\ge 1}} z_k = {kept:.3g}$ "
-            "at the last step."
-        )
-
-    st.subheader(f"Unit {unit} at step {step}, with the numbers")
-    st.latex(gru_step_latex(step_values(trace, step, unit), step, unit))
-    lesson.explain(
-        "Two sigmoids and one tanh, with the reset gate applied to $W_{hn} h_{t-1} + b_{hn}$ inside the candidate "
-        "(PyTorch's placement). The last line is the mix: when $z_t$ is close to 1 the new state is almost the old "
-        "one, whatever the candidate proposes."
-    )
-
-    lesson.show_code(GRU.unroll, GRU.backward, hand_set_memory_gru,
-                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{step}, {unit}]"))
-
-
-@st.fragment
-def gate_maps_panel(trace, labels, length, hidden):
-    """Every gate of every unit over time, with one unit at one step outlined (its sliders rerun only this)."""
-    st.subheader("Every gate over time")
-    step, unit = step_and_unit("gru_maps", length, hidden)
-    lesson.chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=unit, step=step, labels=labels),
-                 key="gru_heatmaps",
-                 alt="Heatmaps over time and units of the reset gate, update gate, candidate and hidden state.")
-    lesson.explain(
-        "Rows are units, columns are steps; the outlined square is unit $j$ at step $t$, set by the two sliders "
-        "above. The update gate has the LSTM forget gate's colour because it plays the same role: how much of the "
-        "old state to keep."
-    )
-
-
-def comparison_section(norms, rows, inputs, hidden):
-    """The three cells' parameter counts, and how far back each carries the gradient of one loss."""
-    st.subheader("RNN, LSTM and GRU side by side")
-    st.table(rows)
-    lesson.explain(
-        f"Counted from the cells for input size {inputs} and hidden size {hidden}: each weight block holds "
-        "$H(I + H)$ weights and $2H$ biases, and the tanh RNN has one block, the GRU three, the LSTM four. The "
-        "gated cells pay for their memory with three to four times the parameters."
-    )
-    lesson.chart(gradient_comparison_figure(norms), key="gru_gradients",
-                 alt="Log-scale plot of the gradient norm reaching each step for RNN, LSTM and GRU.")
-    with np.errstate(divide="ignore"):
-        reaches = {kind: reach(np.log10(values), -2.0) for kind, values in norms.items()}
-    for column, (kind, steps) in zip(st.columns(3), reaches.items()):
-        column.metric(f"{MODEL_NAMES[kind]}: gradient above 1%", f"{steps} step{'' if steps == 1 else 's'} back")
-    lesson.explain(
-        "One sequence, one loss $L = u \\cdot h_{T-1}$ at the last step (with $\\lVert u \\rVert = 1$), and the "
-        "three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
-        "update-gate bias both set to $b_z$. Each curve is how much gradient reaches $h_t$. Raise the bias and "
-        "the gated cells carry the gradient much further back than the RNN; raise the recurrent scale and any of "
-        "them can grow instead."
-    )
-
-
-lesson.header(
-    "GRU: reset and update gates",
-    "The gated recurrent unit (GRU) keeps the idea of faucets with fewer parts: **two gates and no separate "
-    "cell state**, so the hidden state $h_t$ is the memory. The update gate $z_t$ is a mixing valve: it "
-    "keeps a fraction $z_t$ of the old state $h_{t-1}$ and fills the rest with a candidate $n_t$. The reset "
-    "gate $r_t$ decides how much of the old state goes into that candidate. We write it as PyTorch does: "
-    "$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$.",
-)
+PREDICT_TO = 4.0
+LEVEL = 0.01
 
 GRU_TEXT = GateText(
     prefix="gru", bias_key="update_bias", bias_label="Update-gate bias b_z",
     bias_help="Added inside the update gate's sigmoid: a large b_z keeps z near 1, so the old state is kept. "
               "The comparison in the Cells compared tab gives the LSTM the same value as its forget-gate bias.",
     hand_help="Weights chosen by hand: unit j writes input feature j when it appears (z near 0), then keeps it "
-              "(z near 1).",
-    recurrent_help="Multiplies W_hh of all three models.",
-    hand_caption="Hand-set weights ignore the seed and the weight scales; the update-gate bias still applies. "
-                 "The comparison in the Cells compared tab always uses seed and scales.")
+              "(z near 1). They ignore the seed and the weight scales.",
+    highlights=GRU_HIGHLIGHTS, step_parts=(CELL, MAPS), unit_parts=(CELL, MAPS), highlight_parts=(CELL,),
+    scale_parts=(COMPARED,), hand_parts=(), hand_effect_parts=(CELL, MAPS), always_seeded_parts=(COMPARED,))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set):
+    """The GRU the controls describe, its trace and the step labels (the same for every student: shared)."""
+    return lesson_cell("gru", preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set)
+
+
+def cell_figure(settings, unit, step, highlight, presenting):
+    """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
+    built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
+    back (about 100 ms for its 40 frames)."""
+    _, trace, labels = run(*settings)
+    return gru_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def comparison(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed):
+    """||dL/dh_t|| for the three cells built from the same seed and scales, and the RNN's W_hh."""
+    x = gated_preset(preset, length)
+    norms, whh = {}, None
+    for kind in ("rnn", "lstm", "gru"):
+        cell = make_cell(kind, x.shape[1], hidden, seed=seed, gate_bias=None if kind == "rnn" else update_bias,
+                         input_bound=input_bound, recurrent_scale=recurrent_scale)
+        norms[kind] = gradient_norms(cell, cell.unroll(x))
+        whh = cell.weight_hh if kind == "rnn" else whh
+    return norms, whh
+
+
+ROLE = {
+    "r": lambda v, t: (f"The reset gate lets ${100 * v['r']:.0f}\\%$ of $W_{{hn}}h_{{{t - 1}}} + b_{{hn}} = "
+                       f"{v['u_n']:.3f}$ into the candidate: near 0, the candidate is built from the input alone."),
+    "z": lambda v, t: (f"The update gate keeps ${100 * v['z']:.0f}\\%$ of $h_{{{t - 1}}}$ and writes "
+                       f"${100 * (1 - v['z']):.0f}\\%$ of the candidate: one mixing valve, the two shares add up to "
+                       "the whole."),
+    "n": lambda v, t: (f"The candidate $n_{{{t}}} = {v['n']:.3f}$ is a tanh, between $-1$ and $1$: the new content "
+                       "the update gate may write."),
+    "h": lambda v, t: (f"$h_{{{t}}} = {v['h']:.3f}$ is the mix of candidate and old state, and the GRU's only state: "
+                       "its memory and its output at once."),
+}
+
+
+def cell_part(s, cell, trace):
+    """The standard diagram and the faucets, the highlighted part's equation, where the reset gate acts, the code."""
+    t, j = s.step, s.unit
+    window = cell_chart(cell_figure(s.cell, j - 1, t - 1, s.highlight, lesson.presenting()), GRU_TEXT, "GRU", s,
+                        MAX_FRAMES)
+    lesson.explain(
+        "Both drawings show unit $j$ at step $t$. The hidden state runs along the top and is the only state: the "
+        "update gate $z_t$ multiplies the old state $h_{t-1}$ (⊗), $1 - z_t$ multiplies the candidate $n_t$, and the "
+        "two are added (⊕). In the faucets that is **one mixing valve with two openings**, $z_t$ on the old state "
+        "and $1 - z_t$ on the candidate, so together they always pass the whole. The reset gate $r_t$ decides how "
+        "much of $W_{hn}h_{t-1} + b_{hn}$ enters the candidate. Press Play to run through the steps" + window + "; "
+        "click a gate in either drawing, or choose it under Highlight, to write its equation out below.")
+    v = step_values(trace, t - 1, j - 1)
+    st.latex(gru_step_latex(v, t, j, s.highlight))
+    lesson.explain(ROLE[s.highlight](v, t))
+    reset_placement(cell, trace, t, j)
+    if s.hand_set:
+        kept = float(np.prod(trace.gates["z"][1:, j - 1]))
+        lesson.explain(
+            f"Hand-set weights: unit {j}'s update gate closes ($z \\approx 0$) only while its word is present, so the "
+            f"word is written, and stays at $\\sigma(b_z) = {sigmoid(s.gate_bias):.4f}$ otherwise, so it is kept. "
+            "With the reset gate shut the candidate is about 0 in between, and $h$ shrinks by about $z$ per step: of "
+            f"what unit {j} held after step 1, its update gates alone leave a fraction "
+            f"$z_2 z_3 \\cdots z_{{{s.length}}} = {kept:.3g}$ at step {s.length}.")
+    z_high = run(*(s.cell[:3] + (PREDICT_TO,) + s.cell[4:]))[1].gates["z"][t - 1, j - 1]
+    lesson.predict(
+        "gru_predict_mix",
+        f"Raise $b_z$ to {PREDICT_TO:g}. At step {t}, will unit {j}'s new state $h_{{{t}}}$ sit nearer the candidate "
+        f"$n_{{{t}}}$ or nearer the old state $h_{{{t - 1}}}$?",
+        [f"Nearer $n_{{{t}}}$: the candidate is written in", f"Nearer $h_{{{t - 1}}}$: the old state is kept",
+         "At 0: a large bias resets the unit"],
+        answer=1 if z_high > 0.5 else 0,
+        why=f"At $b_z = {PREDICT_TO:g}$, $z_{{{t}}} = {z_high:.3f}$, and $h_{{{t}}} - h_{{{t - 1}}} = (1 - z_{{{t}}})"
+            f"(n_{{{t}}} - h_{{{t - 1}}})$ while $h_{{{t}}} - n_{{{t}}} = z_{{{t}}}(h_{{{t - 1}}} - n_{{{t}}})$: "
+            + ("with $z$ above one half the new state stays nearer the old one. " if z_high > 0.5 else
+               "with $z$ below one half the candidate wins. ")
+            + "The update gate only mixes the two; it never sets the state to 0.",
+        instruction=f"set the update-gate bias $b_z$ to {PREDICT_TO:g}", ready=s.gate_bias == PREDICT_TO)
+    lesson.note("The candidate $n_t$ is what d2l writes $\\tilde h_t$. Olah (2015) and Wikipedia write "
+                "$h_t = z_t \\odot \\tilde h_t + (1 - z_t) \\odot h_{t-1}$: the same model with $z$ and $1 - z$ "
+                "swapped; this course, PyTorch, Cho et al. (2014) and d2l keep $z$ on the old state.")
+    lesson.show_code(GRU.step, gru_step_cho, *([hand_set_memory_gru] if s.hand_set else []),
+                     torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}]"))
+
+
+def reset_placement(cell, trace, t, j):
+    """PyTorch's reset gate against Cho et al.'s and d2l's, computed for this cell at step t."""
+    x_t, h_prev = trace.x[t - 1], (trace.h[t - 2] if t > 1 else trace.h0)
+    h_py, gates_py = cell.step(x_t, h_prev)
+    h_cho, gates_cho = gru_step_cho(cell, x_t, h_prev)
+    st.latex(reset_placement_latex(t, j, {"n": gates_py["n"][j - 1], "h": h_py[j - 1]},
+                                   {"n": gates_cho["n"][j - 1], "h": h_cho[j - 1]}))
+    gap = abs(h_py[j - 1] - h_cho[j - 1])
+    U_n, b_hn = cell.block("n"), cell.block("n", "bias_hh")
+    if gap >= 5e-7:
+        why = f"here they differ by ${gap:.3g}$ in $h_{{{t}}}$ of unit {j}"
+    elif np.array_equal(U_n, np.eye(len(U_n))) and not np.any(b_hn):
+        why = ("here they agree, because the hand-set weights have $W_{hn} = I$ and $b_{hn} = 0$, and then "
+               "$r \\odot (I h) = I (r \\odot h)$")
+    else:
+        why = "here they agree to 6 decimals, but with other weights or at other steps they need not"
+    lesson.explain(
+        "**Where the reset gate acts.** PyTorch multiplies $W_{hn}h_{t-1} + b_{hn}$ by $r_t$; Cho et al. (2014) and "
+        "d2l multiply $h_{t-1}$ by $r_t$ before the matrix. Same weights and the same gates give in general a "
+        f"different candidate: {why}. A model trained one way and run the other gives different numbers.")
+
+
+def maps_part(s, trace, labels):
+    """Every gate of every unit over time, unit j at step t outlined, and the trace to download."""
+    t, j = s.step, s.unit
+    lesson.chart(gate_heatmaps(trace, ["r", "z", "n", "h"], unit=j - 1, step=t - 1, labels=labels),
+                 key="gru_heatmaps",
+                 alt="Heatmaps over steps and units of the reset gate, update gate, candidate and hidden state.")
+    z = trace.gates["z"]
+    lesson.explain(
+        f"Rows are units $1 \\dots {s.hidden}$, columns steps $1 \\dots {s.length}$; the outlined square is unit {j} "
+        f"at step {t} (Step t and Unit j). The update gate has the LSTM forget gate's colour because it plays the "
+        f"same role, how much of the old state to keep: here it lies between ${z.min():.3f}$ and ${z.max():.3f}$ "
+        f"(mean ${z.mean():.3f}$). Where a row of $z$ is dark, that unit's $h$ changes little from step to step.")
+    lesson.show_code(run_steps, GRU.step)
+    lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
+                     settings=_settings(s))
+
+
+def compared_part(s, inputs):
+    """How far back each of the three cells carries the gradient of one loss, and their parameter counts."""
+    norms, rnn_whh = comparison(*s.cell[:-1])
+    lesson.chart(gradient_comparison_figure(norms), key="gru_gradients",
+                 alt="Log-scale plot of the gradient norm reaching each step for the tanh RNN, the LSTM and the GRU.")
+    with np.errstate(divide="ignore"):
+        reaches = {kind: reach(np.log10(values), np.log10(LEVEL)) for kind, values in norms.items()}
+    for column, (kind, steps) in zip(st.columns(3), reaches.items()):
+        column.metric(f"{MODEL_NAMES[kind]}: gradient above 1%", steps_back(steps))
+    lesson.explain(
+        f"One sequence, one loss at the last step, $L = u \\cdot h_{{{s.length}}}$ with $\\lVert u \\rVert = 1$, and "
+        "the three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
+        f"update-gate bias both set to $b_z = {s.gate_bias:g}$. Each curve is how much gradient reaches $h_t$. Here "
+        f"it stays above 1% for {reaches['rnn']} steps back in the tanh RNN, {reaches['lstm']} in the LSTM and "
+        f"{reaches['gru']} in the GRU (the whole sequence is {steps_back(s.length - 1)}): {furthest(reaches)}. "
+        + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
+        + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise κ and any of them can "
+        "grow instead.")
+    rows = {r["kind"]: r for r in comparison_rows(inputs, s.hidden)}
+    per_block = s.hidden * (inputs + s.hidden) + 2 * s.hidden
+    line = lambda name, cells: f"| {name} | " + " | ".join(cells) + " |"  # noqa: E731
+    kinds = ("rnn", "lstm", "gru")
+    lesson.explain("\n".join([
+        line("", [MODEL_NAMES[k] for k in kinds]), "|---|---|---|---|",
+        line("gates", [GATE_SYMBOLS[k] for k in kinds]),
+        line("candidate", [CANDIDATES[rows[k]["candidate"]] for k in kinds]),
+        line("cell state", ["$c_t$" if rows[k]["separate cell state"].startswith("yes") else "none" for k in kinds]),
+        line("blocks $G$", [str(rows[k]["blocks"]) for k in kinds]),
+        line("parameters", [f"{rows[k]['parameters']:,}" for k in kinds])]))
+    st.latex(rf"G\,\big(H(I+H) + 2H\big) = G\,\big({s.hidden}\cdot({inputs}+{s.hidden}) + 2\cdot{s.hidden}\big) = "
+             rf"{per_block:,}\,G:\quad " + ",\\quad ".join(
+                 rf"{rows[k]['blocks']}\cdot{per_block:,} = {rows[k]['parameters']:,}" for k in kinds))
+    lesson.explain(
+        f"Counted from the cells for input size $I = {inputs}$ and hidden size $H = {s.hidden}$: every weight block "
+        "holds $H(I + H)$ weights and $2H$ biases, and the tanh RNN has $G = 1$ block, the LSTM 4 ($i, f, g, o$) and "
+        "the GRU 3 ($r, z, n$): the GRU has exactly $3/4$ of the LSTM's parameters.")
+    lesson.note("GRU: Cho et al. (2014). LSTM: Hochreiter & Schmidhuber (1997), forget gate Gers et al. (2000).")
+    lesson.show_code(last_step_gradient, gradient_norms)
+    lesson.downloads("gru_compared_gradients", {f"{kind}_gradient_norm": values for kind, values in norms.items()},
+                     settings=_settings(s))
+
+
+CANDIDATES = {"-": "none", "g": "$g_t$", "n": "$n_t$"}
+GATE_SYMBOLS = {"rnn": "none", "lstm": "$i, f, o$", "gru": "$r, z$"}
+
+
+def furthest(reaches):
+    """Which cells carry the gradient furthest, ties said as ties."""
+    best = max(reaches.values())
+    leaders = [MODEL_NAMES[kind] for kind, steps in reaches.items() if steps == best]
+    if len(leaders) == 1:
+        return f"the {leaders[0]} carries it furthest"
+    if len(leaders) == len(reaches):
+        return "all three carry it equally far"
+    return f"the {leaders[0]} and the {leaders[1]} carry it equally far, further than the third"
+
+
+def _settings(s):
+    return dict(input=s.preset, T=s.length, H=s.hidden, update_bias=s.gate_bias, hand_set=s.hand_set,
+                input_weight_scale_a=s.input_bound, recurrent_weight_scale_kappa=s.recurrent_scale, seed=s.seed)
+
+
+lesson.header(
+    "GRU: reset and update gates",
+    "The gated recurrent unit (GRU, Cho et al. 2014) keeps the idea of faucets with fewer parts: **two gates and no "
+    "separate cell state**, so the hidden state $h_t$ is the memory. The update gate $z_t$ is a mixing valve: it "
+    "keeps a fraction $z_t$ of the old state $h_{t-1}$ and fills the rest with a candidate $n_t$. The reset gate "
+    "$r_t$ decides how much of the old state goes into that candidate. We write it as PyTorch does: "
+    "$h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$.",
+    short="Two gates and no cell state: the update gate mixes old state and candidate, the reset gate shapes the "
+          "candidate.",
+)
+
+
 @st.fragment
 def gru_demo():
-    """The controls and the open part: a control reruns this function only, not the text and questions around it."""
-    preset, length, seed, hidden, update_bias, hand_set, input_scale, recurrent_scale = astuple(
-        gated_cell_controls(GRU_TEXT))
-
-    cell, trace, labels = run(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed, hand_set)
-
-    lesson.sections("gru_part", {
-        "Faucets": lambda: faucet_panel(cell, trace, labels, length, hidden, hand_set),
-        "Gates over time": lambda: gate_maps_panel(trace, labels, length, hidden),
-        "Cells compared": lambda: comparison_section(
-            *comparison(preset, length, hidden, update_bias, input_scale, recurrent_scale, seed), trace.x.shape[1],
-            hidden),
-    })
-    lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
-                     settings=dict(input=preset, T=length, H=hidden, update_bias=update_bias, hand_set=hand_set,
-                                   input_scale=input_scale, recurrent_scale=recurrent_scale, seed=seed))
+    """Every control and the open part: a control reruns this function only, not the text and questions around it."""
+    part, body = lesson.tabs("gru_part", TITLES)
+    with body:
+        s = gated_controls(part, TITLES, GRU_TEXT)
+        cell, trace, labels = run(*s.cell)
+        if part == CELL:
+            cell_part(s, cell, trace)
+        elif part == MAPS:
+            maps_part(s, trace, labels)
+        else:
+            compared_part(s, trace.x.shape[1])
 
 
 gru_demo()
 
 lesson.quiz(
     "gru_quiz_mix",
-    "At one step a unit has $z_t = 0.95$. What is $h_t$ made of (PyTorch's convention)?",
-    ["95% candidate $n_t$ and 5% old state", "95% old state $h_{t-1}$ and 5% candidate $n_t$",
-     "The old state is erased"],
+    "At one step a unit has $z_t = 0.9$. In PyTorch's convention, what is its new state $h_t$?",
+    ["$0.9\\, n_t + 0.1\\, h_{t-1}$", "$0.1\\, n_t + 0.9\\, h_{t-1}$", "$0.9\\, h_{t-1}$ alone, $n_t$ dropped"],
     answer=1,
-    why="$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1} = 0.05\\, n_t + 0.95\\, h_{t-1}$: an update gate near 1 keeps "
-        "the memory.",
+    why="$h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1} = 0.1\\, n_t + 0.9\\, h_{t-1}$: an update gate near 1 keeps the "
+        "old state.",
+    wrong=["That is Olah's and Wikipedia's convention, where $z$ weighs the candidate; PyTorch puts $z$ on the old "
+           "state.", None,
+           "The update gate mixes: the candidate keeps the share $1 - z_t$, which is not 0 here."],
 )
 lesson.quiz(
     "gru_quiz_memory",
-    "Where does a GRU keep its long-term memory?",
-    ["In a separate cell state, like the LSTM", "In its hidden state $h_t$: there is no separate cell state",
-     "Nowhere: a GRU has no memory"],
-    answer=1,
-    why="The GRU merges the LSTM's cell and hidden state into one vector. It is passed on from step to step, "
-        "and the update gate decides how much of it survives each step.",
+    "Where does a GRU keep what it remembers from earlier steps?",
+    ["In its hidden state $h_t$", "In a cell state $c_t$, like the LSTM", "Nowhere: without a cell state it can't"],
+    answer=0,
+    why="The GRU merges the LSTM's cell and hidden state into one vector, passed on from step to step; the update "
+        "gate decides how much of it survives each step.",
+    wrong=[None, "A GRU has no separate cell state: that is the LSTM's design.",
+           "With $z_t$ near 1 a unit carries its value across many steps: its hidden state is its memory."],
 )
 lesson.quiz(
     "gru_quiz_reset",
-    "If the reset gate of a unit is close to 0 at some step, what happens?",
-    ["The hidden state is set to 0", "The candidate $n_t$ is computed from the input almost alone; the update "
-     "gate can still keep the old state", "The unit stops updating"],
-    answer=1,
-    why="$r_t$ multiplies $W_{hn} h_{t-1} + b_{hn}$ inside the candidate only. The old state can still pass "
-        "straight through the update gate's mix.",
+    "A unit's reset gate is close to 0 at some step. What happens at that step?",
+    ["Its state $h_t$ is set to 0", "It stops updating, so $h_t = h_{t-1}$ exactly",
+     "Its candidate $n_t$ ignores $h_{t-1}$"],
+    answer=2,
+    why="$r_t$ multiplies $W_{hn} h_{t-1} + b_{hn}$ inside the candidate only, so $n_t$ is computed from the input "
+        "almost alone. The old state can still pass straight through the update gate's mix.",
+    wrong=["The reset gate acts inside the candidate, not on the state: $h_t$ still mixes $n_t$ and $h_{t-1}$.",
+           "Keeping the old state is the update gate's job ($z_t$ near 1); the reset gate does not stop the update.",
+           None],
 )
+lesson.quiz(
+    "gru_quiz_placement",
+    "Same weights, same input: PyTorch computes $r_t \\odot (W_{hn} h_{t-1} + b_{hn})$, Cho et al. (2014) "
+    "$W_{hn}(r_t \\odot h_{t-1}) + b_{hn}$. Do they give the same candidate?",
+    ["Yes: the same product in another order", "Only if $b_{hn} = 0$; otherwise not",
+     "No: they differ even when $b_{hn} = 0$"],
+    answer=2,
+    why="$r_t \\odot (W h)$ scales each row's sum by its own $r$; $W (r_t \\odot h)$ scales each input before the "
+        "sum: they agree only in special cases, such as all $r$ equal. The Cell and faucets tab computes both.",
+    wrong=["An elementwise product and a matrix product do not commute: scaling the rows of the sum is not scaling "
+           "the inputs.",
+           "Even with $b_{hn} = 0$, $r \\odot (W h)$ and $W (r \\odot h)$ differ unless every $r$ is the same.", None],
+)
+lesson.quiz(
+    "gru_quiz_parameters",
+    "With the same input size $I$ and hidden size $H$, how many parameters does a GRU have compared with an LSTM?",
+    ["Three quarters as many", "Exactly the same number", "Half as many"],
+    answer=0,
+    why="Each weight block holds $H(I + H) + 2H$ parameters; the GRU has 3 blocks ($r$, $z$, $n$), the LSTM 4 "
+        "($i$, $f$, $g$, $o$): $3/4$ as many, whatever $I$ and $H$.",
+    wrong=[None, "The GRU has one weight block fewer than the LSTM: 3 against 4.",
+           "Half would be 2 blocks against 4; the GRU has 3 ($r$, $z$ and $n$)."],
+)
+lesson.takeaways([
+    "A GRU has **two gates**, reset $r$ and update $z$, and a candidate $n$, and **no separate cell state**: its "
+    "hidden state $h_t$ is its memory.",
+    "PyTorch (like Cho et al. 2014 and d2l) writes $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$: $z$ near 1 "
+    "keeps the old state. Olah (2015) and Wikipedia swap $z$ and $1 - z$.",
+    "PyTorch applies $r_t$ to $W_{hn}h_{t-1} + b_{hn}$; Cho et al. and d2l apply it to $h_{t-1}$ before the "
+    "matrix: the same idea, different numbers.",
+    "Three weight blocks instead of the LSTM's four: $3/4$ of its parameters for the same sizes.",
+])
 lesson.misconceptions([
     ("A GRU has no memory because it has no cell state.",
      "Its hidden state is its memory: with $z_t$ near 1 a unit carries its value across many steps."),
     ("The update gate is the share of new information.",
-     "That depends on the convention. Some papers write $h_t = z_t\\, n_t + (1 - z_t)\\, h_{t-1}$; PyTorch and "
-     "this course write $h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$. It is the same model with $z$ replaced by "
-     "$1 - z$."),
+     "That depends on the convention. Olah (2015) and Wikipedia write $h_t = z_t\\, n_t + (1 - z_t)\\, h_{t-1}$; "
+     "PyTorch and this course write $h_t = (1 - z_t)\\, n_t + z_t\\, h_{t-1}$. It is the same model with $z$ "
+     "replaced by $1 - z$."),
     ("GRUs and LSTMs solve the vanishing and exploding gradient problems.",
      "They ease vanishing: the gradient along $h$ is multiplied by $z_t$ elementwise plus terms through "
      "$W_{hh}$, so with $z$ near 1 it fades slowly. Large recurrent weights can still make it explode."),

@@ -1,5 +1,6 @@
-"""Reference page: the glossary. Every term of the course, the lessons that show it, the other names books use,
-and the references with years. Each term's heading has the anchor lessons link to (``lesson.glossary_link``)."""
+"""Reference page: the glossary. Every term of the course, the lessons that show it (in the course's order), the
+other names books use, the work that introduced it, and the references with years. Each term's heading has the
+anchor lessons link to (``lesson.glossary_link``)."""
 
 import streamlit as st
 
@@ -17,6 +18,7 @@ lesson.header(
 
 LESSONS = {page.url_path: page for page in COURSE}
 OPEN = {page.url_path for page in available()}
+ORDER = {page.url_path: k for k, page in enumerate(COURSE)}
 
 
 def lesson_link(url_path: str) -> str:
@@ -31,7 +33,7 @@ query = st.text_input("Find a term", key="glossary_find", placeholder="for examp
                       help="Shows the terms whose name, text or other names contain what you type.")
 needle = query.strip().lower()
 shown = [term for term in sorted(TERMS, key=lambda term: term.name.lower())
-         if not needle or needle in f"{term.name} {term.text} {term.also}".lower()]
+         if not needle or needle in f"{term.name} {term.text} {term.also} {term.source}".lower()]
 
 if needle and not shown:
     st.markdown("No term matches. Clear the box to see all of them.")  # the typed text is never shown back
@@ -46,11 +48,14 @@ for term in shown:  # alphabetical
     st.subheader(term.name, anchor=term.slug)
     st.markdown(term.text)
     details = []
-    links = [link for link in map(lesson_link, term.lessons) if link]
+    in_order = sorted(term.lessons, key=lambda url_path: ORDER.get(url_path, len(ORDER)))
+    links = [link for link in map(lesson_link, in_order) if link]
     if links:
         details.append("Shown in " + ", ".join(links) + ".")
     if term.also:
         details.append(f"Other names: {term.also}")
+    if term.source:
+        details.append(f"Source: {term.source}")
     if details:
         st.markdown("  \n".join(details))
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from .cells import PARAM_NAMES, RNN
 from .readout import softmax_cross_entropy
+from .spectra import matrix_with_singular_values
 from .sequences import SENTENCE, preset
 
 TASKS = {
@@ -144,22 +145,42 @@ class PerLoss:
     h_prev: np.ndarray
     x: np.ndarray
 
-    def contributions(self, name="weight_hh"):
-        """(T_loss, T_step, *shape): the term of step j in dL_k/d(name)."""
+    def factors(self, name="weight_hh"):
+        """(left, right): the term of step j in dL_k/d(name) is left[k, j] right[j]^T (right None for a bias)."""
         if name == "weight_hh":
-            return self.du[:, :, :, None] * self.h_prev[None, :, None, :]
+            return self.du, self.h_prev
         if name == "weight_ih":
-            return self.da[:, :, :, None] * self.x[None, :, None, :]
-        if name == "bias_hh":
-            return self.du
-        if name == "bias_ih":
-            return self.da
+            return self.da, self.x
+        if name in ("bias_hh", "bias_ih"):
+            return (self.du if name == "bias_hh" else self.da), None
         raise ValueError(f"unknown parameter {name!r}; choose one of {PARAM_NAMES}")
 
+    def contributions(self, name="weight_hh"):
+        """(T_loss, T_step, *shape): the term of step j in dL_k/d(name)."""
+        left, right = self.factors(name)
+        return left if right is None else left[:, :, :, None] * right[None, :, None, :]
+
     def contribution_norms(self, name="weight_hh"):
-        """(T_loss, T_step) Frobenius norm of step j's term in dL_k/d(name); zero for j > k."""
-        c = self.contributions(name)
-        return np.sqrt(np.sum(c.reshape(c.shape[0], c.shape[1], -1) ** 2, axis=-1))
+        """(T_loss, T_step) Frobenius norm of step j's term in dL_k/d(name); zero for j > k.
+
+        The norm of an outer product u v^T is ||u|| ||v||, so the terms are never formed."""
+        left, right = self.factors(name)
+        norms = np.linalg.norm(left, axis=-1)
+        return norms if right is None else norms * np.linalg.norm(right, axis=-1)[None, :]
+
+    def masked_sum(self, keep, name="weight_hh"):
+        """The sum of the terms of step j in dL_k/d(name) over the (k, j) where keep[k, j]."""
+        left, right = self.factors(name)
+        keep = np.asarray(keep, dtype=left.dtype)
+        if right is None:
+            return np.einsum("kj,kja->a", keep, left)
+        return np.einsum("kja,jb->ab", keep[:, :, None] * left, right)
+
+    def step_norms(self, keep, name="weight_hh"):
+        """(T_step,) the norm of the sum over k of the kept terms of step j in dL_k/d(name)."""
+        left, right = self.factors(name)
+        summed = np.linalg.norm(np.einsum("kj,kja->ja", np.asarray(keep, dtype=left.dtype), left), axis=-1)
+        return summed if right is None else summed * np.linalg.norm(right, axis=-1)
 
 
 def per_loss(result):
@@ -229,27 +250,27 @@ class Truncated:
 
 def truncated_bptt(result, window, losses=None):
     """The cell's gradient when each loss backpropagates at most `window` steps (see truncation_mask)."""
+    return masked_gradient(result, truncation_mask(result.length, window), window, losses)
+
+
+def masked_gradient(result, keep, window, losses=None):
+    """A Truncated that keeps the terms of step j in dL_k/dW where keep[k, j] (a (T_loss, T_step) mask)."""
     losses = per_loss(result) if losses is None else losses
-    keep = truncation_mask(result.length, window)
-    params, lost = {}, {}
-    for name in PARAM_NAMES:
-        c = losses.contributions(name)
-        mask = keep.reshape(keep.shape + (1,) * (c.ndim - 2))
-        params[name] = np.sum(np.where(mask, c, 0.0), axis=(0, 1))
-        lost[name] = np.sum(np.where(mask, 0.0, c), axis=(0, 1))
+    keep = np.asarray(keep, dtype=bool)
+    params = {name: losses.masked_sum(keep, name) for name in PARAM_NAMES}
+    lost = {name: losses.masked_sum(~keep, name) for name in PARAM_NAMES}
     norms = losses.contribution_norms("weight_hh")
-    terms = losses.contributions("weight_hh")
-    by_step = lambda m: np.linalg.norm(np.sum(np.where(m[:, :, None, None], terms, 0.0), axis=0), axis=(1, 2))
     return Truncated(window=int(window), params=params, full=dict(result.grads.params), lost=lost,
                      kept_norms=np.where(keep, norms, 0.0), lost_norms=np.where(keep, 0.0, norms),
-                     kept_by_step=by_step(keep), lost_by_step=by_step(~keep))
+                     kept_by_step=losses.step_norms(keep), lost_by_step=losses.step_norms(~keep))
 
 
-def scaled_rnn(input_size, hidden_size, *, seed=0, input_scale=1.0, recurrent_scale=1.0,
-               nonlinearity="tanh"):
-    """RNN.random with W_ih multiplied by input_scale and W_hh by recurrent_scale."""
-    cell = RNN.random(input_size, hidden_size, nonlinearity=nonlinearity, seed=seed)
-    return cell.replace(weight_ih=cell.weight_ih * input_scale, weight_hh=cell.weight_hh * recurrent_scale)
+def rnn_with_singular_values(input_size, hidden_size, *, s_max=1.0, input_scale=1.0, seed=0):
+    """The tanh RNN of lessons 2 and 3: W_hh = matrix_with_singular_values(s), with s spread evenly from
+    s_max down to s_max / 2; W_ih uniform in [-a, a] (a = input_scale); biases as PyTorch initialises them."""
+    base = RNN.random(input_size, hidden_size, seed=seed)   # entries uniform in [-1/sqrt(H), 1/sqrt(H)]
+    return base.replace(weight_ih=input_scale * np.sqrt(hidden_size) * base.weight_ih,
+                        weight_hh=matrix_with_singular_values(s_max * np.linspace(1.0, 0.5, hidden_size), seed=seed))
 
 
 @dataclass(frozen=True)
@@ -266,10 +287,11 @@ class LogGradient:
 
 
 def last_step_gradient(cell, trace, direction):
-    """Backpropagate dL/ds_{T-1} = direction to every step, renormalising as it goes:
+    """Backpropagate dL/ds_T = direction (a loss on the last state only) to every step, renormalising as it goes:
 
         dL/ds_t = dL/ds_{t+1} J_{t+1},   J_k = d s_k / d s_{k-1}   (cell.step_jacobians)
 
+    (steps counted from 1; entry t-1 of the result is step t).
     The running vector is divided by its largest entry at each step and the scale is
     accumulated as a log10, so huge or tiny gradients are exact in log form.
     """
@@ -304,7 +326,7 @@ REGIME_LOW, REGIME_HIGH = -2.0, 2.0
 def gradient_regime(log10_norms, low=REGIME_LOW, high=REGIME_HIGH):
     """"vanishing", "stable" or "exploding" from the norm across the longest distance.
 
-    log10_norms[0] is log10 ||d s_{T-1} / d s_0||: below `low` (1e-2) is vanishing,
+    log10_norms[0] is log10 ||d s_T / d s_1||: below `low` (1e-2) is vanishing,
     above `high` (1e2) exploding, in between stable. Exactly zero (-inf) is vanishing.
     """
     farthest = float(np.asarray(log10_norms)[0])
@@ -316,7 +338,7 @@ def gradient_regime(log10_norms, low=REGIME_LOW, high=REGIME_HIGH):
 
 
 def per_step_factor(log10_norms):
-    """Geometric-mean factor per step, 10^(log10 ||d s_{T-1}/d s_0|| / (T-1)); 1 for T = 1."""
+    """Geometric-mean factor per step, 10^(log10 ||d s_T/d s_1|| / (T-1)); 1 for T = 1."""
     log10_norms = np.asarray(log10_norms)
     distance = log10_norms.size - 1
     if distance == 0:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import GRU, LSTM, RNN
+from .cells import GRU, LSTM, RNN, sigmoid
 from .sequences import PRESETS, SENTENCE, one_hot, preset, preset_labels
 from .spectra import jacobian_log_norms
 
@@ -55,7 +55,7 @@ def gated_preset(name, length, word=CONTEXT_WORD):
 def gated_labels(name, length, word=CONTEXT_WORD):
     """A short label per step: the word (blank in the gap), or the input value."""
     if name == "gap":
-        return [word] + ["-"] * (length - 1)
+        return [word] + ["no word"] * (length - 1)
     return preset_labels(name, length)
 
 
@@ -69,11 +69,14 @@ def scaled(cell, input_scale=1.0, recurrent_scale=1.0):
     return cell.replace(weight_ih=cell.weight_ih * input_scale, weight_hh=cell.weight_hh * recurrent_scale)
 
 
-def make_cell(kind, input_size, hidden_size, *, seed=0, gate_bias=None, input_scale=1.0, recurrent_scale=1.0):
-    """RNN, LSTM or GRU with PyTorch's init from one seed, then scaled weights.
+def make_cell(kind, input_size, hidden_size, *, seed=0, gate_bias=None, input_bound=0.5, recurrent_scale=1.0):
+    """RNN, LSTM or GRU from one seed: W_ih entries uniform in [-a, a] (a = input_bound, as in every
+    lesson), W_hh = kappa x PyTorch's init (kappa = recurrent_scale), biases PyTorch's init.
 
-    gate_bias: LSTM forget-gate bias (b_if = gate_bias, b_hf = 0) or GRU update-gate bias
-    (b_iz = gate_bias, b_hz = 0); ignored for the RNN, which has no gates.
+    PyTorch draws every parameter from U(-1/sqrt(H), 1/sqrt(H)); W_ih is that draw times a sqrt(H), so
+    a = 1/sqrt(H) (0.5 at H = 4) is PyTorch's own init. gate_bias: LSTM forget-gate bias
+    (b_if = gate_bias, b_hf = 0) or GRU update-gate bias (b_iz = gate_bias, b_hz = 0); ignored for the
+    RNN, which has no gates.
     """
     if kind == "rnn":
         cell = RNN.random(input_size, hidden_size, nonlinearity="tanh", seed=seed)
@@ -83,7 +86,27 @@ def make_cell(kind, input_size, hidden_size, *, seed=0, gate_bias=None, input_sc
         cell = GRU.random(input_size, hidden_size, seed=seed, update_bias=gate_bias)
     else:
         raise ValueError(f"kind must be one of {sorted(KINDS)}, not {kind!r}")
-    return scaled(cell, input_scale, recurrent_scale)
+    return scaled(cell, input_bound * np.sqrt(hidden_size), recurrent_scale)
+
+
+def lesson_cell(kind, preset_name, length, hidden, gate_bias, input_bound, recurrent_scale, seed, hand_set):
+    """The LSTM or GRU a gated lesson's controls describe, its trace on the input, and the steps' labels.
+
+    hand_set: the hand-set memory (hand_set_memory_lstm / _gru), which ignores seed and weight scales.
+    """
+    x = gated_preset(preset_name, length)
+    if hand_set:
+        make = hand_set_memory_lstm if kind == "lstm" else hand_set_memory_gru
+        cell = make(x.shape[1], hidden, gate_bias)
+    else:
+        cell = make_cell(kind, x.shape[1], hidden, seed=seed, gate_bias=gate_bias, input_bound=input_bound,
+                         recurrent_scale=recurrent_scale)
+    return cell, cell.unroll(x), gated_labels(preset_name, length)
+
+
+def s_max(matrix):
+    """The largest singular value of a matrix (of a stacked W_hh: of all its gate blocks together)."""
+    return float(np.linalg.norm(np.asarray(matrix, dtype=float), ord=2)) if np.size(matrix) else 0.0
 
 
 def hand_set_memory_lstm(input_size, hidden_size, forget_bias=5.0, gain=HAND_SET_GAIN):
@@ -162,7 +185,7 @@ def gradient_norms(cell, trace):
 
 
 def gradient_comparison(input_size, hidden_size, x, *, seed=0, lstm_bias=None, gru_bias=None,
-                        input_scale=1.0, recurrent_scale=1.0):
+                        input_bound=0.5, recurrent_scale=1.0):
     """||dL/dh_t|| through time for RNN, LSTM and GRU built from the same seed and scales.
 
     Returns {"rnn": (T,), "lstm": (T,), "gru": (T,)}.
@@ -171,7 +194,7 @@ def gradient_comparison(input_size, hidden_size, x, *, seed=0, lstm_bias=None, g
     out = {}
     for kind in KINDS:
         cell = make_cell(kind, input_size, hidden_size, seed=seed, gate_bias=biases[kind],
-                         input_scale=input_scale, recurrent_scale=recurrent_scale)
+                         input_bound=input_bound, recurrent_scale=recurrent_scale)
         out[kind] = gradient_norms(cell, cell.unroll(x))
     return out
 
@@ -188,21 +211,23 @@ CANDIDATE = {"rnn": "-", "lstm": "g", "gru": "n"}
 def comparison_rows(input_size, hidden_size):
     """One row per model for the current sizes, every number taken from a cell.
 
-    parameters = cell.num_parameters = G * (H * (I + H) + 2H), G gate blocks (1, 4, 3).
+    parameters = cell.num_parameters = G * (H * (I + H) + 2H), G gate blocks (1, 4, 3); the row keeps
+    G, I and H ("blocks", "inputs", "hidden") so that a page can write the formula out.
     """
     rows = []
     for kind, cls in KINDS.items():
         cell = make_cell(kind, input_size, hidden_size)
         G, H, I = cls.BLOCKS, hidden_size, input_size
         rows.append({
-            "model": {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[kind],
+            "kind": kind,
+            "model": {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}[kind],
             "gates": len(GATE_NAMES[kind]),
             "gate names": ", ".join(GATE_NAMES[kind]) or "none",
             "candidate": CANDIDATE[kind],
             "weight blocks G": G,
             "separate cell state": "yes (c)" if kind == "lstm" else "no",
             "parameters": int(cell.num_parameters),
-            "formula": f"{G}*({H}*({I}+{H})+2*{H})",
+            "blocks": G, "inputs": I, "hidden": H,
             "one step back multiplies by": GRADIENT_PATH[kind],
         })
     return rows
@@ -242,3 +267,91 @@ def reach(log10_curve, log10_threshold=-2.0):
     below = np.nonzero(curve < log10_threshold)[0]
     T = len(curve)
     return T - 1 if len(below) == 0 else T - 2 - int(below[-1])
+
+
+# ---------------------------------------------------------------------------- memory time
+
+def memory_time(f):
+    """About how many steps a forget gate f (kept at every step) remembers: 1 / (1 - f).
+
+    f^k = exp(k ln f) ~ exp(-k (1 - f)) for f near 1, so after 1 / (1 - f) steps a fraction of about
+    1/e ~ 37% is left. inf where f rounds to 1 (no measurable forgetting).
+    """
+    f = np.asarray(f, dtype=float)
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 - f)
+
+
+def steady_forget_gate(f_column):
+    """The constant gate that forgets as much as a unit's forget gates f_2 ... f_T did together: their
+    geometric mean, (f_2 f_3 ... f_T)^(1 / (T - 1)), since the cell path from step 1 to step T multiplies
+    by exactly those gates. One step (T = 1) has no such product: nan."""
+    f = np.asarray(f_column, dtype=float)[1:]
+    if f.size == 0:
+        return float("nan")
+    with np.errstate(divide="ignore"):
+        return float(np.exp(np.mean(np.log(f))))
+
+
+def steps_above(f, level=0.01):
+    """How many steps a constant gate f keeps more than `level` of a value: the largest k with f^k >= level
+    (inf for f = 1, 0 for f = 0)."""
+    f = float(f)
+    if f >= 1.0:
+        return float("inf")
+    if f <= 0.0:
+        return 0
+    return int(np.floor(np.log(level) / np.log(f) + 1e-12))
+
+
+def chrono_forget_biases(t_max):
+    """Chrono initialisation (Tallec & Ollivier 2018): forget biases b_f = log(u), u uniform in
+    [1, t_max - 1]. Returns the range (lowest, highest) of b_f and of the memory time 1 / (1 - sigmoid(b_f)),
+    which is 1 + u: from 2 steps up to t_max."""
+    hi = max(t_max - 1.0, 1.0)
+    return (0.0, float(np.log(hi))), (2.0, 1.0 + hi)
+
+
+def cell_path(f):
+    """d c_T / d c_t along the cell-state path, for every step t (one sequence, f: (T, H)), written as the
+    chain rule reads: one step back multiplies by that step's forget gate, elementwise (no matrix)."""
+    T = len(f)
+    path = np.ones_like(f)                    # path[T-1] = d c_T / d c_T = 1
+    for t in reversed(range(T - 1)):          # code counts from 0: path[t] is d c_T / d c_{t+1}
+        path[t] = path[t + 1] * f[t + 1]      # d c_{t+1} / d c_t = f_{t+1}
+    return path
+
+
+# ---------------------------------------------------------------------------- where the reset gate acts
+
+def gru_step_cho(cell, x_t, h_prev):
+    """One GRU step with the reset gate where Cho et al. (2014) and d2l put it: on h_{t-1} before the
+    matrix, W_hn (r * h_{t-1}) + b_hn, instead of PyTorch's r * (W_hn h_{t-1} + b_hn) (GRU.step). Same
+    weights, same gates r and z, a different candidate n and so a different h_t. Returns h_t and the gates."""
+    W_r, W_z, W_n = np.split(cell.weight_ih, 3)
+    U_r, U_z, U_n = np.split(cell.weight_hh, 3)
+    b_ir, b_iz, b_in = np.split(cell.bias_ih, 3)
+    b_hr, b_hz, b_hn = np.split(cell.bias_hh, 3)
+    r = sigmoid(W_r @ x_t + b_ir + U_r @ h_prev + b_hr)             # reset gate (as in PyTorch)
+    z = sigmoid(W_z @ x_t + b_iz + U_z @ h_prev + b_hz)             # update gate (as in PyTorch)
+    n = np.tanh(W_n @ x_t + b_in + U_n @ (r * h_prev) + b_hn)      # candidate: r scales h before W_hn
+    h = (1 - z) * n + z * h_prev
+    return h, {"r": r, "z": z, "n": n}
+
+
+def run_steps(cell, x):
+    """A whole sequence by the teaching step (LSTM.step or GRU.step), h_0 = 0 (and c_0 = 0): every state and
+    gate, stacked over steps. The same numbers as cell.unroll(x), which is written for speed."""
+    h = np.zeros(cell.hidden_size)
+    c = np.zeros(cell.hidden_size)
+    states, gates = {"h": [], "c": []}, {name: [] for name in cell.GATES}
+    for x_t in x:
+        if isinstance(cell, LSTM):
+            h, c, g = cell.step(x_t, h, c)
+            states["c"].append(c)
+        else:
+            h, g = cell.step(x_t, h)
+        states["h"].append(h)
+        for name in cell.GATES:
+            gates[name].append(g[name])
+    return {name: np.array(v) for name, v in {**gates, **states}.items() if v}

@@ -9,7 +9,7 @@ SENTENCE = ("let's", "meet", "for", "lunch")
 PRESETS = {
     "words": "one-hot words: let's meet for lunch",
     "sine": "sine wave (period 12 steps)",
-    "impulse": "single impulse at step 0",
+    "impulse": "single impulse at step 1",
 }
 
 
@@ -22,14 +22,14 @@ def one_hot(indices, size):
 
 
 def preset(name, length, seed=0):
-    """A (length, I) float64 input sequence.
+    """A (length, I) float64 input sequence x_1 .. x_T (row t - 1 holds x_t).
 
     words:   the sentence "let's meet for lunch", one-hot over its 4 words, repeated;
-    sine:    x_t = sin(2 pi t / 12), one feature;
-    impulse: x_0 = 1 and x_t = 0 afterwards, one feature.
+    sine:    x_t = sin(2 pi (t - 1) / 12), one feature (x_1 = 0, period 12 steps);
+    impulse: x_1 = 1 and x_t = 0 afterwards, one feature.
     seed is accepted for presets with randomness (none of these has any).
     """
-    t = np.arange(length)
+    t = np.arange(length)  # t - 1 for steps t = 1 .. T
     if name == "words":
         return one_hot(t % len(SENTENCE), len(SENTENCE))
     if name == "sine":

@@ -1,13 +1,15 @@
 """Singular values, Jacobian norms: the numbers behind vanishing and exploding gradients.
 
-Backpropagating from step T-1 to step t multiplies by the step Jacobians
+Counting steps from 1 as the lessons do, backpropagating from the last state to step t
+multiplies by the step Jacobians
 
-    d s_{T-1} / d s_t = J_{T-1} J_{T-2} ... J_{t+1},   J_k = d s_k / d s_{k-1}
+    d s_T / d s_t = J_T J_{T-1} ... J_{t+1},   J_k = d s_k / d s_{k-1}
 
 where s is the state (h for RNN and GRU, [h; c] for the LSTM). For a tanh RNN
-J_k = diag(1 - h_k^2) W_hh, so ||d s_{T-1}/d s_t|| <= (gamma * s_max(W_hh))^(T-1-t)
+J_k = diag(1 - h_k^2) W_hh, so ||d s_T/d s_t|| <= (gamma * s_max(W_hh))^(T-t)
 with gamma = 1 bounding tanh'; for a linear RNN with W_hh = sigma * Q (Q orthogonal)
-it equals sigma^(T-1-t) exactly.
+it equals sigma^(T-t) exactly. In code, entry t-1 of a (T,) array is step t: entry 0 is
+d s_T / d s_1 (T - 1 Jacobians), the last entry d s_T / d s_T = I.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def matrix_with_singular_values(singular_values, seed=0):
 
 
 def jacobian_log_norms(cell, trace):
-    """(T,) natural log of ||d s_{T-1} / d s_t||_2; never overflows (-inf where it is exactly 0).
+    """(T,) natural log of ||d s_T / d s_t||_2 (entry t-1 for step t); never overflows (-inf where it is 0).
 
     The running product is renormalised at every step (by its largest entry) and
     its scale kept as a log; the spectral norms are then taken in one batched SVD.
@@ -42,7 +44,7 @@ def jacobian_log_norms(cell, trace):
     product, log_scale = np.eye(S), 0.0
     products[T - 1] = product
     for t in range(T - 2, -1, -1):
-        product = product @ J[t + 1]              # d s_{T-1}/d s_t = (d s_{T-1}/d s_{t+1}) J_{t+1}
+        product = product @ J[t + 1]              # d s_T/d s_k = (d s_T/d s_{k+1}) J_{k+1}, k = t + 1
         scale = np.max(np.abs(product)) if np.all(np.isfinite(product)) else np.nan  # squares would overflow
         if not scale > 0:                         # exactly zero (dead relu units) or not finite
             products[:t + 1], log_scales[:t + 1] = 0.0, (-np.inf if scale == 0 else np.nan)
@@ -59,7 +61,7 @@ def jacobian_log_norms(cell, trace):
 
 
 def jacobian_norms(cell, trace):
-    """(T,) spectral norm of d state_{T-1} / d state_t; the last entry is 1.
+    """(T,) spectral norm of d state_T / d state_t (entry t-1 for step t); the last entry is 1.
 
     state is h (RNN, GRU) or [h; c] (LSTM), for a single sequence (batch item 0).
     Past the float range the entry is inf: use jacobian_log_norms to plot it.
@@ -69,7 +71,7 @@ def jacobian_norms(cell, trace):
 
 
 def jacobian(cell, trace, t):
-    """The full matrix d state_{T-1} / d state_t (for tests and heatmaps)."""
+    """The full matrix d state_T / d state_{t+1} for the code index t (for tests and heatmaps)."""
     J = cell.step_jacobians(trace)
     product = np.eye(J.shape[1])
     for k in range(J.shape[0] - 1, t, -1):

@@ -1,7 +1,7 @@
 """Precompute the memory lab's "accuracy against the gap" chart and store it as data.
 
     python scripts/precompute_accuracy_vs_gap.py [--gaps 0 10 ... 100] [--seeds 3] [--workers 2]
-                                                 [--only lstm_b0] [--out data/accuracy_vs_gap.json]
+                                                 [--only lstm_b0] [--gradients-only] [--out data/accuracy_vs_gap.json]
 
 Trains the tanh RNN, the LSTM and the GRU with the lab's default settings
 (rnn_core.train.TrainConfig), and the LSTM once more with its forget-gate bias at 0
@@ -12,6 +12,11 @@ live with exactly the stored settings and seed 0, so a student can check a point
 Runs are spread over --workers processes (about ten minutes on 2 cores). --only trains
 the named variants and keeps the others from the existing file (same settings, gaps
 and seeds).
+
+It also records, for every variant and gap, how much gradient reaches the first word
+before training (rnn_core.memory.start_gradient_log10, the mean over the seeds), which
+the page uses to say why a line is where it is. --gradients-only recomputes just that
+(a few minutes) and keeps every trained number.
 """
 
 from __future__ import annotations
@@ -29,12 +34,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.runtime import keep_freed_memory  # noqa: E402
+from rnn_core.memory import start_gradient_log10  # noqa: E402
 from rnn_core.train import TrainConfig, train  # noqa: E402
 
 # variant -> how its runs differ from the lab's defaults
 VARIANTS = {"rnn": {"cell": "rnn"}, "lstm": {"cell": "lstm"}, "gru": {"cell": "gru"},
             "lstm_b0": {"cell": "lstm", "forget_bias": 0.0}}
 DEFAULT_GAPS = list(range(0, 101, 10))
+DESCRIPTION = ("Held-out accuracy after training at each gap with the memory lab's default settings (a variant's "
+               "changes to them in variants); accuracy is the mean over the seeds, by_seed[variant][gap index][seed] "
+               "each run. start_gradient_log10[variant][gap index]: log10 of the spectral norm of d state_T / "
+               "d state_1 before training (rnn_core.memory.start_gradient_log10), the mean over the seeds.")
 
 
 def one_run(config):
@@ -44,6 +54,19 @@ def one_run(config):
     return {"accuracy": result.accuracy, "steps": result.steps_run, "seconds": round(time.perf_counter() - start, 2)}
 
 
+def one_gradient(config, seeds):
+    keep_freed_memory()
+    return round(start_gradient_log10(config, seeds), 3)
+
+
+def gradients(base, gaps, seeds, workers):
+    """variant -> [log10 of the gradient reaching the first word before training, at each gap]."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {(name, gap): pool.submit(one_gradient, base.replace(**VARIANTS[name], gap=gap), seeds)
+                   for name in VARIANTS for gap in gaps}
+        return {name: [futures[name, gap].result() for gap in gaps] for name in VARIANTS}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gaps", type=int, nargs="+", default=DEFAULT_GAPS)
@@ -51,16 +74,25 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", nargs="+", choices=sorted(VARIANTS), help="train these variants only and keep "
                         "the others from the existing --out file")
+    parser.add_argument("--gradients-only", action="store_true", help="recompute the gradients before training "
+                        "only and keep the trained numbers of the existing --out file")
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "accuracy_vs_gap.json")
     args = parser.parse_args(argv)
     base = TrainConfig()
     gaps = sorted(args.gaps)
     seeds = list(range(args.seeds))
     kept = {}
-    if args.only:
+    if args.only or args.gradients_only:
         kept = json.loads(args.out.read_text())
         if (kept["config"], kept["gaps"], kept["seeds"]) != (dataclasses.asdict(base), gaps, seeds):
             parser.error(f"{args.out} was computed with other settings, gaps or seeds: recompute every variant")
+    if args.gradients_only:
+        start = time.perf_counter()
+        kept["description"] = DESCRIPTION
+        kept["start_gradient_log10"] = gradients(base, gaps, seeds, args.workers)
+        args.out.write_text(json.dumps(kept, indent=1) + "\n")
+        print(f"wrote the gradients to {args.out} in {time.perf_counter() - start:.0f} s")
+        return
     names = args.only or list(VARIANTS)
     jobs = [(name, gap, seed) for gap in gaps for name in names for seed in seeds]
     jobs.sort(key=lambda job: -job[1])  # longest sentences first, so the workers finish together
@@ -76,9 +108,7 @@ def main(argv=None):
 
     by_seed = table("accuracy")
     out = {
-        "description": "Held-out accuracy after training at each gap with the memory lab's default settings "
-                       "(a variant's changes to them in variants); accuracy is the mean over the seeds, "
-                       "by_seed[variant][gap index][seed] each run.",
+        "description": DESCRIPTION,
         "config": dataclasses.asdict(base),
         "variants": VARIANTS,
         "gaps": gaps,
@@ -87,6 +117,7 @@ def main(argv=None):
         "by_seed": by_seed,
         "steps": table("steps"),
         "seconds": table("seconds"),
+        "start_gradient_log10": gradients(base, gaps, seeds, args.workers),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1) + "\n")

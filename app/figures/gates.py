@@ -1,35 +1,48 @@
-"""Figures for the gated-cell lessons: faucet drawings, gate heatmaps, the gradient highway.
+"""Figures for the gated-cell lessons: the cell drawn as books draw it beside its faucets, gate heatmaps,
+the gradient highway, the three cells compared.
 
-Pure functions: a trace (or arrays from rnn_core) in, a plotly Figure out. The figures are
-assembled from plain dicts (common.lean_figure): Plotly's per-property validation of one
-frame per step made a faucet drawing about 50 times slower to build.
+Pure functions: a trace (or arrays from rnn_core) in, a plotly Figure out, assembled from plain dicts
+(common.lean_figure): Plotly's per-property validation of one frame per step made a drawing about 50
+times slower to build. Builders take array indices (``step`` = t - 1, ``unit`` = j - 1) and show steps
+1..T and units 1..H.
 
-The faucet drawings are one Plotly figure with a frame per time step (at most MAX_FRAMES
-steps around the chosen one), animated in the browser (Play / Pause and a step slider; no
-Streamlit rerun). A pipe carries a value:
-the coloured stream's thickness is |value| (full pipe = the largest |value| in the
-trace, at least 1) and its colour is its sign (the ends of theme.DIVERGING: red-orange
-positive, blue negative). A valve is a pair of plates across the pipe in its gate's
-colour; the gap between them is the gate's value (0 shut, 1 open).
+The cell figure (``lstm_cell_figure``, ``gru_cell_figure``) is one Plotly figure with two drawings of one
+unit, animated together, one frame per step (at most MAX_FRAMES steps around the chosen one; Play / Pause
+and a step slider run in the browser, with no Streamlit rerun):
+
+- the standard diagram (Olah 2015): the gates as boxes (sigmoid or tanh) with this step's values, the
+  state line along the top, the elementwise products and the sum as nodes;
+- the faucets: a pipe carries a value, the coloured stream's thickness is |value| (full pipe = the largest
+  |value| of the unit, at least 1) and its colour its sign (the ends of theme.DIVERGING, labelled + and -);
+  a valve is a pair of plates across the pipe in its gate's colour, the gap between them the gate's value
+  (0 shut, 1 open), written beside it as a percentage;
+
+and, under them, the equation of the highlighted gate or state with this step's numbers. The highlighted
+part is outlined in both drawings; each gate's box and valve carries its name in ``customdata`` so that a
+click on it can choose the highlight (st.plotly_chart's on_select).
 """
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT, OUTLINE, PALE, PIPE_WALL, TEXT,
-                       TRANSPARENT)
+from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NAMES, ON_LIGHT, OUTLINE, PALE, PIPE_WALL,
+                       TEXT, TRANSPARENT)
+
+from rnn_core.gated import step_values
 
 from .common import animation_controls, lean_figure, subplot_layout
 
 POSITIVE, NEGATIVE = DIVERGING[-1][1], DIVERGING[0][1]
 PIPE = 0.7                 # inner diameter of every pipe, in drawing units
 WALL = PIPE_WALL
-VALVE = 0.2              # half-thickness of a valve plate
-FRAME_MS = 600
-MAX_FRAMES = 40            # a faucet drawing animates at most this many steps, around the chosen one
+VALVE = 0.2                # half-thickness of a valve plate
+FRAME_MS = 700
+MAX_FRAMES = 40            # a cell figure animates at most this many steps, around the chosen one
 LOG10_FLOOR, LOG10_CEILING = -30.0, 30.0   # the highway plots clip here, with a note
+LABEL, VALUE, EQUATION = 12, 13, 14        # font sizes (px) of labels, values and the equation line
+HIGHLIGHT = 5                              # line width of the highlighted part (in its own colour: both themes)
+MINUS = "−"
 
 # ---------------------------------------------------------------------------- drawing bits
 
@@ -61,40 +74,6 @@ def _valve(center, opening, vertical_pipe):
     return a[0] + b[0], a[1] + b[1]
 
 
-def _housing(center, gate, vertical_pipe):
-    """The valve's body: a box around the pipe in the gate's colour (static)."""
-    x, y = center
-    r, w = 0.5 * PIPE + 0.1, VALVE + 0.06
-    dx, dy = (r, w) if vertical_pipe else (w, r)
-    return dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x", yref="y",
-                line=dict(color=COLORS[gate], width=3), fillcolor=TRANSPARENT)
-
-
-def _pipe_walls(seg):
-    """Two wall lines along a straight pipe segment, as layout shapes."""
-    (x0, y0), (x1, y1) = seg
-    r = 0.5 * PIPE
-    if y0 == y1:
-        lines = [(x0, y0 - r, x1, y1 - r), (x0, y0 + r, x1, y1 + r)]
-    else:
-        lines = [(x0 - r, y0, x1 - r, y1), (x0 + r, y0, x1 + r, y1)]
-    return [dict(type="line", x0=a, y0=b, x1=c, y1=d, line=dict(color=WALL, width=2), xref="x", yref="y")
-            for a, b, c, d in lines]
-
-
-def _box(x0, x1, y0, y1, text, color):
-    shape = dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, line=dict(color=color, width=2),
-                 fillcolor=LABEL_BACKGROUND, xref="x", yref="y")
-    label = dict(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False, xref="x", yref="y",
-                 font=dict(size=12, color=ON_LIGHT))
-    return shape, label
-
-
-def _font(size, color=TEXT):
-    """Font properties; a colour of None (theme.TEXT) is left out, so the page theme's text colour applies."""
-    return dict(size=size) if color is None else dict(size=size, color=color)
-
-
 def _merge(polys):
     xs, ys = [], []
     for x, y in polys:
@@ -103,107 +82,268 @@ def _merge(polys):
     return xs, ys
 
 
-def _fmt(v):
-    return f"{v:+.3f}"
+def _signed(v):
+    """A value as the drawings write it: 3 decimals, a real minus sign."""
+    return f"{v:.3f}".replace("-", MINUS)
+
+
+def _short(v):
+    """A state's value in a drawing's label: 2 decimals, a real minus sign."""
+    return f"{v:.2f}".replace("-", MINUS)
+
+
+def _term(v):
+    """A value inside a sum: negatives in parentheses."""
+    return f"({_signed(v)})" if v < 0 else _signed(v)
 
 
 def _pct(v):
-    return f"{100 * v:.1f}% open"
+    return f"{100 * v:.0f}% open"
+
+
+def _font(size, color=TEXT, bold=False):
+    """Font properties; a colour of None (theme.TEXT) is left out, so the page theme's text colour applies."""
+    font = dict(size=size) if color is None else dict(size=size, color=color)
+    if bold:
+        font["weight"] = "bold"
+    return font
 
 
 def frame_window(T: int, step: int, limit: int = MAX_FRAMES) -> range:
-    """The steps that get an animation frame: at most `limit` consecutive steps, `step` among them
+    """The step indices that get an animation frame: at most `limit` consecutive steps, `step` among them
     (centred on it where the sequence allows). Long sequences stay light for the browser."""
     first = min(max(step - limit // 2, 0), max(T - limit, 0))
     return range(first, min(first + limit, T))
 
 
-def _animated(frames, steps, step, layout):
-    """The figure drawn at `step`, a frame for each of `steps`, a step slider and Play / Pause buttons."""
-    layout.update(animation_controls(len(frames), active=step - steps.start, first=steps.start, frame_ms=FRAME_MS,
-                                     prefix="step t = ", y=-0.085, slider_x=0.14, button_pad=dict(t=4, r=8)))
-    return lean_figure(frames[step - steps.start], layout,
-                       [dict(name=str(t), data=data) for t, data in zip(steps, frames)])
+class _Drawing:
+    """Static parts of one drawing (shapes, labels, nodes, click targets) on one pair of axes."""
+
+    def __init__(self, xref, yref):
+        self.xref, self.yref = xref, yref
+        self.lines = {}                   # (colour, width, dash) -> one SVG path of many segments: fewer shapes
+        self.boxes, self.notes = [], []
+        self.nodes = {"x": [], "y": [], "symbol": []}
+        self.targets = {"x": [], "y": [], "customdata": [], "hovertext": []}
+
+    def path(self, points, color=WALL, width=2, dash=None):
+        """A polyline, merged with the drawing's other lines of the same style into one path shape."""
+        self.lines.setdefault((color, width, dash), []).append("M " + " L ".join(f"{x:g},{y:g}" for x, y in points))
+
+    @property
+    def shapes(self):
+        """The lines (below), then boxes and everything else, in the order they were drawn."""
+        lines = [dict(type="path", path=" ".join(paths), line=dict(color=color, width=width, **({"dash": dash} if dash
+                                                                                              else {})),
+                      xref=self.xref, yref=self.yref, layer="below")
+                 for (color, width, dash), paths in self.lines.items()]
+        return lines + self.boxes
+
+    def box(self, x, y, w, h, color, highlighted=False, fill=LABEL_BACKGROUND, rounded=False):
+        shape = dict(type="rect", x0=x - w / 2, x1=x + w / 2, y0=y - h / 2, y1=y + h / 2, xref=self.xref,
+                     yref=self.yref, line=dict(color=color, width=HIGHLIGHT if highlighted else 2),
+                     fillcolor=fill, layer="below")
+        if rounded:
+            shape["type"], shape["x0"], shape["x1"], shape["y0"], shape["y1"] = "circle", x - w / 2, x + w / 2, \
+                y - h / 2, y + h / 2
+        self.boxes.append(shape)
+
+    def label(self, x, y, text, size=LABEL, color=ON_LIGHT, anchor="center", bold=False):
+        self.notes.append(dict(x=x, y=y, text=text, showarrow=False, xref=self.xref, yref=self.yref,
+                               xanchor=anchor, font=_font(size, color, bold)))
+
+    def node(self, x, y, symbol):
+        self.nodes["x"].append(x)
+        self.nodes["y"].append(y)
+        self.nodes["symbol"].append(symbol)
+
+    def target(self, x, y, name, what):
+        self.targets["x"].append(x)
+        self.targets["y"].append(y)
+        self.targets["customdata"].append(name)
+        self.targets["hovertext"].append(f"{what}: click to highlight")
+
+    def traces(self):
+        """The nodes (products and sums, drawn over the lines) and the invisible click targets."""
+        nodes = dict(type="scatter", x=self.nodes["x"], y=self.nodes["y"], mode="markers", hoverinfo="skip",
+                     meta=dict(part=f"nodes {self.xref}"),
+                     marker=dict(symbol=self.nodes["symbol"], size=20, color="white",
+                                 line=dict(color=WALL, width=2)),
+                     xaxis=self.xref, yaxis=self.yref, showlegend=False)
+        targets = dict(type="scatter", mode="markers", marker=dict(size=34, color=TRANSPARENT), showlegend=False,
+                       meta=dict(part=f"click targets {self.xref}"),
+                       hovertemplate="%{hovertext}<extra></extra>", xaxis=self.xref, yaxis=self.yref,
+                       unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
+                       **self.targets)
+        return [nodes, targets]
 
 
-def _faucet_layout(height, shapes, notes, H, unit, gates, markers):
-    """The drawing (row 1, hidden axes) above the compact view of every unit (row 2)."""
-    layout = subplot_layout(2, 1, row_heights=(0.74, 0.26), vertical_spacing=0.07)
-    layout["xaxis"].update(visible=False, range=[0, 12], fixedrange=True)
-    layout["yaxis"].update(visible=False, range=[0.2, 7.6], fixedrange=True)
-    layout["xaxis2"].update(title=dict(text="unit (selected unit outlined)", standoff=2), range=[-0.5, H - 0.5],
-                            tickmode="array", tickvals=list(range(H)), fixedrange=True)
-    layout["yaxis2"].update(range=[-1.1, 1.1], fixedrange=True, zeroline=True, zerolinecolor=NEUTRAL,
-                            title=dict(text="all units"))
-    shapes = shapes + [dict(type="rect", x0=unit - 0.5, x1=unit + 0.5, y0=-1.1, y1=1.1, xref="x2", yref="y2",
-                            line=dict(color=OUTLINE, width=2, dash="dot"), fillcolor=TRANSPARENT)]
-    parts = [f"<span style='color:{COLORS[g]}'>■ {g}</span>" for g in gates]
-    parts += [f"<span style='color:{COLORS[c]}'>{'◆' if s == 'diamond' else '●'} {n}</span>"
-              for n, c, s in markers]
-    notes = notes + [dict(xref="x2 domain", yref="y2 domain", x=1.0, y=1.0, xanchor="right", yanchor="bottom",
-                          text="bars: gates (0 to 1)   markers: " + "  ".join(parts), showarrow=False,
-                          font=dict(size=11))]
-    layout.update(shapes=shapes, annotations=notes, height=height, margin=dict(l=10, r=10, t=10, b=120),
-                  showlegend=False, plot_bgcolor=TRANSPARENT, paper_bgcolor=TRANSPARENT, barmode="group")
-    return layout
+def _text_trace(points, xref, yref, size, part):
+    """One frame's labels: points (x, y, text, textposition); meta.part names them for tests."""
+    return dict(type="scatter", meta=dict(part=part), x=[p[0] for p in points], y=[p[1] for p in points],
+                text=[p[2] for p in points],
+                textposition=[p[3] for p in points], mode="text", textfont=_font(size), hoverinfo="skip",
+                showlegend=False, cliponaxis=False, xaxis=xref, yaxis=yref)
 
 
-def _units_panel(values, gates, markers):
-    """Compact view of every unit at one step: bars for gates, markers for signed states."""
-    H = len(values[gates[0]])
-    units = list(range(H))
-    data = [dict(type="bar", x=units, y=values[g], name=f"{g}: {GATE_NAMES[g]}", marker=dict(color=COLORS[g]),
-                 xaxis="x2", yaxis="y2", showlegend=False, hovertemplate=f"unit %{{x}}<br>{g} = %{{y:.3f}}")
-            for g in gates]
-    for name, concept, symbol in markers:
-        data.append(dict(type="scatter", x=units, y=values[name], mode="markers", name=name,
-                         marker=dict(color=COLORS[concept], symbol=symbol, size=11,
-                                     line=dict(color=OUTLINE, width=1)),
-                         xaxis="x2", yaxis="y2", showlegend=False,
-                         hovertemplate=f"unit %{{x}}<br>{name} = %{{y:.3f}}"))
-    return data
-
-
-def _key(scale):
-    """Static text explaining the streams."""
-    return dict(x=6.3, y=7.35, xref="x", yref="y", showarrow=False, font=dict(size=12),
-                text=f"stream width = |value| (full pipe = {scale:.2f}): "
-                     f"<span style='color:{POSITIVE}'>■ positive</span>  <span style='color:{NEGATIVE}'>■ negative</span>")
-
-
-def _frame_data(streams, valves, texts, units, scale):
-    """One frame's traces, in a fixed order: streams +/-, one valve trace per gate, text, units."""
+def _streams_and_valves(streams, valves, scale):
+    """One frame's faucet traces, in a fixed order: streams +, streams -, one valve trace per gate."""
     pos = _merge([_stream(seg, v, scale) for seg, v in streams if v > 0])
     neg = _merge([_stream(seg, v, scale) for seg, v in streams if v < 0])
     data = [dict(type="scatter", x=pos[0], y=pos[1], fill="toself", fillcolor=POSITIVE, mode="none",
-                 hoverinfo="skip", showlegend=False),
+                 hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2", meta=dict(part="streams +")),
             dict(type="scatter", x=neg[0], y=neg[1], fill="toself", fillcolor=NEGATIVE, mode="none",
-                 hoverinfo="skip", showlegend=False)]
+                 hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2", meta=dict(part="streams -"))]
     for gate, polys in valves:
         xs, ys = _merge(polys)
         data.append(dict(type="scatter", x=xs, y=ys, fill="toself", fillcolor=COLORS[gate], mode="lines",
-                         line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False))
-    data.append(dict(type="scatter", x=[p[0] for p in texts], y=[p[1] for p in texts], text=[p[2] for p in texts],
-                     mode="text", textfont=_font(12), hoverinfo="skip", showlegend=False,
-                     textposition=[p[3] for p in texts]))
-    return data + units
+                         line=dict(color=OUTLINE, width=1), hoverinfo="skip", showlegend=False,
+                         xaxis="x2", yaxis="y2", meta=dict(part=f"valve {gate}")))
+    return data
+
+
+def _pipe_walls(drawing, seg, highlighted=False):
+    """Two wall lines along a straight pipe segment, thicker when highlighted."""
+    (x0, y0), (x1, y1) = seg
+    r = 0.5 * PIPE
+    color, width = (OUTLINE, HIGHLIGHT - 1) if highlighted else (WALL, 2)   # not in a colour the streams use
+    if y0 == y1:
+        lines = [((x0, y0 - r), (x1, y1 - r)), ((x0, y0 + r), (x1, y1 + r))]
+    else:
+        lines = [((x0 - r, y0), (x1 - r, y1)), ((x0 + r, y0), (x1 + r, y1))]
+    for a, b in lines:
+        drawing.path([a, b], color=color, width=width)
+
+
+def _housing(drawing, center, gate, vertical_pipe, highlighted):
+    """The valve's body: a box around the pipe in the gate's colour (static)."""
+    x, y = center
+    r, w = 0.5 * PIPE + 0.12, VALVE + 0.08
+    dx, dy = (r, w) if vertical_pipe else (w, r)
+    drawing.boxes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
+                               line=dict(color=COLORS[gate], width=HIGHLIGHT if highlighted else 3),
+                               fillcolor=TRANSPARENT, layer="below"))
+    if highlighted:   # a translucent fill in the gate's colour: it shows on a light and a dark page alike
+        drawing.boxes.append(dict(type="rect", x0=x - dx, x1=x + dx, y0=y - dy, y1=y + dy, xref="x2", yref="y2",
+                                   line=dict(width=0), fillcolor=COLORS[gate], opacity=0.35, layer="below"))
 
 
 def _scale(*arrays):
     return max(1.0, *(float(np.max(np.abs(a))) for a in arrays))
 
 
-def _step_title(t, labels, unit):
-    word = f" (input: {labels[t]})" if labels is not None else ""
-    return (0.2, 7.35, f"<b>step t = {t}</b>{word}, unit {unit}", "middle right")
+def _cell_layout(side_by_side, olah_range, faucet_range, height):
+    """Axes of the two drawings (x/y: the diagram, x2/y2: the faucets, x3/y3: the equation line), each drawing
+    kept at its aspect ratio: side by side for a projector, stacked (diagram above) for a screen or a phone."""
+    if side_by_side:
+        olah_domain, faucet_domain = ([0.0, 0.5], [0.2, 1.0]), ([0.52, 1.0], [0.2, 1.0])
+        equation_domain = [0.0, 0.16]
+    else:
+        olah_domain, faucet_domain = ([0.0, 1.0], [0.56, 1.0]), ([0.0, 1.0], [0.15, 0.55])
+        equation_domain = [0.0, 0.13]
+    layout = dict(height=height, margin=dict(l=4, r=4, t=4, b=62 if side_by_side else 140), showlegend=False,
+                  dragmode=False,
+                  hovermode="closest", clickmode="event+select", plot_bgcolor=TRANSPARENT,
+                  paper_bgcolor=TRANSPARENT)
+    for suffix, (xd, yd), (xr, yr) in (("", olah_domain, olah_range), ("2", faucet_domain, faucet_range)):
+        layout["xaxis" + suffix] = dict(domain=xd, range=list(xr), visible=False, fixedrange=True,
+                                        constrain="domain")
+        layout["yaxis" + suffix] = dict(domain=yd, range=list(yr), visible=False, fixedrange=True,
+                                        scaleanchor="x" + suffix, scaleratio=1, constrain="domain")
+    layout["xaxis3"] = dict(domain=[0.0, 1.0], range=[0, 1], visible=False, fixedrange=True)
+    layout["yaxis3"] = dict(domain=equation_domain, range=[0, 1], visible=False, fixedrange=True)
+    return layout
 
 
-# ---------------------------------------------------------------------------- LSTM faucet
+def _equation_trace(lines):
+    """The highlighted part's equation with this step's numbers, under the drawings (two lines)."""
+    return _text_trace([(0.5, 0.5, "<br>".join(lines), "middle center")], "x3", "y3", EQUATION, "equation")
 
+
+def _animated(frames, steps, step, layout, static, side_by_side):
+    """The figure drawn at `step` (an index), a frame per step of `steps` (named by step t, from 1), a step
+    slider and Play / Pause buttons (beside the slider on a projector, under it otherwise, where a phone
+    has room for both). `static` traces follow the animated ones and never change."""
+    layout.update(animation_controls(len(frames), active=step - steps.start, first=steps.start + 1,
+                                     frame_ms=FRAME_MS, prefix="step t = ", y=-0.02,
+                                     slider_x=0.14 if side_by_side else 0.0, button_pad=dict(t=4, r=8)))
+    if not side_by_side:
+        plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+        layout["updatemenus"][0].update(y=-104 / plot_height, pad=dict(t=0, r=8))   # under the slider's labels
+    return lean_figure(frames[step - steps.start] + static, layout,
+                       [dict(name=str(t + 1), data=data) for t, data in zip(steps, frames)])
+
+
+def _frame(streams, valves, scale, faucet_text, olah_text, equation):
+    """One step's animated traces: streams, valves, the two drawings' labels and the equation line."""
+    return (_streams_and_valves(streams, valves, scale)
+            + [_text_trace(faucet_text, "x2", "y2", VALUE, "faucet labels"),
+               _text_trace(olah_text, "x", "y", VALUE, "diagram labels"), _equation_trace(equation)])
+
+
+def _cell_figure(frames, steps, step, olah, faucet, ranges, side_by_side, height, series):
+    """The cell figure from its frames and its two drawings' static parts (ranges: the drawings' axis ranges).
+
+    series: (name, values over every step) of the unit's gates and state, kept out of sight: they make the
+    chart's data summary, which screen readers read (its accessible name).
+    """
+    olah_range, faucet_range = ranges
+    layout = _cell_layout(side_by_side, (olah_range["x"], olah_range["y"]), (faucet_range["x"], faucet_range["y"]),
+                          height or (460 if side_by_side else 820))
+    layout["shapes"] = olah.shapes + faucet.shapes
+    layout["annotations"] = olah.notes + faucet.notes
+    hidden = [dict(type="scatter", name=name, x=np.arange(1, len(values) + 1), y=np.asarray(values), visible=False,
+                   showlegend=False, xaxis="x3", yaxis="y3") for name, values in series]
+    return _animated(frames, steps, step, layout, olah.traces() + faucet.traces() + hidden, side_by_side)
+
+
+def _stream_key(drawing, x, y):
+    """What the streams' colours mean, in words as well as colour (right-aligned at x)."""
+    drawing.label(x, y, f"<span style='color:{POSITIVE}'>■</span> + positive   "
+                        f"<span style='color:{NEGATIVE}'>■</span> {MINUS} negative", color=TEXT, anchor="right")
+
+
+def _cell_body(drawing):
+    """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page)."""
+    drawing.boxes.append(dict(type="rect", x0=0.4, x1=11.9, y0=0.3, y1=5.6, xref=drawing.xref, yref=drawing.yref,
+                               line=dict(width=0), fillcolor=OUTLINE, opacity=0.08, layer="below"))
+    drawing.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill=TRANSPARENT)
+
+
+def _gate_box(drawing, x, y, name, function, highlighted, what, w=1.7, h=1.25):
+    """A gate of the standard diagram: a box in the gate's colour with its function (sigma or tanh)."""
+    drawing.box(x, y, w, h, COLORS[name], highlighted,
+                fill=COLORS[name] if highlighted else LABEL_BACKGROUND)
+    drawing.label(x, y + 0.3, function, size=LABEL, color=ON_LIGHT)
+    drawing.target(x, y, name, what)
+
+
+def _input_label(t, labels, s):
+    """x_t and what it is: 'x_2: lunch', 'x_5 = 0.87', or just 'x_t' without labels."""
+    if labels is None:
+        return f"x<sub>{t}</sub>"
+    label = str(labels[s])
+    numeric = label.replace("-", "").replace(".", "").isdigit()
+    return f"x<sub>{t}</sub> = {label.replace('-', MINUS)}" if numeric else f"x<sub>{t}</sub>: {label}"
+
+
+def _box_value(x, y, name, value, highlighted):
+    """This step's value in a gate's box (below its function): 'f 0.74'."""
+    color = ON_LIGHT
+    return (x, y - 0.28, f"<span style='color:{color}'><b>{name}</b> {value:.2f}</span>".replace("-", MINUS),
+            "middle center")
+
+
+# ---------------------------------------------------------------------------- LSTM
+
+LSTM_HIGHLIGHTS = {"f": "f", "i": "i", "g": "g", "o": "o", "c": "c", "h": "h"}
+LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
+LSTM_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
+LSTM_BOXES = {"f": 2.3, "i": 4.3, "g": 6.3, "o": 8.3}      # x of each gate's box in the diagram
 LSTM_PIPES = {
     "c_prev": ((0.3, 6.0), (2.8, 6.0)),     # c_{t-1} arrives
     "kept": ((3.2, 6.0), (5.6, 6.0)),       # f * c_{t-1} after the forget valve
-    "c": ((6.3, 6.0), (11.7, 6.0)),         # c_t leaves for the next step
+    "c": ((6.3, 6.0), (12.3, 6.0)),         # c_t leaves for the next step
     "g": ((5.95, 1.55), (5.95, 2.9)),       # candidate g rises to the input valve
     "ig": ((5.95, 3.5), (5.95, 5.65)),      # i * g joins the cell pipe
     "tanh_c": ((9.3, 4.1), (9.3, 3.5)),     # tanh(c_t) leaves the tanh box
@@ -212,71 +352,145 @@ LSTM_PIPES = {
 LSTM_VALVES = {"f": (3.0, 6.0), "i": (5.95, 3.2), "o": (9.3, 3.2)}
 
 
-def lstm_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
-    """The LSTM as faucets for one unit, one frame per step, and every unit's gates below.
+def _lstm_olah(highlight):
+    """The standard LSTM diagram (static part)."""
+    d = _Drawing("x", "y")
+    box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
+    add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
+    _cell_body(d)
+    c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
+    d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
+    d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
+    d.path([(1.0, -0.3), (1.0, base_y)])                                           # x_t comes in
+    for name, x in LSTM_BOXES.items():
+        d.path([(x, base_y), (x, box_y - 0.62)])
+    d.path([(LSTM_BOXES["f"], box_y + 0.62), (LSTM_BOXES["f"], c_y)])              # f to the forget product
+    d.path([(LSTM_BOXES["i"], box_y + 0.62), (LSTM_BOXES["i"], ig_y), (add_x, ig_y)])   # i to i * g
+    d.path([(add_x, box_y + 0.62), (add_x, c_y)])                                  # g to i * g, then to the sum
+    d.path([(tanh_x, c_y), (tanh_x, o_y)])                                         # c_t to tanh, to o * tanh
+    d.path([(LSTM_BOXES["o"] + 0.85, o_y), (tanh_x, o_y)])                         # o to o * tanh(c_t)
+    h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else {}
+    d.path([(tanh_x, o_y), (exit_x, o_y), (exit_x, base_y), (12.9, base_y)], **h_line)   # h_t leaves
+    d.box(tanh_x, 3.75, 1.4, 0.62, COLORS["cell_state"], rounded=True)
+    d.label(tanh_x, 3.75, "tanh")
+    for name, function in (("f", "σ"), ("i", "σ"), ("g", "tanh"), ("o", "σ")):
+        _gate_box(d, LSTM_BOXES[name], box_y, name, function, highlight == name, GATE_NAMES[name])
+    for x, y, symbol in ((LSTM_BOXES["f"], c_y, "circle-x"), (add_x, ig_y, "circle-x"), (add_x, c_y, "circle-cross"),
+                         (tanh_x, o_y, "circle-x")):
+        d.node(x, y, symbol)
+    d.target(8.0, c_y, "c", "cell state c")
+    d.target(exit_x, 1.5, "h", "hidden state h")
+    return d
 
-    trace: an LSTM Trace of one sequence. labels: optional per-step input labels.
+
+def _titles(olah, faucet, unit, what):
+    """The two drawings' titles, each naming the unit."""
+    olah.label(-0.3, 6.0, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
+    faucet.label(0.0, 7.3, f"<b>faucets</b> of unit j = {unit + 1}", color=TEXT, anchor="left")
+
+
+def _lstm_faucet(highlight):
+    """The LSTM's faucets (static part)."""
+    d = _Drawing("x2", "y2")
+    for name, seg in LSTM_PIPES.items():
+        lit = {"c": ("c_prev", "kept", "c"), "h": ("h",), "g": ("g",)}.get(highlight, ())
+        _pipe_walls(d, seg, highlighted=name in lit)
+    for x0, x1, y0, y1, text, concept in ((5.35, 6.55, 0.75, 1.55, "g", "g"),
+                                          (8.7, 9.9, 4.1, 4.75, "tanh", "cell_state"),
+                                          (8.55, 10.05, 0.75, 1.55, "h<sub>t</sub>", "hidden")):
+        d.box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, COLORS[concept],
+              highlighted=(highlight == "g" and concept == "g") or (highlight == "h" and concept == "hidden"))
+        d.label((x0 + x1) / 2, (y0 + y1) / 2, text)
+    d.boxes.append(dict(type="circle", x0=5.6, x1=6.3, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
+                         xref="x2", yref="y2", fillcolor=LABEL_BACKGROUND))
+    d.label(5.95, 6.0, "+", size=16)
+    d.path([(9.3, 5.65), (9.3, 4.75)], dash="dot")
+    for name, center in LSTM_VALVES.items():
+        _housing(d, center, name, vertical_pipe=(name != "f"), highlighted=highlight == name)
+        d.target(*center, name, GATE_NAMES[name])
+    d.target(9.3, 1.15, "h", "hidden state h")
+    d.label(5.0, 1.15, "candidate", anchor="right", color=TEXT)
+    return _faucet_ends(d, "c", "cell state c", (5.95, 1.15, "g"))
+
+
+def _faucet_ends(d, state, what, candidate):
+    """The state pipe's ends named, click targets on the state pipe and the candidate, the stream key."""
+    x, y, name = candidate
+    d.target(x, y, name, f"candidate {name}")
+    d.target(10.5, 6.0, state, what)
+    d.label(0.3, 6.65, f"{state}<sub>t−1</sub>", anchor="left", color=TEXT)
+    d.label(12.3, 6.65, f"{state}<sub>t</sub> →", anchor="right", color=TEXT)
+    _stream_key(d, 12.6, 7.3)
+    return d
+
+
+def _lstm_equation(name, t, v):
+    """Two lines: the highlighted part's equation, and its numbers at step t (1-based) for one unit."""
+    if name in "ifgo":
+        fn = "tanh" if name == "g" else "σ"
+        return [f"{name}<sub>{t}</sub> = {fn}(W<sub>i{name}</sub>x<sub>{t}</sub> + b<sub>i{name}</sub> + "
+                f"W<sub>h{name}</sub>h<sub>{t - 1}</sub> + b<sub>h{name}</sub>)",
+                f"= {fn}({_term(v['a_' + name])} + {_term(v['u_' + name])}) = {_signed(v[name])}"]
+    if name == "c":
+        return [f"c<sub>{t}</sub> = f<sub>{t}</sub> ⊙ c<sub>{t - 1}</sub> + i<sub>{t}</sub> ⊙ g<sub>{t}</sub>",
+                f"= {_signed(v['f'])} · {_term(v['c_prev'])} + {_signed(v['i'])} · {_term(v['g'])} = "
+                f"{_signed(v['c'])}"]
+    return [f"h<sub>{t}</sub> = o<sub>{t}</sub> ⊙ tanh(c<sub>{t}</sub>)",
+            f"= {_signed(v['o'])} · tanh({_signed(v['c'])}) = {_signed(v['o'])} · {_term(v['tanh_c'])} = "
+            f"{_signed(v['h'])}"]
+
+
+def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_side=False, height=None):
+    """One LSTM unit drawn twice, the standard diagram and the faucets, one frame per step, the highlighted
+    gate or state ("i", "f", "g", "o", "c", "h") outlined in both and its equation written out under them.
+
+    trace: an LSTM Trace of one sequence; unit, step: indices (unit j = unit + 1, step t = step + 1);
+    labels: optional per-step input labels; side_by_side: the projector's layout (else stacked).
     """
     i, f, g, o = (np.asarray(trace.gates[k])[:, unit] for k in ("i", "f", "g", "o"))
-    c, h = np.asarray(trace.c), np.asarray(trace.h)
-    c_prev = np.concatenate([np.asarray(trace.c0)[None], c[:-1]])[:, unit]
-    T, H = c.shape
-    scale = _scale(c[:, unit], c_prev)
-    shapes, notes = [], []
-    for seg in LSTM_PIPES.values():
-        shapes += _pipe_walls(seg)
-    for (x0, x1, y0, y1, text, color) in (
-            (5.15, 6.75, 0.75, 1.55, "candidate g", COLORS["g"]),
-            (8.7, 9.9, 4.1, 4.75, "tanh", COLORS["cell_state"]),
-            (8.55, 10.05, 0.75, 1.55, "output h", COLORS["hidden"])):
-        s, a = _box(x0, x1, y0, y1, text, color)
-        shapes.append(s)
-        notes.append(a)
-    shapes.append(dict(type="circle", x0=5.6, x1=6.3, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
-                       xref="x", yref="y"))
-    shapes.append(dict(type="line", x0=9.3, x1=9.3, y0=5.65, y1=4.75, line=dict(color=WALL, width=2, dash="dot"),
-                       xref="x", yref="y"))
-    shapes += [_housing(LSTM_VALVES[k], k, vertical_pipe=(k != "f")) for k in LSTM_VALVES]
-    notes += [_key(scale), dict(x=5.95, y=6.0, text="+", showarrow=False, font=dict(size=16), xref="x", yref="y"),
-              dict(x=11.7, y=5.35, text="cell state c: memory →", showarrow=False, xanchor="right",
-                   font=dict(size=12, color=COLORS["cell_state"]), xref="x", yref="y"),
-              dict(x=0.3, y=0.45, text="gates i, f, o and the candidate g are computed from x<sub>t</sub> "
-                   "and h<sub>t-1</sub>", showarrow=False, xanchor="left", font=_font(11),
-                   xref="x", yref="y")]
+    c, h = np.asarray(trace.c)[:, unit], np.asarray(trace.h)[:, unit]
+    c_prev = np.concatenate([np.asarray(trace.c0)[None, unit], c[:-1]])
+    h_prev = np.concatenate([np.asarray(trace.h0)[None, unit], h[:-1]])
+    T = len(c)
+    scale = _scale(c, c_prev)
+    olah, faucet = _lstm_olah(highlight), _lstm_faucet(highlight)
+    _titles(olah, faucet, unit, "Olah 2015")
     frames = []
-    all_i, all_f, all_g, all_o = (np.asarray(trace.gates[k]) for k in ("i", "f", "g", "o"))
     steps = frame_window(T, step)
-    for t in steps:
+    for s in steps:
+        t = s + 1
         p = LSTM_PIPES
-        streams = [(p["c_prev"], c_prev[t]), (p["kept"], f[t] * c_prev[t]), (p["c"], c[t, unit]),
-                   (p["g"], g[t]), (p["ig"], i[t] * g[t]), (p["tanh_c"], np.tanh(c[t, unit])), (p["h"], h[t, unit])]
+        streams = [(p["c_prev"], c_prev[s]), (p["kept"], f[s] * c_prev[s]), (p["c"], c[s]), (p["g"], g[s]),
+                   (p["ig"], i[s] * g[s]), (p["tanh_c"], np.tanh(c[s])), (p["h"], h[s])]
         valves = [(k, [_valve(LSTM_VALVES[k], v, vertical_pipe=(k != "f"))]) for k, v in
-                  (("f", f[t]), ("i", i[t]), ("o", o[t]))]
-        texts = [_step_title(t, labels, unit),
-                 (0.3, 6.65, f"c<sub>t-1</sub> = {_fmt(c_prev[t])}", "middle right"),
-                 (3.0, 5.2, f"<b>forget f = {f[t]:.3f}</b><br>{_pct(f[t])}", "middle center"),
-                 (3.3, 6.65, f"f·c<sub>t-1</sub> = {_fmt(f[t] * c_prev[t])}", "middle right"),
-                 (6.5, 3.2, f"<b>input i = {i[t]:.3f}</b><br>{_pct(i[t])}", "middle right"),
-                 (6.5, 2.2, f"g = {_fmt(g[t])}", "middle right"),
-                 (6.5, 4.6, f"i·g = {_fmt(i[t] * g[t])}", "middle right"),
-                 (7.2, 6.65, f"c<sub>t</sub> = {_fmt(c[t, unit])}", "middle right"),
-                 (9.85, 3.8, f"tanh(c<sub>t</sub>) = {_fmt(np.tanh(c[t, unit]))}", "middle right"),
-                 (9.85, 3.2, f"<b>output o = {o[t]:.3f}</b><br>{_pct(o[t])}", "middle right"),
-                 (9.85, 2.2, f"h<sub>t</sub> = {_fmt(h[t, unit])}", "middle right")]
-        units = _units_panel({"i": all_i[t], "f": all_f[t], "o": all_o[t], "g": all_g[t], "c": np.clip(c[t], -1.1, 1.1),
-                              "h": h[t]}, ("i", "f", "o"), [("c", "cell_state", "diamond"), ("h", "hidden", "circle")])
-        frames.append(_frame_data(streams, valves, texts, units, scale))
-    layout = _faucet_layout(height, shapes, notes, H, unit, ("i", "f", "o"),
-                            [("c (clipped to ±1.1)", "cell_state", "diamond"), ("h", "hidden", "circle")])
-    return _animated(frames, steps, step, layout)
+                  (("f", f[s]), ("i", i[s]), ("o", o[s]))]
+        values = {"i": i[s], "f": f[s], "g": g[s], "o": o[s]}
+        olah_text = [_box_value(LSTM_BOXES[k], 2.1, k, values[k], highlight == k) for k in "figo"]
+        olah_text += [(-0.2, 4.85, f"c<sub>{t - 1}</sub> = {_short(c_prev[s])}", "bottom right"),
+                      (12.9, 5.15, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
+                      (12.9, 0.75, f"h<sub>{t}</sub> = {_short(h[s])}", "bottom left"),
+                      (-0.2, 1.05, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
+                      (1.2, -0.45, _input_label(t, labels, s), "middle right")]
+        faucet_text = [(3.0, 5.05, f"<b>f</b> {_pct(f[s])}", "middle center"),
+                       (5.45, 3.2, f"<b>i</b> {_pct(i[s])}", "middle left"),
+                       (9.8, 3.2, f"<b>o</b> {_pct(o[s])}", "middle right")]
+        frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
+                             _lstm_equation(highlight, t, step_values(trace, s, unit))))
+    series = [(f"{GATE_NAMES[k]} {k} of unit {unit + 1}", v) for k, v in (("f", f), ("i", i), ("o", o))]
+    return _cell_figure(frames, steps, step, olah, faucet, (LSTM_OLAH, LSTM_FAUCET), side_by_side, height,
+                        series + [(f"cell state c of unit {unit + 1}", c)])
 
 
-# ---------------------------------------------------------------------------- GRU faucet
+# ---------------------------------------------------------------------------- GRU
 
+GRU_HIGHLIGHTS = {"z": "z", "r": "r", "n": "n", "h": "h"}
+GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
+GRU_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
+GRU_BOXES = {"r": 2.4, "z": 8.0, "n": 10.4}
 GRU_PIPES = {
     "h_prev": ((0.3, 6.0), (4.5, 6.0)),     # h_{t-1} arrives
     "kept": ((4.9, 6.0), (7.65, 6.0)),      # z * h_{t-1} after the mixing valve
-    "h": ((8.35, 6.0), (11.7, 6.0)),        # h_t leaves for the next step
+    "h": ((8.35, 6.0), (12.3, 6.0)),        # h_t leaves for the next step
     "old": ((1.6, 5.65), (1.6, 4.75)),      # h_{t-1} goes down to W_hn
     "u_n": ((1.6, 4.1), (1.6, 3.25)),       # W_hn h_{t-1} + b_hn, before the reset valve
     "r_u": ((1.6, 2.65), (1.6, 1.55)),      # r * (W_hn h_{t-1} + b_hn), into the candidate
@@ -286,61 +500,112 @@ GRU_PIPES = {
 GRU_VALVES = {"z_keep": (4.7, 6.0), "r": (1.6, 2.95), "z_write": (8.0, 3.75)}
 
 
-def gru_faucet_figure(trace, unit=0, step=0, labels=None, height=640):
-    """The GRU as faucets: the update gate mixes old state and candidate; the reset gate
-    decides how much of the old state enters the candidate."""
+def _gru_olah(highlight):
+    """The standard GRU diagram (static part), with PyTorch's reset gate: r * (W_hn h_{t-1} + b_hn)."""
+    d = _Drawing("x", "y")
+    box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
+    keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
+    _cell_body(d)
+    h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
+    d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
+    d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
+    d.path([(1.3, -0.3), (1.3, base_y)])                                           # x_t comes in
+    for name in ("r", "z"):
+        d.path([(GRU_BOXES[name], base_y), (GRU_BOXES[name], box_y - 0.62)])
+    d.path([(keep_x, box_y + 0.62), (keep_x, h_y)])                                # z to z * h_{t-1}
+    d.path([(keep_x, mix_y), (add_x, mix_y)])                                      # z to 1 - z, to (1 - z) * n
+    d.path([(add_x, box_y + 0.62), (add_x, h_y)])                                  # n to (1 - z) * n, to the sum
+    d.path([(reset_x, h_y), (reset_x, 3.3)])                                       # h_{t-1} to W_hn
+    d.path([(reset_x, 2.7), (reset_x, 0.35), (add_x, 0.35), (add_x, box_y - 0.62)])   # r * (...) to n
+    d.path([(GRU_BOXES["r"] + 0.85, box_y), (reset_x, box_y)])                     # r to the reset product
+    d.box(reset_x, 3.0, 2.3, 0.6, COLORS["hidden"])
+    d.label(reset_x, 3.0, "W<sub>hn</sub>h + b<sub>hn</sub>")
+    d.boxes.append(dict(type="circle", x0=one_minus_x - 0.38, x1=one_minus_x + 0.38, y0=mix_y - 0.32,
+                         y1=mix_y + 0.32, xref="x", yref="y", line=dict(color=WALL, width=2),
+                         fillcolor=LABEL_BACKGROUND))
+    d.label(one_minus_x, mix_y, "1−")
+    d.label(add_x - 0.1, -0.3, "+ W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub>", anchor="right", color=TEXT)
+    for name, function in (("r", "σ"), ("z", "σ"), ("n", "tanh")):
+        _gate_box(d, GRU_BOXES[name], box_y, name, function, highlight == name, GATE_NAMES[name])
+    for x, y, symbol in ((keep_x, h_y, "circle-x"), (add_x, h_y, "circle-cross"), (add_x, mix_y, "circle-x"),
+                         (reset_x, box_y, "circle-x")):
+        d.node(x, y, symbol)
+    d.target(11.8, h_y, "h", "hidden state h")
+    return d
+
+
+def _gru_faucet(highlight):
+    """The GRU's faucets (static part)."""
+    d = _Drawing("x2", "y2")
+    for name, seg in GRU_PIPES.items():
+        lit = {"h": ("h_prev", "kept", "h"), "n": ("n",)}.get(highlight, ())
+        _pipe_walls(d, seg, highlighted=name in lit)
+    for x0, x1, y0, y1, text, concept in (
+            (0.75, 2.45, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", "hidden"),
+            (1.0, 8.9, 0.75, 1.55, "candidate n = tanh(W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub> + r ⊙ (…))",
+             "n")):
+        d.box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, COLORS[concept],
+              highlighted=highlight == "n" and concept == "n")
+        d.label((x0 + x1) / 2, (y0 + y1) / 2, text)
+    d.boxes.append(dict(type="circle", x0=7.65, x1=8.35, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
+                         xref="x2", yref="y2", fillcolor=LABEL_BACKGROUND))
+    d.label(8.0, 6.0, "+", size=16)
+    for key, center in GRU_VALVES.items():
+        _housing(d, center, key[0], vertical_pipe=(key != "z_keep"), highlighted=highlight == key[0])
+        d.target(*center, key[0], GATE_NAMES[key[0]])
+    return _faucet_ends(d, "h", "hidden state h", (5.0, 1.15, "n"))
+
+
+def _gru_equation(name, t, v):
+    """Two lines: the highlighted part's equation (PyTorch's), and its numbers at step t for one unit."""
+    if name in "rz":
+        return [f"{name}<sub>{t}</sub> = σ(W<sub>i{name}</sub>x<sub>{t}</sub> + b<sub>i{name}</sub> + "
+                f"W<sub>h{name}</sub>h<sub>{t - 1}</sub> + b<sub>h{name}</sub>)",
+                f"= σ({_term(v['a_' + name])} + {_term(v['u_' + name])}) = {_signed(v[name])}"]
+    if name == "n":
+        return [f"n<sub>{t}</sub> = tanh(W<sub>in</sub>x<sub>{t}</sub> + b<sub>in</sub> + r<sub>{t}</sub> ⊙ "
+                f"(W<sub>hn</sub>h<sub>{t - 1}</sub> + b<sub>hn</sub>))",
+                f"= tanh({_term(v['a_n'])} + {_signed(v['r'])} · {_term(v['u_n'])}) = {_signed(v['n'])}"]
+    return [f"h<sub>{t}</sub> = (1 − z<sub>{t}</sub>) ⊙ n<sub>{t}</sub> + z<sub>{t}</sub> ⊙ h<sub>{t - 1}</sub>",
+            f"= {_signed(1 - v['z'])} · {_term(v['n'])} + {_signed(v['z'])} · {_term(v['h_prev'])} = "
+            f"{_signed(v['h'])}"]
+
+
+def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_side=False, height=None):
+    """One GRU unit drawn twice, the standard diagram and the faucets (the update gate a mixing valve: z on the
+    old state, 1 - z on the candidate; the reset gate on W_hn h + b_hn), one frame per step, the highlighted
+    part ("r", "z", "n", "h") outlined in both and its equation written out under them."""
     r, z, n = (np.asarray(trace.gates[k])[:, unit] for k in ("r", "z", "n"))
-    h = np.asarray(trace.h)
-    h_prev = np.concatenate([np.asarray(trace.h0)[None], h[:-1]])[:, unit]
+    h = np.asarray(trace.h)[:, unit]
+    h_prev = np.concatenate([np.asarray(trace.h0)[None, unit], h[:-1]])
     u_n = np.asarray(trace.extras["hidden_n"])[:, 0, unit]
-    T, H = h.shape
-    scale = _scale(h[:, unit], h_prev, u_n)
-    shapes, notes = [], []
-    for seg in GRU_PIPES.values():
-        shapes += _pipe_walls(seg)
-    for (x0, x1, y0, y1, text, color) in (
-            (0.75, 2.45, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", COLORS["hidden"]),
-            (1.0, 8.9, 0.75, 1.55, "candidate n = tanh(W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub> + "
-             "r·(W<sub>hn</sub>h<sub>t-1</sub> + b<sub>hn</sub>))", COLORS["n"])):
-        s, a = _box(x0, x1, y0, y1, text, color)
-        shapes.append(s)
-        notes.append(a)
-    shapes.append(dict(type="circle", x0=7.65, x1=8.35, y0=5.65, y1=6.35, line=dict(color=WALL, width=2),
-                       xref="x", yref="y"))
-    shapes += [_housing(GRU_VALVES[k], k[0], vertical_pipe=(k != "z_keep")) for k in GRU_VALVES]
-    notes += [_key(scale), dict(x=8.0, y=6.0, text="+", showarrow=False, font=dict(size=16), xref="x", yref="y"),
-              dict(x=11.7, y=5.35, text="hidden state h: memory →", showarrow=False,
-                   xanchor="right", font=dict(size=12, color=COLORS["hidden"]), xref="x", yref="y"),
-              dict(x=0.3, y=0.45, text="one mixing valve: the update gate z keeps z of the old state and lets in "
-                   "1 − z of the candidate", showarrow=False, xanchor="left", font=_font(11),
-                   xref="x", yref="y")]
-    all_r, all_z, all_n = (np.asarray(trace.gates[k]) for k in ("r", "z", "n"))
-    frames = []
-    p = GRU_PIPES
+    T = len(h)
+    scale = _scale(h, h_prev, u_n)
+    olah, faucet = _gru_olah(highlight), _gru_faucet(highlight)
+    _titles(olah, faucet, unit, "Olah 2015")
+    frames, p = [], GRU_PIPES
     steps = frame_window(T, step)
-    for t in steps:
-        streams = [(p["h_prev"], h_prev[t]), (p["kept"], z[t] * h_prev[t]), (p["h"], h[t, unit]),
-                   (p["old"], h_prev[t]), (p["u_n"], u_n[t]), (p["r_u"], r[t] * u_n[t]),
-                   (p["n"], n[t]), (p["write"], (1 - z[t]) * n[t])]
-        valves = [("z", [_valve(GRU_VALVES["z_keep"], z[t], vertical_pipe=False),
-                         _valve(GRU_VALVES["z_write"], 1 - z[t], vertical_pipe=True)]),
-                  ("r", [_valve(GRU_VALVES["r"], r[t], vertical_pipe=True)])]
-        texts = [_step_title(t, labels, unit),
-                 (2.0, 6.65, f"h<sub>t-1</sub> = {_fmt(h_prev[t])}", "middle right"),
-                 (4.7, 5.2, f"<b>update z = {z[t]:.3f}</b><br>keep: {_pct(z[t])}", "middle center"),
-                 (5.0, 6.65, f"z·h<sub>t-1</sub> = {_fmt(z[t] * h_prev[t])}", "middle right"),
-                 (8.55, 3.75, f"<b>1 − z = {1 - z[t]:.3f}</b><br>write: {_pct(1 - z[t])}", "middle right"),
-                 (8.55, 2.4, f"n = {_fmt(n[t])}", "middle right"),
-                 (8.55, 4.85, f"(1 − z)·n = {_fmt((1 - z[t]) * n[t])}", "middle right"),
-                 (8.6, 6.65, f"h<sub>t</sub> = {_fmt(h[t, unit])}", "middle right"),
-                 (2.15, 3.7, f"W<sub>hn</sub>h + b<sub>hn</sub> = {_fmt(u_n[t])}", "middle right"),
-                 (2.15, 2.95, f"<b>reset r = {r[t]:.3f}</b><br>{_pct(r[t])}", "middle right"),
-                 (2.15, 2.05, f"r·(W<sub>hn</sub>h + b<sub>hn</sub>) = {_fmt(r[t] * u_n[t])}", "middle right")]
-        units = _units_panel({"r": all_r[t], "z": all_z[t], "n": all_n[t], "h": h[t]}, ("r", "z"),
-                             [("n", "n", "diamond"), ("h", "hidden", "circle")])
-        frames.append(_frame_data(streams, valves, texts, units, scale))
-    layout = _faucet_layout(height, shapes, notes, H, unit, ("r", "z"), [("n", "n", "diamond"), ("h", "hidden", "circle")])
-    return _animated(frames, steps, step, layout)
+    for s in steps:
+        t = s + 1
+        streams = [(p["h_prev"], h_prev[s]), (p["kept"], z[s] * h_prev[s]), (p["h"], h[s]),
+                   (p["old"], h_prev[s]), (p["u_n"], u_n[s]), (p["r_u"], r[s] * u_n[s]),
+                   (p["n"], n[s]), (p["write"], (1 - z[s]) * n[s])]
+        valves = [("z", [_valve(GRU_VALVES["z_keep"], z[s], vertical_pipe=False),
+                         _valve(GRU_VALVES["z_write"], 1 - z[s], vertical_pipe=True)]),
+                  ("r", [_valve(GRU_VALVES["r"], r[s], vertical_pipe=True)])]
+        values = {"r": r[s], "z": z[s], "n": n[s]}
+        olah_text = [_box_value(GRU_BOXES[k], 2.1, k, values[k], highlight == k) for k in "rzn"]
+        olah_text += [(-0.2, 5.15, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
+                      (12.9, 5.15, f"h<sub>{t}</sub> = {_short(h[s])}", "top left"),
+                      (1.5, -0.45, _input_label(t, labels, s), "middle right")]
+        faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {100 * z[s]:.0f}%", "middle center"),
+                       (8.55, 3.75, f"<b>1 − z</b><br>{_pct(1 - z[s])}", "middle right"),
+                       (2.15, 2.95, f"<b>r</b> {_pct(r[s])}", "middle right")]
+        frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
+                             _gru_equation(highlight, t, step_values(trace, s, unit))))
+    series = [(f"{GATE_NAMES[k]} {k} of unit {unit + 1}", v) for k, v in (("z", z), ("r", r))]
+    return _cell_figure(frames, steps, step, olah, faucet, (GRU_OLAH, GRU_FAUCET), side_by_side, height,
+                        series + [(f"hidden state h of unit {unit + 1}", h)])
 
 
 # ---------------------------------------------------------------------------- heatmaps
@@ -354,50 +619,55 @@ def _sequential(color):
 
 
 def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
-    """Time x unit heatmaps, one per name (gates from trace.gates, "c" and "h" states).
+    """Time x unit heatmaps, one per name (gates from trace.gates, "c" and "h" states), steps 1..T across and
+    units 1..H down.
 
     Gates (0 to 1) fade from white to their theme colour; signed values (g, n, c, h) use
-    theme.DIVERGING on [-1, 1] (c is clipped there for colour only; hover shows the value).
-    The selected (step, unit) cell is outlined.
+    theme.DIVERGING on [-1, 1] (c is clipped there for colour only; hover shows the value). Each title
+    names its colours in words. unit, step: indices (unit j = unit + 1, step t = step + 1) of the square
+    outlined.
     """
     values = {name: np.asarray(trace.c if name == "c" else trace.h if name == "h" else trace.gates[name])
               for name in names}
     T, H = values[names[0]].shape
     cols = 2
     rows = (len(names) + 1) // cols
-    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + ("  (−1 blue … +1 red)" if n in SIGNED else "  (0 … 1)")
+    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}")
+              + ("  (−1 blue, 0 white, +1 vermilion)" if n in SIGNED else f"  (0 white, 1 {NAMES[n]})")
               for n in names]
     layout = subplot_layout(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
-                            vertical_spacing=0.12 if rows > 2 else 0.18)
-    steps = list(range(T))
-    text = [[f"{labels[t]}" for t in steps] for _ in range(H)] if labels is not None else None
+                            vertical_spacing=0.1 if rows > 2 else 0.16)
+    steps = list(range(1, T + 1))
+    text = [[f"{labels[t]}" for t in range(T)] for _ in range(H)] if labels is not None else None
     data, shapes = [], []
     for k, name in enumerate(names):
         row, col = k // cols + 1, k % cols + 1
         suffix = "" if k == 0 else str(k + 1)      # subplot k's axes: x, y, then x2, y2, ...
         v = values[name]
         signed = name in SIGNED
-        heatmap = dict(type="heatmap", z=np.clip(v.T, -1, 1) if signed else v.T, customdata=v.T, x=steps,
-                       y=list(range(H)), zmin=-1 if signed else 0, zmax=1, showscale=False,
+        colours = np.clip(v.T, -1, 1) if signed else v.T      # float32 is plenty for a colour; hover reads customdata
+        heatmap = dict(type="heatmap", z=colours.astype(np.float32), customdata=v.T, x=steps,
+                       y=list(range(1, H + 1)), zmin=-1 if signed else 0, zmax=1, showscale=False,
                        colorscale=DIVERGING if signed else _sequential(COLORS[name]),
-                       hovertemplate=f"step %{{x}}<br>unit %{{y}}<br>{name} = %{{customdata:.4f}}"
+                       hovertemplate=f"step t = %{{x}}<br>unit j = %{{y}}<br>{name} = %{{customdata:.4f}}"
                                      + ("<br>input %{text}" if text else "") + "<extra></extra>",
                        name=name, xaxis="x" + suffix, yaxis="y" + suffix)
         if text:
             heatmap["text"] = text
         data.append(heatmap)
         if step is not None and unit is not None:
-            shapes.append(dict(type="rect", x0=step - 0.5, x1=step + 0.5, y0=unit - 0.5, y1=unit + 0.5,
+            shapes.append(dict(type="rect", x0=step + 0.5, x1=step + 1.5, y0=unit + 0.5, y1=unit + 1.5,
                                line=dict(color=ON_LIGHT, width=2), xref="x" + suffix, yref="y" + suffix))
         yaxis = layout["yaxis" + suffix]
         if col == 1:
-            yaxis["title"] = dict(text="unit")
+            yaxis["title"] = dict(text="unit j")
         yaxis.update(autorange="reversed", tickmode="linear" if H <= 16 else "auto")
-        if row == rows:
+        if row == rows or k + cols >= len(names):    # the lowest chart of its column: step labels
             layout["xaxis" + suffix]["title"] = dict(text="step t")
-    for k, name in enumerate(names):   # colour each subplot title with its gate
-        colour = COLORS["cell_state"] if name == "c" else COLORS["hidden"] if name == "h" else COLORS[name]
-        layout["annotations"][k]["font"] = dict(color=colour, size=13)
+        else:                                        # the titles below would cover the tick labels
+            layout["xaxis" + suffix]["showticklabels"] = False
+    for k in range(len(names)):   # titles in the text colour: each names its colours in words
+        layout["annotations"][k]["font"] = dict(size=13)
     if shapes:
         layout["shapes"] = shapes
     layout.update(height=190 * rows + 80, margin=dict(l=10, r=10, t=40, b=10))
@@ -423,9 +693,9 @@ def _log_lines(curves, title, x_title, data=()):
         v, clipped = _clip_log10(log10_values)
         total_clipped += clipped
         lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
-        data.append(dict(type="scatter", x=np.arange(len(v)), y=10.0 ** v, name=name, mode="lines", line=line,
-                         customdata=np.asarray(log10_values, dtype=float),
-                         hovertemplate="step %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
+        data.append(dict(type="scatter", x=np.arange(1, len(v) + 1), y=10.0 ** v, name=name, mode="lines",
+                         line=line, customdata=np.asarray(log10_values, dtype=float),
+                         hovertemplate="step t = %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
     layout = dict(yaxis=dict(type="log", title=dict(text=title), range=[lo - 0.5, hi + 0.5], exponentformat="power"),
                   xaxis=dict(title=dict(text=x_title)), height=420, margin=dict(l=10, r=10, t=50, b=10),
                   legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top"))
@@ -437,36 +707,51 @@ def _log_lines(curves, title, x_title, data=()):
     return data, layout
 
 
-def highway_figure(highway_log10, lstm_log10, rnn_log10, unit):
-    """The cell-state path prod f (log scale) next to full Jacobian norms of LSTM and RNN.
+def _one_percent(layout, level):
+    """A dotted line at the level the lessons count "reach" by (1%), labelled, within the y range."""
+    axis = layout["yaxis"]
+    axis["range"] = [min(axis["range"][0], float(np.log10(level)) - 0.5), axis["range"][1]]
+    layout.setdefault("shapes", []).append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=level,
+                                                y1=level, line=dict(color=OUTLINE, width=1.5, dash="dot")))
+    layout.setdefault("annotations", []).append(dict(xref="paper", x=1.0, yref="y", y=np.log10(level),
+                                                     xanchor="right", yanchor="bottom", showarrow=False,
+                                                     text=f"{100 * level:g}%", font=dict(size=12)))
 
-    highway_log10: (T, H) log10 d c_{T-1}/d c_t along the cell path (rnn_core.gated.log10_highway);
-    lstm_log10, rnn_log10: (T,) log10 ||d state_{T-1} / d state_t|| (log10_jacobian_norms).
+
+def highway_figure(highway_log10, lstm_log10, rnn_log10, unit, level=0.01):
+    """The cell-state path prod f (log scale) next to the full Jacobian norms of the LSTM and a tanh RNN, with
+    a dotted line at `level`.
+
+    highway_log10: (T, H) log10 d c_T / d c_t along the cell path (rnn_core.gated.log10_highway);
+    lstm_log10, rnn_log10: (T,) log10 ||d state_T / d state_t|| (log10_jacobian_norms); unit: the index of
+    unit j (j = unit + 1), drawn thick.
     """
     highway_log10 = np.asarray(highway_log10)
     H = highway_log10.shape[1]
     curves = []
-    for j in range(H):
-        if j != unit:
-            curves.append((f"cell path, unit {j}", highway_log10[:, j],
+    for k in range(H):
+        if k != unit:
+            curves.append((f"cell path, unit {k + 1}", highway_log10[:, k],
                            dict(color=COLORS["f"], width=1), dict(opacity=0.35, legendgroup="others",
                                                                   showlegend=False)))
-    curves += [(f"cell path ∏f, unit {unit}", highway_log10[:, unit], dict(color=COLORS["f"], width=4), {}),
-               ("LSTM ‖∂[h;c]<sub>T-1</sub>/∂[h;c]<sub>t</sub>‖", lstm_log10,
+    curves += [(f"cell path ∏f, unit {unit + 1}", highway_log10[:, unit], dict(color=COLORS["f"], width=4), {}),
+               ("LSTM ‖∂[h;c]<sub>T</sub>/∂[h;c]<sub>t</sub>‖", lstm_log10,
                 dict(color=COLORS["cell_state"], width=2.5, dash="dash"), {}),
-               ("RNN ‖∂h<sub>T-1</sub>/∂h<sub>t</sub>‖", rnn_log10, dict(color=COLORS["hidden"], width=2.5,
-                                                                       dash="dot"), {})]
+               ("tanh RNN ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", rnn_log10, dict(color=COLORS["hidden"], width=2.5,
+                                                                            dash="dot"), {})]
     legend_entry = [dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color=COLORS["f"], width=1),
                          opacity=0.35, name="cell path, other units", legendgroup="others")] if H > 1 else []
     data, layout = _log_lines(curves, "derivative size (log scale)",
-                              "step t (the derivative of step T-1 with respect to step t)", data=legend_entry)
-    layout["title"] = dict(text="How far back a change at step t still reaches step T-1", font=dict(size=14))
+                              "step t (the derivative of the last step, T, with respect to step t)",
+                              data=legend_entry)
+    _one_percent(layout, level)
+    layout["title"] = dict(text="How far back a change at step t still reaches the last step", font=dict(size=14))
     return lean_figure(data, layout)
 
 
 def gradient_comparison_figure(norms):
     """||dL/dh_t|| through time for each model in `norms` ({"rnn": (T,), "lstm": ..., "gru": ...})."""
-    styles = {"rnn": ("RNN (tanh)", COLORS["hidden"], "dot"), "lstm": ("LSTM", COLORS["cell_state"], "dash"),
+    styles = {"rnn": ("tanh RNN", COLORS["hidden"], "dot"), "lstm": ("LSTM", COLORS["cell_state"], "dash"),
               "gru": ("GRU", COLORS["z"], "solid")}
     curves = []
     for kind, values in norms.items():
@@ -474,6 +759,8 @@ def gradient_comparison_figure(norms):
         with np.errstate(divide="ignore"):
             log10_values = np.log10(np.asarray(values, dtype=float))
         curves.append((name, log10_values, dict(color=colour, width=3, dash=dash), {}))
-    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)", "step t (the loss is at the last step)")
+    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)",
+                              "step t (the loss is at the last step, T)")
+    _one_percent(layout, 0.01)
     layout["title"] = dict(text="Gradient reaching each step from a loss at the last step", font=dict(size=14))
     return lean_figure(data, layout)

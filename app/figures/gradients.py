@@ -1,5 +1,7 @@
 """Figures for the vanishing/exploding lesson: Jacobian norms, per-unit gradients, clipping, the cliff.
 
+Steps and units are counted from 1, as every lesson counts: entry t-1 of an array is step t.
+
 Magnitudes arrive as log10 values (rnn_core's jacobian_log_norms / last_step_gradient), so
 nothing here can overflow: a value past the float64 range is drawn at its true logarithm
 inside a shaded "overflow" band and named as such in its hover text, never as NaN.
@@ -19,6 +21,10 @@ from .common import lean_figure
 
 LOG10_FLOAT_MAX = math.log10(np.finfo(np.float64).max)      # 308.25: beyond it a float64 is inf
 LOG10_FLOAT_TINY = math.log10(np.finfo(np.float64).smallest_subnormal)  # -323.3: below it, 0
+# Curve names of jacobian_figure (legend and hover text).
+NORM_NAME = "‖∂h<sub>T</sub>/∂h<sub>t</sub>‖"
+BOUND_NAME = "bound (γ s<sub>max</sub>)<sup>T−t</sup>"
+LINEAR_NAME = "linear RNN, same W<sub>hh</sub>: ‖W<sub>hh</sub><sup>T−t</sup>‖"
 
 
 def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
@@ -35,6 +41,21 @@ def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
     elif log10_value < LOG10_FLOAT_TINY:
         text += " (underflow: below float64)"
     return text
+
+
+def tex_log10(log10_value: float) -> str:
+    """A number given by its log10 as LaTeX, m \\times 10^{e} (no float involved, so no overflow); 0 for -inf."""
+    if math.isnan(log10_value):
+        return r"\text{undefined}"
+    if not math.isfinite(log10_value):
+        return "0" if log10_value < 0 else r"\infty"
+    exponent = math.floor(log10_value)
+    mantissa = 10 ** (log10_value - exponent)
+    if mantissa >= 9.995:
+        mantissa, exponent = 1.0, exponent + 1
+    if -2 <= exponent <= 3:
+        return f"{mantissa * 10.0 ** exponent:.3g}"
+    return rf"{mantissa:.2f} \times 10^{{{exponent}}}"
 
 
 def _tick_step(span: float) -> float:
@@ -72,18 +93,19 @@ def _band(low: float, high: float, colour: str, opacity: float, text: str, at_to
     return band, label
 
 
-def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regime: str | None = None,
+def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str | None = None,
                     height: int = 440) -> go.Figure:
-    """log10 ||d h_{T-1}/d h_t|| against the distance T-1-t, with the bound (gamma s_max)^(T-1-t).
+    """log10 ||dh_T/dh_t|| against the step t = 1..T, with the bound (gamma s_max)^(T-t) and, if given, a
+    linear RNN with the same W_hh, log10 ||W_hh^(T-t)||.
 
-    All inputs are (T,) arrays indexed by the step t (the figure's x is T-1-t). -inf
-    (exactly zero, e.g. dead relu units) is drawn as an x at the bottom of the axis.
+    All inputs are (T,) arrays, entry t-1 for step t. -inf (exactly zero, e.g. dead relu units) is drawn
+    as an x at the bottom of the axis.
     """
     log10_norms = np.asarray(log10_norms, dtype=np.float64)
     log10_bound = np.asarray(log10_bound, dtype=np.float64)
     T = log10_norms.size
-    distance = T - 1 - np.arange(T)
-    arrays = [log10_norms, log10_bound] + ([] if log10_loss_gradient is None else [log10_loss_gradient])
+    steps = np.arange(1, T + 1)
+    arrays = [log10_norms, log10_bound] + ([] if log10_linear is None else [log10_linear])
     low, high = _finite_range(*arrays)
     bands = []
     if high > LOG10_FLOAT_MAX:
@@ -94,32 +116,34 @@ def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regim
                            "underflow: below float64 (jacobian_norms gives 0)", at_top=False))
     data = []
 
-    def curve(values, name, colour, dash=None, symbol="circle"):
+    def curve(values, name, colour, dash=None, symbol="circle", width=2.5, markers=True):
         finite = np.isfinite(values)
-        line = dict(color=colour, width=2.5)
+        line = dict(color=colour, width=width)
         if dash:
             line["dash"] = dash
         data.append(dict(
-            type="scatter", x=distance[finite], y=values[finite], mode="lines+markers" if T <= 60 else "lines",
+            type="scatter", x=steps[finite], y=values[finite], mode="lines+markers" if markers and T <= 60 else "lines",
             name=name, line=line, marker=dict(size=5, symbol=symbol), meta=dict(summary="log10"),
             customdata=np.array([fmt_log10(v) for v in values[finite]], dtype=str),
-            hovertemplate="distance %{x}<br>%{customdata}<extra>" + name + "</extra>"))
+            hovertemplate="step t = %{x}<br>%{customdata}<extra>" + name + "</extra>"))
         zero = ~finite & (values < 0)
         if zero.any():
             data.append(dict(
-                type="scatter", x=distance[zero], y=np.full(int(zero.sum()), low + 0.5), mode="markers",
+                type="scatter", x=steps[zero], y=np.full(int(zero.sum()), low + 0.5), mode="markers",
                 name=f"{name}: exactly 0", marker=dict(symbol="x", size=8, color=colour),
-                hovertemplate="distance %{x}<br>exactly 0<extra></extra>"))
+                hovertemplate="step t = %{x}<br>exactly 0<extra></extra>"))
 
-    curve(log10_bound, "bound (gamma s<sub>max</sub>)<sup>T-1-t</sup>", theme.NEUTRAL, dash="dash")
-    curve(log10_norms, "||dh<sub>T-1</sub>/dh<sub>t</sub>||", theme.COLORS["gradient"])
-    if log10_loss_gradient is not None:
-        curve(np.asarray(log10_loss_gradient, dtype=np.float64),
-              "||dL/dh<sub>t</sub>||, loss at the last step", theme.COLORS["hidden"], dash="dot", symbol="square")
+    curve(log10_bound, BOUND_NAME, theme.NEUTRAL, dash="dash", width=5, markers=False)   # wide: it shows under a
+    # curve equal to it
+    if log10_linear is not None:
+        curve(np.asarray(log10_linear, dtype=np.float64), LINEAR_NAME, theme.COLORS["input"], dash="dot",
+              symbol="square")
+    curve(log10_norms, NORM_NAME, theme.COLORS["gradient"])
     layout = dict(height=height, margin=dict(l=10, r=10, t=10 if regime is None else 40, b=10),
-                  legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                  legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
                   yaxis=dict(title=dict(text="norm (log scale)"), **_log_axis(low, high)),
-                  xaxis=dict(title=dict(text="distance T-1-t (steps back from the last one)"), rangemode="tozero"))
+                  xaxis=dict(title=dict(text="step t (the gradient flows from h<sub>T</sub> back to h<sub>t</sub>)"),
+                             range=[0.5, T + 0.5], **_step_ticks(T)))
     if bands:
         layout["shapes"], layout["annotations"] = [band for band, _ in bands], [label for _, label in bands]
     if regime is not None:
@@ -127,15 +151,22 @@ def jacobian_figure(log10_norms, log10_bound, log10_loss_gradient=None, *, regim
     return lean_figure(data, layout)
 
 
+def _step_ticks(T: int) -> dict:
+    """Ticks at whole steps: every step up to 10 steps, then a round stride that includes step 1."""
+    if T <= 10:
+        return dict(tickvals=list(range(1, T + 1)))
+    stride = next(s for s in (2, 5, 10, 20, 25, 50, 100) if T / s <= 10)
+    return dict(tickvals=[1] + list(range(stride, T + 1, stride)))
+
+
 def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
-    """log10 |dL/dh_t[j]| as a (unit x distance) heatmap; exact zeros get the lowest colour."""
+    """log10 |dL/dh_t[j]| as a (unit j x step t) heatmap, both counted from 1; exact zeros get the lowest colour."""
     log10_abs = np.asarray(log10_abs, dtype=np.float64)
     sign = np.asarray(sign, dtype=np.float64)
     T, H = log10_abs.shape
-    distance = T - 1 - np.arange(T)
     finite = np.isfinite(log10_abs)
     floor = float(log10_abs[finite].min()) - 1 if finite.any() else -1.0
-    z = np.where(finite, log10_abs, floor).T
+    z = np.where(finite, log10_abs, floor).T.astype(np.float32)   # colours need no more (the hover text is exact)
     hover = np.array([[fmt_log10(v, s) for v, s in zip(log10_abs[:, j].tolist(), sign[:, j].tolist())]
                       for j in range(H)], dtype=str)
     low, high = (floor, float(log10_abs[finite].max())) if finite.any() else (-1.0, 1.0)
@@ -144,17 +175,18 @@ def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
     step = _tick_step(high - low)
     ticks = np.arange(math.ceil(low / step) * step, high + 1e-9, step)
     heatmap = dict(
-        type="heatmap", z=z, x=distance, y=list(range(H)), customdata=hover, colorscale=theme.SEQUENTIAL,
-        zmin=low, zmax=high, name="|dL/dh<sub>t</sub>[j]|", meta=dict(summary="log10"),
-        hovertemplate="distance %{x}<br>unit %{y}<br>dL/dh<sub>t</sub>[j] = %{customdata}<extra></extra>",
-        colorbar=dict(title=dict(text="|dL/dh<sub>t</sub>[j]|", side="right"), thickness=12,
+        type="heatmap", z=z, x=np.arange(1, T + 1), y=np.arange(1, H + 1), customdata=hover,
+        colorscale=theme.SEQUENTIAL, zmin=low, zmax=high, name="|∂L/∂h<sub>t</sub>[j]|",
+        meta=dict(summary="log10"),
+        hovertemplate="step t = %{x}, unit j = %{y}<br>∂L/∂h<sub>t</sub>[j] = %{customdata}<extra></extra>",
+        colorbar=dict(title=dict(text="|∂L/∂h<sub>t</sub>[j]|", side="right"), thickness=12,
                       tickvals=ticks.tolist(), ticktext=[f"10<sup>{int(k)}</sup>" for k in ticks]))
     yaxis = dict(title=dict(text="unit j"), autorange="reversed", showgrid=False)
     if H <= 16:
         yaxis["dtick"] = 1
     return lean_figure([heatmap], dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=yaxis,
-        xaxis=dict(title=dict(text="distance T-1-t"), autorange="reversed", showgrid=False)))
+        xaxis=dict(title=dict(text="step t"), showgrid=False, **_step_ticks(T))))
 
 
 def clipping_vectors(original, by_norm, by_value, threshold: float, names: Sequence[str],
@@ -180,9 +212,9 @@ def clipping_vectors(original, by_norm, by_value, threshold: float, names: Seque
                            showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5, arrowcolor=colour))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), shapes=[square], annotations=arrows,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=dict(title=dict(text=f"dL/d{names[0]}"), range=[-reach, reach], zeroline=True),
-        yaxis=dict(title=dict(text=f"dL/d{names[1]}"), range=[-reach, reach], zeroline=True,
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
+        xaxis=dict(title=dict(text=f"∂L/∂{names[0]}"), range=[-reach, reach], zeroline=True),
+        yaxis=dict(title=dict(text=f"∂L/∂{names[1]}"), range=[-reach, reach], zeroline=True,
                    scaleanchor="x", scaleratio=1)))
 
 
@@ -213,14 +245,16 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
     """
     ws, bs = np.asarray(ws, dtype=np.float64), np.asarray(bs, dtype=np.float64)
     surface = np.asarray(surface, dtype=np.float64)
-    z = np.log10(np.maximum(surface, 1e-6))
+    # float32 logs, no copy of the surface for the hover: the figure is sent on every move of the cliff's
+    # controls, and two float64 grids made it 620 kB.
+    z = np.log10(np.maximum(surface, 1e-6)).astype(np.float32)
     data = [dict(
         type="heatmap", x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
         name="loss L(w, b) (from 1e-6)", meta=dict(summary="log10"),
         colorbar=dict(title=dict(text="loss", side="right"), thickness=12,
                       tickvals=[-6, -4, -2, 0, 1, 2], ticktext=["10<sup>-6</sup>", "10<sup>-4</sup>", "0.01", "1",
                                                                  "10", "100"]),
-        customdata=surface, hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = %{customdata:.3g}<extra></extra>")]
+        hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = 10<sup>%{z:.2f}</sup><extra></extra>")]
     arrows = []
     for name, points, colour in (("plain gradient descent", plain, theme.COLORS["gradient"]),
                                  (clipped_name, clipped, theme.COLORS["input"])):
@@ -246,7 +280,7 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
                      text=["start"], textposition="top right", name="start", showlegend=False, hoverinfo="skip",
                      marker=dict(symbol="star", size=14, color="white", line=dict(width=1.5, color="black"))))
     layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                  legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
                   xaxis=dict(title=dict(text="w"), range=[float(ws[0]), float(ws[-1])]),
                   yaxis=dict(title=dict(text="b"), range=[float(bs[0]), float(bs[-1])]))
     if arrows:
@@ -265,6 +299,6 @@ def step_length_figure(plain_steps, clipped_steps, *, clipped_name: str = "clipp
                          hovertemplate="iteration %{x}: step %{y:.3g}<extra>" + name + "</extra>"))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
         yaxis=dict(type="log", title=dict(text="step length in (w, b)")),
         xaxis=dict(title=dict(text="iteration"))))

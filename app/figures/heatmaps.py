@@ -14,29 +14,32 @@ from .common import lean_figure, symmetric_range
 
 def state_heatmap_parts(values, *, name: str = "h", step_labels: Sequence[str] | None = None,
                         highlight: tuple[int, int] | None = None, height: int = 320) -> tuple[dict, dict]:
-    """The heatmap trace and the layout of state_heatmap, as dicts (for figures that adjust its axes)."""
+    """The heatmap trace and the layout of state_heatmap, as dicts (for figures that adjust its axes).
+
+    Steps are drawn at x = 1 .. T and units at y = 1 .. N, as the lessons count them."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"values must be (T, N), got shape {values.shape}")
     T, N = values.shape
     bound = symmetric_range(values)
     trace = dict(
-        type="heatmap", z=np.where(np.isfinite(values), values, np.nan).T, x=list(range(T)), y=list(range(N)), name=name,
+        type="heatmap", z=np.where(np.isfinite(values), values, np.nan).T, x=list(range(1, T + 1)),
+        y=list(range(1, N + 1)), name=name,
         colorscale=theme.DIVERGING, zmid=0.0, zmin=-bound, zmax=bound, xgap=1, ygap=1,
-        hovertemplate=f"step t=%{{x}}<br>unit j=%{{y}}<br>{name}<sub>t</sub>[j] = %{{z:.3g}}<extra></extra>",
+        hovertemplate=f"step t = %{{x}}<br>unit j = %{{y}}<br>{name}<sub>t</sub>[j] = %{{z:.3g}}<extra></extra>",
         colorbar=dict(title=dict(text=name, side="right"), thickness=12),
     )
     if step_labels is not None:
         trace["customdata"] = [[str(label) for label in step_labels]] * N
-        trace["hovertemplate"] = (f"step t=%{{x}} (%{{customdata}})<br>unit j=%{{y}}<br>"
+        trace["hovertemplate"] = (f"step t = %{{x}} (%{{customdata}})<br>unit j = %{{y}}<br>"
                                   f"{name}<sub>t</sub>[j] = %{{z:.3g}}<extra></extra>")
     xaxis = dict(title=dict(text="step t"), showgrid=False)
-    if T <= 30:
+    if T <= 12:  # every step numbered; beyond that Plotly thins the numbers to the chart's width (a phone's too)
         xaxis["dtick"] = 1
     yaxis = dict(title=dict(text="unit j"), autorange="reversed", showgrid=False)
     if N <= 16:
         yaxis["dtick"] = 1
-    layout = dict(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=xaxis, yaxis=yaxis)
+    layout = dict(height=height, margin=dict(l=10, r=10, t=28, b=10), xaxis=xaxis, yaxis=yaxis)  # t: the mode bar
     if highlight is not None:
         t, j = highlight
         layout["shapes"] = [dict(type="rect", x0=t - 0.5, x1=t + 0.5, y0=j - 0.5, y1=j + 0.5,
@@ -49,7 +52,8 @@ def state_heatmap(values, *, name: str = "h", step_labels: Sequence[str] | None 
     """A (unit x step) heatmap of a (T, N) array such as trace.h: z is values.T.
 
     Diverging colours centred on 0, symmetric range at least [-1, 1]. Non-finite
-    entries (overflow) are left blank. ``highlight=(t, j)`` outlines one cell.
+    entries (overflow) are left blank. Steps are numbered 1 .. T and units 1 .. N;
+    ``highlight=(t, j)`` outlines step t, unit j (counted from 1).
     """
     trace, layout = state_heatmap_parts(values, name=name, step_labels=step_labels, highlight=highlight,
                                         height=height)

@@ -1,8 +1,9 @@
 """Figures for the memory lab: accuracy against the gap, training curves, next-word probabilities, the
-trained models at every gap, one LSTM unit's memory.
+trained models at every gap, one LSTM unit's memory, the LSTM's gates over a sentence.
 
 Pure functions: numbers computed by rnn_core in, a plotly Figure out. One colour per
-cell kind, the same in every figure of the lesson; steps are counted from 1.
+cell kind, the same in every figure of the lesson; word steps and units are counted from 1.
+A training step is called an update (one minibatch), to keep "step" for the words of a sentence.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.common import lean_figure, subplot_layout
+from app.figures.gates import gate_heatmaps
 from app.theme import COLORS, NEUTRAL
+
+MAX_WORD_LABELS = 16   # a word axis names at most about this many words (every k-th word beyond; hover names all)
 
 # One style per cell, and one for the stored LSTM runs with forget-gate bias 0 ("lstm_b0"): the forget
 # gate's violet, so that the line reads as "the LSTM, with its forget gate changed".
@@ -42,22 +46,25 @@ def _chance_line(chance: float, axis: str = "") -> tuple[dict, dict]:
 
 def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], *, steps: int, chance: float,
                     target: float | None = None, height: int = 340) -> go.Figure:
-    """Training loss and held-out accuracy against the training step, one line per cell.
+    """Training loss and held-out accuracy against the update (training step), one line per cell.
 
-    histories: kind -> {"steps": eval steps, "loss": mean training loss before each,
-    "accuracy": held-out accuracy at each}. steps fixes the x range, so curves grow live.
+    histories: kind -> {"steps": the updates after which the held-out set was scored, "loss": mean training
+    loss before each, "accuracy": held-out accuracy at each}. steps fixes the x range, so curves grow live.
+    Both panels mark every point, so a run scored once (it stopped at its first evaluation) still shows.
+    The right panel's percentages sit on its right, away from the left panel.
     """
     data = []
     for kind, history in histories.items():
         style = dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5)
+        marker = dict(size=5, symbol=CELL_SYMBOLS[kind])
         x = list(history["steps"])
-        data.append(dict(type="scatter", x=x, y=list(history["loss"]), mode="lines", name=CELL_NAMES[kind],
-                         line=style, legendgroup=kind, xaxis="x", yaxis="y",
-                         hovertemplate="step %{x}<br>loss %{y:.3f}<extra>%{fullData.name}</extra>"))
+        data.append(dict(type="scatter", x=x, y=list(history["loss"]), mode="lines+markers", name=CELL_NAMES[kind],
+                         line=style, marker=marker, legendgroup=kind, xaxis="x", yaxis="y",
+                         hovertemplate="update %{x}<br>loss %{y:.3f}<extra>%{fullData.name}</extra>"))
         data.append(dict(type="scatter", x=x, y=list(history["accuracy"]), mode="lines+markers",
-                         name=CELL_NAMES[kind], line=style, marker=dict(size=4), legendgroup=kind, showlegend=False,
+                         name=CELL_NAMES[kind], line=style, marker=marker, legendgroup=kind, showlegend=False,
                          xaxis="x2", yaxis="y2",
-                         hovertemplate="step %{x}<br>accuracy %{y:.1%}<extra>%{fullData.name}</extra>"))
+                         hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra>%{fullData.name}</extra>"))
     lines = [_hline(float(np.log(1 / chance)), dict(color=NEUTRAL, dash="dash", width=1), "guessing: ln 4",
                     "top right"),
              _chance_line(chance, "2")]
@@ -68,9 +75,9 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], *, s
     layout["annotations"] += [label for _, label in lines]
     layout["shapes"] = [shape for shape, _ in lines]
     for axis in ("xaxis", "xaxis2"):
-        layout[axis].update(title=dict(text="training step"), range=[0, steps])
+        layout[axis].update(title=dict(text="update (minibatch)"), range=[0, steps * 1.02])
     layout["yaxis"]["rangemode"] = "tozero"
-    layout["yaxis2"].update(range=[0, 1.05], tickformat=".0%")
+    layout["yaxis2"].update(range=[0, 1.05], tickformat=".0%", side="right")
     layout.update(height=height, margin=dict(l=10, r=10, t=40, b=10),
                   legend=dict(orientation="h", yanchor="bottom", y=-0.35, x=0))
     return lean_figure(data, layout)
@@ -146,7 +153,8 @@ def scores_by_gap(gaps: Sequence[int], accuracy: Mapping[str, Sequence[float]],
                   confidence: Mapping[str, Sequence[float]], *, trained_gap: int, chance: float,
                   typed: Mapping[str, tuple[int, float]] | None = None, height: int = 340) -> go.Figure:
     """Trained models on held-out sentences at every gap: accuracy (left) and the mean probability of the
-    right meal (right), one line per cell, a dotted line at the gap they were trained at.
+    right meal (right), one line per cell, a dotted line at the gap they were trained at. The right panel's
+    percentages sit on its right.
 
     typed (optional): kind -> (the typed sentence's gap, the probability it gives the right meal there),
     drawn as a large open marker on the right panel.
@@ -180,9 +188,23 @@ def scores_by_gap(gaps: Sequence[int], accuracy: Mapping[str, Sequence[float]],
         layout[axis].update(title=dict(text="gap (filler words)"), range=[min(gaps) - 3, right + 3])
     for axis in ("yaxis", "yaxis2"):
         layout[axis].update(range=[0, 1.05], tickformat=".0%")
+    layout["yaxis2"]["side"] = "right"   # its percentages away from the left panel
     layout.update(height=height, margin=dict(l=10, r=10, t=40, b=10),
                   legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))
     return lean_figure(data, layout)
+
+
+def word_ticks(words: Sequence[str], limit: int = MAX_WORD_LABELS) -> tuple[list[int], list[str]]:
+    """Tick positions (steps from 1) and labels for a word axis: every word up to ``limit`` words, else every
+    k-th word from the first (and the last), so that labels do not collide."""
+    T = len(words)
+    stride = max(1, -(-T // limit))
+    steps = list(range(1, T + 1, stride))
+    if steps[-1] != T:
+        if T - steps[-1] < stride / 2:
+            steps.pop()
+        steps.append(T)
+    return steps, [words[t - 1] for t in steps]
 
 
 def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[float]],
@@ -191,12 +213,13 @@ def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[
 
     cell_states: context word -> c_t of the unit at every word (the sentence with that
     context word in front); forget: f_t of the unit over the typed sentence; unit: counted from 1.
-    Steps are counted from 1 (the axis shows the words).
+    Steps are counted from 1 (the axis shows the words, every k-th one in a long sentence). The legend is on
+    top, where a projector shows it with the lines.
     """
     x = list(range(1, len(words) + 1))
     palette = [COLORS["i"], COLORS["g"], COLORS["o"], COLORS["output"]]
     data = [dict(type="scatter", x=x, y=[float(v) for v in c], mode="lines+markers", name=context,
-                 line=dict(color=palette[k % len(palette)], width=2), xaxis="x", yaxis="y",
+                 line=dict(color=palette[k % len(palette)], width=2), marker=dict(size=5), xaxis="x", yaxis="y",
                  hovertemplate="step %{x}: %{text}<br>c = %{y:.3f}<extra>starts with %{fullData.name}</extra>",
                  text=list(words))
             for k, (context, c) in enumerate(cell_states.items())]
@@ -208,7 +231,41 @@ def memory_unit_figure(words: Sequence[str], cell_states: Mapping[str, Sequence[
                             shared_xaxes=True, row_heights=(0.62, 0.38), vertical_spacing=0.12)
     layout["yaxis"]["title"] = dict(text="c")
     layout["yaxis2"].update(title=dict(text="f"), range=[0, 1])
-    layout["xaxis2"].update(tickmode="array", tickvals=x, ticktext=list(words), tickangle=-45)
-    layout.update(height=height, margin=dict(l=10, r=10, t=40, b=10),
-                  legend=dict(orientation="h", yanchor="top", y=-0.32, x=0, title=dict(text="first word:")))
+    ticks, labels = word_ticks(words)
+    layout["xaxis2"].update(tickmode="array", tickvals=ticks, ticktext=labels, tickangle=-45,
+                            range=[0.5, len(words) + 0.5])
+    layout.update(height=height, margin=dict(l=10, r=10, t=70, b=10),
+                  legend=dict(orientation="h", yref="container", yanchor="top", y=1, x=0,
+                              title=dict(text="first word:")))
     return lean_figure(data, layout)
+
+
+def lab_gate_heatmaps(trace, names: Sequence[str], unit: int, step: int, labels: Sequence[str],
+                      panel_height: int = 150) -> go.Figure:
+    """The LSTM's gates and cell state over a typed sentence, one panel under the other (a phone has no room for
+    two side by side): app.figures.gates.gate_heatmaps, where ``unit`` and ``step`` are indices, shown as unit
+    j = unit + 1 and step t = step + 1, restacked in one column with the step axis in whole steps (every k-th
+    word's step in a long sentence). The cell state's title says that its colour stops at -1 and +1 while c
+    itself goes further, and how far."""
+    fig = gate_heatmaps(trace, list(names), unit=unit, step=step, labels=list(labels))
+    c = np.asarray(trace.c)
+    low, high = float(c.min()), float(c.max())
+    T, n = c.shape[0], len(names)
+    ticks, _ = word_ticks(list(labels))
+    space = 0.45 / n                               # between panels, for the next panel's title (two lines for c)
+    height = (1 - space * (n - 1)) / n
+    titles = [note for note in fig.layout.annotations][:n]
+    for k in range(n):
+        suffix = "" if k == 0 else str(k + 1)
+        top = 1 - k * (height + space)
+        fig.layout["xaxis" + suffix].update(domain=[0, 1], tickmode="array", tickvals=ticks, range=[0.5, T + 0.5],
+                                            showticklabels=k == n - 1,
+                                            title=dict(text="step t" if k == n - 1 else ""))
+        fig.layout["yaxis" + suffix].update(domain=[round(max(top - height, 0.0), 6), round(top, 6)],
+                                            title=dict(text="unit j"))
+        titles[k].update(x=0.5, y=top)
+        if titles[k].text.startswith("c: cell state") and max(-low, high) > 1:
+            titles[k].text = (f"c: cell state, from {low:+.2f} to {high:+.2f}".replace("-", "−")
+                              + "<br>(colour stops at −1 blue and +1 vermilion)")
+    fig.layout.height = panel_height * n + 90
+    return fig

@@ -60,7 +60,9 @@ def sequence_shape_figure(layout, title: str | None = None, names: dict | None =
     """
     names = names or {}
     steps = layout.steps
-    size = float(np.clip(520.0 / max(steps, 1), 30.0, 46.0))
+    # px: about 0.7 of a step's width on a 390 px phone (338 px of plot for steps + 0.4 steps), so that the
+    # arrows between nodes stay visible there; 46 px at most
+    size = float(np.clip(236.0 / (steps + 0.4), 26.0, 46.0))
     gap = 0.27  # data units between a node's centre and an arrow's end
     nodes = [_node_trace("input", layout.inputs, size, names), _node_trace("hidden", range(steps), size, names),
              _node_trace("output", layout.outputs, size, names)]
@@ -106,7 +108,7 @@ def parameter_count_figure(lengths, rnn_parameters: int, dense_parameters, curre
     ]
     return lean_figure(data, dict(
         height=320, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        xaxis=dict(title=dict(text="sentence length T (words)")),
+        xaxis=dict(title=dict(text="sequence length T (words)")),
         yaxis=dict(title=dict(text="parameters"), rangemode="tozero")))
 
 
@@ -123,9 +125,10 @@ def word_ticks(n: int, keep=()) -> list[int]:
 
 
 def _word_axis(words, keep=()) -> dict:
-    """X-axis settings: numbered steps labelled with the words (words can repeat, so not a categorical axis)."""
+    """X-axis settings: steps 1 .. T labelled with the words (words can repeat, so not a categorical axis);
+    ``keep`` holds indices (0-based) of words that must keep their label."""
     ticks = word_ticks(len(words), keep)
-    return dict(tickmode="array", tickvals=ticks, ticktext=[words[t] for t in ticks],
+    return dict(tickmode="array", tickvals=[t + 1 for t in ticks], ticktext=[words[t] for t in ticks],
                 tickangle=-45 if len(words) > 8 else 0)
 
 
@@ -140,9 +143,10 @@ def memory_figure(words, input_difference, state_difference, time_step: int) -> 
     """Two messages that differ in one word: how much their inputs and hidden states differ at each step.
 
     input_difference: (T,) ||x_t^a - x_t^b|| (nonzero only at the differing word);
-    state_difference: (T,) ||h_t^a - h_t^b||; time_step: index of the differing word.
+    state_difference: (T,) ||h_t^a - h_t^b||; time_step: index (from 0) of the differing word. Steps are
+    drawn at 1 .. T.
     """
-    t = list(range(len(words)))
+    t = list(range(1, len(words) + 1))
     data = [
         dict(type="bar", x=t, y=np.asarray(input_difference), name="inputs differ: ‖x<sub>t</sub>ᵃ − x<sub>t</sub>ᵇ‖",
              marker=dict(color=COLORS["input"]), opacity=0.75),
@@ -150,11 +154,11 @@ def memory_figure(words, input_difference, state_difference, time_step: int) -> 
              name="hidden states differ: ‖h<sub>t</sub>ᵃ − h<sub>t</sub>ᵇ‖",
              line=dict(color=COLORS["hidden"], width=3), marker=dict(size=7)),
     ]
-    blank = dict(x=len(words) - 1, y=float(state_difference[-1]), text="the blank comes next",
+    blank = dict(x=len(words), y=float(state_difference[-1]), text="the blank comes next",
                  showarrow=True, arrowhead=2, ax=-10, ay=-40, font=dict(size=12))
     return lean_figure(data, dict(
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        annotations=[blank], shapes=[_vline(time_step, dict(color=NEUTRAL, dash="dot", width=1))],
+        annotations=[blank], shapes=[_vline(time_step + 1, dict(color=NEUTRAL, dash="dot", width=1))],
         xaxis=_word_axis(words, keep=(time_step, len(words) - 1)),
         yaxis=dict(title=dict(text="difference (L2 norm)"), rangemode="tozero")))

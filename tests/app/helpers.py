@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import json
 
 import numpy as np
@@ -138,9 +139,46 @@ def module_level_controls(page) -> list[str]:
     return found
 
 
+def panel_controls(at: AppTest) -> dict[str, list[str]]:
+    """The keys of the controls in a lesson's ControlPanel on the open tab: "box" (shown), "more" (under More
+    controls) and "kept" (out of sight on this tab, keeping their values), each in page order.
+
+    Each control has a cell of its own (a keyed container) and a style rule that says which of the three it is
+    (lesson.ControlPanel.slot); Streamlit puts style-only HTML in its event container, outside the page."""
+    states = {}
+
+    def rules(node):
+        body = getattr(getattr(node, "proto", None), "body", "") if type(node).__name__ == "Html" else ""
+        for state, name in re.findall(r"/\* (\w+) \*/ .*?\.st-key-(\S+?_ctl_\d+)\)", body or ""):
+            states[name] = state
+        for child in (getattr(node, "children", {}) or {}).values():
+            rules(child)
+
+    def widgets(node):
+        key = getattr(node, "key", None)
+        if key and type(node).__name__ != "Block":
+            yield key
+        for child in (getattr(node, "children", {}) or {}).values():
+            yield from widgets(child)
+
+    found = {"box": [], "more": [], "kept": []}
+
+    def cells(node):
+        key = getattr(node, "key", None)
+        if key in states:
+            found[states[key]] += list(widgets(node))
+            return
+        for child in (getattr(node, "children", {}) or {}).values():
+            cells(child)
+
+    rules(at._tree)
+    cells(at.main)
+    return found
+
+
 def moved_step_panel(lesson: Page, prefix: str, section: str, positions: dict[str, int]) -> AppTest:
-    """A gated-cell lesson (prefix "lstm" or "gru") opened on one section's tab (?prefix_part=section), with the
-    step and unit sliders of that tab's panel moved to `positions` ({slider key: value})."""
+    """A gated-cell lesson (prefix "lstm" or "gru") opened on one section's tab (?prefix_part=section), with its
+    controls moved to `positions` ({control key: value})."""
     at = run_lesson(lesson, {f"{prefix}_part": section})
     for key, value in positions.items():
         at.slider(key=key).set_value(value)
@@ -151,18 +189,18 @@ def moved_step_panel(lesson: Page, prefix: str, section: str, positions: dict[st
 
 def check_step_panel_numbers(at: AppTest, lesson: Page, prefix: str, values: dict, state: str, step: int,
                              unit: int) -> None:
-    """A gated lesson's Faucets part at (step, unit): its equations show `values` (each to 3 decimals) and
-    state_{step}, its code prints output[step, unit]; the gate maps, moved to the same square in their own
-    part, outline it."""
-    assert f"Unit {unit} at step {step}, with the numbers" in [s.value for s in at.subheader]
+    """A gated lesson's cell tab at Step t = step, Unit j = unit (1-based): its equations show `values` (each to
+    3 decimals) and state_step, its code prints output[step - 1, unit - 1]; then the gate maps, opened in the
+    same session, outline the same square (the one Step t and the one Unit j carry over)."""
     latex = at.get("latex")[0].proto.body
     for value in values.values():
         assert f"{value:.3f}" in latex
     assert f"{state}_{{{step}}}" in latex and f"(unit {unit})" in latex
     at.toggle(key="show_code").set_value(True).run()
     assert_ran_cleanly(at)
-    assert any(f"output[{step}, {unit}]" in code.value for code in at.code)
-    maps = moved_step_panel(lesson, prefix, "Gates over time", {f"{prefix}_maps_t": step, f"{prefix}_maps_unit": unit})
-    (heatmaps,) = figures(maps)
+    assert any(f"output[{step - 1}, {unit - 1}]" in code.value for code in at.code)
+    open_section(at, f"{prefix}_part", "Gates over time")
+    assert (at.slider(key=f"{prefix}_t").value, at.slider(key=f"{prefix}_unit").value) == (step, unit)
+    (heatmaps,) = figures(at)
     outline = heatmaps["layout"]["shapes"][0]
     assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)

@@ -1,22 +1,33 @@
-"""The BPTT page shows exactly what rnn_core.bptt computes for the settings in the link."""
+"""The BPTT page shows exactly what rnn_core computes for the settings in the link, and says only what is true."""
+
+import contextlib
+import io
+import re
 
 import numpy as np
 import pytest
+import torch  # requirements-test.txt; never an app dependency
 
+from app.bptt_programs import chunked_program, warmup_program
 from app.course import page_for
-from rnn_core import Readout
-from rnn_core.bptt import many_to_many, next_step_task, per_loss, scaled_rnn, step_contributions, truncated_bptt
-from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, plotly_array, run_lesson,
-                               run_sections)
+from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
+from rnn_core import Readout, scalar
+from rnn_core.bptt import (many_to_many, next_step_task, per_loss, rnn_with_singular_values, step_contributions,
+                           truncated_bptt)
+from rnn_core.truncation import chunk_mask, chunked_bptt
+from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, open_section,
+                               plotly_array, run_lesson, run_sections)
 
 LESSON = page_for("pages/3_bptt.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
-DEFAULTS = dict(b_seq="words", b_T=8, b_H=6, b_seed=0, b_whh=1.5, b_wih=1.0)
+PARTS = ["Warm-up: 3 steps back", "Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]
+DEFAULTS = dict(b_seq="words", b_T=8, b_H=6, b_seed=0, b_smax=1.0, b_a=1.0)
 
 
-def expected(b_seq, b_T, b_H, b_seed, b_whh, b_wih):
+def expected(b_seq, b_T, b_H, b_seed, b_smax, b_a):
+    """The network the page promises, from rnn_core alone."""
     x, targets, classes = next_step_task(b_seq, b_T)
-    cell = scaled_rnn(x.shape[1], b_H, seed=b_seed, input_scale=b_wih, recurrent_scale=b_whh)
+    cell = rnn_with_singular_values(x.shape[1], b_H, s_max=b_smax, input_scale=b_a, seed=b_seed)
     return many_to_many(cell, Readout.random(b_H, len(classes), seed=b_seed + 1), x, targets)
 
 
@@ -31,99 +42,232 @@ def slider(at, key):
     return found[0].value if found else None
 
 
+def text(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def check_warmup(at, w_x, w_h, b, y):
+    """The warm-up part: the diagram and the list hold rnn_core.scalar's numbers, the check is a live finite
+    difference."""
+    assert_ran_cleanly(at)
+    back = scalar.backward(w_x, w_h, b, WARMUP_XS, y)
+    (chain,) = figures(at)
+    boxes = [label for trace in chain["data"] if trace.get("mode") == "text" for label in trace["text"]]
+    for t in range(3):
+        assert f"{back.da[t]:.3f}" in boxes or back.da[t] == 0
+    said = text(at)
+    for t in range(3):
+        assert f"= {back.w_h_terms[t] + 0.0:.4f}$" in said                   # every term with its value
+    assert "$h_0 = 0$" in said and "always 0" in said
+    assert f"= {back.dw_h:.4f}$." in said
+    shown = metrics(at)
+    assert shown["Sum of the terms, $\\partial L/\\partial w_h$"] == f"{back.dw_h:.6f}"
+    measured = float(shown["Finite difference"])
+    assert measured == pytest.approx(back.dw_h, abs=2e-6)
+    gap = float(re.search(r"a difference of ([0-9.e+-]+), the error of the finite difference", said).group(1))
+    assert gap < 1e-7
+
+
 def check(runs, settings):
-    """runs: the page opened on each of its five sections, in order (tests.app.helpers.run_sections)."""
+    """runs: the page opened on each of its six parts, in order (tests.app.helpers.run_sections)."""
     for at in runs:
         assert_ran_cleanly(at)
     r = expected(**settings)
-    T = settings["b_T"]
-    _, _, stack_at, reach_at, truncation_at = runs
-    (losses_fig,), (backward,), (stack,), (row, matrix), (trunc_matrix, trunc_bars) = [figures(at) for at in runs]
+    T, H = settings["b_T"], settings["b_H"]
+    _, losses_at, backward_at, stack_at, reach_at, truncation_at = runs
+    figs = [figures(at) for at in runs]
+    (losses_fig,), (backward,), (stack,), (row, matrix), (strip, trunc_matrix) = figs[1:]
     np.testing.assert_allclose(plotly_array(losses_fig["data"][0]["y"]), r.losses, rtol=1e-12)
     assert f"{r.total_loss:.4f}" in losses_fig["layout"]["title"]["text"]
-    assert len(backward["frames"]) == T
+    assert len(backward["frames"]) == T and backward["frames"][-1]["name"] == "1"
     final = backward["frames"][-1]["data"]
     np.testing.assert_allclose(plotly_array(final[2]["y"]), r.grad_norms, rtol=1e-12)
     np.testing.assert_allclose(plotly_array(final[0]["y"]), r.own_norms, rtol=1e-12)
-    # the stack: one bar per step for the chosen row; the diamonds are grads.params["weight_hh"]
-    i = slider(stack_at, "b_row") or 0
+    # the stack: one bar per step for the chosen row (1-based); the diamonds are grads.params["weight_hh"]
+    i = slider(stack_at, "b_row") or 1
     terms = step_contributions(r.trace, r.grads)["weight_hh"]
     bars = [d for d in stack["data"] if d["type"] == "bar"]
     assert len(bars) == T
-    np.testing.assert_allclose(np.array([plotly_array(b["y"]) for b in bars]), terms[:, i, :], rtol=1e-12, atol=1e-300)
-    np.testing.assert_allclose(plotly_array(stack["data"][-1]["y"]), r.grads.params["weight_hh"][i], rtol=1e-12)
-    # which steps reach the loss at step k; truncation with window K
-    norms = per_loss(r).contribution_norms()
-    k = (slider(reach_at, "b_k") or T) - 1
-    np.testing.assert_allclose(plotly_array(row["data"][0]["y"]), norms[k], rtol=1e-12, atol=1e-300)
-    K = slider(truncation_at, "b_K") or 1
-    truncated = truncated_bptt(r, K)
-    np.testing.assert_allclose(plotly_array(trunc_bars["data"][0]["y"]), truncated.kept_by_step, rtol=1e-12,
+    np.testing.assert_allclose(np.array([plotly_array(b["y"]) for b in bars]), terms[:, i - 1, :], rtol=1e-12,
                                atol=1e-300)
-    metrics = {m.label: m.value for m in truncation_at.metric}
-    assert metrics["||g_K - g|| / ||g||"] == f"{truncated.relative_difference:.3g}"
+    np.testing.assert_allclose(plotly_array(stack["data"][-1]["y"]), r.grads.params["weight_hh"][i - 1], rtol=1e-12)
+    # which steps reach the loss at step k
+    norms = per_loss(r).contribution_norms()
+    k = slider(reach_at, "b_k") or T
+    np.testing.assert_allclose(plotly_array(row["data"][0]["y"]), norms[k - 1], rtol=1e-12, atol=1e-300)
+    # truncation in chunks of K
+    K = slider(truncation_at, "b_K") or T
+    chunked = chunked_bptt(r, K)
+    shown = metrics(truncation_at)
+    assert shown["$\\|g_K - g\\| / \\|g\\|$"] == f"{chunked.relative_difference:.3g}"
+    assert shown["cosine$(g_K, g)$"] == f"{chunked.cosine:.4f}"
+    cut = ~chunk_mask(T, K) & (norms > 0)
+    assert shown["Terms cut"] == str(int(cut.sum()))
+    marked = {(x, y) for x, y in zip(trunc_matrix["data"][1]["x"], trunc_matrix["data"][1]["y"])} \
+        if len(trunc_matrix["data"]) > 1 else set()
+    assert marked == {(j + 1, q + 1) for q, j in zip(*np.nonzero(cut))}
+    assert plotly_array(strip["data"][2]["x"]).tolist() == [s + 0.5 for s in range(K, T, K)]
     return r
 
 
 def test_defaults():
     runs = run_sections(LESSON)
     r = check(runs, DEFAULTS)
-    at = runs[0]
+    check_warmup(runs[0], WARMUP_W_X, WARMUP_W_H, WARMUP_B, 0.5)
+    at = runs[1]
     assert "Backpropagation through time: the loss and its gradients" in at.title[0].value
     assert not any(link_notes(run) for run in runs)
-    assert at.latex[0].value.rstrip("$\n ").endswith(f"= {r.total_loss:.4f}")
-    gap = [c.value for c in runs[2].caption if c.value.startswith("Largest difference")][0]
-    assert "rounding only" in gap and float(gap.split(": ")[1].split(" ")[0]) < 1e-12
+    assert any(m.value.startswith("$L = ") and m.value.endswith(f"= {r.total_loss:.4f}$") for m in at.markdown)
+    # the sum of the per-step terms, added by the teaching code, is the fast backward's gradient
+    gap = float(re.search(r"differ by at most ([0-9.e+-]+) \(rounding\)", text(runs[3])).group(1))
+    assert gap < 1e-12
 
 
 @pytest.mark.parametrize("seq", ["words", "sine", "impulse"])
 @pytest.mark.parametrize("extreme", ["min", "max"])
 def test_extremes(seq, extreme):
     if extreme == "min":
-        settings = dict(b_seq=seq, b_T=2, b_H=1, b_seed=0, b_whh=0.1, b_wih=0.0)
-        extra = dict(b_k=1, b_K=1)
+        settings = dict(b_seq=seq, b_T=2, b_H=1, b_seed=0, b_smax=0.1, b_a=0.0)
+        extra = dict(b_k=1, b_K=1, b_wx=-2.0, b_wh=-2.0, b_b=-1.0, b_y=-1.0)
     else:
-        settings = dict(b_seq=seq, b_T=30, b_H=16, b_seed=2**31 - 1, b_whh=4.0, b_wih=4.0)
-        extra = dict(b_k=30, b_K=30, b_row=15)
+        settings = dict(b_seq=seq, b_T=30, b_H=16, b_seed=2**31 - 1, b_smax=3.0, b_a=3.0)
+        extra = dict(b_k=30, b_K=30, b_row=16, b_wx=2.0, b_wh=2.0, b_b=1.0, b_y=1.0)
     runs = run_sections(LESSON, url(settings, **extra))
     check(runs, settings)
+    check_warmup(runs[0], extra["b_wx"], extra["b_wh"], extra["b_b"], extra["b_y"])
     assert not any(link_notes(at) for at in runs)
 
 
-def test_window_T_is_full_bptt_on_screen():
-    settings = dict(DEFAULTS, b_T=10)
-    runs = run_sections(LESSON, url(settings, b_K=10))
-    check(runs, settings)
-    metrics = {m.label: m.value for m in runs[-1].metric}
-    assert metrics["||g_K - g|| / ||g||"] == "0" and metrics["Terms cut"] == "0"
+def test_every_claim_is_computed_at_the_extremes():
+    """Sentences that state a comparison say what this network's numbers show, at either end of the controls."""
+    # the untrained losses against log C: near it at the defaults, far above it with large weights
+    near = run_lesson(LESSON, {"b_part": "Losses"})
+    r = expected(**DEFAULTS)
+    assert f"average {r.losses.mean():.3f}, close to that" in text(near)
+    for settings, side, share in [(dict(b_seq="sine", b_T=30, b_H=1, b_seed=0, b_smax=3.0, b_a=0.0), "above", "less"),
+                                  (dict(b_seq="sine", b_T=30, b_H=16, b_seed=0, b_smax=0.1, b_a=3.0), "below", "more")]:
+        r = expected(**settings)
+        assert abs(r.losses.mean() - np.log(2)) > 0.3 * np.log(2)
+        assert (r.losses > np.log(2)).any() if side == "above" else (r.losses < np.log(2)).any()
+        far = run_lesson(LESSON, url(settings, b_part="Losses"))
+        said = text(far)
+        assert f"average {r.losses.mean():.3f}, {side} that" in said and "close to that" not in said
+        assert f"gives the right class {share} than an even share at some steps" in said
+    # H = 1: W_hh is one number
+    one = run_lesson(LESSON, url(dict(DEFAULTS, b_H=1), b_part="Losses"))
+    assert "is one number, of size $s_{max}$" in text(one) and "down to half" not in text(one)
+    # the loss at step 1 does not reach W_hh at all (h_0 = 0); at step k the farthest term is compared, computed
+    first = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "1"})
+    assert "$L_1$ sends no gradient to $W_{hh}$ at all" in text(first)
+    for settings in (DEFAULTS, dict(DEFAULTS, b_smax=3.0, b_a=0.0)):
+        at = run_lesson(LESSON, url(settings, b_part="Reach of a loss", b_k=7))
+        norms = per_loss(expected(**settings)).contribution_norms()
+        ratio = norms[6, 1] / norms[6, 6]
+        word = "smaller than" if ratio < 1 else "larger than"
+        assert f"step 2, is {ratio:.2g} times the size of the term of step 7: {word} the nearest" in text(at)
+        pairs = [(norms[q, j], norms[q, j + 1]) for q in range(1, 8) for j in range(1, q)]
+        shrinking = sum(1 for a, b in pairs if 0 < a < b)
+        assert f"In {shrinking} of the {len(pairs)} neighbouring pairs" in text(at)
+    # chunks as long as the sequence cut nothing
+    full = run_lesson(LESSON, {"b_part": "Truncated BPTT", "b_K": "8"})
+    assert "nothing is cut: this is full BPTT" in text(full) and metrics(full)["cosine$(g_K, g)$"] == "1.0000"
+    # chunks of 3 in 8 steps: the last chunk is shorter, and the sliding window's cosine is the core's
+    at = run_lesson(LESSON, {"b_part": "Truncated BPTT", "b_K": "3"})
+    sliding = truncated_bptt(expected(**DEFAULTS), 3)
+    assert "3 chunks of 3 steps (the last has 2)" in text(at)
+    assert f"its cosine here would be {sliding.cosine:.4f}" in text(at)
+
+
+def test_warmup_predict_is_answered_by_the_core_at_w_h_zero():
+    at = run_lesson(LESSON)
+    at.radio(key="b_predict_wh").set_value(2).run()                      # C: it becomes exactly 0
+    assert any("Now set w_h to 0" in i.value for i in at.info)
+    at.slider(key="b_wh").set_value(0.0).run()
+    assert_ran_cleanly(at)
+    zero = scalar.backward(WARMUP_W_X, 0.0, WARMUP_B, WARMUP_XS, 0.5)
+    assert zero.w_h_terms[1] == 0 and zero.w_h_terms[0] == 0
+    agrees = [s.value for s in at.success if "the figure agrees" in s.value]
+    assert len(agrees) == 1 and f"= {zero.dw_h:.4f}$" in agrees[0]
+    check_warmup(at, WARMUP_W_X, 0.0, WARMUP_B, 0.5)
+
+
+def test_truncation_predict_is_answered_by_the_core():
+    r = expected(**DEFAULTS)
+    low, high = chunked_bptt(r, 2).cosine, chunked_bptt(r, 4).cosine
+    assert high > low + 1e-3                                                # at the defaults: it rises
+    at = run_lesson(LESSON, {"b_part": "Truncated BPTT"})
+    assert slider(at, "b_K") == 2
+    at.radio(key="b_predict_K").set_value(1).run()                        # a wrong prediction: it falls
+    at.slider(key="b_K").set_value(4).run()
+    assert_ran_cleanly(at)
+    said = [e.value for e in at.error if e.value.startswith("**The figure shows A, not B.**")]
+    assert len(said) == 1 and f"{low:.4f}" in said[0] and f"{high:.4f}" in said[0]
+    assert metrics(at)["cosine$(g_K, g)$"] == f"{high:.4f}"
+
+
+def test_programs_give_the_pages_numbers_in_pytorch():
+    """Show code's PyTorch programs: the warm-up by autograd, and chunks with h.detach(), equal rnn_core."""
+    namespace, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(warmup_program(0.5, 0.8, 0.1, WARMUP_XS, 0.5), namespace)
+    back = scalar.backward(0.5, 0.8, 0.1, WARMUP_XS, 0.5)
+    assert namespace["w_h"].grad.item() == pytest.approx(back.dw_h, rel=1e-12)
+    assert namespace["loss"].item() == pytest.approx(back.loss, rel=1e-12)
+    r = expected(**dict(DEFAULTS, b_T=11))
+    for K in (3, 11):
+        namespace = {}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(chunked_program(r.cell, r.readout, r.x, r.targets, K), namespace)
+        assert "h = h.detach()" in chunked_program(r.cell, r.readout, r.x, r.targets, K)
+        np.testing.assert_allclose(namespace["grads"]["weight_hh"].numpy(), chunked_bptt(r, K).params["weight_hh"],
+                                   rtol=1e-10, atol=1e-13)
+    assert isinstance(namespace["grads"]["weight_hh"], torch.Tensor)
 
 
 def test_hostile_link_is_clamped():
-    at = run_lesson(LESSON, {"b_T": "9999", "b_H": "-4", "b_whh": "nan", "b_seq": "<script>", "b_K": "abc",
-                             "b_seed": "1.5"})
+    at = run_lesson(LESSON, {"b_part": "Losses", "b_T": "9999", "b_H": "-4", "b_smax": "nan", "b_seq": "<script>",
+                             "b_K": "abc", "b_seed": "1.5", "b_wh": "1e9"})
     assert_ran_cleanly(at)
-    assert slider(at, "b_T") == 30 and slider(at, "b_H") == 1 and slider(at, "b_whh") == 1.5
-    assert len(link_notes(at)) >= 4
+    assert slider(at, "b_T") == 30 and slider(at, "b_H") == 1 and slider(at, "b_smax") == 1.0
+    assert slider(at, "b_wh") == 2.0
+    assert len(link_notes(at)) >= 5
     assert all("<script>" not in m.value for m in at.markdown)
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    check_section_tabs(LESSON, ["Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"],
-                       [1, 1, 1, 2, 2], "<b>Truncated</b>")
+    check_section_tabs(LESSON, PARTS, [1, 1, 1, 1, 2, 2], "<b>Truncated</b>")
     at = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "5"})
     assert slider(at, "b_k") == 5 and not link_notes(at)
 
 
+def test_a_value_set_on_one_tab_is_kept_on_the_others():
+    at = run_lesson(LESSON, {"b_part": "Losses"})
+    at.slider(key="b_T").set_value(12).run()
+    open_section(at, "b_part", "Warm-up: 3 steps back")
+    assert slider(at, "b_T") == 12                                        # kept, though not shown on the warm-up
+    open_section(at, "b_part", "Truncated BPTT")
+    assert slider(at, "b_T") == 12 and slider(at, "b_K") == 2
+    r = expected(**dict(DEFAULTS, b_T=12))
+    assert metrics(at)["cosine$(g_K, g)$"] == f"{chunked_bptt(r, 2).cosine:.4f}"
+
+
 def test_fragment_panels_follow_their_sliders():
-    """Row i, step k and window K each rerun only their panel: the panel shows rnn_core's new numbers."""
+    """Row i, step k and chunk length K: each part shows rnn_core's new numbers."""
     r = expected(**DEFAULTS)
     full = r.grads.params["weight_hh"]
     at = run_lesson(LESSON, {"b_part": "Shared W_hh"})
-    at.slider(key="b_row").set_value(3).run()
+    at.slider(key="b_row").set_value(4).run()
     assert_ran_cleanly(at)
     (stack,) = figures(at)
     np.testing.assert_allclose(plotly_array(stack["data"][-1]["y"]), full[3], rtol=1e-12)
-    assert any(l.value.rstrip("$\n ").endswith(f"= {full[3, 0]:.4f}") and "W_{hh}[3,0]" in l.value for l in at.latex)
+    assert any(m.value.endswith(f"= {full[3, 0]:.4f}$") and "W_{hh}[4,1]" in m.value for m in at.markdown)
+    at.toggle(key="show_code").set_value(True).run()
+    program = next(c.value for c in at.code if c.value.startswith("import torch"))
+    assert program.rstrip().endswith("print(loss, grads['weight_hh'][3])")   # code counts from 0
     at = run_lesson(LESSON, {"b_part": "Reach of a loss"})
     at.slider(key="b_k").set_value(7).run()
     assert_ran_cleanly(at)
@@ -131,15 +275,25 @@ def test_fragment_panels_follow_their_sliders():
     np.testing.assert_allclose(plotly_array(figures(at)[0]["data"][0]["y"]), norms[6], rtol=1e-12, atol=1e-300)
     reached = np.flatnonzero(norms[6]) + 1      # step 1's term is 0: h_0 = 0
     assert list(reached) == list(range(2, 8))
-    assert any("The loss $L_{7}$" in m.value and "are 2 to 7;" in m.value for m in at.markdown)
+    assert "The loss $L_{7}$" in text(at) and "are 2 to 7;" in text(at)
     at = run_lesson(LESSON, {"b_part": "Truncated BPTT"})
     at.slider(key="b_K").set_value(6).run()
     assert_ran_cleanly(at)
-    truncated = truncated_bptt(r, 6)
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["cosine(g_K, g)"] == f"{truncated.cosine:.4f}"
-    assert any("With window $K = 6$" in c.value for c in at.caption)
-    # the PyTorch program does not depend on the row slider: it prints column 0 of dL/dW_hh
+    assert metrics(at)["cosine$(g_K, g)$"] == f"{chunked_bptt(r, 6).cosine:.4f}"
+    assert "2 chunks of 6 steps (the last has 2)" in text(at)
     at.toggle(key="show_code").set_value(True).run()
     program = next(c.value for c in at.code if c.value.startswith("import torch"))
-    assert program.rstrip().endswith("print(loss, grads['weight_hh'][:, 0])")
+    assert "K = 6  # chunk length" in program and "h = h.detach()" in program
+
+
+def test_show_code_and_downloads_only_where_they_produce_the_numbers():
+    for part, code, files in [("Warm-up: 3 steps back", "rnn_core.scalar.backward", "bptt_warmup"),
+                              ("Losses", "rnn_core.by_hand.loss_and_gradients", "bptt_losses"),
+                              ("Truncated BPTT", "rnn_core.truncation.chunked_bptt", "bptt_truncated")]:
+        at = run_lesson(LESSON, {"b_part": part})
+        at.toggle(key="show_code").set_value(True).run()
+        assert any(code in c.value for c in at.caption), part
+        assert sorted(b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")) == [
+            f"download_{files}_csv", f"download_{files}_json"]
+    at = run_lesson(LESSON, {"b_part": "Reach of a loss"})
+    assert not at.get("download_button") and not [t for t in at.toggle if t.key == "show_code"]

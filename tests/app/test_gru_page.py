@@ -1,129 +1,208 @@
-"""Lesson 6 (GRU) through AppTest: defaults, every control at its ends, hostile links, numbers = core."""
+"""Lesson 6 (GRU) through AppTest: every tab at defaults and at its controls' ends, one key per control, links
+counted from 1 and clamped, and every number a sentence states derived from the same computation as the figure."""
 
 import numpy as np
 import pytest
 
 from app.course import page_for
 from app.figures.gates import MAX_FRAMES
-from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, hand_set_memory_gru, make_cell,
-                            step_values)
+from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, gru_step_cho, hand_set_memory_gru,
+                            make_cell, reach, s_max, step_values)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
-                               moved_step_panel, plotly_array, run_lesson, run_sections)
+                               moved_step_panel, panel_controls, plotly_array, run_lesson, run_sections)
 
 LESSON = page_for("pages/6_gru.py")
-CONTROL_SLIDERS = ["gru_T", "gru_H", "update_bias", "gru_in_scale", "gru_rec_scale"]  # above the tabs
-SECTION_SLIDERS = {"Faucets": CONTROL_SLIDERS + ["gru_t", "gru_unit"],                 # tab -> its sliders
-                   "Gates over time": CONTROL_SLIDERS + ["gru_maps_t", "gru_maps_unit"],
-                   "Cells compared": CONTROL_SLIDERS}
-SECTIONS = list(SECTION_SLIDERS)
+CELL, MAPS, COMPARED = "Cell and faucets", "Gates over time", "Cells compared"
+SECTIONS = [CELL, MAPS, COMPARED]
+EVERY = {"gru_input", "gru_T", "gru_H", "update_bias", "gru_t", "gru_unit", "gru_gate", "gru_rec_scale", "gru_a",
+         "gru_seed", "gru_hand"}
+SHOWN = {CELL: {"gru_input", "gru_T", "gru_H", "update_bias", "gru_t", "gru_unit", "gru_gate"},
+         MAPS: {"gru_input", "gru_T", "gru_H", "update_bias", "gru_t", "gru_unit"},
+         COMPARED: {"gru_input", "gru_T", "gru_H", "update_bias", "gru_rec_scale"}}
 
 
-def assert_only_tab_drawn(at, section):
-    """The page is open on `section` and only that tab holds a chart (a closed tab is empty)."""
-    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [int(title == section) for title in SECTIONS]
+def core(preset="gap", T=40, H=4, bias=1.0, a=0.5, kappa=1.0, seed=0):
+    x = gated_preset(preset, T)
+    cell = make_cell("gru", x.shape[1], H, seed=seed, gate_bias=bias, input_bound=a, recurrent_scale=kappa)
+    return cell, cell.unroll(x)
+
+
+def part(figure, name, frame=None):
+    data = figure["data"] if frame is None else next(f for f in figure["frames"] if f["name"] == str(frame))["data"]
+    return next(trace for trace in data if trace.get("meta", {}).get("part") == name)
+
+
+def body(at):
+    return " ".join(m.value for m in at.markdown)
 
 
 def test_defaults_show_the_core_numbers():
     runs = run_sections(LESSON)
     for at in runs:
         assert_ran_cleanly(at)
-    faucet_at, _, compared_at = runs
-    assert "GRU" in faucet_at.title[0].value
-    (faucet,), (heatmaps,), (gradients,) = [figures(at) for at in runs]
-    x = gated_preset("gap", 40)
-    trace = make_cell("gru", 4, 4, seed=0, gate_bias=1.0).unroll(x)
-    step, unit = 1, 3
-    assert len(faucet["frames"]) == 40
-    text = " ".join(faucet["data"][4]["text"])
-    assert f"update z = {trace.gates['z'][step, unit]:.3f}" in text
-    assert f"reset r = {trace.gates['r'][step, unit]:.3f}" in text
-    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
-    np.testing.assert_allclose(bars["z"], trace.gates["z"][step])
+    cell_at, _, compared_at = runs
+    (cell,), (heatmaps,), (gradients,) = [figures(at) for at in runs]
+    _, trace = core()
+    t, j = 2, 4
+    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, 41)]
+    z, r = trace.gates["z"][t - 1, j - 1], trace.gates["r"][t - 1, j - 1]
+    labels = " ".join(part(cell, "faucet labels")["text"])
+    assert f"<b>z</b> keeps {100 * z:.0f}%" in labels and f"<b>r</b> {100 * r:.0f}% open" in labels
+    assert part(cell, "equation")["text"][0].endswith(f"= {z:.3f}")          # the highlighted gate: z
     for k, name in enumerate(["r", "z", "n"]):
         np.testing.assert_allclose(plotly_array(heatmaps["data"][k]["customdata"]), trace.gates[name].T)
     np.testing.assert_allclose(plotly_array(heatmaps["data"][3]["customdata"]), trace.h.T)
-    norms = gradient_comparison(4, 4, x, seed=0, lstm_bias=1.0, gru_bias=1.0)
+    norms = gradient_comparison(4, 4, gated_preset("gap", 40), seed=0, lstm_bias=1.0, gru_bias=1.0)
     for d, kind in zip(gradients["data"], ("rnn", "lstm", "gru")):
         np.testing.assert_allclose(plotly_array(d["y"]), norms[kind], rtol=1e-10)
-    latex = faucet_at.get("latex")[0].proto.body
-    assert f"{trace.gates['n'][step, unit]:.3f}" in latex and f"{trace.h[step, unit]:.3f}" in latex
-    table = compared_at.table[0].value
-    assert list(table["parameters"]) == [r["parameters"] for r in comparison_rows(4, 4)] == [40, 160, 120]
-    assert list(table["gates"]) == [0, 3, 2]
+    latex = cell_at.get("latex")[0].proto.body
+    v = step_values(trace, t - 1, j - 1)
+    assert f"{v['n']:.3f}" in latex and f"{v['h']:.3f}" in latex and rf"z_{{{t}}} &= \boxed" in latex
 
 
-def test_update_bias_changes_how_far_the_gru_gradient_reaches():
-    low, high = (run_lesson(LESSON, {"update_bias": bias, "gru_part": "Cells compared"}) for bias in ("-3", "5"))
-    for at in (low, high):
+def test_each_tab_shows_its_own_controls_and_keeps_the_others():
+    for section in SECTIONS:
+        found = panel_controls(run_lesson(LESSON, {"gru_part": section}))
+        assert set(found["box"]) == SHOWN[section] and len(found["box"]) <= 7
+        assert set(found["box"]) | set(found["more"]) | set(found["kept"]) == EVERY
+    compared = panel_controls(run_lesson(LESSON, {"gru_part": COMPARED, "gru_hand": "true"}))
+    assert "gru_hand" in compared["kept"]                     # the comparison always uses seed and scales
+    hand = panel_controls(run_lesson(LESSON, {"gru_hand": "true"}))
+    assert {"gru_seed", "gru_a", "gru_rec_scale"} <= set(hand["kept"])
+
+
+def test_one_step_and_one_unit_carry_from_tab_to_tab_and_into_the_figures():
+    _, trace = core()
+    t, j = 7, 2
+    at = moved_step_panel(LESSON, "gru", CELL, {"gru_t": t, "gru_unit": j})
+    (cell,) = figures(at)
+    assert cell["layout"]["sliders"][0]["active"] == t - 1
+    z = trace.gates["z"][t - 1, j - 1]
+    assert f"<b>z</b> keeps {100 * z:.0f}%" in " ".join(part(cell, "faucet labels")["text"])
+    v = step_values(trace, t - 1, j - 1)
+    check_step_panel_numbers(at, LESSON, "gru", {name: v[name] for name in ("r", "z", "n", "h")}, "h", t, j)
+
+
+def test_link_values_are_counted_from_1_and_clamped():
+    at = run_lesson(LESSON, {"gru_H": "999", "gru_T": "1", "update_bias": "-inf", "gru_input": "**bold**",
+                             "gru_unit": "-4", "gru_t": "0", "gru_hand": "2"})
+    assert_ran_cleanly(at)
+    assert at.slider(key="gru_H").value == 16 and at.slider(key="gru_T").value == 2
+    assert (at.slider(key="gru_unit").value, at.slider(key="gru_t").value) == (1, 1)
+    assert at.slider(key="update_bias").value == 1.0 and at.selectbox(key="gru_input").value == "gap"
+    notes = " ".join(link_notes(at))
+    assert "Hidden size" in notes and "Unit j" in notes and "**bold**" not in notes
+
+
+def test_reset_placement_is_computed_for_the_pages_cell():
+    """PyTorch's r * (W_hn h + b_hn) against Cho et al.'s W_hn (r * h) + b_hn, at the shown step and unit."""
+    for t, j in ((2, 4), (1, 1), (40, 3)):
+        at = run_lesson(LESSON, {"gru_t": str(t), "gru_unit": str(j)})
+        cell, trace = core()
+        h_prev = trace.h[t - 2] if t > 1 else np.zeros(4)
+        h_py, py = cell.step(trace.x[t - 1], h_prev)
+        h_cho, cho = gru_step_cho(cell, trace.x[t - 1], h_prev)
+        np.testing.assert_allclose(h_py, trace.h[t - 1], rtol=1e-12)
+        placement = at.get("latex")[1].proto.body
+        assert f"{py['n'][j - 1]:.3f}" in placement and f"{cho['n'][j - 1]:.3f}" in placement
+        assert f"here they differ by ${abs(h_py[j - 1] - h_cho[j - 1]):.3g}$ in $h_{{{t}}}$ of unit {j}" in body(at)
+    hand = body(run_lesson(LESSON, {"gru_hand": "true"}))
+    assert "here they agree, because the hand-set weights have $W_{hn} = I$ and $b_{hn} = 0$" in hand
+
+
+@pytest.mark.parametrize("pick", [0, 1, 2])
+def test_predict_the_mix_then_raise_the_update_bias(pick):
+    at = run_lesson(LESSON)
+    at.radio(key="gru_predict_mix").set_value(pick).run()
+    assert not at.success and not at.error
+    at.slider(key="update_bias").set_value(4.0).run()
+    assert_ran_cleanly(at)
+    _, trace = core(bias=4.0)
+    z = trace.gates["z"][1, 3]
+    assert z > 0.5                                                      # nearer the old state: option B
+    said = [e.value for e in [*at.success, *at.error]]
+    assert len(said) == 1 and f"$z_{{2}} = {z:.3f}$" in said[0]
+    expected = "**B: the figure agrees.**" if pick == 1 else f"**The figure shows B, not {'AC'[pick // 2]}.**"
+    assert said[0].startswith(expected)
+    hand = run_lesson(LESSON, {"gru_hand": "true", "gru_t": "1"})     # the word's step: the candidate is written
+    hand.slider(key="update_bias").set_value(4.0).run()
+    z_word = hand_set_memory_gru(4, 4, update_bias=4.0).unroll(gated_preset("gap", 40)).gates["z"][0, 3]
+    assert z_word < 0.5
+    assert hand.radio(key="gru_predict_mix").options[0].startswith("A. Nearer")
+    hand.radio(key="gru_predict_mix").set_value(0).run()
+    assert hand.success and hand.success[0].value.startswith("**A: the figure agrees.**")
+
+
+def test_comparison_table_counts_from_the_cells_with_the_formula_in_math():
+    at = run_lesson(LESSON, {"gru_part": COMPARED, "gru_H": "8"})
+    assert_ran_cleanly(at)
+    rows = comparison_rows(4, 8)
+    assert [r["parameters"] for r in rows] == [1 * (8 * 12 + 16), 4 * (8 * 12 + 16), 3 * (8 * 12 + 16)]
+    table = next(m.value for m in at.markdown if m.value.startswith("|  | tanh RNN | LSTM | GRU |"))
+    assert "| parameters | 112 | 448 | 336 |" in table and "| blocks $G$ | 1 | 4 | 3 |" in table
+    formula = at.get("latex")[0].proto.body
+    assert r"G\,\big(8\cdot(4+8) + 2\cdot8\big) = 112\,G" in formula
+    assert all(rf"{r['blocks']}\cdot112 = {r['parameters']}" in formula for r in rows)
+    assert "*(" not in body(at) and not at.table                       # no ASCII formula
+
+
+def test_comparison_sentence_is_the_metrics_and_the_figure():
+    for params in ({}, {"update_bias": "5"}, {"update_bias": "-5", "gru_rec_scale": "0"}, {"gru_T": "2"}):
+        at = run_lesson(LESSON, {"gru_part": COMPARED, **params})
         assert_ran_cleanly(at)
-    gru_low, gru_high = (int(at.metric[2].value.split()[0]) for at in (low, high))
-    assert gru_low < 10 < 30 < gru_high
+        T = int(params.get("gru_T", 40))
+        bias = float(params.get("update_bias", 1.0))
+        kappa = float(params.get("gru_rec_scale", 1.0))
+        norms = gradient_comparison(4, 4, gated_preset("gap", T), seed=0, lstm_bias=bias, gru_bias=bias,
+                                    recurrent_scale=kappa)
+        with np.errstate(divide="ignore"):
+            reaches = {kind: reach(np.log10(v)) for kind, v in norms.items()}
+        assert [m.value.split()[0] for m in at.metric] == [str(reaches[k]) for k in ("rnn", "lstm", "gru")]
+        text = body(at)
+        assert (f"{reaches['rnn']} steps back in the tanh RNN, {reaches['lstm']} in the LSTM and {reaches['gru']} in "
+                f"the GRU" in text)
+        best = max(reaches.values())
+        leaders = [k for k, v in reaches.items() if v == best]
+        assert ("carries it furthest" in text) == (len(leaders) == 1)
+        rnn = make_cell("rnn", 4, 4, seed=0, recurrent_scale=kappa)
+        assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at κ = {kappa:g}" in text
+    high = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "5"})
+    low = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "-3"})
+    assert int(low.metric[2].value.split()[0]) < 10 < 30 < int(high.metric[2].value.split()[0])
 
 
-@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SECTION_SLIDERS.items() for key in keys])
+def test_hand_set_memory_keeps_the_word():
+    at = run_lesson(LESSON, {"gru_hand": "true", "update_bias": "5", "gru_T": "60", "gru_t": "60"})
+    assert_ran_cleanly(at)
+    (cell,) = figures(at)
+    assert [f["name"] for f in cell["frames"]] == [str(t) for t in range(61 - MAX_FRAMES, 61)]
+    trace = hand_set_memory_gru(4, 4, update_bias=5.0).unroll(gated_preset("gap", 60))
+    assert trace.h[-1, 3] > 0.5
+    assert f"h<sub>60</sub> = {trace.h[-1, 3]:.2f}" in " ".join(part(cell, "diagram labels", frame=60)["text"])
+    assert f"$z_2 z_3 \\cdots z_{{60}} = {np.prod(trace.gates['z'][1:, 3]):.3g}$ at step 60" in body(at)
+
+
+@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SHOWN.items() for key in sorted(keys)
+                                          if key not in ("gru_input", "gru_gate")])
 @pytest.mark.parametrize("end", ["min", "max"])
 def test_every_slider_at_both_ends(section, key, end):
     at = run_lesson(LESSON, {"gru_part": section})
     slider = at.slider(key=key)
     slider.set_value(getattr(slider, end)).run()
     assert_ran_cleanly(at)
-    assert_only_tab_drawn(at, section)
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [int(title == section) for title in SECTIONS]
 
 
 def test_extreme_settings_together():
-    runs = run_sections(LESSON, {"gru_T": "150", "gru_H": "16", "gru_rec_scale": "8", "gru_in_scale": "4",
+    runs = run_sections(LESSON, {"gru_T": "150", "gru_H": "16", "gru_rec_scale": "8", "gru_a": "4",
                                  "update_bias": "5", "gru_input": "Sine wave"})
     for at in runs:
         assert_ran_cleanly(at)
-    (faucet,), _, (gradients,) = [figures(at) for at in runs]
-    assert [f["name"] for f in faucet["frames"]] == [str(t) for t in range(MAX_FRAMES)]  # around step t = 1
+    (cell,), _, (gradients,) = [figures(at) for at in runs]
+    assert [f["name"] for f in cell["frames"]] == [str(t) for t in range(1, MAX_FRAMES + 1)]
     for d in gradients["data"]:
         assert np.all(np.isfinite(plotly_array(d["y"])))
 
 
-def test_hand_set_memory_keeps_the_word():
-    at = run_lesson(LESSON, {"gru_hand": "true", "update_bias": "5", "gru_T": "60", "gru_t": "59"})
-    assert_ran_cleanly(at)
-    faucet = figures(at)[0]
-    assert [f["name"] for f in faucet["frames"]] == [str(t) for t in range(60 - MAX_FRAMES, 60)]
-    trace = hand_set_memory_gru(4, 4, update_bias=5.0).unroll(gated_preset("gap", 60))
-    assert trace.h[-1, 3] > 0.5
-    last = " ".join(faucet["frames"][-1]["data"][4]["text"])
-    assert f"{trace.h[-1, 3]:+.3f}" in last
-
-
-def test_hostile_links_are_handled():
-    at = run_lesson(LESSON, {"gru_H": "999", "gru_T": "1", "update_bias": "-inf", "gru_input": "**bold**",
-                             "gru_unit": "-4", "gru_hand": "2"})
-    assert_ran_cleanly(at)
-    assert at.slider(key="gru_H").value == 16
-    assert at.slider(key="gru_T").value == 2
-    assert at.slider(key="update_bias").value == 1.0
-    assert at.slider(key="gru_unit").value == 0
-    assert at.selectbox(key="gru_input").value == "gap"
-    notes = " ".join(link_notes(at))
-    assert "Hidden size" in notes and "**bold**" not in notes
-
-
 def test_sections_are_tabs_and_only_the_open_one_runs():
     check_section_tabs(LESSON, SECTIONS, [1, 1, 1], "cells compared")
-    for section, keys in SECTION_SLIDERS.items():
-        at = run_lesson(LESSON, {"gru_part": section, "gru_T": "12"})
-        assert [slider.key for slider in at.slider] == keys and at.slider(key="gru_T").value == 12
-
-
-def test_step_panels_follow_their_sliders():
-    """Each tab's panel is an st.fragment: its step and unit sliders redraw the faucets, equations and code, and
-    the outlined square of the gate maps."""
-    step, unit = 7, 2
-    trace = make_cell("gru", 4, 4, seed=0, gate_bias=1.0).unroll(gated_preset("gap", 40))
-    at = moved_step_panel(LESSON, "gru", "Faucets", {"gru_t": step, "gru_unit": unit})
-    (faucet,) = figures(at)
-    assert faucet["layout"]["sliders"][0]["active"] == step
-    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
-    np.testing.assert_allclose(bars["z"], trace.gates["z"][step])
-    text = " ".join(faucet["data"][4]["text"])
-    assert f"update z = {trace.gates['z'][step, unit]:.3f}" in text
-    assert f"reset r = {trace.gates['r'][step, unit]:.3f}" in text
-    v = step_values(trace, step, unit)
-    check_step_panel_numbers(at, LESSON, "gru", {name: v[name] for name in ("r", "z", "n", "h")}, "h", step, unit)

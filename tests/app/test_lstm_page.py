@@ -1,185 +1,273 @@
-"""Lesson 5 (LSTM) through AppTest: defaults, every control at its ends, hostile links, numbers = core."""
+"""Lesson 5 (LSTM) through AppTest: every tab at defaults and at its controls' ends, one key per control, links
+counted from 1 and clamped, and every number a sentence states derived from the same computation as the figure."""
 
 import numpy as np
 import pytest
 
 from app.course import page_for
-from app.figures.gates import MAX_FRAMES
+from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES
+from app.gated_controls import GateText, clicked_part, pick_from_diagram
+from rnn_core import sigmoid
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
-                            reach, step_values)
-from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
-                               moved_step_panel, open_section, plotly_array, run_lesson, run_sections)
+                            memory_time, reach, s_max, steady_forget_gate, step_values, steps_above)
+from tests.app.helpers import (assert_ran_cleanly, check_step_panel_numbers, figures, link_notes, moved_step_panel,
+                               open_section, panel_controls, plotly_array, run_lesson, run_sections)
 
 LESSON = page_for("pages/5_lstm.py")
-CONTROL_SLIDERS = ["lstm_T", "lstm_H", "forget_bias", "lstm_in_scale", "lstm_rec_scale"]  # above the tabs
-SECTION_SLIDERS = {"Faucets": CONTROL_SLIDERS + ["lstm_t", "lstm_unit"],                 # tab -> its sliders
-                   "Gates over time": CONTROL_SLIDERS + ["lstm_maps_t", "lstm_maps_unit"],
-                   "Gradient highway": CONTROL_SLIDERS + ["lstm_highway_unit"]}
-SECTIONS = list(SECTION_SLIDERS)
+CELL, MAPS, HIGHWAY = "Cell and faucets", "Gates over time", "Gradient highway"
+SECTIONS = [CELL, MAPS, HIGHWAY]
+EVERY = {"lstm_input", "lstm_T", "lstm_H", "forget_bias", "lstm_t", "lstm_unit", "lstm_gate", "lstm_rec_scale",
+         "lstm_a", "lstm_seed", "lstm_hand"}
+SHOWN = {CELL: {"lstm_input", "lstm_T", "lstm_H", "forget_bias", "lstm_t", "lstm_unit", "lstm_gate"},
+         MAPS: {"lstm_input", "lstm_T", "lstm_H", "forget_bias", "lstm_t", "lstm_unit"},
+         HIGHWAY: {"lstm_input", "lstm_T", "lstm_H", "forget_bias", "lstm_unit", "lstm_rec_scale", "lstm_hand"}}
 
 
-def assert_only_tab_drawn(at, section):
-    """The page is open on `section` and only that tab holds a chart (a closed tab is empty)."""
-    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [int(title == section) for title in SECTIONS]
-
-
-def core(preset="gap", T=40, H=4, bias=1.0, in_scale=1.0, rec_scale=1.0, seed=0):
+def core(preset="gap", T=40, H=4, bias=1.0, a=0.5, kappa=1.0, seed=0):
     x = gated_preset(preset, T)
-    lstm = make_cell("lstm", x.shape[1], H, seed=seed, gate_bias=bias, input_scale=in_scale, recurrent_scale=rec_scale)
-    rnn = make_cell("rnn", x.shape[1], H, seed=seed, input_scale=in_scale, recurrent_scale=rec_scale)
+    lstm = make_cell("lstm", x.shape[1], H, seed=seed, gate_bias=bias, input_bound=a, recurrent_scale=kappa)
+    rnn = make_cell("rnn", x.shape[1], H, seed=seed, input_bound=a, recurrent_scale=kappa)
     return lstm, lstm.unroll(x), rnn, rnn.unroll(x)
+
+
+def part(figure, name, frame=None):
+    data = figure["data"] if frame is None else next(f for f in figure["frames"] if f["name"] == str(frame))["data"]
+    return next(trace for trace in data if trace.get("meta", {}).get("part") == name)
+
+
+def body(at):
+    return " ".join(m.value for m in at.markdown)
 
 
 def test_defaults_show_the_core_numbers():
     runs = run_sections(LESSON)
     for at in runs:
         assert_ran_cleanly(at)
-    faucet_at, _, highway_at = runs
-    assert "LSTM" in faucet_at.title[0].value
-    (faucet,), (heatmaps,), (highway,) = [figures(at) for at in runs]
-    lstm, trace, rnn, rtrace = core()
-    step, unit = 1, 3
-    assert len(faucet["frames"]) == 40
-    assert faucet["layout"]["sliders"][0]["active"] == step
-    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
-    np.testing.assert_allclose(bars["f"], trace.gates["f"][step])
-    np.testing.assert_allclose(bars["i"], trace.gates["i"][step])
-    text = " ".join(faucet["data"][5]["text"])
-    assert f"forget f = {trace.gates['f'][step, unit]:.3f}" in text
-    assert f"{trace.c[step, unit]:+.3f}" in text
+    cell_at, maps_at, highway_at = runs
+    (cell,), (heatmaps,), (highway,) = [figures(at) for at in runs]
+    _, trace, rnn, rtrace = core()
+    t, j = 2, 4                                                 # Step t and Unit j, counted from 1
+    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, 41)]
+    assert cell["layout"]["sliders"][0]["active"] == t - 1
+    f = trace.gates["f"][t - 1, j - 1]
+    assert f"<b>f</b> {100 * f:.0f}% open" in " ".join(part(cell, "faucet labels")["text"])
+    assert part(cell, "equation")["text"][0].endswith(f"= {f:.3f}")          # the highlighted gate: f
     for k, name in enumerate(["i", "f", "g", "o"]):
         np.testing.assert_allclose(plotly_array(heatmaps["data"][k]["customdata"]), trace.gates[name].T)
     np.testing.assert_allclose(plotly_array(heatmaps["data"][4]["customdata"]), trace.c.T)
     lines = {d.get("name"): d for d in highway["data"]}
-    np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {unit}"]["y"]), 10.0 ** log10_highway(trace)[:, unit],
+    np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {j}"]["y"]),
+                               10.0 ** log10_highway(trace)[:, j - 1], rtol=1e-10)
+    rnn_line = next(d for d in highway["data"] if d.get("name", "").startswith("tanh RNN"))
+    np.testing.assert_allclose(plotly_array(rnn_line["y"]), 10.0 ** np.clip(log10_jacobian_norms(rnn, rtrace), -30, 30),
                                rtol=1e-10)
-    rnn_line = next(d for d in highway["data"] if d.get("name", "").startswith("RNN"))
-    np.testing.assert_allclose(plotly_array(rnn_line["y"]), 10.0 ** np.clip(log10_jacobian_norms(rnn, rtrace), -30, 30), rtol=1e-10)
-    # the equations carry the same numbers
-    latex = faucet_at.get("latex")[0].proto.body
-    assert f"{trace.gates['o'][step, unit]:.3f}" in latex and f"{trace.h[step, unit]:.3f}" in latex
-    metrics = [m.value for m in highway_at.metric]
-    assert metrics[0].startswith(str(reach(log10_highway(trace)[:, unit])))
+    latex = cell_at.get("latex")[0].proto.body
+    v = step_values(trace, t - 1, j - 1)
+    assert f"{v['o']:.3f}" in latex and f"{v['h']:.3f}" in latex and rf"f_{{{t}}} &= \boxed" in latex
+    assert highway_at.metric[0].value == f"{reach(log10_highway(trace)[:, j - 1])} steps back"
 
 
-def test_forget_bias_changes_how_far_the_cell_path_reaches():
-    low = run_lesson(LESSON, {"forget_bias": "-2", "lstm_part": "Gradient highway"})
-    high = run_lesson(LESSON, {"forget_bias": "5", "lstm_part": "Gradient highway"})
-    for at in (low, high):
-        assert_ran_cleanly(at)
-    reach_low = int(low.metric[0].value.split()[0])
-    reach_high = int(high.metric[0].value.split()[0])
-    assert reach_low < 5 and reach_high == 39
+def test_each_tab_shows_its_own_controls_and_keeps_the_others():
+    """At most seven controls in a tab's box, the rest under More controls or kept out of sight; every control
+    exists on every tab (one key each, so a value set on one tab is there on the next)."""
+    for section in SECTIONS:
+        found = panel_controls(run_lesson(LESSON, {"lstm_part": section}))
+        assert set(found["box"]) == SHOWN[section] and len(found["box"]) <= 7
+        assert set(found["box"]) | set(found["more"]) | set(found["kept"]) == EVERY
+        assert len(found["box"] + found["more"] + found["kept"]) == len(EVERY)
+    hand = panel_controls(run_lesson(LESSON, {"lstm_hand": "true"}))          # hand-set weights ignore seed and scales
+    assert {"lstm_seed", "lstm_a", "lstm_rec_scale"} <= set(hand["kept"])
+    hand = panel_controls(run_lesson(LESSON, {"lstm_hand": "true", "lstm_part": HIGHWAY}))   # the RNN still uses them
+    assert "lstm_rec_scale" in hand["box"] and {"lstm_seed", "lstm_a"} <= set(hand["more"])
 
 
-@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SECTION_SLIDERS.items() for key in keys])
+def test_one_step_and_one_unit_carry_from_tab_to_tab_and_into_the_figures():
+    lstm, trace, _, _ = core()
+    t, j = 7, 2
+    at = moved_step_panel(LESSON, "lstm", CELL, {"lstm_t": t, "lstm_unit": j})
+    (cell,) = figures(at)
+    assert cell["layout"]["sliders"][0]["active"] == t - 1
+    v = step_values(trace, t - 1, j - 1)
+    assert f"<b>i</b> {100 * v['i']:.0f}% open" in " ".join(part(cell, "faucet labels")["text"])
+    check_step_panel_numbers(at, LESSON, "lstm", {name: v[name] for name in ("i", "f", "g", "o", "c", "h")}, "c", t, j)
+    open_section(at, "lstm_part", HIGHWAY)
+    assert at.slider(key="lstm_unit").value == j
+    lines = {d.get("name"): d for d in figures(at)[0]["data"]}
+    np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {j}"]["y"]),
+                               10.0 ** log10_highway(trace)[:, j - 1], rtol=1e-10)
+    assert at.metric[0].label == f"Cell path of unit {j} above 1%"
+
+
+def test_link_values_are_counted_from_1_and_clamped():
+    at = run_lesson(LESSON, {"lstm_t": "9999", "lstm_unit": "0", "lstm_T": "12"})
+    assert_ran_cleanly(at)
+    assert (at.slider(key="lstm_t").value, at.slider(key="lstm_t").min, at.slider(key="lstm_t").max) == (12, 1, 12)
+    assert (at.slider(key="lstm_unit").value, at.slider(key="lstm_unit").min) == (1, 1)
+    assert "Step t" in " ".join(link_notes(at)) and "Unit j" in " ".join(link_notes(at))
+    assert figures(at)[0]["layout"]["sliders"][0]["active"] == 11      # frame "12", the last step
+    short = run_lesson(LESSON, {"lstm_t": "30"})
+    short.slider(key="lstm_T").set_value(5).run()                       # a shorter sequence clamps the step
+    assert_ran_cleanly(short)
+    assert short.slider(key="lstm_t").value == 5
+
+
+@pytest.mark.parametrize("highlight", ["i", "f", "g", "o", "c", "h"])
+def test_highlight_boxes_the_equation_and_writes_it_in_every_frame(highlight):
+    _, trace, _, _ = core()
+    at = run_lesson(LESSON, {"lstm_gate": highlight})
+    assert_ran_cleanly(at)
+    latex = at.get("latex")[0].proto.body
+    assert latex.count(r"\boxed") == 1 and f"{highlight}_{{2}} &= \\boxed" in latex
+    (cell,) = figures(at)
+    for t in (1, 2, 40):
+        v = step_values(trace, t - 1, 3)
+        assert part(cell, "equation", frame=t)["text"][0].endswith(f"= {v[highlight]:.3f}".replace("-", "−"))
+
+
+def test_a_click_on_the_drawing_highlights_that_gate():
+    """st.plotly_chart's on_select reports the clicked point; its customdata is the gate, which becomes the
+    Highlight control's value before the rerun."""
+    names = LSTM_HIGHLIGHTS
+    assert clicked_part({"points": [{"customdata": "o", "x": 1}]}, names) == "o"
+    assert clicked_part({"points": [{"customdata": ["i"]}]}, names) == "i"
+    assert clicked_part({"points": [{"x": 3}]}, names) is None and clicked_part({}, names) is None
+    text = GateText("lstm", "forget_bias", "", "", "", names, (), (), (), (), (), ("x",), ())
+    state = {"lstm_cell": {"selection": {"points": [{"customdata": "o"}]}}, "lstm_gate": "f"}
+    pick_from_diagram("lstm_cell", text, state=state)
+    assert state["lstm_gate"] == "o"
+    at = run_lesson(LESSON)
+    at.session_state["lstm_gate"] = "o"
+    at.run()
+    assert_ran_cleanly(at)
+    assert r"o_{2} &= \boxed" in at.get("latex")[0].proto.body
+
+
+@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SHOWN.items() for key in sorted(keys)
+                                          if key not in ("lstm_input", "lstm_gate", "lstm_hand")])
 @pytest.mark.parametrize("end", ["min", "max"])
 def test_every_slider_at_both_ends(section, key, end):
     at = run_lesson(LESSON, {"lstm_part": section})
     slider = at.slider(key=key)
     slider.set_value(getattr(slider, end)).run()
     assert_ran_cleanly(at)
-    assert_only_tab_drawn(at, section)
+    assert [len(tab.get("plotly_chart")) for tab in at.tabs] == [int(title == section) for title in SECTIONS]
 
 
 def test_extreme_settings_together_show_overflow_safely():
-    runs = run_sections(LESSON, {"lstm_T": "150", "lstm_H": "16", "lstm_rec_scale": "8", "lstm_in_scale": "4",
+    runs = run_sections(LESSON, {"lstm_T": "150", "lstm_H": "16", "lstm_rec_scale": "8", "lstm_a": "4",
                                  "forget_bias": "-5", "lstm_input": "Words: let's meet for lunch"})
     for at in runs:
         assert_ran_cleanly(at)
-    (faucet,), _, (highway,) = [figures(at) for at in runs]
+    (cell,), _, (highway,) = [figures(at) for at in runs]
     for d in highway["data"]:
         if d.get("y") is not None and d["y"] != [None]:
             assert np.all(np.isfinite(plotly_array(d["y"])))
-    assert [f["name"] for f in faucet["frames"]] == [str(t) for t in range(MAX_FRAMES)]  # around step t = 1
+    assert [f["name"] for f in cell["frames"]] == [str(t) for t in range(1, MAX_FRAMES + 1)]   # around step 2
 
 
-def test_hand_set_memory_keeps_the_word():
-    at = run_lesson(LESSON, {"lstm_hand": "true", "forget_bias": "5", "lstm_T": "60"})
+def test_memory_time_sentence_and_metric_are_the_core_numbers():
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "forget_bias": "2.5", "lstm_unit": "3"})
+    assert_ran_cleanly(at)
+    _, trace, _, rtrace = core(bias=2.5)
+    f_bar = steady_forget_gate(trace.gates["f"][:, 2])
+    tau = memory_time(f_bar)
+    assert at.metric[2].value == f"≈ {tau:,.1f} steps"
+    text = body(at)
+    assert f"\\bar f = {f_bar:.4f}" in text and f"is {tau:,.1f} steps" in text
+    assert f"\\bar f^{{\\,{tau:.1f}}} = {f_bar ** tau:.2f}$ is left, close to $1/e" in text
+    assert f"more than 1% for {steps_above(f_bar):,} steps" in text
+    path = reach(log10_highway(trace)[:, 2])
+    assert f"stays above 1% for {path} steps back, of the 39 the sequence has" in text
+
+
+def test_rule_of_thumb_is_flagged_where_it_fails():
+    """1/e after 1/(1 - f) steps holds only for f near 1: at b_f = -5 the page says so instead."""
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "forget_bias": "-5", "lstm_T": "2", "lstm_H": "1"})
+    assert_ran_cleanly(at)
+    assert "far from $1/e \\approx 0.37$: that rule of thumb needs" in body(at)
+
+
+def test_forget_bias_sentence_is_computed_and_so_is_the_book_table():
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY})
+    text = body(at)
+    x = gated_preset("gap", 40)
+    reaches = {b: reach(log10_highway(make_cell("lstm", 4, 4, seed=0, gate_bias=b).unroll(x))[:, 3]) for b in (0, 5)}
+    assert (f"stays above 1% for {reaches[0]} steps back at $b_f = 0$ and {reaches[5]} steps back at $b_f = 5$"
+            in text)
+    assert reaches[0] < 10 and reaches[5] == 39
+    for b, steps in ((3, "21.1 steps"), (5, "149 steps"), (7, "1,098 steps")):
+        assert f"| ${b}$ | ${sigmoid(b):.5f}$ | {steps} |" in text
+        assert memory_time(sigmoid(b)) == pytest.approx(float(steps.split()[0].replace(",", "")), abs=0.5)
+    assert "the biases range from $0$ to $3.66$ and the memory times from 2 to 40 steps" in text
+    _, _, rnn, _ = core()
+    assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at κ = 1, below 1, so its gradient must vanish" in text
+    wide = body(run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": "8"}))
+    assert f"$s_{{max}} = {8 * s_max(rnn.weight_hh):.3f}$ at κ = 8, above 1, so its gradient may grow" in wide
+
+
+def test_hand_set_memory_states_what_the_forget_gate_keeps():
+    at = run_lesson(LESSON, {"lstm_hand": "true", "forget_bias": "5", "lstm_T": "60", "lstm_part": HIGHWAY})
     assert_ran_cleanly(at)
     table = at.dataframe[0].value
-    lunch = table[table["latches"] == "lunch"]
     expected = hand_set_memory_lstm(4, 4, forget_bias=5.0).unroll(gated_preset("gap", 60)).c[-1, 3]
-    assert float(lunch["c at step 59"].iloc[0]) == pytest.approx(expected)
-    assert expected > 0.5
-    assert all(table[table["latches"] != "lunch"]["c at step 59"] == 0.0)
+    lunch = table[table["latches"] == "lunch"]
+    assert float(lunch["c at step 60"].iloc[0]) == pytest.approx(expected) and expected > 0.5
+    assert list(table["unit j"]) == [1, 2, 3, 4]
+    text = body(at)
+    assert f"$\\sigma(b_f)^{{59}} = {sigmoid(5.0) ** 59:.3f}$ of its value" in text
+    assert f"$\\sigma(5)^{{100}} = {sigmoid(5.0) ** 100:.2f}$" in text and "0.51" in text
+    assert r"0.5^{100} = 7.89 \times 10^{-31}" in text
+    words = body(run_lesson(LESSON, {"lstm_hand": "true", "lstm_part": HIGHWAY,
+                                     "lstm_input": "Words: let's meet for lunch"}))
+    assert "never again" not in words and "between writes, only its forget gate" in words
 
 
-def test_step_follows_a_shorter_sequence():
-    at = run_lesson(LESSON, {"lstm_t": "30"})
-    assert at.slider(key="lstm_t").value == 30
-    at.slider(key="lstm_T").set_value(5).run()
+@pytest.mark.parametrize("bias", [0.0, 5.0])
+def test_gate_maps_sentence_gives_the_forget_gates_range(bias):
+    at = run_lesson(LESSON, {"lstm_part": MAPS, "forget_bias": str(bias)})
+    _, trace, _, _ = core(bias=bias)
+    f = trace.gates["f"]
+    text = body(at)
+    assert f"lie between ${f.min():.3f}$ and ${f.max():.3f}$" in text
+    if bias < 5:
+        _, high, _, _ = core(bias=5.0)
+        assert f"they lie between ${high.gates['f'].min():.3f}$ and ${high.gates['f'].max():.3f}$" in text
+        assert "the f map darkens" in text
+    else:
+        assert f"(mean ${f.mean():.3f}$), at the top of the slider: each step keeps most of" in text
+
+
+@pytest.mark.parametrize("pick", [0, 1, 2])
+def test_predict_the_reach_then_move_the_bias(pick):
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY})
+    at.radio(key="lstm_predict_reach").set_value(pick).run()
+    assert not at.success and not at.error                            # nothing said until b_f is moved
+    at.slider(key="forget_bias").set_value(4.0).run()
     assert_ran_cleanly(at)
-    assert at.slider(key="lstm_t").value == 4
+    x = gated_preset("gap", 40)
+    at_4 = reach(log10_highway(make_cell("lstm", 4, 4, seed=0, gate_bias=4.0).unroll(x))[:, 3])
+    assert at_4 == 39                                                  # all the way back: option C
+    said = [e.value for e in [*at.success, *at.error]]
+    assert len(said) == 1 and f"stays above 1% for {at_4} steps back" in said[0]
+    expected = "**C: the figure agrees.**" if pick == 2 else f"**The figure shows C, not {'AB'[pick]}.**"
+    assert said[0].startswith(expected)
 
 
-def test_one_unit_and_hostile_links_are_handled():
+def test_hostile_links_are_handled():
     runs = run_sections(LESSON, {"lstm_H": "1", "lstm_T": "-7", "forget_bias": "nan", "lstm_input": "<script>",
-                                 "lstm_rec_scale": "1e308", "lstm_seed": "abc", "lstm_t": "9999", "lstm_hand": "maybe"})
+                                 "lstm_rec_scale": "1e308", "lstm_seed": "abc", "lstm_t": "9999", "lstm_hand": "maybe",
+                                 "lstm_gate": "**x**"})
     for at in runs:
         assert_ran_cleanly(at)
     at = runs[0]
-    assert at.slider(key="lstm_T").value == 2
-    assert at.slider(key="forget_bias").value == 1.0
-    assert at.slider(key="lstm_rec_scale").value == 8.0
+    assert at.slider(key="lstm_T").value == 2 and at.slider(key="lstm_t").value == 2
+    assert at.slider(key="forget_bias").value == 1.0 and at.slider(key="lstm_rec_scale").value == 8.0
     assert at.selectbox(key="lstm_input").value == "gap"
-    assert at.slider(key="lstm_t").value == 1
     notes = " ".join(link_notes(at))
     assert "Sequence length" in notes and "Forget-gate bias" in notes and "<script>" not in notes
     assert [len(figures(at)) for at in runs] == [1, 1, 1]
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
+    from tests.app.helpers import check_section_tabs
     check_section_tabs(LESSON, SECTIONS, [1, 1, 1], "Highway<script>")
-    for section, keys in SECTION_SLIDERS.items():
-        at = run_lesson(LESSON, {"lstm_part": section, "lstm_T": "12"})
-        assert [slider.key for slider in at.slider] == keys and at.slider(key="lstm_T").value == 12
-
-
-def test_step_panels_follow_their_sliders():
-    """Each tab's panel is an st.fragment: its step and unit sliders redraw the faucets, equations and code, the
-    outlined square of the gate maps, and the highway of the unit with its metrics."""
-    step, unit = 7, 2
-    lstm, trace, _, _ = core()
-    at = moved_step_panel(LESSON, "lstm", "Faucets", {"lstm_t": step, "lstm_unit": unit})
-    (faucet,) = figures(at)
-    assert faucet["layout"]["sliders"][0]["active"] == step
-    bars = {d["name"].split(":")[0]: plotly_array(d["y"]) for d in faucet["data"] if d["type"] == "bar"}
-    np.testing.assert_allclose(bars["f"], trace.gates["f"][step])
-    text = " ".join(faucet["data"][5]["text"])
-    assert f"forget f = {trace.gates['f'][step, unit]:.3f}" in text and f"{trace.c[step, unit]:+.3f}" in text
-    v = step_values(trace, step, unit)
-    check_step_panel_numbers(at, LESSON, "lstm", {name: v[name] for name in ("i", "f", "g", "o", "c", "h")}, "c",
-                             step, unit)
-    at = moved_step_panel(LESSON, "lstm", "Gradient highway", {"lstm_highway_unit": unit})
-    (highway,) = figures(at)
-    lines = {d.get("name"): d for d in highway["data"]}
-    np.testing.assert_allclose(plotly_array(lines[f"cell path ∏f, unit {unit}"]["y"]),
-                               10.0 ** log10_highway(trace)[:, unit], rtol=1e-10)
-    assert at.metric[0].value.startswith(str(reach(log10_highway(trace)[:, unit])))
-    assert at.metric[2].value == f"{np.mean(trace.gates['f'][:, unit]):.3f}"
-
-
-def test_step_and_unit_carry_from_tab_to_tab():
-    """Each tab's step and unit sliders exist only while it is open; a newly opened tab starts on the lesson's
-    last choice (clamped to its range), and a link's own value wins."""
-    at = run_lesson(LESSON)
-    at.slider(key="lstm_t").set_value(6)
-    at.slider(key="lstm_unit").set_value(2)
-    at.run()
-    open_section(at, "lstm_part", "Gates over time")
-    assert (at.slider(key="lstm_maps_t").value, at.slider(key="lstm_maps_unit").value) == (6, 2)
-    outline = figures(at)[0]["layout"]["shapes"][0]
-    assert (outline["x0"], outline["y0"]) == (5.5, 1.5)
-    open_section(at, "lstm_part", "Gradient highway")
-    assert at.slider(key="lstm_highway_unit").value == 2
-    at.slider(key="lstm_highway_unit").set_value(0).run()
-    open_section(at, "lstm_part", "Faucets")
-    assert (at.slider(key="lstm_t").value, at.slider(key="lstm_unit").value) == (6, 0)
-    at.slider(key="lstm_T").set_value(4).run()           # a shorter sequence clamps the step
-    assert at.slider(key="lstm_t").value == 3
-    open_section(at, "lstm_part", "Gates over time")
-    assert (at.slider(key="lstm_maps_t").value, at.slider(key="lstm_maps_unit").value) == (3, 0)
-    assert_ran_cleanly(at)
-    linked = run_lesson(LESSON, {"lstm_part": "Gates over time", "lstm_maps_t": "9"})
-    assert linked.slider(key="lstm_maps_t").value == 9

@@ -1,20 +1,30 @@
-"""The RNN-unrolled page shows exactly what rnn_core computes for the settings in the URL, in both section tabs."""
+"""Lesson 2 ("The RNN, unrolled") through AppTest: the warm-up checks typed answers against rnn_core.scalar, the
+matrix parts show exactly what rnn_core computes for the settings in the URL, every sentence's number comes from
+the same computation as the figure's, at the defaults and at the extremes of every control."""
 
+import contextlib
+import io
+import math
 
 import numpy as np
 import pytest
 
 from app.course import page_for
 from app.equations import tex_number
+from app.figures.common import fmt
+from app.figures.unrolled import MAX_FRAMES, WINDOW
+from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import RNN, Readout, matrix_with_singular_values, sequences
+from rnn_core.scalar import forward
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
-                               plotly_array, open_section, run_lesson, run_sections)
+                               open_section, panel_controls, plotly_array, run_lesson, run_sections)
 
 LESSON = page_for("pages/2_rnn_unrolled.py")
 DEFAULTS = dict(input="words", steps=8, hidden=6, f="tanh", sigma=1.0, input_scale=1.0, seed=0)
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
-SECTION = "unrolled_part"  # the URL key of the lesson's section tabs
-TITLES = ["Unrolled cell", "Hidden state"]
+SECTION = "unrolled_part"  # the URL key of the lesson's tabs
+WARMUP, UNROLLED, STATES = TITLES = ["Warm-up by hand", "Unrolled cell", "Hidden state"]
+WARM_KEYS = ["warm_wx", "warm_wh", "warm_b", "warm_x1", "warm_x2", "warm_x3"]
 
 
 def expected(input, steps, hidden, f, sigma, input_scale, seed):
@@ -24,9 +34,10 @@ def expected(input, steps, hidden, f, sigma, input_scale, seed):
     cell = RNN(weight_ih=input_scale * np.sqrt(hidden) * base.weight_ih,
                weight_hh=matrix_with_singular_values(sigma * np.linspace(1.0, 0.5, hidden), seed=seed),
                bias_ih=base.bias_ih, bias_hh=base.bias_hh, nonlinearity=f)
-    trace = cell.unroll(x)
-    readout = Readout.random(hidden, x.shape[1] if input == "words" else 1, seed=seed + 1)
-    return x, trace, readout.forward(trace.h)
+    with np.errstate(over="ignore", invalid="ignore"):
+        trace = cell.unroll(x)
+        readout = Readout.random(hidden, x.shape[1] if input == "words" else 1, seed=seed + 1)
+        return cell, x, trace, readout.forward(trace.h)
 
 
 def url(settings):
@@ -35,55 +46,206 @@ def url(settings):
 
 
 def slider_value(at, key):
-    """A slider's value; a one-value range (T = 1 or H = 1) has no slider and means 0."""
+    """A slider's value; a one-value range (T = 1 or H = 1) has no slider and means 1."""
     sliders = [s for s in at.slider if s.key == key]
-    return sliders[0].value if sliders else 0
+    return sliders[0].value if sliders else 1
+
+
+def text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
 
 
 def check_unrolled_cell(at, settings):
-    """The Unrolled cell tab: the diagram's frames hold rnn_core's x, h and y."""
+    """The Unrolled cell tab: the diagram's frames hold rnn_core's x, h and y; the text's numbers are the cell's."""
     assert_ran_cleanly(at)
-    x, trace, y = expected(**settings)
+    cell, x, trace, y = expected(**settings)
     (diagram,) = figures(at)
     T = trace.h.shape[0]
-    # diagram: one frame per step; the last frame's squares carry x, h and y of the visible window
-    assert len(diagram["frames"]) == T
+    assert len(diagram["frames"]) == min(T, MAX_FRAMES) and diagram["frames"][-1]["name"] == str(T)
     last = diagram["frames"][-1]["data"]
-    start = max(0, T - 12)
+    start = max(0, T - WINDOW)
     np.testing.assert_allclose(plotly_array(last[0]["marker"]["color"]), x[start:].ravel(), rtol=1e-12)
-    np.testing.assert_allclose(plotly_array(last[1]["marker"]["color"]), trace.h[start:].ravel(), rtol=1e-12)
-    np.testing.assert_allclose(plotly_array(last[2]["marker"]["color"]), y[start:].ravel(), rtol=1e-12)
+    h_colours = np.nan_to_num(trace.h[start:].ravel(), nan=0.0, posinf=np.inf, neginf=-np.inf)
+    finite = np.isfinite(h_colours)
+    np.testing.assert_allclose(plotly_array(last[1]["marker"]["color"])[finite], h_colours[finite], rtol=1e-12)
+    assert last[5]["text"][:min(T, WINDOW)] == [f"t={s}" for s in range(start + 1, T + 1)]
+    said = text(at)
+    assert f"from 1 to {T}:" in said and f"this cell has {cell.num_parameters:,} parameters" in said
+    assert (f"the last {WINDOW} steps stay in view" in said) == (T > WINDOW)
+    assert (f"Play runs through the last {MAX_FRAMES} steps" in said) == (T > MAX_FRAMES)
+    return said
 
 
 def check_hidden_state(at, settings):
-    """The Hidden state tab: the heatmap is rnn_core's h, the equation ends with the selected unit's value."""
+    """The Hidden state tab: the heatmap is rnn_core's h, the equation ends with the selected unit's value, the
+    metrics are W_hh's and h_T's."""
     assert_ran_cleanly(at)
-    _, trace, _ = expected(**settings)
+    cell, _, trace, _ = expected(**settings)
+    T, H = trace.h.shape
     (heatmap,) = figures(at)
-    # heatmap: z is h transposed (units down, steps across)
     np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), trace.h.T, rtol=1e-12)
-    # the equation ends with the traced value of the selected unit
+    assert list(plotly_array(heatmap["data"][0]["x"])) == list(range(1, T + 1))
     step, unit = slider_value(at, "t"), slider_value(at, "j")
-    assert at.latex[0].value.rstrip("$\n ").endswith(f"= {tex_number(trace.h[step, unit])}\\end{{aligned}}")
+    outline = heatmap["layout"]["shapes"][0]
+    assert (outline["x0"], outline["y0"]) == (step - 0.5, unit - 0.5)
+    latex = at.latex[0].value
+    assert latex.rstrip("$\n ").endswith(f"= {tex_number(trace.h[step - 1, unit - 1])}\\end{{aligned}}")
+    assert f"h_{{{step}}}[{unit}] &=" in latex
+    metrics = {m.label: m.value for m in at.metric}
+    rho = float(np.max(np.abs(np.linalg.eigvals(cell.weight_hh))))
+    assert metrics["Spectral radius $\\rho$ of $W_{hh}$"] == f"{rho:.3f}"
+    assert f"here {rho:.3f} against {settings['sigma']:g}" in text(at)   # the sentence's rho is the metric's
+    assert metrics["Largest singular value $s_{max}$ of $W_{hh}$"] == f"{settings['sigma']:g}"
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = float(np.linalg.norm(trace.h[-1]))
+    assert metrics[f"Size of the last state $\\lVert h_{{{T}}} \\rVert$"] == fmt(size if np.isfinite(size) else np.inf)
+    assert f"One number, computed: unit {unit} at step {step}" in [s.value for s in at.subheader]
+    return text(at)
 
 
-def check_page_matches_core(runs, settings):
-    """runs: the page opened on each section tab, in order (tests.app.helpers.run_sections)."""
-    unrolled_at, hidden_state_at = runs
-    check_unrolled_cell(unrolled_at, settings)
-    check_hidden_state(hidden_state_at, settings)
+def matrix_runs(settings, extra=None):
+    """The two matrix tabs, each opened by a link."""
+    query = {**url(settings), **(extra or {})}
+    return [run_lesson(LESSON, {**query, SECTION: title}) for title in (UNROLLED, STATES)]
 
 
-def check_session_matches_core(at, settings):
-    """Both tabs of this session, opened one after the other, against rnn_core."""
-    check_unrolled_cell(open_section(at, SECTION, "Unrolled cell"), settings)
-    check_hidden_state(open_section(at, SECTION, "Hidden state"), settings)
+def check_matrix_parts(settings, extra=None):
+    unrolled_at, states_at = matrix_runs(settings, extra)
+    return check_unrolled_cell(unrolled_at, settings), check_hidden_state(states_at, settings)
 
+
+# --- the warm-up ---------------------------------------------------------------------------------------------
+
+def warm_values(at):
+    """The values written over h_0 .. h_3 in the warm-up figure ("?" for those not found yet)."""
+    (figure,) = figures(at)
+    return next(t["text"] for t in figure["data"] if t.get("mode") == "text" and t["text"][0] == "0")
+
+
+def type_answer(at, step, value):
+    at.text_input(key=f"warm_h{step}").input(value).run()
+    assert_ran_cleanly(at)
+    return at
+
+
+def test_warmup_opens_first_with_the_shared_example_and_nothing_revealed():
+    at = run_lesson(LESSON)
+    assert_ran_cleanly(at)
+    assert at.tabs[0].label == WARMUP and at.tabs[0].children
+    assert [at.slider(key=k).value for k in WARM_KEYS] == [WARMUP_W_X, WARMUP_W_H, WARMUP_B, *WARMUP_XS]
+    assert warm_values(at) == ["0", "?", "?", "?"]
+    assert not at.latex  # the working stays hidden until the answers are right or the student asks
+
+
+def test_typed_answers_are_checked_and_then_the_working_appears():
+    fwd = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    at = type_answer(run_lesson(LESSON), 1, "0.537")
+    assert at.success[0].value == "Right: $h_1 = 0.537$ (to 3 decimals)."
+    assert warm_values(at) == ["0", "0.537", "?", "?"]
+    type_answer(at, 2, "0.780")  # the pre-activation, tanh left out
+    assert at.error[0].value.startswith("**Not yet.** This is the pre-activation $a_2$")
+    assert warm_values(at) == ["0", "0.537", "?", "?"] and not at.latex
+    type_answer(at, 2, "0,65")
+    type_answer(at, 3, "0.121")
+    assert [s.value.startswith("Right") for s in at.success[:3]] == [True, True, True]
+    assert any("All three right" in s.value for s in at.success)
+    assert warm_values(at) == ["0"] + [f"{h:.3f}" for h in fwd.h[1:]]
+    latex = at.latex[0].value
+    for t in (1, 2, 3):
+        assert f"= {tex_number(fwd.pre[t - 1])} \\\\ h_{{{t}}} &= \\tanh({tex_number(fwd.pre[t - 1])}) = " \
+               f"{tex_number(fwd.h[t])}" in latex
+    assert f"$w_h h_1 = {WARMUP_W_H * fwd.h[1]:.3f}$" in text(at)
+
+
+def test_show_the_working_without_answering_and_with_other_weights():
+    at = run_lesson(LESSON, {"warm_show": "true", "warm_wx": "-2", "warm_wh": "2", "warm_b": "-1", "warm_x1": "2",
+                             "warm_x2": "-2", "warm_x3": "0"})
+    fwd = forward(-2.0, 2.0, -1.0, (2.0, -2.0, 0.0))
+    assert warm_values(at) == ["0"] + [f"{h:.3f}" for h in fwd.h[1:]]
+    assert (f"h_{{3}} &= \\tanh({tex_number(fwd.pre[2])}) = {tex_number(fwd.h[3])}\\end{{aligned}}"
+            in at.latex[0].value)
+    assert not link_notes(at)
+
+
+@pytest.mark.parametrize("w_x,w_h,phrase", [
+    (0.5, 0.0, "With $w_h = 0$ the recurrent term is 0 at every step: each $h_t$ depends on $x_t$ alone"),
+    (0.0, 0.8, "with $w_x = 0$ no input reaches the state"),
+    (0.5, 0.8, "$h_3$ depends on every input from $x_1$ to $x_3$")])
+def test_the_working_says_what_reaches_h3_for_these_weights(w_x, w_h, phrase):
+    at = run_lesson(LESSON, {"warm_show": "true", "warm_wx": str(w_x), "warm_wh": str(w_h)})
+    assert phrase in text(at)
+    fwd = forward(w_x, w_h, WARMUP_B, WARMUP_XS)
+    if w_h:
+        assert f"$w_h h_2 = {w_h * fwd.h[2]:.3f}$" in text(at)
+    if w_x == 0:   # the sentence is true: the states do not depend on the inputs
+        other = forward(0.0, w_h, WARMUP_B, (2.0, -2.0, 1.5))
+        assert other.h == fwd.h
+
+
+def test_an_error_carried_from_the_previous_step_is_named_and_answers_outlive_the_tab():
+    at = run_lesson(LESSON)
+    type_answer(at, 1, "0.6")
+    carried = math.tanh(WARMUP_W_X * WARMUP_XS[1] + WARMUP_W_H * 0.6 + WARMUP_B)
+    type_answer(at, 2, f"{carried:.3f}")
+    assert "follows from your $h_1 = 0.6$" in at.error[1].value
+    type_answer(at, 3, "abc")
+    assert any(w.value == "Type a number, such as 0.123." for w in at.warning)
+    open_section(at, SECTION, UNROLLED)
+    open_section(at, SECTION, WARMUP)
+    assert [at.text_input(key=f"warm_h{t}").value for t in (1, 2, 3)] == ["0.6", f"{carried:.3f}", "abc"]
+
+
+@pytest.mark.parametrize("w_h,answer", [(-0.8, 2), (0.8, None)])
+def test_predict_the_sign_flip(w_h, answer):
+    at = run_lesson(LESSON)
+    at.radio(key="warm_predict_sign").set_value(0).run()
+    at.slider(key="warm_wh").set_value(w_h).run()
+    assert_ran_cleanly(at)
+    before = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    after = forward(WARMUP_W_X, -WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    if answer is None:  # not moved to -0.8 yet
+        assert any("Now set the recurrent weight" in i.value for i in at.info)
+        return
+    shown = at.error[0].value
+    assert shown.startswith("**The figure shows C, not A.**") and before.h[3] * after.h[3] < 0
+    assert f"$h_3 = {before.h[3]:.3f}$" in shown and f"$h_3 = {after.h[3]:.3f}$" in shown
+    assert f"$a_2$ goes from ${before.pre[1]:.3f}$ to ${after.pre[1]:.3f}$" in shown
+
+
+def test_warmup_code_and_pytorch_print_the_warmups_states():
+    at = run_lesson(LESSON)
+    at.toggle(key="show_code").set_value(True).run()
+    code = [c.value for c in at.code]
+    assert any("def forward(w_x" in c for c in code) and any("def step(self, x_t, h_prev)" in c for c in code)
+    program = next(c for c in code if c.startswith("import torch"))
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(program, namespace)
+    np.testing.assert_allclose(namespace["output"].detach().numpy()[:, 0],
+                               forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS).h[1:], rtol=1e-12)
+
+
+@pytest.mark.parametrize("end", [-2.0, 2.0])
+def test_warmup_at_the_ends_of_its_sliders(end):
+    at = run_lesson(LESSON, {"warm_show": "true", **{k: str(end) for k in WARM_KEYS}})
+    assert_ran_cleanly(at)
+    b = max(-1.0, min(1.0, end))
+    fwd = forward(end, end, b, (end,) * 3)
+    assert warm_values(at) == ["0"] + [f"{h:.3f}" for h in fwd.h[1:]]
+    assert link_notes(at) == [":material/build: Link value for **Bias b** " + f"{end:g} is outside -1 to 1; "
+                              f"using {b:g}."]
+
+
+# --- the matrix parts ----------------------------------------------------------------------------------------
 
 def test_defaults_match_core():
     runs = run_sections(LESSON)
-    check_page_matches_core(runs, DEFAULTS)
-    assert not any(link_notes(at) for at in runs)
+    assert len(runs) == 3 and not any(link_notes(at) for at in runs)
+    check_unrolled_cell(runs[1], DEFAULTS)
+    said = check_hidden_state(runs[2], DEFAULTS)
+    _, _, trace, _ = expected(**DEFAULTS)
+    apart = float(np.linalg.norm(trace.h[4] - trace.h[0]))
+    assert f"$h_1$ and $h_{{5}}$ differ by {fmt(apart)}" in said   # the sentence's number is the figure's columns
     assert "The RNN, unrolled" in runs[0].title[0].value
 
 
@@ -95,37 +257,83 @@ def test_extremes_match_core(input, f, extreme):
         settings = dict(input=input, steps=1, hidden=1, f=f, sigma=0.1, input_scale=0.0, seed=0)
     else:
         settings = dict(input=input, steps=100, hidden=16, f=f, sigma=3.0, input_scale=3.0, seed=2**31 - 1)
-    runs = run_sections(LESSON, url(settings))
-    check_page_matches_core(runs, settings)
-    assert not any(link_notes(at) for at in runs)
+    unrolled_text, states_text = check_matrix_parts(settings)
+    if extreme == "min":  # a = 0 says so; T = 1 and H = 1 leave one column and one unit
+        assert "With input weight scale $a = 0$, $W_{ih}$ is all zeros" in unrolled_text
+        assert "(steps 1 to 1), every row one unit (1 to 1)" in states_text
+        assert "(which is $h_0 = 0$)" in states_text
+    assert (("with $f$ linear, that sum is the state itself" in states_text) == (f == "linear")
+            and (f"the nonlinearity $f$ ({f}) turns that sum" in states_text) == (f != "linear"))
+
+
+def test_one_step_and_the_impulse_are_explained_as_they_are():
+    unrolled_text, states_text = check_matrix_parts({**DEFAULTS, "steps": 1})
+    assert "With $T = 1$ there is a single column" in unrolled_text
+    unrolled_text, _ = check_matrix_parts({**DEFAULTS, "input": "impulse"})
+    assert "With the impulse, only $x_1$ is nonzero" in unrolled_text
+
+
+@pytest.mark.parametrize("f,phrase", [("tanh", "Tanh keeps every entry between −1 and 1"),
+                                      ("relu", "Relu sets negative entries to 0"),
+                                      ("linear", "Without a nonlinearity each step multiplies")])
+def test_the_reading_of_the_map_follows_the_nonlinearity(f, phrase):
+    settings = {**DEFAULTS, "f": f, "sigma": 2.0}
+    _, states_text = check_matrix_parts(settings)
+    cell, _, _, _ = expected(**settings)
+    assert phrase in states_text
+    if f != "tanh":
+        assert f"\\rho = {np.max(np.abs(np.linalg.eigvals(cell.weight_hh))):.3f}" in states_text
 
 
 def test_exploding_state_is_reported_not_hidden():
     settings = dict(input="words", steps=100, hidden=16, f="linear", sigma=3.0, input_scale=3.0, seed=1)
-    runs = run_sections(LESSON, url(settings))
-    check_page_matches_core(runs, settings)
-    assert all(any("exploded" in w.value for w in at.warning) for at in runs)  # above the tabs
+    for at in matrix_runs(settings):
+        _, _, trace, _ = expected(**settings)
+        past = ~np.isfinite(trace.h) | (np.abs(np.nan_to_num(trace.h)) > 1e6)
+        step = int(np.argmax(past.any(axis=1))) + 1
+        assert any(f"exploded: from step {step} on" in w.value for w in at.warning)
+    check_matrix_parts(settings)
+
+
+@pytest.mark.parametrize("steps,answer", [(8, 0), (1, 2)])
+def test_predict_growth_with_linear_f(steps, answer):
+    settings = {**DEFAULTS, "steps": steps, "f": "linear", "sigma": 2.0}
+    at = run_lesson(LESSON, {**url(settings), SECTION: STATES})
+    at.radio(key="unrolled_predict_growth").set_value(answer).run()
+    assert_ran_cleanly(at)
+    low = expected(**{**settings, "sigma": 0.5})[2].h[-1]
+    high = expected(**settings)[2].h[-1]
+    small, large = np.linalg.norm(low), np.linalg.norm(high)
+    said = at.success[0].value
+    assert said.startswith(f"**{'ABC'[answer]}: the figure agrees.**")
+    assert f"is {fmt(small)} at $s_{{max}} = 0.5$ and {fmt(large)} at $s_{{max}} = 2$" in said
+    assert (large / small > 10) == (answer == 0)
 
 
 def test_moving_sliders_reruns_with_new_values():
-    at = run_lesson(LESSON)
+    at = run_lesson(LESSON, {SECTION: UNROLLED})
     at.slider(key="hidden").set_value(3)
     at.slider(key="steps").set_value(20)
     at.slider(key="sigma").set_value(2.5)
     at.run()
-    check_session_matches_core(at, {**DEFAULTS, "hidden": 3, "steps": 20, "sigma": 2.5})
+    settings = {**DEFAULTS, "hidden": 3, "steps": 20, "sigma": 2.5}
+    check_unrolled_cell(at, settings)
+    check_hidden_state(open_section(at, SECTION, STATES), settings)
 
 
-def test_shorter_sequence_pulls_the_step_selector_along():
-    at = run_lesson(LESSON, {"t": "6", SECTION: "Hidden state"})
-    assert at.slider(key="t").value == 6
+def test_step_and_unit_count_from_one_and_follow_a_shorter_sequence():
+    at = run_lesson(LESSON, {"t": "7", "j": "6", SECTION: STATES})
+    assert (at.slider(key="t").min, at.slider(key="t").max, at.slider(key="j").min) == (1, 8, 1)
+    assert (at.slider(key="t").value, at.slider(key="j").value) == (7, 6)
+    check_hidden_state(at, DEFAULTS)
     at.slider(key="steps").set_value(3).run()
     assert_ran_cleanly(at)
-    assert at.slider(key="t").value == 2
+    assert at.slider(key="t").value == 3
+    check_hidden_state(at, {**DEFAULTS, "steps": 3})
 
 
 HOSTILE = {"hidden": "999", "steps": "nan", "f": "bogus", "sigma": "-3", "input_scale": "inf",
-           "seed": "-7", "input": "![x](javascript:alert(1))", "t": "1e9", "j": "<script>"}
+           "seed": "-7", "input": "![x](javascript:alert(1))", "t": "1e9", "j": "<script>", "warm_wh": "1e9"}
 
 
 def test_hostile_link_is_clamped_with_notes():
@@ -136,64 +344,56 @@ def test_hostile_link_is_clamped_with_notes():
         assert at.slider(key="steps").value == 8
         assert at.slider(key="sigma").value == pytest.approx(0.1)
         assert at.slider(key="input_scale").value == pytest.approx(1.0)
+        assert at.slider(key="warm_wh").value == pytest.approx(2.0)
         assert at.number_input(key="seed").value == 0
         assert at.selectbox(key="input").value == "words"
+        assert at.slider(key="t").value == 8 and at.slider(key="j").value == 1  # clamped, counted from 1
         for raw in ("javascript", "<script>", "bogus", "1e9"):
             assert not any(raw in note for note in link_notes(at))
-    hidden_state_at = runs[1]
-    assert hidden_state_at.slider(key="t").value == 7 and hidden_state_at.slider(key="j").value == 0
-    # every control has its note; t and j are in the Hidden state tab
-    assert [len(link_notes(at)) for at in runs] == [len(HOSTILE) - 2, len(HOSTILE)]
-    check_page_matches_core(runs, {**DEFAULTS, "hidden": 16, "sigma": 0.1})
+        assert len(link_notes(at)) == len(HOSTILE)  # every control is created on every tab, each with its note
+    check_hidden_state(runs[2], {**DEFAULTS, "hidden": 16, "sigma": 0.1})
 
 
 def test_hand_typed_option_names_are_accepted():
-    runs = run_sections(LESSON, {"input": "impulse", "f": "relu"})
-    for at in runs:
+    for at in matrix_runs({**DEFAULTS, "input": "impulse", "f": "relu"}):
         assert_ran_cleanly(at)
         assert at.selectbox(key="input").value == "impulse"
         assert not link_notes(at)
-    check_page_matches_core(runs, {**DEFAULTS, "input": "impulse", "f": "relu"})
 
 
-def test_show_code_reads_the_core_source():
-    at = run_lesson(LESSON, {SECTION: "Hidden state"})  # the code is part of the step-and-unit panel
-    at.toggle(key="show_code").set_value(True).run()
-    code = "\n".join(c.value for c in at.code)
-    assert "def unroll(self, x, h0=None):" in code
-    assert "def matrix_with_singular_values" in code
+def test_show_code_is_the_teaching_step_not_the_fast_unroll():
+    for title in (UNROLLED, STATES):
+        at = run_lesson(LESSON, {SECTION: title, "t": "5", "j": "2"})
+        at.toggle(key="show_code").set_value(True).run()
+        code = "\n".join(c.value for c in at.code)
+        assert "def step(self, x_t, h_prev):" in code and "def lesson_cell" in code
+        assert "def unroll(" not in code
+        if title == STATES:
+            assert "output[4, 1], output" in code   # step 5, unit 2, in code's 0-based indices
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(next(c.value for c in at.code if c.value.startswith("import torch")), namespace)
+    _, _, trace, _ = expected(**DEFAULTS)
+    np.testing.assert_allclose(namespace["output"].detach().numpy(), trace.h, rtol=1e-10)
 
 
-def test_quiz_gives_feedback():
-    at = run_lesson(LESSON)
-    at.radio(key="quiz_sharing").set_value(0).run()
-    assert at.error and "One, shared by every step" in at.error[0].value
-    at.radio(key="quiz_sharing").set_value(2).run()
-    assert at.success and not at.error
-
-
-def test_step_and_unit_panel_is_a_fragment_that_redraws_alone():
-    """t and j live in an st.fragment panel with everything that shows them (heatmap outline, the
-    equation, the PyTorch snippet): moving them reruns only that panel, which still shows rnn_core's numbers."""
-    assert fragment_controls(LESSON.path) == {"hidden_state_panel": {"t", "j"}, "unrolled_demo": {
-        "input", "steps", "hidden", "f", "sigma", "input_scale"}}
-    settings = {**DEFAULTS, "input": "sine", "steps": 12, "hidden": 5, "seed": 4}
-    at = run_lesson(LESSON, {**url(settings), SECTION: "Hidden state"})
-    at.slider(key="t").set_value(9)
-    at.slider(key="j").set_value(4)
-    at.toggle(key="show_code").set_value(True)
-    at.run()
-    check_hidden_state(at, settings)
-    _, trace, _ = expected(**settings)
-    assert at.latex[0].value.rstrip("$\n ").endswith(f"= {tex_number(trace.h[9, 4])}\\end{{aligned}}")
-    assert "One number, computed: unit 4 at step 9" in [s.value for s in at.subheader]
-    outline = figures(at)[0]["layout"]["shapes"][0]
-    assert (outline["x0"], outline["x1"], outline["y0"], outline["y1"]) == (8.5, 9.5, 3.5, 4.5)
-    assert "output[9, 4], output" in "\n".join(c.value for c in at.code)
-    check_unrolled_cell(open_section(at, SECTION, "Unrolled cell"), settings)
+def test_every_control_is_in_the_demo_fragment_and_each_tab_shows_its_own():
+    """One fragment holds every control; each tab's box shows what changes that tab (at most 7), the rest folded."""
+    assert set(fragment_controls(LESSON.path)) == {"unrolled_demo"}
+    assert {"input", "steps", "hidden", "f", "sigma", "t", "j", "input_scale", "warm_wx", "warm_wh", "warm_b"} \
+        <= fragment_controls(LESSON.path)["unrolled_demo"]
+    matrix = {"input", "steps", "hidden", "f", "sigma"}
+    expected_panels = [
+        ({"warm_wx", "warm_wh", "warm_b", "warm_x1", "warm_x2", "warm_x3"}, set()),
+        (matrix | {"input_scale"}, {"seed"}),
+        (matrix | {"t", "j"}, {"input_scale", "seed"}),
+    ]
+    for at, (shown, folded) in zip(run_sections(LESSON), expected_panels):
+        panel = panel_controls(at)
+        assert (set(panel["box"]), set(panel["more"])) == (shown, folded) and len(panel["box"]) <= 7
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    check_section_tabs(LESSON, TITLES, [1, 1], "hidden state")
-    at = run_lesson(LESSON, {SECTION: "Hidden state", "t": "5"})
+    check_section_tabs(LESSON, TITLES, [1, 1, 1], "hidden state")
+    at = run_lesson(LESSON, {SECTION: STATES, "t": "5"})
     assert at.slider(key="t").value == 5 and not link_notes(at)

@@ -1,24 +1,27 @@
-"""Lesson 1 ("Why recurrent networks?") through AppTest: the figures hold rnn_core's numbers
-at the defaults and at every control's extremes, in every section tab; hostile links are corrected;
-the quizzes answer."""
+"""Lesson 1 ("Why recurrent networks?") through AppTest: the figures hold rnn_core's numbers at the defaults and at
+every control's extremes, in every tab; each sentence's numbers come from the same computation as the figure's;
+hostile links are corrected; the checks answer."""
 
 import base64
+import contextlib
+import io
 
 import numpy as np
 import pytest
 
-from app.course import COURSE, available, page_for
+from app.figures.shapes import word_ticks
+from app.course import page_for
 from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
                              state_distance)
-from app.figures.shapes import word_ticks
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
-                               open_section, run_lesson, run_sections)
+                               open_section, panel_controls, run_lesson, run_sections)
 
 LESSON = page_for("pages/1_why_rnns.py")
 VOCAB = len(MEET_VOCAB)
-SECTION = "why_part"  # the URL key of the lesson's section tabs
-TITLES = ["Fixed size input", "One cell, any length", "Hidden state", "Sequence shapes", "Course map"]
+SECTION = "why_part"  # the URL key of the lesson's tabs
+FIXED, ANY_LENGTH, MEMORY, SHAPE_PART = TITLES = ["Fixed size input", "One cell, any length", "Hidden state",
+                                                  "Sequence shapes"]
 
 
 def arr(value):
@@ -34,13 +37,17 @@ def traces(fig):
     return {trace.get("name"): trace for trace in fig["data"]}
 
 
+def text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
 def every_section(at):
-    """The figures of each section, in tab order, opening the tabs of this session one after another."""
+    """The figures of each tab, in order, opening the tabs of this session one after another."""
     return [figures(open_section(at, SECTION, title)) for title in TITLES]
 
 
 def link_figures(query=None):
-    """The figures of each section, in tab order, each section opened by a link ?query&why_part=title."""
+    """The figures of each tab, in order, each tab opened by a link ?query&why_part=title."""
     runs = run_sections(LESSON, query)
     for at in runs:
         assert_ran_cleanly(at)
@@ -49,8 +56,8 @@ def link_figures(query=None):
 
 
 def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
-    """Every figure of every section against rnn_core, for the given control values."""
-    (params,), (states,), (memory,), (diagram,), () = section_figures
+    """Every figure of every tab against rnn_core, for the given control values (steps drawn from 1)."""
+    (params,), (states,), (memory,), (diagram,) = section_figures
     cell = RNN.random(VOCAB, hidden, seed=seed)
     dense_line, rnn_line, marks = params["data"]
     np.testing.assert_array_equal(arr(dense_line["y"]), [dense_num_parameters(VOCAB, t, hidden) for t in range(1, 51)])
@@ -59,17 +66,18 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
     np.testing.assert_array_equal(arr(marks["y"]), [dense_num_parameters(VOCAB, words, hidden), cell.num_parameters])
 
     sentence = meet_message("afternoon", 50)[:words]
-    np.testing.assert_allclose(arr(states["data"][0]["z"]), cell.unroll(encode(sentence)).h.T,
-                               rtol=1e-12)
+    np.testing.assert_allclose(arr(states["data"][0]["z"]), cell.unroll(encode(sentence)).h.T, rtol=1e-12)
     ticks = word_ticks(words, keep=(words - 1,))
     assert states["layout"]["xaxis"]["ticktext"] == [sentence[t] for t in ticks]
+    assert states["layout"]["xaxis"]["tickvals"] == [t + 1 for t in ticks]   # step t of word t, from 1
 
     xa, xb = encode(meet_message("afternoon", gap)), encode(meet_message("evening", gap))
     bars, line = memory["data"]
     np.testing.assert_allclose(arr(line["y"]), state_distance(cell.unroll(xa), cell.unroll(xb)), rtol=1e-12)
     np.testing.assert_allclose(arr(bars["y"]), np.linalg.norm(xa - xb, axis=1))
+    np.testing.assert_array_equal(arr(line["x"]), np.arange(1, len(xa) + 1))
     xaxis = memory["layout"]["xaxis"]
-    assert dict(zip(xaxis["tickvals"], xaxis["ticktext"]))[4] == "afternoon | evening"  # always labelled
+    assert dict(zip(xaxis["tickvals"], xaxis["ticktext"]))[len(MEET_OPENING) + 1] == "afternoon | evening"
 
     lay = layout(shape, steps)
     nodes = traces(diagram)
@@ -81,47 +89,102 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
 
 
 def test_defaults():
-    check_figures(link_figures(), words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=4)
+    check_figures(link_figures(), words=5, hidden=8, seed=0, gap=3, shape="many_to_one", steps=3)
     at = run_lesson(LESSON)
     assert "Why recurrent networks" in at.title[0].value
-    # the equation shows the same counts as the figure
-    latex = at.latex[0].value
+    latex = at.latex[0].value   # the equation shows the same counts as the figure
     assert f"= {RNN.random(VOCAB, 8).num_parameters}" in latex
     assert f"= {dense_num_parameters(VOCAB, 5, 8)}" in latex
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"RNN cell: parameters for any length $T$": f"{RNN.random(VOCAB, 8).num_parameters:,}",
+                       "Dense layer: parameters for exactly $T = 5$": f"{dense_num_parameters(VOCAB, 5, 8):,}"}
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("steps", [2, 6])
+@pytest.mark.parametrize("steps", [2, 4])
 def test_every_shape_at_both_lengths(shape, steps):
-    check_figures(link_figures({"shape": shape, "steps": str(steps)}),
-                  words=5, hidden=8, seed=0, gap=3, shape=shape, steps=steps)
+    at = run_lesson(LESSON, {"shape": shape, "steps": str(steps), SECTION: SHAPE_PART})
+    assert_ran_cleanly(at)
+    (diagram,) = figures(at)
+    lay = layout(shape, steps)
+    nodes = traces(diagram)
+    np.testing.assert_array_equal(arr(nodes["hidden state"]["x"]), range(lay.steps))
+    said = text(at)
+    assert (f"{len(lay.inputs)} input" in said and f"{lay.steps} hidden state" in said
+            and f"{lay.recurrent_edges} recurrent arrow" in said)
+
+
+def test_one_to_one_hides_steps_drawn_and_keeps_its_value():
+    at = run_lesson(LESSON, {SECTION: SHAPE_PART, "steps": "4"})
+    at.radio(key="shape").set_value("one_to_one").run()
+    assert_ran_cleanly(at)
+    assert (panel_controls(at)["box"], panel_controls(at)["more"]) == (["shape"], [])  # Steps drawn does nothing
+    assert at.slider(key="steps").value == 4                # but kept, and back when another shape is picked
+    at.radio(key="shape").set_value("one_to_many").run()
+    assert "steps" in panel_controls(at)["box"] and at.slider(key="steps").value == 4
 
 
 def test_selecting_a_shape_redraws_the_diagram():
-    at = open_section(run_lesson(LESSON), SECTION, "Sequence shapes")
-    at.button_group(key="shape").set_value("one_to_many").run()
-    at.slider(key="steps").set_value(6).run()
+    at = open_section(run_lesson(LESSON), SECTION, SHAPE_PART)
+    at.radio(key="shape").set_value("one_to_many").run()
+    at.slider(key="steps").set_value(4).run()
     assert_ran_cleanly(at)
-    assert any("Image captioning" in m.value for m in at.markdown)
-    check_figures(every_section(at), words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=6)
+    assert "Image captioning" in text(at)
+    assert "One-to-many, 4 steps drawn: 1 input, 4 hidden states, 4 outputs and 3 recurrent arrows." in text(at)
+    check_figures(every_section(at), words=5, hidden=8, seed=0, gap=3, shape="one_to_many", steps=4)
 
 
-@pytest.mark.parametrize("words,hidden,gap,seed", [(1, 2, 0, 0), (50, 32, 30, 2**31 - 1), (50, 2, 30, 7)])
+@pytest.mark.parametrize("words,hidden,gap,seed", [(1, 1, 0, 0), (50, 32, 30, 2**31 - 1), (50, 1, 30, 7)])
 def test_control_extremes(words, hidden, gap, seed):
     section_figures = link_figures({"words": str(words), "hidden": str(hidden), "gap": str(gap), "seed": str(seed)})
-    check_figures(section_figures, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=4)
+    check_figures(section_figures, words=words, hidden=hidden, seed=seed, gap=gap, shape="many_to_one", steps=3)
 
 
-def test_equation_separates_thousands_for_latex():
-    at = run_lesson(LESSON, {"words": "50", "hidden": "32"})
-    assert f"= {dense_num_parameters(VOCAB, 50, 32):,}".replace(",", "{,}") in at.latex[0].value
+def test_parameter_sentences_follow_the_figure():
+    """At T = 1 the dense layer is the smaller one, and the text says so; at T = 50 it says every word adds more."""
+    short = run_lesson(LESSON, {"words": "1", "hidden": "32"})
+    dense, cell = dense_num_parameters(VOCAB, 1, 32), RNN.random(VOCAB, 32).num_parameters
+    assert dense < cell and "At $T = 1$ the dense layer has fewer parameters than the cell" in text(short)
+    long = run_lesson(LESSON, {"words": "50", "hidden": "32"})
+    assert "At $T = 50$ the dense layer has more parameters than the cell, and every extra word adds more" in text(long)
+    assert f"= {dense_num_parameters(VOCAB, 50, 32):,}".replace(",", "{,}") in long.latex[0].value
 
 
 def test_truncation_and_padding_are_counted():
     long = run_lesson(LESSON, {"words": "13"})
-    assert any("throws away its last 3 words" in m.value for m in long.markdown)
+    assert "truncation throws away its last 3 words" in text(long)
     short = run_lesson(LESSON, {"words": "4"})
-    assert any("appends 6 all-zero words" in m.value for m in short.markdown)
+    assert "padding appends 6 all-zero words" in text(short)
+
+
+@pytest.mark.parametrize("hidden", [1, 8, 32])
+def test_predict_dense_against_the_cell(hidden):
+    at = run_lesson(LESSON, {"hidden": str(hidden)})
+    at.radio(key="why_predict_dense").set_value(2).run()
+    assert any(f"Now move Sequence length T to 20" in i.value for i in at.info)
+    at.slider(key="words").set_value(20).run()
+    assert_ran_cleanly(at)
+    dense, cell = dense_num_parameters(VOCAB, 20, hidden), RNN.random(VOCAB, hidden).num_parameters
+    said = at.error[0].value
+    assert said.startswith("**The figure shows A, not C.**") and dense > cell
+    assert f"{dense:,}".replace(",", "{,}") in said and f"{dense / cell:.1f} times as many" in said
+    marks = figures(at)[0]["data"][2]
+    np.testing.assert_array_equal(arr(marks["y"]), [dense, cell])   # the figure's two points are the sentence's
+
+
+def test_memory_sentences_are_the_figures_numbers():
+    at = run_lesson(LESSON, {"hidden": "5", "seed": "3", "gap": "17", SECTION: MEMORY})
+    assert_ran_cleanly(at)
+    cell = RNN.random(VOCAB, 5, seed=3)
+    words_a = meet_message("afternoon", 17)
+    state_diff = state_distance(cell.unroll(encode(words_a)), cell.unroll(encode(meet_message("evening", 17))))
+    time_step = len(MEET_OPENING)
+    line = figures(at)[0]["data"][1]
+    np.testing.assert_allclose(arr(line["y"]), state_diff, rtol=1e-12)
+    change = "fades" if state_diff[-1] < state_diff[time_step] else "grows"
+    assert (f"The difference {change} from {state_diff[time_step]:.3g} at *afternoon* to {state_diff[-1]:.3g} at "
+            f"*for*, {len(words_a) - 1 - time_step} steps later") in text(at)
+    assert f"only at step {time_step + 1}, the time word (blue bar, {np.sqrt(2):.3g}" in text(at)
 
 
 def test_hostile_query_params_are_clamped_with_a_note():
@@ -129,84 +192,62 @@ def test_hostile_query_params_are_clamped_with_a_note():
                                  "shape": "<script>alert(1)</script>", "steps": "1e9"})
     for at in runs:
         assert_ran_cleanly(at)
-        assert at.slider(key="words").value == 50
-        assert at.slider(key="hidden").value == 2
+        assert at.slider(key="words").value == 50 and at.slider(key="hidden").value == 1
         assert at.number_input(key="seed").value == 0
+        assert at.slider(key="gap").value == 3 and at.slider(key="steps").value == 4
+        assert at.radio(key="shape").value == "many_to_one"
         assert not any("<script>" in note for note in link_notes(at))
-    _, _, memory_at, shapes_at, _ = runs
-    assert memory_at.slider(key="gap").value == 3
-    assert shapes_at.slider(key="steps").value == 6
-    assert shapes_at.button_group(key="shape").value == "many_to_one"
-    # words, hidden and seed above the tabs; gap in the Hidden state tab; shape and steps in Sequence shapes
-    assert [len(link_notes(at)) for at in runs] == [3, 3, 4, 5, 3]
-    check_figures([figures(at) for at in runs], words=50, hidden=2, seed=0, gap=3, shape="many_to_one", steps=6)
+        assert len(link_notes(at)) == 6  # every control is created on every tab, each with its note
+    check_figures([figures(at) for at in runs], words=50, hidden=1, seed=0, gap=3, shape="many_to_one", steps=4)
 
 
-def test_course_map_links_every_built_lesson():
-    at = run_lesson(LESSON, {SECTION: "Course map"})
-    labels = [link.proto.label for link in at.get("page_link")]
-    for item in available():
-        assert f"{item.number}. {item.title}" in labels
-    summaries = {m.value for m in at.markdown}
-    assert all(item.summary in summaries for item in COURSE)
-
-
-@pytest.mark.parametrize("key,right,wrong", [("quiz_dense", 1, 0), ("quiz_shape", 1, 3), ("quiz_memory", 1, 2)])
-def test_quiz_feedback(key, right, wrong):
+@pytest.mark.parametrize("key,right", [("quiz_dense", 0), ("quiz_shape", 2), ("quiz_memory", 1)])
+def test_quiz_feedback(key, right):
     at = run_lesson(LESSON)
-    at.radio(key=key).set_value(right).run()
-    assert [s.value for s in at.success] and at.success[0].value.startswith("Right.")
+    wrong = (right + 1) % 3
     at.radio(key=key).set_value(wrong).run()
-    assert not at.success and at.error[0].value.startswith("Not quite")
+    assert at.error[0].value.startswith(f"**Not {'ABC'[wrong]}.**") and not at.success
+    at.radio(key=key).set_value(right).run()
+    assert at.success[0].value.startswith(f"**{'ABC'[right]} is right.**")
 
 
-def test_dense_quiz_numbers_come_from_the_core():
-    at = run_lesson(LESSON)
-    at.radio(key="quiz_dense").set_value(1).run()
-    text = at.success[0].value
-    assert f"{8 * 10 * VOCAB:,}" in text and f"{8 * 20 * VOCAB:,}" in text
-    assert f"{8 * (VOCAB + 8):,}" in text
-
-
-def test_show_code_reads_the_core_source():
+def test_show_code_and_pytorch_print_the_pages_numbers():
     at = run_lesson(LESSON)
     at.toggle(key="show_code").set_value(True).run()
     assert_ran_cleanly(at)
+    code = [c.value for c in at.code]
+    assert any("def dense_num_parameters" in c for c in code) and any("def fit_to_length" in c for c in code)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(next(c for c in code if c.startswith("import torch")), {})
+    assert out.getvalue().strip() == str(RNN.random(VOCAB, 8).num_parameters)   # the metric's number
+    at = run_lesson(LESSON, {SECTION: ANY_LENGTH})
+    at.toggle(key="show_code").set_value(True).run()
     code = "\n".join(c.value for c in at.code)
-    assert "def unroll(self, x, h0=None):" in code
-    assert "def dense_num_parameters" in code and "def state_distance" in code
+    assert "def step(self, x_t, h_prev):" in code and "def run_by_steps" in code and "def unroll(" not in code
 
 
-def test_memory_and_shape_panels_are_fragments_that_redraw_alone():
-    """The gap slider and the shape controls live in st.fragment panels (moving them reruns only that
-    panel); the panels still draw rnn_core's numbers, with the hidden size and seed of the controls panel."""
-    assert fragment_controls(LESSON.path) == {"memory_panel": {"gap"}, "sequence_shape_panel": {"shape", "steps"},
-                                              "why_demo": {"words", "hidden"}}
-    at = run_lesson(LESSON, {"hidden": "5", "seed": "3", SECTION: "Hidden state"})
+def test_every_control_is_in_the_demo_and_each_tab_shows_its_own():
+    assert fragment_controls(LESSON.path) == {"why_demo": {"words", "hidden", "gap", "shape", "steps"}}
+    expected = [({"words", "hidden"}, set()), ({"words", "hidden"}, {"seed"}), ({"hidden", "gap"}, {"seed"}),
+                ({"shape", "steps"}, set())]
+    for at, (shown, folded) in zip(run_sections(LESSON), expected):
+        panel = panel_controls(at)
+        assert (set(panel["box"]), set(panel["more"])) == (shown, folded)
+
+
+def test_values_are_kept_while_another_tab_is_open():
+    at = run_lesson(LESSON, {"hidden": "5", "seed": "3", SECTION: MEMORY})
     at.slider(key="gap").set_value(17).run()
-    assert_ran_cleanly(at)
-    cell = RNN.random(VOCAB, 5, seed=3)
-    words_a = meet_message("afternoon", 17)
-    state_diff = state_distance(cell.unroll(encode(words_a)), cell.unroll(encode(meet_message("evening", 17))))
-    time_step = len(MEET_OPENING)
-    captions = [c.value for c in at.caption]
-    assert any("(H = 5, seed 3)" in c and f"at *for* by {state_diff[-1]:.3g}" in c for c in captions)
-    assert any(m.value.startswith(f"The difference fades from {state_diff[time_step]:.3g} at *afternoon* to "
-                                  f"{state_diff[-1]:.3g} at *for* ({len(words_a) - 1 - time_step} steps later)")
-               for m in at.markdown)
-    check_figures(every_section(at), words=5, hidden=5, seed=3, gap=17, shape="many_to_one", steps=4)
-
-    open_section(at, SECTION, "Sequence shapes")
-    at.button_group(key="shape").set_value("many_to_many_synced").run()
+    open_section(at, SECTION, SHAPE_PART)
+    at.radio(key="shape").set_value("many_to_many_synced").run()
     at.slider(key="steps").set_value(2).run()
     assert_ran_cleanly(at)
-    assert at.slider(key="hidden").value == 5
-    assert any(c.value.startswith("Many-to-many, synced with length 2: 2 inputs, 2 hidden states, 2 outputs")
-               for c in at.caption)
+    assert at.slider(key="hidden").value == 5 and at.slider(key="gap").value == 17
     check_figures(every_section(at), words=5, hidden=5, seed=3, gap=17, shape="many_to_many_synced", steps=2)
 
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
-    check_section_tabs(LESSON, TITLES, [1, 1, 1, 1, 0], "<b>Course</b>")
-    at = run_lesson(LESSON, {SECTION: "Hidden state", "gap": "9"})
+    check_section_tabs(LESSON, TITLES, [1, 1, 1, 1], "<b>Course</b>")
+    at = run_lesson(LESSON, {SECTION: MEMORY, "gap": "9"})
     assert at.slider(key="gap").value == 9 and not link_notes(at)

@@ -97,6 +97,19 @@ def wait_for_run(page: Page, timeout: float = 60_000) -> None:
     page.wait_for_selector(DONE, timeout=timeout)
 
 
+def settle(page, quiet_ms: int = 1200, timeout_ms: int = 60_000) -> None:
+    """Wait until the script has stopped running and the number of charts has not changed for quiet_ms (a part
+    opened by its link may draw its chart in a second run, a moment after the first one ended)."""
+    waited, charts, quiet = 0, -1, 0
+    while waited < timeout_ms and quiet < quiet_ms:
+        page.wait_for_selector(DONE, timeout=timeout_ms)
+        now = page.locator("[data-testid=stPlotlyChart]").count()
+        quiet = quiet + 200 if now == charts else 0
+        charts = now
+        page.wait_for_timeout(200)
+        waited += 200
+
+
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("[data-testid=stMain]", timeout=60_000)

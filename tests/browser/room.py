@@ -3,6 +3,8 @@ figure starts, the controls a tab shows, sideways scrolling. Used by test_room_b
 
 from __future__ import annotations
 
+from tests.browser.helpers import settle
+
 MEASURE = """() => {
   const px = el => parseFloat(getComputedStyle(el).fontSize);
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -26,7 +28,8 @@ MEASURE = """() => {
                 '[data-testid=stCheckbox], [data-testid=stButtonGroup], [data-testid=stRadio], [data-testid=stTextInput], ' +
                 '[data-testid=stTextArea], [data-testid=stMultiSelect]';
   const controls = panel ? [...panel.querySelectorAll(kinds)].filter(c => shown(c) && !c.closest('details'))
-                                .map(c => (c.querySelector('[data-testid=stWidgetLabel]') || c).textContent.trim()) : [];
+                                .map(c => (c.querySelector('[data-testid=stWidgetLabel]') || c).textContent.trim())
+                                .filter(label => label !== 'More controls') : [];  // the panel's own switch
   const doc = document.scrollingElement;
   return {chartText, body, labels, firstFigureTop, controls,
           sideways: Math.max(doc.scrollWidth - doc.clientWidth, main.scrollWidth - main.clientWidth)};
@@ -36,6 +39,7 @@ MEASURE = """() => {
 def measure(page) -> dict:
     """Text sizes, the first figure's top (px from the top of the page), the panel's visible controls and how far
     the page scrolls sideways, as the browser lays the page out now."""
+    settle(page)
     page.evaluate("async () => { await document.fonts.ready; }")
     charts = page.locator("[data-testid=stPlotlyChart]")
     for k in range(charts.count()):  # a chart below the fold may not be drawn until it is scrolled to

@@ -19,21 +19,22 @@ from tests.browser.helpers import (assert_no_exception, move_slider, open_page, 
 LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
 # Per lesson: a slider to move (label, URL key) and every URL key of its controls.
-SLIDER = {"why_rnns": ("Hidden units H", "hidden"), "rnn_unrolled": ("Hidden size H", "hidden"),
-          "bptt": ("Hidden size H", "b_H"), "vanishing_exploding": ("Sequence length T", "v_T"),
+SLIDER = {"why_rnns": ("Hidden size H", "hidden"), "rnn_unrolled": ("Recurrent weight w_h", "warm_wh"),
+          "bptt": ("Recurrent weight w_h", "b_wh"), "vanishing_exploding": ("Sequence length T", "v_T"),
           "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias"),
           "memory_lab": ("Longest gap shown", "lab_shown_gap")}
 KEYS = {
     "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps", "why_part"],
-    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part"],
-    "bptt": ["b_seq", "b_T", "b_H", "b_seed", "b_whh", "b_wih", "b_row", "b_k", "b_K", "b_part"],
-    "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_s1", "v_s2", "v_s3", "v_s4",
+    "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part",
+                     "warm_wx", "warm_wh", "warm_b", "warm_x1", "warm_x2", "warm_x3", "warm_show"],
+    "bptt": ["b_part", "b_y", "b_wh", "b_wx", "b_b", "b_seq", "b_T", "b_H", "b_smax", "b_a", "b_row", "b_k", "b_K",
+             "b_seed"],
+    "vanishing_exploding": ["v_H", "v_f", "v_T", "v_seq", "v_in", "v_seed", "v_smax", "v_decay",
                             "v_c1", "v_c2", "v_clip", "v_cliffm", "v_cliffc", "v_part"],
-    "lstm": ["lstm_input", "lstm_T", "lstm_seed", "lstm_H", "forget_bias", "lstm_hand", "lstm_in_scale",
-             "lstm_rec_scale", "lstm_t", "lstm_unit", "lstm_maps_t", "lstm_maps_unit", "lstm_highway_unit",
-             "lstm_part"],
-    "gru": ["gru_input", "gru_T", "gru_seed", "gru_H", "update_bias", "gru_hand", "gru_in_scale",
-            "gru_rec_scale", "gru_t", "gru_unit", "gru_maps_t", "gru_maps_unit", "gru_part"],
+    "lstm": ["lstm_input", "lstm_T", "lstm_seed", "lstm_H", "forget_bias", "lstm_hand", "lstm_a",
+             "lstm_rec_scale", "lstm_t", "lstm_unit", "lstm_gate", "lstm_part"],
+    "gru": ["gru_input", "gru_T", "gru_seed", "gru_H", "update_bias", "gru_hand", "gru_a",
+            "gru_rec_scale", "gru_t", "gru_unit", "gru_gate", "gru_part"],
     "memory_lab": ["lab_rnn", "lab_lstm", "lab_gru", "lab_gap", "lab_hidden", "lab_steps", "lab_lr", "lab_clip",
                    "lab_seed", "lab_forget_bias", "lab_update_bias", "lab_shown_gap", "lab_sentence", "lab_part"],
 }
@@ -175,7 +176,7 @@ def test_dark_theme_screenshots(server, browser):
 def test_download_buttons_write_the_lessons_numbers_when_pressed(server, page):
     """The files are built when a button is pressed (a deferred callable): the CSV holds rnn_core's losses."""
     lesson = next(lesson for lesson in LESSONS if lesson.url_path == "bptt")
-    open_page(page, url(server, lesson))
+    open_page(page, url(server, lesson, "?b_part=Shared+W_hh"))
     result = expected(**DEFAULTS)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()

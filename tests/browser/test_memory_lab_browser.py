@@ -7,7 +7,7 @@ from tests.browser.helpers import (assert_no_exception, move_slider, open_page, 
                                    slider_value, wait_for_run)
 
 SMALL = "lab_gap=3&lab_steps=50&lab_hidden=6&lab_seed=5"
-TRAIN_SLIDERS = ["Gap (filler words)", "Training steps (at most)", "Forget-gate bias b_f", "Update-gate bias b_z"]
+TRAIN_SLIDERS = ["Gap (filler words)", "Training updates (at most)", "Forget-gate bias b_f", "Update-gate bias b_z"]
 
 
 def metrics(page):
@@ -45,7 +45,7 @@ def test_every_tab_train_then_ask_then_look_inside(page, server):
         assert_no_exception(page)
         assert slider_value(page, label) != before, f"{label} did not move"
     move_slider(page, "Gap (filler words)", -2)
-    move_slider(page, "Training steps (at most)", -2)
+    move_slider(page, "Training updates (at most)", -2)
     page.get_by_text("Train the GRU", exact=True).click()   # switch the GRU off
     wait_for_run(page)
     click_button(page, "Train")
@@ -69,7 +69,8 @@ def test_every_tab_train_then_ask_then_look_inside(page, server):
     open_tab(page, "Inside the LSTM")
     assert_no_exception(page)
     assert charts(page, 2).count() == 2
-    assert re.fullmatch(r"Unit \d+ holds the context word", page.locator("h3").filter(has_text="holds").inner_text())
+    assert re.fullmatch(r"Unit \d+: one of the units that carry the context word|Unit \d+ carries the context word",
+                        page.locator("h3").filter(has_text="context word").inner_text())
     screenshot(page, "memory_lab_inside")
 
 
@@ -93,10 +94,14 @@ def test_a_second_student_waits_for_the_same_run_and_sees_the_time_left(browser,
         text = student.wait_for_function(
             "() => { const p = document.querySelector('[data-testid=stProgress]'); "
             "return p && /other session/.test(p.innerText) ? p.innerText : null; }", timeout=30_000).json_value()
-        assert re.search(r"LSTM at step \d+ of 2000", text), text
+        assert re.search(r"LSTM at update \d+ of 2000", text), text
         assert re.search(r"about \d+ s left|about \d+ min \d+ s left|almost done", text), text
         assert "1 other session on this server waits for the same run" in text, text
         screenshot(student, "memory_lab_second_student_waiting")
+        first.close()                                    # the teacher's page is closed: no longer counted, the run goes on
+        student.wait_for_function(
+            "() => { const p = document.querySelector('[data-testid=stProgress]'); "
+            "return !p || (/left|almost/.test(p.innerText) && !/other session/.test(p.innerText)); }", timeout=60_000)
         student.locator("[data-testid=stMetricValue]").wait_for(timeout=240_000)
         assert_no_exception(student)
         assert len(metrics(student)) == 1
@@ -134,3 +139,25 @@ def test_recompute_a_gap_live(page, server):
     chart = charts(page, 1).first
     assert chart.locator("g.trace").count() >= 8          # four stored lines and four fresh points
     chart.screenshot(path=str(screenshot(page, "memory_lab_recomputed").with_name("memory_lab_vs_gap.png")))
+
+
+def test_on_a_phone_no_equation_or_chart_runs_off_the_screen(browser, server):
+    """390 x 844: the Train tab's equations are inline math that wraps, its two charts keep their own axes."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_page(page, f"{server}/memory_lab?{SMALL}&lab_part=Train")
+        click_button(page, "Train")
+        charts(page, 1)
+        wide = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stMain] .katex-display, '
+            + '[data-testid=stMain] .stMarkdown')].filter(e => e.scrollWidth > e.clientWidth + 1).length""")
+        assert wide == 0
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        # the right chart's percentages are on its right: they cannot run over the left chart
+        ticks = page.locator("[data-testid=stPlotlyChart] g.y2tick text").all()
+        left_plot = page.locator("[data-testid=stPlotlyChart] g.draglayer g.xy rect.nsewdrag").first
+        right_edge = left_plot.bounding_box()["x"] + left_plot.bounding_box()["width"]
+        assert ticks and all(tick.bounding_box()["x"] > right_edge for tick in ticks)
+        screenshot(page, "memory_lab_train_phone")
+    finally:
+        context.close()

@@ -47,7 +47,7 @@ def test_the_recap_renders_every_equation_and_prints(page, server):
     page.evaluate("async () => { await document.fonts.ready; }")
     assert page.locator("[data-testid=stMain] .katex-display").count() >= 18
     assert page.locator(".katex-error").count() == 0
-    sidebar = page.locator("[data-testid=stSidebar]").filter(has_text="Reference")
+    sidebar = page.locator("[data-testid=stSidebar]")            # one flat list: the lessons, then these two
     assert sidebar.get_by_text("Glossary").count() >= 1 and sidebar.get_by_text("Recap: every equation").count() >= 1
     screenshot(page, "recap")
     wait_for_run(page)
@@ -57,3 +57,28 @@ def test_the_recap_renders_every_equation_and_prints(page, server):
     path.write_bytes(pdf)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 2 <= pages <= 8, pages
+    # on paper, every equation stays with the line that says what it is, and every heading with its lesson
+    page.emulate_media(media="print")
+    kept = page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-recap-"]')].map(e => [
+        e.className.match(/st-key-(recap-[a-z]+)/)[1], getComputedStyle(e).breakInside,
+        e.querySelectorAll('.katex-display').length, e.querySelectorAll('h3').length])""")
+    equations = [k for k in kept if k[0] == "recap-equation"]
+    groups = [k for k in kept if k[0] == "recap-group"]
+    assert len(equations) == page.locator("[data-testid=stMain] .katex-display").count() >= 18
+    assert all(style == "avoid" and displays == 1 for _, style, displays, _ in equations)
+    assert groups and all(style == "avoid" and headings == 1 for _, style, _, headings in groups)
+
+
+def test_the_recap_on_a_phone_shows_every_equation_and_lesson_link_whole(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_page(page, f"{server}/recap")
+        page.evaluate("async () => { await document.fonts.ready; }")
+        cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stMain] .katex-display, '
+            + '[data-testid=stMain] [data-testid=stPageLink] p')].filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.innerText.slice(0, 40))""")
+        assert cut == []
+        screenshot(page, "recap_phone")
+    finally:
+        context.close()

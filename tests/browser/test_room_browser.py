@@ -66,3 +66,56 @@ def test_screen_and_phone(lesson, server, browser):
     assert measure(phone)["sideways"] <= 1, lesson.url_path
     screenshot(phone, f"phone_{lesson.url_path}")
     phone.close()
+
+
+def test_the_address_follows_every_control_across_tab_switches(browser):
+    """Controls never move between tabs (each tab shows or hides them in place), so the browser's address keeps
+    following a control after the tab that shows it changed: a control drawn somewhere else is mounted anew, and
+    its old copy, removed at the end of the run, took the address binding with it."""
+    from pathlib import Path
+
+    from tests.browser.helpers import move_slider, serve, wait_for_run
+
+    def then(action, *args):  # each step as a person does it, the page settled in between
+        action(*args)
+        page.wait_for_timeout(1000)
+
+    def switch(title):
+        page.get_by_role("tab", name=title).click()
+        wait_for_run(page)
+
+    with serve(str(Path(__file__).resolve().parents[1] / "kit" / "kit_app.py")) as (base, _, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        open_page(page, base + "/")
+        then(move_slider, page, "Length T", 2)
+        then(switch, "Table")
+        then(move_slider, page, "Digits", 1)
+        then(move_slider, page, "Length T", 2)
+        then(switch, "Growth")
+        then(move_slider, page, "Rate", 1)
+        then(move_slider, page, "Length T", 1)
+        assert page.url.endswith("?k_T=10&k_digits=4&k_rate=1.5"), page.url
+        page.close()
+
+
+def test_more_controls_shows_the_folded_controls_of_the_open_tab_only(browser):
+    from pathlib import Path
+
+    from tests.browser.helpers import serve, wait_for_run
+
+    visible = lambda label: page.locator("[data-testid=stWidgetLabel]:visible").filter(has_text=label).count()  # noqa: E731
+    with serve(str(Path(__file__).resolve().parents[1] / "kit" / "kit_app.py")) as (base, _, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        open_page(page, base + "/")
+        switch = page.locator("[data-testid=stCheckbox]").filter(has_text="More controls")
+        switch.wait_for(state="visible", timeout=15_000)             # Growth folds the seed, style and marks
+        assert (visible("Random seed"), visible("Style"), visible("Marks")) == (0, 0, 0)
+        switch.locator("label").click()
+        wait_for_run(page)
+        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Marks").wait_for(state="visible", timeout=15_000)
+        assert (visible("Random seed"), visible("Style"), visible("Marks")) == (1, 1, 1)
+        page.get_by_role("tab", name="Table").click()
+        wait_for_run(page)
+        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Digits").wait_for(state="visible", timeout=15_000)
+        assert (visible("Random seed"), visible("Style"), visible("Marks"), visible("Digits")) == (1, 0, 0, 1)
+        page.close()

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnn_core import GRU, LSTM, RNN, forget_gate_highway, jacobian, jacobian_log_norms
-from rnn_core.gated import (GATED_PRESETS, comparison_rows, gated_labels, gated_preset, gradient_comparison,
-                            gradient_norms, hand_set_memory_gru, hand_set_memory_lstm, last_step_gradient,
-                            log10_highway, log10_jacobian_norms, make_cell, scaled, step_values)
+from rnn_core import GRU, LSTM, RNN, forget_gate_highway, jacobian, jacobian_log_norms, sigmoid
+from rnn_core.gated import (GATED_PRESETS, cell_path, chrono_forget_biases, comparison_rows, gated_labels,
+                            gated_preset, gradient_comparison, gradient_norms, gru_step_cho, hand_set_memory_gru,
+                            hand_set_memory_lstm, last_step_gradient, log10_highway, log10_jacobian_norms, make_cell,
+                            memory_time, run_steps, s_max, scaled, steady_forget_gate, step_values, steps_above)
 from rnn_core.sequences import SENTENCE
 
 
@@ -96,12 +97,12 @@ def test_with_the_h_path_the_full_derivative_differs_from_the_highway():
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), bias=st.floats(-5, 5), in_scale=st.floats(0, 4), rec_scale=st.floats(0, 4),
+@given(seed=st.integers(0, 10_000), bias=st.floats(-5, 5), bound=st.floats(0, 4), rec_scale=st.floats(0, 8),
        preset=st.sampled_from(sorted(GATED_PRESETS)))
-def test_gates_stay_within_zero_and_one(seed, bias, in_scale, rec_scale, preset):
+def test_gates_stay_within_zero_and_one(seed, bias, bound, rec_scale, preset):
     x = gated_preset(preset, 15)
     for kind, names in (("lstm", ("i", "f", "o")), ("gru", ("r", "z"))):
-        cell = make_cell(kind, x.shape[1], 4, seed=seed, gate_bias=bias, input_scale=in_scale,
+        cell = make_cell(kind, x.shape[1], 4, seed=seed, gate_bias=bias, input_bound=bound,
                          recurrent_scale=rec_scale)
         trace = cell.unroll(x)
         for name in names:
@@ -149,7 +150,7 @@ def test_gap_preset_and_labels():
     x = gated_preset("gap", 5)
     np.testing.assert_array_equal(x[0], [0, 0, 0, 1])
     np.testing.assert_array_equal(x[1:], 0)
-    assert gated_labels("gap", 3) == ["lunch", "-", "-"]
+    assert gated_labels("gap", 3) == ["lunch", "no word", "no word"]
     assert gated_preset("words", 6).shape == (6, 4)
     assert gated_preset("sine", 6).shape == (6, 1)
 
@@ -157,11 +158,11 @@ def test_gap_preset_and_labels():
 @pytest.mark.parametrize("I,H", [(1, 1), (4, 8), (3, 64)])
 def test_comparison_rows_count_parameters_from_the_cells(I, H):
     rows = {r["model"]: r for r in comparison_rows(I, H)}
-    for model, cls, G, gates in (("RNN (tanh)", RNN, 1, 0), ("LSTM", LSTM, 4, 3), ("GRU", GRU, 3, 2)):
+    for model, cls, G, gates in (("tanh RNN", RNN, 1, 0), ("LSTM", LSTM, 4, 3), ("GRU", GRU, 3, 2)):
         assert rows[model]["parameters"] == G * (H * (I + H) + 2 * H)
-        assert rows[model]["weight blocks G"] == G
+        assert rows[model]["weight blocks G"] == rows[model]["blocks"] == G
         assert rows[model]["gates"] == gates
-        assert eval(rows[model]["formula"]) == rows[model]["parameters"]  # the shown formula is the number
+        assert (rows[model]["inputs"], rows[model]["hidden"]) == (I, H)   # what the page writes the formula with
     assert rows["LSTM"]["separate cell state"].startswith("yes")
     assert rows["GRU"]["separate cell state"] == "no"
 
@@ -219,7 +220,7 @@ def test_exploding_gradient_norms_are_inf_not_nan():
 def test_lstm_forget_bias_can_still_explode_through_h():
     """The highway eases vanishing; large recurrent weights still make the full Jacobian grow."""
     x = gated_preset("gap", 100)
-    cell = make_cell("lstm", 4, 16, seed=0, gate_bias=3.0, recurrent_scale=16.0)
+    cell = make_cell("lstm", 4, 16, seed=0, gate_bias=3.0, input_bound=0.25, recurrent_scale=16.0)
     trace = cell.unroll(x)
     assert log10_jacobian_norms(cell, trace)[0] > 6               # > 1e6: exploding is still possible
     assert np.all(log10_highway(trace) <= 0)                       # while the cell path alone only shrinks
@@ -259,3 +260,95 @@ def test_reach_counts_steps_back_until_the_curve_first_drops_below_the_threshold
     x = gated_preset("gap", 60)
     near = [reach(log10_highway(make_cell("lstm", 4, 4, seed=0, gate_bias=b).unroll(x))[:, 0]) for b in (-2, 0, 1, 2)]
     assert near == sorted(near) and near[0] < 5 < 30 < near[-1]  # a larger forget bias reaches further back
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("H", [1, 4, 16])
+def test_input_weight_scale_a_bounds_the_entries_of_w_ih(kind, H):
+    """Input weight scale a: entries of W_ih uniform in [-a, a] (PyTorch's draw, rescaled), as in every lesson;
+    a = 1/sqrt(H) is PyTorch's own init. The recurrent weight scale kappa multiplies PyTorch's W_hh."""
+    pytorch = make_cell(kind, 4, H, seed=3, input_bound=1 / np.sqrt(H))
+    for a in (0.0, 0.5, 4.0):
+        cell = make_cell(kind, 4, H, seed=3, input_bound=a, recurrent_scale=2.5)
+        assert np.all(np.abs(cell.weight_ih) <= a)
+        np.testing.assert_allclose(cell.weight_ih, a * np.sqrt(H) * pytorch.weight_ih, rtol=1e-12)
+        np.testing.assert_allclose(cell.weight_hh, 2.5 * pytorch.weight_hh, rtol=1e-12)
+        np.testing.assert_array_equal(cell.bias_ih, pytorch.bias_ih)
+    wide = make_cell(kind, 4, 16, seed=0, input_bound=2.0).weight_ih
+    assert 1.9 < np.abs(wide).max() <= 2.0                           # the draw fills its interval
+
+
+def test_s_max_is_the_largest_singular_value_and_scales_with_kappa():
+    W = make_cell("rnn", 4, 6, seed=1).weight_hh
+    assert s_max(W) == pytest.approx(np.linalg.svd(W, compute_uv=False)[0])
+    assert s_max(make_cell("rnn", 4, 6, seed=1, recurrent_scale=8.0).weight_hh) == pytest.approx(8 * s_max(W))
+    assert s_max(np.zeros((3, 3))) == 0.0
+
+
+@pytest.mark.parametrize("b, f, steps", [(3.0, 0.953, 21), (5.0, 0.9933, 150), (7.0, 0.99909, 1100)])
+def test_memory_time_of_a_steady_forget_gate(b, f, steps):
+    """DESIGN.md: b = 3 -> 0.953, about 21 steps; b = 5 -> 0.9933, about 150; b = 7 -> 0.99909, about 1,100; and
+    after one memory time about 1/e is left."""
+    gate = sigmoid(b)
+    assert gate == pytest.approx(f, abs=5e-4 if b == 3 else 5e-5)
+    tau = memory_time(gate)
+    assert tau == pytest.approx(steps, rel=0.02)
+    assert gate ** tau == pytest.approx(np.exp(-1), abs=0.02)
+    k = steps_above(gate, 0.01)
+    assert gate ** k >= 0.01 > gate ** (k + 1)
+    assert memory_time(1.0) == np.inf and steps_above(1.0) == np.inf and steps_above(0.0) == 0
+
+
+def test_steady_forget_gate_is_the_geometric_mean_that_gives_the_same_product():
+    trace = make_cell("lstm", 4, 3, seed=4, gate_bias=1.0, recurrent_scale=2.0).unroll(gated_preset("words", 30))
+    f = trace.gates["f"]
+    for j in range(3):
+        f_bar = steady_forget_gate(f[:, j])
+        assert f_bar ** 29 == pytest.approx(np.prod(f[1:, j]), rel=1e-10)
+        assert f_bar ** 29 == pytest.approx(10.0 ** log10_highway(trace)[0, j], rel=1e-10)
+    assert np.isnan(steady_forget_gate(f[:1, 0]))                     # one step: no product to average
+
+
+def test_chrono_initialisation_spreads_memory_times_up_to_t_max():
+    (b_lo, b_hi), (tau_lo, tau_hi) = chrono_forget_biases(40)
+    assert (b_lo, b_hi) == (0.0, pytest.approx(np.log(39)))
+    for b, tau in ((b_lo, tau_lo), (b_hi, tau_hi)):                   # 1 / (1 - sigmoid(log u)) = 1 + u
+        assert memory_time(sigmoid(b)) == pytest.approx(tau, rel=1e-12)
+    assert (tau_lo, tau_hi) == (2.0, 40.0)
+    assert chrono_forget_biases(2) == ((0.0, 0.0), (2.0, 2.0))
+
+
+def test_cell_path_as_the_chain_rule_reads_equals_the_highway():
+    trace = make_cell("lstm", 4, 5, seed=3, gate_bias=1.5, recurrent_scale=2.0).unroll(gated_preset("words", 12))
+    np.testing.assert_allclose(cell_path(trace.gates["f"]), forget_gate_highway(trace), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_run_steps_with_the_teaching_step_equals_unroll(kind):
+    cell = make_cell(kind, 4, 5, seed=6, gate_bias=1.0, recurrent_scale=3.0)
+    x = gated_preset("words", 17)
+    trace, stepped = cell.unroll(x), run_steps(cell, x)
+    np.testing.assert_allclose(stepped["h"], trace.h, rtol=1e-12, atol=1e-14)
+    for name in cell.GATES:
+        np.testing.assert_allclose(stepped[name], trace.gates[name], rtol=1e-12, atol=1e-14)
+    if kind == "lstm":
+        np.testing.assert_allclose(stepped["c"], trace.c, rtol=1e-12, atol=1e-14)
+
+
+def test_cho_reset_placement_differs_from_pytorchs_and_is_its_equation():
+    """Cho et al. (2014) and d2l: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn); same r and z as PyTorch, another n."""
+    cell = make_cell("gru", 4, 3, seed=2, gate_bias=1.0, recurrent_scale=2.0)
+    x, h = gated_preset("words", 5)[2], np.array([0.3, -0.5, 0.8])
+    h_py, py = cell.step(x, h)
+    h_cho, cho = gru_step_cho(cell, x, h)
+    np.testing.assert_array_equal(py["r"], cho["r"])
+    np.testing.assert_array_equal(py["z"], cho["z"])
+    W_n, U_n = cell.block("n", "weight_ih"), cell.block("n")
+    b_in, b_hn = cell.block("n", "bias_ih"), cell.block("n", "bias_hh")
+    np.testing.assert_allclose(cho["n"], np.tanh(W_n @ x + b_in + U_n @ (py["r"] * h) + b_hn), rtol=1e-14)
+    np.testing.assert_allclose(h_cho, (1 - cho["z"]) * cho["n"] + cho["z"] * h, rtol=1e-14)
+    assert np.abs(h_cho - h_py).max() > 1e-3
+    no_bias = cell.replace(bias_hh=np.zeros_like(cell.bias_hh))           # they differ even when b_hn = 0
+    assert np.abs(gru_step_cho(no_bias, x, h)[0] - no_bias.step(x, h)[0]).max() > 1e-3
+    hand = hand_set_memory_gru(4, 3)                                      # W_hn = I, b_hn = 0: the same
+    np.testing.assert_allclose(gru_step_cho(hand, x, h)[0], hand.step(x, h)[0], rtol=1e-14)

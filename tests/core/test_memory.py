@@ -157,3 +157,109 @@ def test_held_out_scores_at_the_trained_gap_are_the_trainers_held_out_numbers():
     # one sentence of that set gives the same probabilities through predict
     np.testing.assert_allclose(predict(result.model, test.tokens[0]), p[0], rtol=1e-5)
     assert scores.gaps == (0, SMALL.gap, 9) and len(scores.confidence) == 3
+
+
+def test_a_session_that_has_gone_stops_counting_at_once_and_stops_watching_after_the_grace():
+    live = {"a", "b"}
+    run = memory.SharedRun(SMALL)
+    run.state = memory.RUNNING
+    memory.watch([run], "a", alive=lambda who: who in live)
+    memory.watch([run], "b")                                   # keeps the run's liveness test
+    assert memory.waiting(run, now=100.0) == 2
+    live.discard("b")                                         # b's page was closed
+    assert memory.waiting(run, now=100.0) == 1                # not counted any more ...
+    assert run.watchers == {"a", "b"}                         # ... but still watching for the grace period
+    memory.prune([run], now=100.0 + memory.GRACE - 1)
+    assert run.watchers == {"a", "b"} and not run.cancelled
+    memory.prune([run], now=100.0 + memory.GRACE)
+    assert run.watchers == {"a"} and not run.cancelled
+    live.add("b")                                             # a reload: b is back before the grace is over
+    live.discard("a")
+    memory.prune([run], now=200.0)
+    live.add("a")
+    memory.prune([run], now=200.0 + memory.GRACE)             # a came back: it still watches
+    assert run.watchers == {"a"} and not run.gone
+    live.clear()
+    memory.prune([run], now=300.0)
+    memory.prune([run], now=300.0 + memory.GRACE)
+    assert run.watchers == set() and run.cancelled            # nobody left: the run stops at its next report
+
+
+def test_a_run_whose_only_session_has_gone_stops_at_its_next_report(monkeypatch):
+    monkeypatch.setattr(memory, "GRACE", 0.0)
+    gate, live = Gate(), {"a"}
+    run = memory.SharedRun(SMALL.replace(steps=30))
+    memory.start([run], "a", trainer=gate, alive=lambda who: who in live)
+    gate.go.release()
+    wait_until(lambda: run.progress is not None)
+    assert memory.waiting(run) == 1
+    live.clear()                                              # the page was closed, nobody said so
+    gate.go.release()                                         # the next report notices and stops the run
+    wait_until(lambda: run.state == memory.IDLE)
+    assert run.result is None and run.watchers == set()
+
+
+def test_a_sentence_with_another_context_word_in_its_gap_is_not_a_training_sentence():
+    shape = memory.sentence_shape(tasks.encode("morning evening so we let's meet for"))
+    assert (shape.context, shape.gap, shape.others, shape.fillers) == (1, 3, ("evening",), 2)
+    assert not shape.like_training(3)
+    assert memory.sentence_shape(tasks.encode("morning so we let's meet for")).others == ()
+
+
+def test_held_out_answers_count_each_words_chosen_meal():
+    result = train(SMALL)
+    scores = memory.held_out_scores(result.model, SMALL.seed, (SMALL.gap, 7), 64)
+    for k in range(2):
+        table = np.array(scores.answers[k])
+        assert table.sum() == 64 and np.trace(table) / 64 == scores.accuracy[k]
+    test = tasks.held_out_set(SMALL.seed, SMALL.gap, 64, np.float32)
+    chosen = result.model.probabilities(test.x).argmax(axis=1)
+    assert np.array(scores.answers[0])[test.targets[0], chosen[0]] >= 1
+    made_up = memory.HeldOutScores((0,), 128, (0.0,), (0.05,), (((0, 29, 0, 0), (0, 0, 0, 29), (41, 0, 0, 0),
+                                                                 (0, 0, 29, 0)),))
+    assert made_up.fixed_answers(0) == (1, 3, 0, 2)
+    mixed = memory.HeldOutScores((0,), 4, (0.0,), (0.1,), (((0, 1, 1, 0), (0, 0, 0, 1), (1, 0, 0, 0), (0, 0, 0, 0)),))
+    assert mixed.fixed_answers(0) is None
+
+
+def test_start_gradient_is_the_norm_of_the_jacobian_product_and_the_stored_chart_holds_it():
+    from rnn_core.spectra import jacobian
+    from rnn_core.train import init_model
+    config = TrainConfig(cell="rnn", gap=4, hidden_size=5)
+    logs = []
+    for seed in (0, 1):
+        model = init_model("rnn", 5, seed=seed, dtype=np.float64)
+        batch = tasks.held_out_set(seed, 4, 3, np.float64)
+        for k in range(3):
+            product = jacobian(model.cell, model.cell.unroll(batch.x[:, k]), 0)     # d h_T / d h_1
+            logs.append(np.log10(np.linalg.norm(product, 2)))
+    assert memory.start_gradient_log10(config, (0, 1), sentences=3) == pytest.approx(np.mean(logs))
+    import json
+    from app.course import REPO_ROOT
+    stored = json.loads((REPO_ROOT / "data" / "accuracy_vs_gap.json").read_text())
+    k = stored["gaps"].index(10)
+    base = TrainConfig(**stored["config"])
+    assert stored["start_gradient_log10"]["rnn"][k] == pytest.approx(
+        memory.start_gradient_log10(base.replace(cell="rnn", gap=10), stored["seeds"]), abs=1e-3)
+
+
+def test_unit_memory_tells_a_fan_from_a_fade_and_finds_a_crossing():
+    steps = np.arange(10.0)
+    fan = memory.unit_memory({"a": 0.1 * steps, "b": -0.1 * steps, "c": 0.05 * steps, "d": 0 * steps}, 0)
+    assert fan.fans_out and fan.crossing is None and fan.widest == 9
+    assert fan.start == 0 and fan.end == pytest.approx(1.8)
+    bump = np.minimum(steps, 9 - steps)                       # apart in the middle, together again at the end
+    fade = memory.unit_memory({"a": bump, "b": -bump, "c": 0 * steps, "d": 0.5 * bump}, 0)
+    assert not fade.fans_out and fade.widest in (4, 5) and fade.end == 0
+    cross = memory.unit_memory({"a": steps, "b": 8 - steps, "c": 0 * steps, "d": 0 * steps}, 1)
+    assert cross.crossing == ("a", "b", 5)                    # a - b changes sign between steps 5 and 6
+    one = memory.unit_memory({"a": [0.2], "b": [0.1], "c": [0.0], "d": [0.3]}, 0)
+    assert one.start == one.end == pytest.approx(0.3) and not one.fans_out
+
+
+def test_saturated_share_counts_last_states_beyond_the_level():
+    result = train(SMALL.replace(cell="rnn"))
+    test = tasks.held_out_set(SMALL.seed, SMALL.gap, 64, np.float32)
+    last = result.model.cell.unroll(test.x).h[-1]
+    assert memory.saturated_share(result.model, SMALL.seed, SMALL.gap, 64, 0.5) == pytest.approx(
+        float(np.mean(np.abs(last) > 0.5)))

@@ -3,16 +3,18 @@
 import numpy as np
 import pytest
 
-from app.figures.bptt import (backward_animation, contribution_matrix, contribution_stack, loss_bars, row_bars,
-                              truncation_bars)
-from rnn_core import Readout
-from rnn_core.bptt import many_to_many, next_step_task, per_loss, scaled_rnn, step_contributions, truncated_bptt
+from app.figures.bptt import (backward_animation, chunk_strip, contribution_matrix, contribution_stack, loss_bars,
+                              row_bars, warmup_chain)
+from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
+from rnn_core import Readout, scalar
+from rnn_core.bptt import many_to_many, next_step_task, per_loss, rnn_with_singular_values, step_contributions
+from rnn_core.truncation import chunk_mask
 from tests.figures.specs import frames_of, validated
 
 
 def result(T=7, H=4, seed=3):
     x, targets, classes = next_step_task("words", T)
-    cell = scaled_rnn(x.shape[1], H, seed=seed, recurrent_scale=1.5)
+    cell = rnn_with_singular_values(x.shape[1], H, s_max=1.5, seed=seed)
     return many_to_many(cell, Readout.random(H, len(classes), seed=seed + 1), x, targets)
 
 
@@ -22,17 +24,19 @@ def values(trace_y):
 
 def test_loss_bars():
     r = result()
-    fig = loss_bars(r.losses)
+    fig = loss_bars(r.losses, classes=4)
     np.testing.assert_array_equal(fig.data[0].y, r.losses)
     assert list(fig.data[0].x) == list(range(1, 8))
     assert f"{r.total_loss:.4f}" in fig.layout.title.text
+    assert fig.layout.shapes[0].y0 == pytest.approx(np.log(4))            # an even guess over 4 classes
+    assert "log 4 = 1.386" in fig.layout.annotations[0].text
 
 
-def test_backward_animation_frames_reveal_steps_from_the_last():
+def test_backward_animation_plays_from_the_last_step_with_a_slider_along_the_time_axis():
     r = result()
     fig = backward_animation(r.grad_norms, r.own_norms, r.later_norms)
     frames = frames_of(fig)
-    assert len(frames) == 7
+    assert [frame.name for frame in frames] == [str(s) for s in range(7, 0, -1)]   # Play runs T .. 1
     first = frames[0].data                          # the pass has reached the last step only
     assert np.isnan(values(first[2].y)[:-1]).all() and values(first[2].y)[-1] == r.grad_norms[-1]
     last = frames[-1].data                          # finished: every step
@@ -40,15 +44,16 @@ def test_backward_animation_frames_reveal_steps_from_the_last():
     np.testing.assert_array_equal(values(last[1].y), r.later_norms)
     np.testing.assert_array_equal(values(last[2].y), r.grad_norms)
     np.testing.assert_array_equal(values(fig.data[2].y), r.grad_norms)
-    for k, frame in enumerate(frames):             # frame k: steps T-1-k .. T-1 shown
+    for frame in frames:                            # frame "s": steps s .. T drawn
         shown = ~np.isnan(values(frame.data[2].y))
-        np.testing.assert_array_equal(shown, np.arange(7) >= 6 - k)
+        np.testing.assert_array_equal(shown, np.arange(1, 8) >= int(frame.name))
+        assert list(frame.data[3].x) == [int(frame.name)] and frame.data[3].text == (f"step {frame.name}",)
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
     assert labels == ["Play", "Pause"]
-    slider = fig.layout.sliders[0]                  # labelled with the step reached, going to frame k
-    assert [step.label for step in slider.steps] == [str(7 - k) for k in range(7)]
-    assert [list(step.args[0]) for step in slider.steps] == [[str(k)] for k in range(7)]
-    assert slider.active == 6 and [frame.name for frame in frames] == [str(k) for k in range(7)]
+    slider = fig.layout.sliders[0]                  # left to right: steps 1 .. T, like the x axis
+    assert [step.label for step in slider.steps] == [str(s) for s in range(1, 8)]
+    assert [list(step.args[0]) for step in slider.steps] == [[str(s)] for s in range(1, 8)]
+    assert slider.active == 0                       # the figure shows the finished pass: step 1 reached
 
 
 def test_backward_animation_switches_to_log_axis_for_wide_ranges():
@@ -60,34 +65,62 @@ def test_contribution_stack_totals_are_the_gradient():
     r = result()
     contributions = step_contributions(r.trace, r.grads)["weight_hh"]
     full = r.grads.params["weight_hh"]
-    fig = contribution_stack(contributions[:, 2, :], full[2], 2)
+    fig = contribution_stack(contributions[:, 2, :], full[2], 3)
     bars = [d for d in fig.data if d.type == "bar"]
     assert len(bars) == 7
     stacked = np.array([d.y for d in bars])
     np.testing.assert_allclose(stacked.sum(axis=0), fig.data[-1].y, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(fig.data[-1].y, full[2])
     assert fig.layout.barmode == "relative"
+    assert list(bars[0].x) == [f"[3,{j}]" for j in range(1, 5)]                 # rows and columns from 1
 
 
 def test_contribution_matrix_and_row():
     r = result()
     norms = per_loss(r).contribution_norms()
-    fig = contribution_matrix(norms, highlight_row=3, window=2)
+    keep = chunk_mask(7, 3)
+    fig = contribution_matrix(norms, highlight_row=3, cut=~keep, chunk=3)
     z = np.array(fig.data[0].z, dtype=np.float64)
     np.testing.assert_array_equal(z[np.tril_indices(7)], norms[np.tril_indices(7)])
     assert np.isnan(z[np.triu_indices(7, 1)]).all()
     cut = {(x, y) for x, y in zip(fig.data[1].x, fig.data[1].y)}
-    assert cut == {(j + 1, k + 1) for k in range(7) for j in range(k + 1) if j <= k - 2}
+    assert cut == {(j + 1, k + 1) for k in range(7) for j in range(k + 1) if j // 3 != k // 3}
+    staircases = [shape for shape in fig.layout.shapes if shape.type == "path"]
+    assert len(staircases) == 3                                             # chunks 1-3, 4-6, 7
+    assert staircases[2].path == "M 6.5 6.5 L 6.5 7.5 L 7.5 7.5 L 7.5 6.5 Z"
+    assert [shape.y0 for shape in fig.layout.shapes if shape.type == "rect"] == [3.5]
     bars = row_bars(norms[3], 3)
     np.testing.assert_array_equal(bars.data[0].y, norms[3])
 
 
-def test_truncation_bars():
-    r = result()
-    truncated = truncated_bptt(r, 2)
-    fig = truncation_bars(truncated.kept_by_step, truncated.lost_by_step)
-    np.testing.assert_array_equal(fig.data[0].y, truncated.kept_by_step)
-    np.testing.assert_array_equal(fig.data[1].y, truncated.lost_by_step)
+def test_chunk_strip_cuts_the_backward_arrows_at_every_boundary():
+    fig = chunk_strip(10, 4)
+    boundaries = list(fig.data[2].x)
+    assert boundaries == [4.5, 8.5]                                         # chunks 1-4, 5-8, 9-10
+    arrows = lambda trace: [tuple(trace.x[i:i + 2]) for i in range(0, len(trace.x), 3)]   # noqa: E731 (from, to)
+    forward, backward = arrows(fig.data[3]), arrows(fig.data[4])
+    assert set(fig.data[3].y) - {None} == {1.0} and set(fig.data[4].y) - {None} == {0.0}
+    assert len(forward) == 9 and all(a < b for a, b in forward)             # the state goes through every step
+    assert len(backward) == 9 - 2 and all(a > b for a, b in backward)       # the gradient stops at 2 boundaries
+    assert all(not (b < boundary < a) for a, b in backward for boundary in boundaries)
+    assert len(fig.layout.shapes) == 3
+
+
+def test_warmup_chain_shows_rnn_core_scalar_numbers():
+    back = scalar.backward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS, 0.5)
+    fwd = scalar.forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    fig = warmup_chain(WARMUP_XS, fwd.h, back.dh, back.da, back.w_h_terms, 0.5, back.loss, WARMUP_W_H)
+    texts = list(fig.data[2].text) + list(fig.data[3].text)               # black and dark red labels
+    for t in range(3):
+        for value in (fwd.h[t + 1], back.dh[t], back.da[t], 1 - fwd.h[t + 1] ** 2):
+            assert f"{value:.3f}" in texts
+    assert f"{back.w_h_terms[1]:.3f}" in texts and f"{back.w_h_terms[2]:.3f}" in texts
+    assert back.w_h_terms[0] == 0 and "-0.000" not in texts and texts.count("0") >= 2   # h_0 and step 1's term
+    assert f"{back.loss:.4f}" in texts and texts.count("×0.8") == 2        # back through w_h twice
+    assert list(fig.layout.xaxis.ticktext)[1:4] == ["step 1", "step 2", "step 3"]
+    assert not fig.layout.annotations                                          # labels and arrows are traces
+    arrows = [trace for trace in fig.data if trace.mode == "lines+markers"]
+    assert [list(trace.x).count(None) for trace in arrows] == [3 + 4, 1 + 6 + 2]   # grey: 7 arrows, red: 9
 
 
 @pytest.mark.parametrize("T, H", [(8, 6), (30, 16)])     # lesson 3's defaults and its largest settings
@@ -95,18 +128,20 @@ def test_every_figure_passes_plotlys_validation_unchanged(T, H):
     """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
     r = result(T=T, H=H)
     norms = per_loss(r).contribution_norms()
-    truncated = truncated_bptt(r, 3)
     contributions = step_contributions(r.trace, r.grads)["weight_hh"]
     labels = [f"w{t}" for t in range(T)]
+    back = scalar.backward(0.5, 0.8, 0.1, WARMUP_XS, 0.5)
+    fwd = scalar.forward(0.5, 0.8, 0.1, WARMUP_XS)
     figures = {
-        "loss bars": loss_bars(r.losses, labels),
+        "loss bars": loss_bars(r.losses, labels, classes=4),
         "backward": backward_animation(r.grad_norms, r.own_norms, r.later_norms, labels),
         "backward, log axis": backward_animation(np.geomspace(1e-6, 10, T), np.geomspace(1e-6, 10, T), np.zeros(T)),
-        "stack": contribution_stack(contributions[:, H - 1, :], r.grads.params["weight_hh"][H - 1], H - 1),
+        "stack": contribution_stack(contributions[:, H - 1, :], r.grads.params["weight_hh"][H - 1], H),
         "matrix": contribution_matrix(norms, highlight_row=T - 1),
-        "truncation matrix": contribution_matrix(norms, window=3),
+        "truncation matrix": contribution_matrix(norms, cut=~chunk_mask(T, 3), chunk=3),
         "row": row_bars(norms[T // 2], T // 2),
-        "truncation bars": truncation_bars(truncated.kept_by_step, truncated.lost_by_step),
+        "chunks": chunk_strip(T, 3),
+        "warm-up": warmup_chain(WARMUP_XS, fwd.h, back.dh, back.da, back.w_h_terms, 0.5, back.loss, 0.8),
     }
     for name, fig in figures.items():
         checked = validated(fig)                 # raises on any misspelt property or invalid value

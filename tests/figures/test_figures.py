@@ -9,12 +9,14 @@ import plotly.graph_objects as go
 import pytest
 
 from app import theme
-from app.equations import rnn_update_latex, rnn_update_terms, tex_number
+from app.equations import rnn_update_latex, rnn_update_terms, tex_number, warmup_working_latex
 from app.figures import state_heatmap, unrolled_diagram
 from app.figures.common import fmt, symmetric_range
-from app.figures.unrolled import TRACES, window_start
+from app.figures.unrolled import MAX_FRAMES, TRACES, WINDOW, warmup_figure, window_start
+from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from tests.figures.specs import frames_of, validated
 from rnn_core import RNN, Readout
+from rnn_core.scalar import forward
 
 FIGURES_DIR = Path(__file__).resolve().parents[2] / "app" / "figures"
 
@@ -26,32 +28,37 @@ def network(T=5, I=3, H=4, O=2, nonlinearity="tanh", seed=0):
     return cell, trace, Readout.random(H, O, seed=seed).forward(trace.h)
 
 
-@pytest.mark.parametrize("T", [1, 5, 12, 13, 40])
+@pytest.mark.parametrize("T", [1, 5, WINDOW, WINDOW + 1, 40])
 def test_unrolled_frames_and_values(T):
     cell, trace, y = network(T=T)
     fig = unrolled_diagram(trace.x, trace.h, y, step_labels=[f"w{t}" for t in range(T)])
     assert isinstance(fig, go.Figure)
     frames = frames_of(fig)  # rebuilt with Plotly's full validation
-    assert len(frames) == T
-    assert [f.name for f in frames] == [str(t) for t in range(T)]
-    assert len(fig.layout.sliders[0].steps) == T
+    first = max(0, T - MAX_FRAMES)  # a long sequence animates its last MAX_FRAMES steps
+    assert len(frames) == min(T, MAX_FRAMES)
+    assert [f.name for f in frames] == [str(t) for t in range(first + 1, T + 1)]  # frame t: after step t, from 1
+    assert [step.label for step in fig.layout.sliders[0].steps] == [str(t) for t in range(first + 1, T + 1)]
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Play", "Pause"]
-    for t, frame in enumerate(frames):
+    for t, frame in enumerate(frames, start=first):
         assert len(frame.data) == len(TRACES)
-        start = window_start(t, T, 12)
-        assert start <= t < start + 12
-        shown = min(12, T)
+        start = window_start(t, T, WINDOW)
+        assert start <= t < start + WINDOW
+        shown = min(WINDOW, T)
         np.testing.assert_array_equal(frame.data[0].marker.color, trace.x[start:start + shown].ravel())
         done = trace.h[start:t + 1]
         np.testing.assert_array_equal(frame.data[1].marker.color, done.ravel())
         np.testing.assert_array_equal(frame.data[2].marker.color, y[start:t + 1].ravel())
         pending = start + shown - (t + 1)
         assert len(frame.data[3].x) == pending * (trace.h.shape[1] + y.shape[1])
-        # hover names the step and unit of every square (its value is the colour)
+        # hover names the step and unit of every square, counted from 1 (its value is the colour)
         steps, units = np.asarray(frame.data[1].customdata).T
-        np.testing.assert_array_equal(steps, np.repeat(np.arange(start, t + 1), trace.h.shape[1]))
-        np.testing.assert_array_equal(units, np.tile(np.arange(trace.h.shape[1]), t + 1 - start))
+        np.testing.assert_array_equal(steps, np.repeat(np.arange(start, t + 1), trace.h.shape[1]) + 1)
+        np.testing.assert_array_equal(units, np.tile(np.arange(trace.h.shape[1]), t + 1 - start) + 1)
         assert frame.data[1].hovertemplate.startswith("h<sub>%{customdata[0]}</sub>[%{customdata[1]}]")
+        # the columns are labelled t=1 .. T, and the state entering the first one is h_start (h_0 = 0)
+        labels = frame.data[TRACES.index("labels")].text
+        assert list(labels[:shown]) == [f"t={s + 1}" for s in range(start, start + shown)]
+        assert frame.data[TRACES.index("entry")].text[0] == (f"h<sub>{start}</sub>" + (" = 0" if start == 0 else ""))
     # the figure shows the last frame: everything computed
     np.testing.assert_array_equal(fig.data[1].marker.color, frames[-1].data[1].marker.color)
 
@@ -91,12 +98,14 @@ def test_unrolled_rejects_mismatched_shapes():
         unrolled_diagram(np.zeros((3, 1)), np.zeros((4, 2)))
 
 
-def test_heatmap_is_h_transposed():
+def test_heatmap_is_h_transposed_with_steps_and_units_from_one():
     _, trace, _ = network(T=9, H=5)
-    fig = state_heatmap(trace.h, highlight=(2, 3))
+    fig = state_heatmap(trace.h, highlight=(2, 3))   # step 2, unit 3
     np.testing.assert_array_equal(fig.data[0].z, trace.h.T)
+    assert list(fig.data[0].x) == list(range(1, 10)) and list(fig.data[0].y) == list(range(1, 6))
     assert fig.data[0].zmin == -fig.data[0].zmax and fig.data[0].zmax >= 1
-    assert fig.layout.shapes[0].x0 == 1.5 and fig.layout.shapes[0].y0 == 2.5
+    assert (fig.layout.shapes[0].x0, fig.layout.shapes[0].y0) == (1.5, 2.5)   # the square of step 2, unit 3
+    assert fig.layout.xaxis.dtick == 1 and state_heatmap(np.zeros((30, 2))).layout.xaxis.dtick is None
 
 
 def test_heatmap_blanks_overflow():
@@ -120,8 +129,17 @@ def test_equation_terms_reproduce_the_trace(nonlinearity, H):
         for j in range(H):
             terms = rnn_update_terms(cell, trace, t, j)
             assert cell.activation(np.array(terms.pre_activation)) == pytest.approx(trace.h[t, j], abs=1e-12)
-            latex = rnn_update_latex(cell, trace, t, j)
+            latex = rnn_update_latex(cell, trace, t + 1, j + 1)   # the lessons' step t + 1 and unit j + 1
             assert latex.endswith(f"= {tex_number(trace.h[t, j])}\\end{{aligned}}")
+            assert f"h_{{{t + 1}}}[{j + 1}] &=" in latex and f"h_{{{t}}}[k]" in latex   # from h_t, written h_{t-1}
+            assert f"&= {tex_number(terms.pre_activation)} \\\\ " in latex
+
+
+def test_the_first_step_reads_h0():
+    cell, trace, _ = network(T=3, H=2)
+    latex = rnn_update_latex(cell, trace, 1, 2)
+    assert r"W_{hh}[2,k]\,h_{0}[k]" in latex and "W_{hh}h_{0}" in latex
+    assert rnn_update_terms(cell, trace, 0, 1).recurrent_products.tolist() == [0.0, 0.0]  # h_0 = 0
 
 
 def test_figure_builders_never_import_streamlit():
@@ -173,3 +191,47 @@ def test_unrolled_colour_bars_one_while_the_rows_share_a_range():
     assert axes["coloraxis3"]["cmax"] == pytest.approx(np.abs(5 + y).max())
     for frame in separate["frames"]:
         assert [t["marker"]["coloraxis"] for t in frame["data"][:3]] == ["coloraxis", "coloraxis2", "coloraxis3"]
+
+
+def test_unrolled_colour_bars_and_slider_leave_the_plot_its_width():
+    """On a 390 px phone every column needs its width: colour bars lie horizontal under the plot, beside the Play
+    button, and the step slider runs under the buttons across the whole width."""
+    _, trace, y = network(T=6)
+    layout = unrolled_diagram(np.tanh(trace.x), trace.h, np.tanh(y)).to_dict()["layout"]
+    bar = layout["coloraxis"]["colorbar"]
+    assert bar["orientation"] == "h" and bar["y"] == 0.0 and bar["x"] >= 0.4
+    slider = layout["sliders"][0]
+    assert (slider["x"], slider["len"]) == (0.0, 1.0) and slider["pad"]["t"] > 40
+    assert layout["xaxis"]["range"][0] < -1.0   # a column for the row labels left of step 1
+
+
+def test_warmup_figure_shows_what_the_student_found():
+    fwd = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    fig = validated(warmup_figure(WARMUP_XS, fwd.h, w_x=WARMUP_W_X, w_h=WARMUP_W_H, b=WARMUP_B,
+                                  known=[True, False, False]))
+    texts = {tuple(t.text): t for t in fig.data if t.mode == "text"}
+    values = next(t for t in fig.data if t.mode == "text" and t.text[0] == "0")   # h_0 = 0, then h_1 .. h_3
+    assert list(values.text) == ["0", f"{fwd.h[1]:.3f}", "?", "?"] == ["0", "0.537", "?", "?"]
+    assert ("1", "0.5", "-1") in texts                                          # x_1 .. x_3 under the inputs
+    heading = next(t for t in fig.data if t.mode == "text" and "tanh" in t.text[0]).text[0]
+    assert "w<sub>x</sub> = 0.5" in heading and "w<sub>h</sub> = 0.8" in heading and "b = 0.1" in heading
+    nodes = fig.data[0]
+    assert list(nodes.x) == [0, 1, 2, 3] and list(nodes.text) == [f"h<sub>{t}</sub>" for t in range(4)]
+    assert nodes.marker.color[1] == theme.COLORS["hidden"] and nodes.marker.color[2] == theme.PALE  # found: filled
+    labels = [t for t in fig.data if t.mode == "text" and t.text[0] in ("w<sub>x</sub>", "w<sub>h</sub>")]
+    assert [len(t.text) for t in labels] == [3, 3]                               # the same weights at every step
+    with pytest.raises(ValueError):
+        warmup_figure(WARMUP_XS, fwd.h[:3], w_x=0.5, w_h=0.8, b=0.1, known=[False] * 3)
+
+
+def test_warmup_working_has_every_number():
+    xs = (1.0, 0.5, -1.0)
+    for w_h, b in ((0.8, 0.1), (-0.8, -0.1)):
+        fwd = forward(0.5, w_h, b, xs)
+        latex = warmup_working_latex(fwd, 0.5, w_h, b, xs)
+        for t in (1, 2, 3):
+            assert f"a_{{{t}}} &= 0.5 \\cdot {xs[t - 1]:g}".replace("-1", "(-1)") in latex
+            assert f"h_{{{t}}} &= \\tanh({tex_number(fwd.pre[t - 1])}) = {tex_number(fwd.h[t])}" in latex
+    latex = warmup_working_latex(forward(0.5, 0.8, 0.1, xs), 0.5, 0.8, 0.1, xs)
+    assert r"a_{2} &= 0.5 \cdot 0.5 + 0.8 \cdot 0.537 + 0.1 = 0.780" in latex
+    assert r"h_{3} &= \tanh(0.122) = 0.121" in latex

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
-                                   norm_bars, step_length_figure, unit_heatmap)
+from app.figures.gradients import (BOUND_NAME, LINEAR_NAME, LOG10_FLOAT_MAX, NORM_NAME, clipping_vectors, cliff_figure,
+                                   fmt_log10, jacobian_figure, norm_bars, step_length_figure, tex_log10, unit_heatmap)
 from rnn_core import RNN, clip_by_norm, clip_by_value, jacobian_log_norms, matrix_with_singular_values
 from rnn_core.bptt import last_step_gradient
 from rnn_core.cliff import cliff_surface, descend
@@ -27,17 +27,30 @@ def test_fmt_log10():
     assert fmt_log10(-math.inf) == "exactly 0"
 
 
-def test_jacobian_figure_data_is_the_log_norms():
+def test_tex_log10():
+    assert tex_log10(math.log10(6.3e-23)) == r"6.30 \times 10^{-23}"
+    assert tex_log10(math.log10(0.0512)) == "0.0512" and tex_log10(2.0) == "100"
+    assert tex_log10(412.5) == r"3.16 \times 10^{412}"                  # past float64: from the log, exact
+    assert tex_log10(-math.inf) == "0" and tex_log10(math.nan) == r"\text{undefined}"
+
+
+def test_jacobian_figure_data_is_the_log_norms_against_steps_from_one():
     cell = linear_cell(0.8)
     trace = cell.unroll(np.zeros((10, 1)))
     logs = jacobian_log_norms(cell, trace) / math.log(10)
     bound = (9 - np.arange(10)) * math.log10(0.8)
-    fig = jacobian_figure(logs, bound, regime="vanishing")
-    norm_trace = next(d for d in fig.data if d.name.startswith("||dh"))
-    np.testing.assert_array_equal(norm_trace.y, logs)
-    np.testing.assert_array_equal(norm_trace.x, 9 - np.arange(10))
-    np.testing.assert_allclose(norm_trace.y, bound, atol=1e-12)          # linear, W = 0.8 Q: exact
+    linear = logs + 0.5
+    fig = jacobian_figure(logs, bound, linear, regime="vanishing")
+    curves = {d.name: d for d in fig.data}
+    assert list(curves) == [BOUND_NAME, LINEAR_NAME, NORM_NAME]
+    np.testing.assert_array_equal(curves[NORM_NAME].y, logs)
+    np.testing.assert_array_equal(curves[NORM_NAME].x, np.arange(1, 11))   # steps 1..T: ||dh_T/dh_T|| = 1 at t = T
+    np.testing.assert_array_equal(curves[LINEAR_NAME].y, linear)
+    np.testing.assert_allclose(curves[NORM_NAME].y, bound, atol=1e-12)   # linear, W = 0.8 Q: exact
+    assert curves[NORM_NAME].y[-1] == 0 and "step t = %{x}" in curves[NORM_NAME].hovertemplate
     assert "vanishing" in fig.layout.title.text
+    assert fig.layout.xaxis.tickvals[0] == 1 and "step t" in fig.layout.xaxis.title.text
+    assert [d.name for d in jacobian_figure(logs, bound).data] == [BOUND_NAME, NORM_NAME]
 
 
 def test_overflow_is_drawn_in_a_band_and_never_as_nan():
@@ -49,7 +62,7 @@ def test_overflow_is_drawn_in_a_band_and_never_as_nan():
     assert "NaN" not in json.dumps(fig.to_plotly_json(), default=str)
     assert all(np.all(np.isfinite(np.asarray(d.y, dtype=np.float64))) for d in fig.data)
     assert any("overflow" in (s.text or "") for s in fig.layout.annotations)
-    hover = next(d for d in fig.data if d.name.startswith("||dh")).customdata
+    hover = next(d for d in fig.data if d.name == NORM_NAME).customdata
     assert "overflow" in hover[0] and "overflow" not in hover[-1]
 
 
@@ -57,7 +70,7 @@ def test_exact_zero_is_marked_not_dropped():
     logs = np.array([-np.inf, -np.inf, -1.0, 0.0])
     fig = jacobian_figure(logs, np.array([3.0, 2.0, 1.0, 0.0]))
     zero = next(d for d in fig.data if "exactly 0" in d.name)
-    assert list(zero.x) == [3, 2]
+    assert list(zero.x) == [1, 2]                                        # steps 1 and 2
 
 
 def test_unit_heatmap_is_the_per_unit_log_gradient():
@@ -66,8 +79,11 @@ def test_unit_heatmap_is_the_per_unit_log_gradient():
     gradient = last_step_gradient(cell, trace, np.array([1.0, 0, 0, 0]))
     fig = unit_heatmap(gradient.log10_abs, gradient.sign)
     finite = np.isfinite(gradient.log10_abs)
-    np.testing.assert_array_equal(np.asarray(fig.data[0].z).T[finite], gradient.log10_abs[finite])
+    np.testing.assert_allclose(np.asarray(fig.data[0].z).T[finite], gradient.log10_abs[finite], rtol=1e-6)
     assert np.all(np.isfinite(np.asarray(fig.data[0].z, dtype=np.float64)))
+    np.testing.assert_array_equal(fig.data[0].x, np.arange(1, 13))       # step t = 1..T
+    np.testing.assert_array_equal(fig.data[0].y, np.arange(1, 5))        # unit j = 1..H
+    assert fig.layout.yaxis.title.text == "unit j" and fig.layout.xaxis.title.text == "step t"
 
 
 def test_clipping_vectors_and_norms():
@@ -89,7 +105,7 @@ def test_cliff_figure_shows_where_the_plain_run_was_thrown():
     surface = cliff_surface(ws, bs)
     plain, clipped = descend(), descend(clip="norm", threshold=2.0)
     fig = cliff_figure(ws, bs, surface, plain.points, clipped.points)
-    np.testing.assert_array_equal(fig.data[0].customdata, surface)
+    np.testing.assert_allclose(fig.data[0].z, np.log10(np.maximum(surface, 1e-6)), rtol=1e-6)   # float32 logs
     shown_plain, shown_clipped = fig.data[1], fig.data[2]
     assert len(shown_plain.x) == plain.largest_step_index + 1            # drawn up to the throw
     assert len(shown_clipped.x) == len(clipped.points)                   # entirely inside
@@ -117,6 +133,7 @@ def test_every_figure_passes_plotlys_validation_unchanged(T, H, sigma, grid):
     figures = {
         "jacobian": jacobian_figure(logs, (T - 1 - np.arange(T)) * math.log10(sigma), gradient.log10_norm,
                                     regime="exploding" if sigma > 1 else "vanishing"),
+        "jacobian, T = 2": jacobian_figure(logs[-2:], np.array([1.0, 0.0])),
         "jacobian, underflow": jacobian_figure(tiny, tiny / 2),
         "units": unit_heatmap(gradient.log10_abs, gradient.sign),
         "clipping": clipping_vectors(grads["w"], by_norm["w"], by_value["w"], 1.0, ["w0", "w1"]),

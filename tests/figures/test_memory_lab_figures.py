@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from plotly.subplots import make_subplots
 
-from app.figures.memory_lab import (CELL_COLORS, accuracy_vs_gap, memory_unit_figure, next_word_bars, scores_by_gap,
-                                    training_curves)
+from app.figures.memory_lab import (CELL_COLORS, accuracy_vs_gap, lab_gate_heatmaps, memory_unit_figure,
+                                    next_word_bars, scores_by_gap, training_curves, word_ticks)
 from rnn_core import memory, tasks
 from rnn_core.train import TrainConfig, context_traces, init_model, predict, sentence_trace, train
 from tests.figures.specs import validated
@@ -31,9 +31,12 @@ def test_training_curves_carry_each_runs_history(runs):
         np.testing.assert_allclose(accuracy.y, r.test_accuracies)
         assert loss.line.color == accuracy.line.color == CELL_COLORS[kind]
         assert loss.xaxis == "x" and accuracy.xaxis == "x2"
-    assert list(fig.layout.xaxis.range) == [0, 40]
+    assert list(fig.layout.xaxis.range) == [0, 40 * 1.02]
     guess = [s for s in fig.layout.shapes if s.yref == "y"][0]
     assert guess.y0 == pytest.approx(np.log(4))
+    assert all("markers" in line.mode for line in lines)      # a run scored once still shows a point
+    assert fig.layout.yaxis2.side == "right"                  # its percentages away from the left panel
+    assert fig.layout.xaxis.title.text == "update (minibatch)"
 
 
 def test_next_word_bars_show_the_models_probabilities(runs):
@@ -86,6 +89,7 @@ def test_scores_by_gap_draw_the_held_out_scores_and_the_typed_sentence(runs):
         assert list(typed.x) == [4] and typed.y[0] == pytest.approx(p[kind]) and typed.xaxis == "x2"
     trained = [shape for shape in fig.layout.shapes if shape.x0 == 3 and shape.x1 == 3]
     assert len(trained) == 2
+    assert fig.layout.yaxis2.side == "right"
 
 
 def test_next_word_bars_name_the_right_meal():
@@ -128,6 +132,53 @@ def test_subplots_are_laid_out_as_make_subplots_lays_them_out():
     assert unit.layout.xaxis.matches == "x2"
 
 
+def test_a_long_sentence_names_every_kth_word_and_a_short_one_every_word():
+    words = tasks.example_sentence("morning", 60, 0).split()
+    ticks, labels = word_ticks(words)
+    assert len(ticks) <= 17 and ticks[0] == 1 and ticks[-1] == 64 and labels == [words[t - 1] for t in ticks]
+    assert word_ticks(words[:15]) == (list(range(1, 16)), words[:15])
+    model = init_model("lstm", 4, seed=0, forget_bias=3.0)
+    tokens = tasks.encode(" ".join(words))
+    fig = memory_unit_figure(words, {w: t.c[:, 0] for w, t in context_traces(model, tokens).items()},
+                             sentence_trace(model, tokens).gates["f"][:, 0], 1)
+    assert list(fig.layout.xaxis2.tickvals) == ticks
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 1   # on top, seen with the lines
+
+
+def test_lab_gate_heatmaps_count_from_one_in_one_column_and_say_where_the_cell_states_colour_stops():
+    model = init_model("lstm", 5, seed=1, forget_bias=3.0)
+    tokens = tasks.encode("evening " + "so we could talk " * 5 + "let's meet for")
+    words = tasks.decode(tokens).split()
+    trace = sentence_trace(model, tokens)
+    T = len(words)
+    fig = lab_gate_heatmaps(trace, ["i", "f", "o", "c"], unit=3, step=T - 1, labels=words)
+    maps = [d for d in fig.data if d.type == "heatmap"]
+    for heatmap, name in zip(maps, "ifoc"):
+        assert list(heatmap.x) == list(range(1, T + 1)) and list(heatmap.y) == [1, 2, 3, 4, 5]
+        values = trace.c if name == "c" else trace.gates[name]
+        np.testing.assert_allclose(np.asarray(heatmap.customdata, dtype=float), values.T, rtol=1e-6)
+    for outline in fig.layout.shapes:                          # unit j = 4 at the last step t = T
+        assert (outline.x0 + outline.x1) / 2 == T and (outline.y0 + outline.y1) / 2 == 4
+    domains = [fig.layout[f"xaxis{'' if k == 0 else k + 1}"].domain for k in range(4)]
+    assert all(list(d) == [0, 1] for d in domains)
+    c_title = next(a.text for a in fig.layout.annotations if a.text.startswith("c: cell state"))
+    low, high = float(trace.c.min()), float(trace.c.max())
+    if max(-low, high) > 1:
+        assert f"from {low:+.2f} to {high:+.2f}".replace("-", "−") in c_title and "colour stops at −1" in c_title
+    else:
+        assert "−1 blue" in c_title
+
+
+def test_the_cell_states_title_gives_its_range_when_it_goes_past_one():
+    class Trace:   # a made-up trace whose cell state reaches 7: the title says so
+        c = np.array([[0.0, 7.07], [-4.51, 0.5]])
+        h = np.tanh(c)
+        gates = {name: np.full((2, 2), 0.5) for name in "ifgo"}
+    fig = lab_gate_heatmaps(Trace, ["f", "c"], unit=1, step=1, labels=["morning", "for"])
+    title = next(a.text for a in fig.layout.annotations if a.text.startswith("c: cell state"))
+    assert title.startswith("c: cell state, from −4.51 to +7.07") and "colour stops at −1 blue and +1 vermilion" in title
+
+
 @pytest.mark.parametrize("steps, hidden, sentence", [   # lesson 7: default settings, and the largest ones
     (1500, 32, "afternoon so we could talk let's meet for"),
     (2000, 64, "morning " + "so we could talk " * 25 + "let's meet for"),
@@ -157,6 +208,8 @@ def test_every_figure_passes_plotlys_validation_unchanged(steps, hidden, sentenc
                                 typed={kind: (len(tokens) - 4, 0.3) for kind in kinds}),
         "unit": memory_unit_figure(words, {w: t.c[:, unit] for w, t in traces.items()},
                                    sentence_trace(models["lstm"], tokens).gates["f"][:, unit], unit),
+        "gates": lab_gate_heatmaps(sentence_trace(models["lstm"], tokens), ["i", "f", "o", "c"], unit=unit,
+                                   step=len(words) - 1, labels=words),
     }
     for name, fig in figures.items():
         checked = validated(fig)                 # raises on any misspelt property or invalid value

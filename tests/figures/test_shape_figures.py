@@ -75,7 +75,8 @@ def test_word_heatmap_is_the_trace():
     fig = word_state_heatmap(trace.h, words)
     np.testing.assert_array_equal(np.asarray(fig.data[0].z), trace.h.T)
     assert list(fig.layout.xaxis.ticktext) == list(words)  # "we" appears twice and keeps both columns
-    assert list(fig.layout.xaxis.tickvals) == list(range(len(words)))
+    assert list(fig.layout.xaxis.tickvals) == list(range(1, len(words) + 1))  # steps counted from 1
+    assert list(fig.data[0].x) == list(range(1, len(words) + 1))
 
 
 def test_word_ticks_thin_long_sentences_but_keep_the_key_words():
@@ -95,13 +96,27 @@ def test_memory_figure_is_the_state_distance():
     fig = memory_figure(words_a, np.linalg.norm(xa - xb, axis=1), dist, len(MEET_OPENING))
     bars, line = fig.data
     np.testing.assert_array_equal(line.y, dist)
+    assert list(line.x) == list(bars.x) == list(range(1, len(words_a) + 1))   # steps counted from 1
+    assert fig.layout.shapes[0].x0 == len(MEET_OPENING) + 1                  # the time word is step 5
+    assert fig.layout.annotations[0].x == len(words_a)                       # the blank comes after step T
     expected_bars = np.zeros(len(words_a))
     expected_bars[len(MEET_OPENING)] = np.sqrt(2)  # two one-hot vectors differ in two entries
     np.testing.assert_allclose(bars.y, expected_bars)
     assert bars.marker.color == COLORS["input"] and line.line.color == COLORS["hidden"]
 
 
-@pytest.mark.parametrize("words, hidden, gap, steps", [(5, 8, 3, 4), (50, 32, 30, 6)])  # lesson 1: default, largest
+@pytest.mark.parametrize("name", SHAPES)
+@pytest.mark.parametrize("length", [2, 3, 4])
+def test_nodes_leave_room_for_arrows_on_a_phone(name, length):
+    """On a 390 px phone the plot is about 338 px wide: a node takes at most 80% of a step, so the arrows between
+    neighbouring nodes stay visible (Steps drawn goes up to 4: the delayed shape then has 8 states)."""
+    fig = sequence_shape_figure(layout(name, length))
+    low, high = fig.layout.xaxis.range
+    step_px = 338 / (high - low)
+    assert fig.data[1].marker.size <= 0.8 * step_px, (fig.data[1].marker.size, step_px)
+
+
+@pytest.mark.parametrize("words, hidden, gap, steps", [(5, 8, 3, 3), (50, 32, 30, 4)])  # lesson 1: default, largest
 def test_every_figure_passes_plotlys_validation_unchanged(words, hidden, gap, steps):
     """The builders skip Plotly's property checks for speed; their figures pass them and come out the same."""
     vocab = len(MEET_VOCAB)

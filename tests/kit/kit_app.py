@@ -1,7 +1,7 @@
 """A small page built with the lesson kit alone, for the kit's own tests (AppTest and browser).
 
 Two tabs: "Growth" shows the length and the rate, "Table" shows the length and the digits; the seed
-is under "More controls" on both. A predict-then-move check asks about raising the rate to 2.
+is under "More controls" on both, a style and marks under "More controls" on Growth only. A predict-then-move check asks about raising the rate to 2.
 """
 
 import sys
@@ -29,8 +29,10 @@ def kit_demo():
         rate = controls.float_slider("Rate", "k_rate", 0.5, 2.0, 1.0, 0.5, container=panel.slot("Growth"))
         digits = controls.int_slider("Digits", "k_digits", 1, 6, 3, container=panel.slot("Table"))
         seed = controls.seed_input(key="k_seed", container=panel.slot(more=True))
+        style = controls.choice("Style", "k_style", ["plain", "bold"], "plain", container=panel.slot("Growth", more=True))
+        marks = controls.choice("Marks", "k_marks", ["none", "dots"], "none", container=panel.slot("Growth", more=True))
         values = [rate ** t for t in range(1, length + 1)]
-        st.markdown(f"values: {', '.join(f'{v:.{digits}f}' for v in values)}; seed {seed}; "
+        st.markdown(f"values: {', '.join(f'{v:.{digits}f}' for v in values)}; seed {seed}; {style}, {marks}; "
                     f"shown {panel.shown}, folded {panel.folded}")
         if part == "Growth":
             lesson.predict("predict_growth", "Raise the rate to 2: what does the last value do?",

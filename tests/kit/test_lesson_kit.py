@@ -68,13 +68,13 @@ def test_predict_waits_for_the_prediction_then_for_the_move():
 
 def test_panel_shows_a_tabs_controls_and_keeps_the_others_values():
     at = run({"k_rate": "1.5"})
-    assert "shown 2, folded 1" in values_line(at)             # length and rate; the seed under More controls
+    assert "shown 2, folded 3" in values_line(at)             # length and rate; seed, style, marks under More
     assert values_line(at).startswith("values: 1.500, 2.250, 3.375")
     at.slider(key="k_T").set_value(3).run()
     at.session_state["k_part"] = "Table"                       # open the other tab (a click sets its value)
     at.query_params["k_part"] = "Table"
     at.run()
-    assert "shown 2, folded 1" in values_line(at)             # length and digits
+    assert "shown 2, folded 1" in values_line(at)             # length and digits; the seed under More
     at.slider(key="k_digits").set_value(1).run()
     assert values_line(at).startswith("values: 1.5, 2.2, 3.4;")  # the rate set on Growth still counts here
     at.session_state["k_part"] = "Growth"
@@ -88,4 +88,4 @@ def test_reset_puts_every_control_of_the_lesson_back_to_its_default():
     at = run({"k_rate": "2", "k_digits": "1", "k_T": "2", "k_seed": "9"})
     assert values_line(at).startswith("values: 2.0, 4.0; seed 9")
     at.button(key="reset_kit").click().run()
-    assert values_line(at) == "values: 1.000, 1.000, 1.000, 1.000, 1.000; seed 0; shown 2, folded 1"
+    assert values_line(at) == "values: 1.000, 1.000, 1.000, 1.000, 1.000; seed 0; plain, none; shown 2, folded 3"
