@@ -26,12 +26,13 @@ MAX_PROMPT, MAX_PASSAGE = 500, 2000
 OWN = "Your own text"
 DEFAULT_PROMPT = "ROMEO.\n"
 PREDICT_TEMPERATURE = 0.5
+PREDICT_K = 16  # the context part opens at k = 16; its check asks what moving k to the largest k does
 WINDOW = 120  # characters before a prediction whose gradients are drawn
 
 
 # ---------------------------------------------------------------- data, computed once per server
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def char_models(mtimes: tuple) -> dict:
     """The three shipped models (models/char_<kind>.npz), shared by every session; mtimes reloads them."""
     return {kind: tx.load_char_model(MODELS / f"char_{kind}.npz") for kind in KINDS}
@@ -57,9 +58,10 @@ def written(kind: str, prompt: str, length: int, temperature: float, seed: int) 
     return tx.sample(model, tx.encode(model.vocab, prompt).indices, length, temperature, seed)
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)
 def passage_states(kind: str, text: str) -> tuple:
-    """(indices, states after each character) of one model over a passage: shared, computed once per server."""
+    """(indices, states after each character) of one model over a passage: computed once per server and shared
+    by every student (the shipped passages are the same for all; at most 24 passages and cells are kept)."""
     model = models()[kind]
     indices = tx.encode(model.vocab, text).indices
     return indices, tx.state_history(model, indices)
@@ -175,8 +177,9 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                    help="The finder ranks every unit by the correlation of its activation with it.")
     c["unit"] = controls.int_slider("Unit j", "tl_unit", 1, models_[c["cell"]].hidden_size, 1,
                                     container=panel.slot(UNITS))
+    finder = panel.slot(UNITS)  # created on every tab, so the controls after it keep their places
     if panel.shows(UNITS) and len(c["text"]) >= 2:
-        panel.slot(UNITS).button("Show the best unit for the feature", key="tl_best", icon=":material/search:",
+        finder.button("Show the best unit for the feature", key="tl_best", icon=":material/search:",
                                  on_click=_show_best_unit, args=(c["cell"], c["text"], c["feature"]))
 
     n = max(len(c["text"]), 2)
@@ -186,7 +189,7 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                         help="The prediction made after reading character t, of character t + 1.")
     c["back"] = controls.int_slider("Characters back (marked on the second chart)", "tl_back", 1,
                                     results["distance"], 50, container=panel.slot(DEPENDS))
-    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], 16, widget="slider",
+    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], PREDICT_K, widget="slider",
                              container=panel.slot(CONTEXT))
     return c
 
@@ -246,7 +249,8 @@ def write_part(c, models_):
         f"Step 1 is the first character after your prompt. Set the temperature to {PREDICT_TEMPERATURE}: what "
         f"happens to the probability of the {CELL_NAMES[kind]}'s most likely first character, compared with "
         "temperature 1?",
-        ["It falls", "It stays the same", "It rises"], answer=2 if at_low.max() > at_one.max() else 1,
+        ["It falls", "It rises", "It stays the same"],
+        answer=1 if at_low.max() > at_one.max() else 0 if at_low.max() < at_one.max() else 2,
         why=f"At temperature 1 the {CELL_NAMES[kind]} gives its favourite first character {at_one.max():.1%}; at "
             f"{PREDICT_TEMPERATURE} it gives it {at_low.max():.1%}. Dividing the logits by a temperature below 1 "
             "stretches the gaps between them, and the softmax turns larger gaps into a surer choice; above 1 it "
@@ -416,6 +420,17 @@ def context_part(c, models_, results):
             f"RNN {bits['rnn'][ks.index(2)]:.2f}, LSTM {bits['lstm'][ks.index(2)]:.2f}, GRU "
             f"{bits['gru'][ks.index(2)]:.2f}, trigram {ngrams[3]:.2f}). They were trained to read on from a state "
             "carried through the text, and a zero state in the middle of a line is one they never met.")
+    start, end = ks.index(PREDICT_K), len(ks) - 1
+    gain = {kind: bits[kind][start] - bits[kind][end] for kind in KINDS}
+    lesson.predict(
+        "tl_predict_context",
+        f"Move k from {PREDICT_K} to {ks[end]} characters. Which cell's bits per character fall the most?",
+        [f"The {CELL_NAMES[kind]}" for kind in KINDS], answer=KINDS.index(max(gain, key=gain.get)),
+        why=f"From k = {PREDICT_K} to k = {ks[end]} the RNN gains {gain['rnn']:.3f} bits per character, the LSTM "
+            f"{gain['lstm']:.3f} and the GRU {gain['gru']:.3f}. More than {needed['rnn']} characters no longer help "
+            f"the plain RNN, while the LSTM keeps gaining up to {needed['lstm']} and the GRU up to {needed['gru']}: "
+            "the gated cells still use what they read further back.",
+        instruction=f"move k to {ks[end]}", ready=k == ks[end])
     rows = [(CELL_NAMES[kind], results["models"][kind]["held_out"]["total"]) for kind in KINDS]
     rows += [(f"{n}-gram (Witten-Bell)", results["ngrams"][str(n)]["held_out"]) for n in (3, 5)]
     st.markdown("| model | held-out bits per character | perplexity |\n|---|---:|---:|\n" + "\n".join(
@@ -515,16 +530,16 @@ lesson.quiz(
 lesson.quiz(
     "tl_quiz_heldout", "Why are The Tempest and Macbeth held out of training?",
     ["They are the two shortest plays, so scoring them is fastest for the course's server",
-     "Their characters are outside the models' vocabulary",
-     "Only text the model never saw shows how well it predicts new text"],
-    answer=2,
+     "Only text the model never saw shows how well it predicts new text",
+     "Their characters are outside the models' vocabulary"],
+    answer=1,
     why="A model can fit the very text it trained on better than it predicts new text; scoring unseen plays "
         "measures what it learned about Shakespeare's English, not what it memorised.",
     wrong=["Speed is not the reason, and they are not the shortest plays: they have "
            f"{held_chars[0]:,} and {held_chars[1]:,} characters.",
+           None,
            f"Every character in them is one of the {len(R['corpus']['vocab'])} the models know: the training text "
-           "uses the same ones.",
-           None])
+           "uses the same ones."])
 
 held = {kind: R["models"][kind]["held_out"]["total"] for kind in KINDS}
 five = R["ngrams"]["5"]["held_out"]

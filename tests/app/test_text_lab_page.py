@@ -93,7 +93,7 @@ def test_write_at_extreme_settings(params, models):
 
 def test_predict_then_move_the_temperature():
     at = part(WRITE)
-    at.radio(key="tl_predict_temperature").set_value(2).run()
+    at.radio(key="tl_predict_temperature").set_value(1).run()  # B: it rises
     assert any("Now set the temperature to 0.5" in i.value for i in at.info)
     at.slider(key="tl_temp").set_value(0.5).run()
     assert_ran_cleanly(at)
@@ -192,6 +192,43 @@ def test_how_much_context_draws_the_stored_curves_and_the_table():
     said = prose(at)
     assert f"With k = 4: RNN {RESULTS['models']['rnn']['context_bits'][k4]:.2f}" in said
     assert f"| LSTM | {RESULTS['models']['lstm']['held_out']['total']:.3f} |" in said
+
+
+def test_predict_then_move_k_to_the_largest_context():
+    at = part(CONTEXT)
+    assert at.select_slider(key="tl_k").value == 16
+    ks = RESULTS["context_ks"]
+    gain = {kind: RESULTS["models"][kind]["context_bits"][ks.index(16)] - RESULTS["models"][kind]["context_bits"][-1]
+            for kind in KINDS}
+    best = KINDS.index(max(gain, key=gain.get))
+    at.radio(key="tl_predict_context").set_value(best).run()
+    assert any(f"Now move k to {ks[-1]}" in i.value for i in at.info)
+    assert not at.success
+    at.select_slider(key="tl_k").set_value(ks[-1]).run()
+    assert_ran_cleanly(at)
+    [agrees] = [s.value for s in at.success if "the figure agrees" in s.value]
+    assert f"the RNN gains {gain['rnn']:.3f} bits per character, the LSTM {gain['lstm']:.3f}" in agrees
+    (chart,) = figures(at)  # the curves the student reads the answer from: the same numbers
+    for trace, kind in zip(chart["data"], KINDS):
+        y = plotly_array(trace["y"])
+        assert y[ks.index(16)] - y[-1] == pytest.approx(gain[kind])
+    assert best == 2  # the shipped models: the GRU gains most (0.147 bits), the RNN least (0.007)
+
+
+def test_caches_are_bounded_and_shared():
+    """Every cached result of the page is bounded (max_entries); the passages' states are st.cache_data,
+    computed once per server for every student."""
+    import ast
+    tree = ast.parse((REPO_ROOT / "pages" / "8_text_lab.py").read_text())
+    decorated = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for d in node.decorator_list:
+                if isinstance(d, ast.Call) and getattr(d.func, "attr", "") in ("cache_data", "cache_resource"):
+                    decorated[node.name] = (d.func.attr, {k.arg: ast.literal_eval(k.value) for k in d.keywords})
+    assert {"passage_states", "attribution", "written"} <= set(decorated)
+    assert decorated["passage_states"][0] == "cache_data"
+    assert all(0 < kw.get("max_entries", 0) <= 512 for _, kw in decorated.values()), decorated
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
