@@ -7,13 +7,17 @@ training; fetched with scripts/shakespeare_corpus.py into WORK if needed), and s
 both plays, each read from h_0 = 0: bits per character (the mean of -log2 p of each next character) and
 perplexity (2 to that power). Witten-Bell character n-grams (rnn_core.ngram), counted on the same training
 text, are scored the same way. Also timed: scoring the two plays, and sampling 200 characters (the lesson's
-Write part, one model). Prints a Markdown table; --json writes the numbers.
+Write part, one model). Prints a Markdown table; --json writes the numbers. Also prints the training
+table from data/text_lab.json (what scripts/train_char_models.py recorded): updates, wall seconds and CPU
+seconds per update, wall minutes per model, and what the CPU time implies for two idle cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -74,18 +78,60 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def cpu_per_update(results: dict) -> dict:
+    """CPU seconds per update of each model: as recorded by the script, or, where the run did not record it
+    (the LSTM and GRU runs were resumed from before the script counted CPU time), as the training note in the
+    same file states it, measured from the processes (those include the held-out evaluations)."""
+    stated = {name.lower(): float(value) for name, value in
+              re.findall(r"\b(RNN|LSTM|GRU) (\d+\.\d+)", results.get("training_note", ""))}
+    return {kind: (results["models"][kind]["cpu_seconds_per_update"] or stated.get(kind),
+                   results["models"][kind]["cpu_seconds_per_update"] is not None)
+            for kind in KINDS}
+
+
+def training_table(results: dict) -> tuple[str, dict]:
+    """The training cost per model (Markdown), and the totals: CPU minutes of all three, the wall minutes
+    they took, and the wall minutes the CPU time implies on two idle cores (the longest model on one core,
+    the other two on the other, as the script's two workers run them)."""
+    cpu = cpu_per_update(results)
+    lines = ["| model | updates | wall seconds per update | CPU seconds per update | wall minutes |",
+             "|---|---:|---:|---:|---:|"]
+    minutes = {}
+    for kind in KINDS:
+        record = results["models"][kind]
+        updates = record["config"]["steps"]
+        per_update, recorded = cpu[kind]
+        minutes[kind] = per_update * updates / 60
+        lines.append(f"| {NAMES[kind]} | {updates:,} | {record['seconds_per_update']:.3f} | {per_update:.3g}"
+                     f"{'' if recorded else ' *'} | {record['training_seconds'] / 60:.1f} |")
+    longest = max(minutes, key=minutes.get)
+    two_cores = max(minutes[longest], sum(minutes.values()) - minutes[longest])
+    totals = {"cpu_minutes": minutes, "wall_minutes": results["training_wall_minutes"],
+              "two_idle_cores_minutes": two_cores, "longest": longest}
+    lines.append(f"| all three, {results['workers']} workers | | | | {results['training_wall_minutes']:.1f} |")
+    return "\n".join(lines), totals
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "text_lab")
     parser.add_argument("--models", type=Path, default=ROOT / "models")
+    parser.add_argument("--results", type=Path, default=ROOT / "data" / "text_lab.json")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
+    trained, totals = training_table(json.loads(args.results.read_text()))
+    print("Training (recorded by scripts/train_char_models.py; * measured from the processes, see the note)\n")
+    print(trained)
+    print(f"\nCPU minutes: " + ", ".join(f"{NAMES[k]} {m:.1f}" for k, m in totals["cpu_minutes"].items())
+          + f"; on two idle cores about {totals['two_idle_cores_minutes']:.0f} minutes of wall time "
+            f"(measured: {totals['wall_minutes']:.1f} on a loaded machine)\n")
     args.work.mkdir(parents=True, exist_ok=True)
     result = run(args.work, args.models)
     print(f"Held-out bits per character: {', '.join(result['held_out'])} "
-          f"({sum(result['characters']):,} characters, each play read from h_0 = 0)\n")
+          f"({sum(result['characters']):,} characters, each play read from h_0 = 0; timed at load average "
+          f"{result['load_average']:.1f} on {os.cpu_count()} cores)\n")
     print(table(result))
-    save_json(args.json, result)
+    save_json(args.json, dict(result, training=totals))
     return result
 
 
