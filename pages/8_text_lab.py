@@ -394,6 +394,13 @@ def depends_part(c, models_, results):
                 "constant, so they are exact); averages precomputed by scripts/train_char_models.py.")
 
 
+def gated_gain(needed: dict) -> str:
+    """How much context the gated cells use (tx.context_needed per cell), in words."""
+    if needed["lstm"] == needed["gru"]:
+        return f"the LSTM and the GRU keep gaining up to {needed['lstm']}"
+    return f"the LSTM keeps gaining up to {needed['lstm']} and the GRU up to {needed['gru']}"
+
+
 def context_part(c, models_, results):
     ks, k = results["context_ks"], c["k"]
     bits = {kind: results["models"][kind]["context_bits"] for kind in KINDS}
@@ -410,8 +417,8 @@ def context_part(c, models_, results):
         f"and reads only those (its state is reset there). With k = {k}: RNN {at['rnn']:.2f}, LSTM "
         f"{at['lstm']:.2f}, GRU {at['gru']:.2f} bits per character; with everything they have read (dotted lines) "
         f"{full['rnn']:.2f}, {full['lstm']:.2f} and {full['gru']:.2f}. More than {needed['rnn']} characters no "
-        f"longer help the RNN (it stays within 0.01 bits of its best), while the LSTM keeps gaining up to "
-        f"{needed['lstm']} and the GRU up to {needed['gru']}: that is where the gated cells pull ahead, "
+        f"longer help the RNN (it stays within 0.01 bits of its best), while {gated_gain(needed)}: that is where "
+        "the gated cells pull ahead, "
         f"{bits['rnn'][-1] - gated:.2f} bits at k = {ks[-1]}. A grey diamond is an n-gram model: it sees n - 1 "
         "characters, so it sits at k = n - 1.")
     if 2 in ks and 3 in ngrams and all(bits[kind][ks.index(2)] > ngrams[3] for kind in KINDS):
@@ -428,7 +435,7 @@ def context_part(c, models_, results):
         [f"The {CELL_NAMES[kind]}" for kind in KINDS], answer=KINDS.index(max(gain, key=gain.get)),
         why=f"From k = {PREDICT_K} to k = {ks[end]} the RNN gains {gain['rnn']:.3f} bits per character, the LSTM "
             f"{gain['lstm']:.3f} and the GRU {gain['gru']:.3f}. More than {needed['rnn']} characters no longer help "
-            f"the plain RNN, while the LSTM keeps gaining up to {needed['lstm']} and the GRU up to {needed['gru']}: "
+            f"the plain RNN, while {gated_gain(needed)}: "
             "the gated cells still use what they read further back.",
         instruction=f"move k to {ks[end]}", ready=k == ks[end])
     rows = [(CELL_NAMES[kind], results["models"][kind]["held_out"]["total"]) for kind in KINDS]

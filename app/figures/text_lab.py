@@ -277,11 +277,16 @@ def context_curves(ks: Sequence[int], bits: Mapping[str, Sequence[float]], full:
                    line=dict(color=CELL_COLORS[kind], dash="dot", width=1)) for kind, value in full.items()]
     if ngrams:
         orders = sorted(ngrams)
+        # Named on the chart: the smallest order and the orders the lesson compares with (trigram, 5-gram); the
+        # points between sit a character apart on the log axis and their names overlapped. Hover names every one.
+        named = {orders[0], 3, 5}
         data.append(dict(type="scatter", x=[order - 1 for order in orders], y=[float(ngrams[o]) for o in orders],
-                         mode="markers+text", name="n-gram (Witten-Bell)", text=[f"{o}-gram" for o in orders],
+                         mode="markers+text", name="n-gram (Witten-Bell)",
+                         text=[f"{o}-gram" if o in named else "" for o in orders],
+                         customdata=[f"{o}-gram" for o in orders],
                          textposition="top right", marker=dict(color=NGRAM_COLOR, size=9, symbol="diamond"),
                          textfont=dict(color=NGRAM_COLOR),
-                         hovertemplate="%{text}: %{x} characters of history<br>%{y:.3f} bits per character"
+                         hovertemplate="%{customdata}: %{x} characters of history<br>%{y:.3f} bits per character"
                                        "<extra></extra>"))
     if marked is not None:
         shapes.append(dict(type="line", x0=marked, x1=marked, y0=0, y1=1, yref="y domain",

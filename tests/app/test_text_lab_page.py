@@ -192,6 +192,10 @@ def test_how_much_context_draws_the_stored_curves_and_the_table():
     said = prose(at)
     assert f"With k = 4: RNN {RESULTS['models']['rnn']['context_bits'][k4]:.2f}" in said
     assert f"| LSTM | {RESULTS['models']['lstm']['held_out']['total']:.3f} |" in said
+    needed = {kind: tx.context_needed(RESULTS["context_ks"], RESULTS["models"][kind]["context_bits"]) for kind in KINDS}
+    assert needed == {"rnn": 16, "lstm": 48, "gru": 48}  # the shipped models; one phrase when the two agree
+    assert (f"More than {needed['rnn']} characters no longer help the RNN (it stays within 0.01 bits of its best), "
+            f"while the LSTM and the GRU keep gaining up to {needed['lstm']}:") in said
 
 
 def test_predict_then_move_k_to_the_largest_context():

@@ -111,6 +111,10 @@ def test_learning_curves_context_curves_distance_and_correlations():
     assert list(fig.data[1].y) == bits["gru"]
     ngram = fig.data[2]
     assert list(ngram.x) == [2, 4] and list(ngram.text) == ["3-gram", "5-gram"]
+    orders = {n: 3.0 - 0.1 * n for n in range(2, 8)}
+    named = context_curves(ks, bits, {"rnn": 2.45}, ngrams=orders).data[-1]
+    assert list(named.text) == ["2-gram", "3-gram", "", "5-gram", "", ""]           # neighbours left unnamed
+    assert list(named.customdata) == [f"{n}-gram" for n in range(2, 8)]             # hover names them all
     assert [s.y0 for s in fig.layout.shapes[:2]] == [2.45, 2.2]
 
     fig = dependence_by_distance([1, 2, 3], {"lstm": [1.0, 0.5, 0.25]}, marked=2)
