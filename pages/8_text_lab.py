@@ -381,8 +381,8 @@ def depends_part(c, models_, results):
     lesson.chart(dependence_by_distance(distances, curves, marked=back), key="tl_distance",
                  alt="Mean gradient size against characters back for the three cells, log scale.")
     at = {k: curves[k][back - 1] for k in KINDS}
-    compared = (f"the LSTM's is {at['lstm'] / at['rnn']:.3g} times the RNN's and the GRU's "
-                f"{at['gru'] / at['rnn']:.3g} times" if at["rnn"] > 0 else
+    compared = (f"the LSTM's is {times(at['lstm'] / at['rnn'])} times the RNN's and the GRU's "
+                f"{times(at['gru'] / at['rnn'])} times" if at["rnn"] > 0 else
                 "the RNN's has vanished below the smallest number a float32 holds")
     lesson.explain(
         f"The same gradient size, averaged over {2 * results['distance_positions_per_play']:,} positions of the "
@@ -392,6 +392,15 @@ def depends_part(c, models_, results):
         f"{curves['gru'][0] / curves['rnn'][0]:.3g}.")
     lesson.note(f"Gradients by backpropagation through the last {WINDOW} characters (the state before them is a "
                 "constant, so they are exact); averages precomputed by scripts/train_char_models.py.")
+
+
+def times(ratio: float) -> str:
+    """A ratio as a teacher reads it: 3 significant figures ("0.913", "1,530"), a power of ten beyond a million."""
+    if ratio < 100:
+        return f"{ratio:.3g}"
+    if ratio < 1e6:
+        return f"{float(f'{ratio:.3g}'):,.0f}"
+    return f"about $10^{{{round(float(np.log10(ratio)))}}}$"
 
 
 def gated_gain(needed: dict) -> str:

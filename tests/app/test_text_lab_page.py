@@ -180,7 +180,11 @@ def test_what_a_prediction_depends_on_draws_the_gradients_of_the_core(models):
     back = at.slider(key="tl_back").value
     means = {kind: RESULTS["models"][kind]["dependence_mean"][back - 1] for kind in ("rnn", "lstm")}
     ratio = means["lstm"] / means["rnn"]
-    assert f"the LSTM's is {ratio:.3g} times the RNN's" in prose(at)
+    assert back == 50 and f"the LSTM's is {float(f'{ratio:.3g}'):,.0f} times the RNN's" in prose(at)  # 1,530
+    far = part(DEPENDS, tl_back="256")
+    means = {kind: RESULTS["models"][kind]["dependence_mean"][255] for kind in ("rnn", "lstm")}
+    power = round(float(np.log10(means["lstm"] / means["rnn"])))
+    assert power > 6 and f"the LSTM's is about $10^{{{power}}}$ times the RNN's" in prose(far)
 
 
 def test_how_much_context_draws_the_stored_curves_and_the_table():
