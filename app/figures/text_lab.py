@@ -175,8 +175,8 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
     drawn_note = "" if drawn in top_chars else f" (drawn: {shown_char(drawn)!r}, not among them)"
     layout = dict(
         height=430, margin=dict(l=10, r=10, t=60, b=40), showlegend=False,
-        title=dict(text=f"{CELL_NAMES[cell]}, step {step}: the text so far, the {len(top_chars)} most likely next "
-                        f"characters, the hidden state"),
+        # Short, so a phone shows it whole: the two panels below are titled on their own.
+        title=dict(text=f"{CELL_NAMES[cell]}, step {step}: the text so far"),
         xaxis=dict(hidden, domain=[0, 1], range=[-0.5, shown - 0.5], anchor="y"),
         yaxis=dict(hidden, domain=[0.8, 0.92], anchor="x"),
         xaxis2=dict(domain=[0, 0.5], range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", anchor="y2",
