@@ -132,12 +132,13 @@ def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, fi
 
 def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[str], top_probs: Sequence[float],
                          drawn: str, state: Sequence[float], *, cell: str, step: int, temperature: float,
-                         columns: int = 16, shown: int = 48) -> go.Figure:
+                         columns: int = 16, shown: int = 32) -> go.Figure:
     """One step of writing. Top: the last characters read, the one drawn at this step outlined. Bottom left:
     the most likely next characters and their probabilities, the one drawn in colour. Bottom right: the
     hidden state the step drew from, its H units in a grid (unit 1 top left, row by row).
 
-    context: the prompt and the characters drawn before this step (the last `shown` - 1 are drawn);
+    context: the prompt and the characters drawn before this step (the last `shown` - 1 are drawn; 32 cells
+    across leave a 12 px letter room in each on a 390 px phone, where 48 overlapped);
     prompt_length: how many of context's characters are the prompt.
     """
     state = np.asarray(state, dtype=np.float64)
