@@ -154,12 +154,12 @@ def contribution_stack(contributions, totals, row: int, height: int = 420) -> go
     names = [f"[{row},{j}]" for j in range(1, H + 1)]
     legend, colours = T <= STEPS_IN_LEGEND, step_colours(T)
     data = [dict(type="bar", x=names, y=contributions[t], marker=dict(color=colours[t]),
-                 name=f"step {t + 1}" if t else "step 1: 0 (h<sub>0</sub> = 0), not drawn",
+                 name=f"step {t + 1}" if t else "step 1 = 0",      # short: a phone's legend gives every entry the widest's room
                  text=[str(t + 1)] * H, textposition="inside", insidetextanchor="middle", textangle=0,
                  textfont=dict(size=12), showlegend=legend or t == 0,
                  hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>W<sub>hh</sub>%{{x}}</extra>") for t in range(T)]
     data.append(dict(
-        type="scatter", x=names, y=totals, mode="markers", name="∂L/∂W<sub>hh</sub> (the sum)",
+        type="scatter", x=names, y=totals, mode="markers", name="sum ∂L/∂W<sub>hh</sub>",
         marker=dict(symbol="diamond", size=13, color=theme.COLORS["gradient"], line=dict(width=1.5, color="white")),
         hovertemplate="total: %{y:.4g}<extra>W<sub>hh</sub>%{x}</extra>"))
     if not legend:                                  # the key to the sequential colours: a bar of steps 2..T

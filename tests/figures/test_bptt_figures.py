@@ -161,7 +161,7 @@ def test_stack_colours_tell_the_steps_apart():
     bars = [d for d in fig.data if d.type == "bar"]
     colours = [b.marker.color for b in bars]
     assert colours == [theme.NEUTRAL] + theme.STEPS[:7] and len(set(colours)) == 8
-    assert bars[0].name.startswith("step 1: 0") and all(b.showlegend for b in bars)
+    assert bars[0].name == "step 1 = 0" and all(b.showlegend for b in bars)
     assert [b.text[0] for b in bars] == [str(t) for t in range(1, 9)] and fig.layout.uniformtext.mode == "hide"
     long = result(T=30)
     terms = step_contributions(long.trace, long.grads)["weight_hh"]
