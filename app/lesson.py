@@ -281,7 +281,8 @@ class ControlPanel:
         return cell
 
 
-def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points"):
+def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points",
+          present_height: int | None = None):
     """st.plotly_chart with the course's settings, its text readable on a projector when presenting.
 
     The camera button (PNG download) is on the mode bar. ``alt`` says what the chart shows; the data
@@ -289,13 +290,15 @@ def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore
     shown on screen. Every chart text is at least 12 px, and at least 16 px when presenting.
     ``on_select`` and ``selection_mode`` are st.plotly_chart's: a callable makes a click on a point run it
     (before the rerun; the point's data is in st.session_state[key].selection).
+    ``present_height``: the chart's height when presenting, instead of the builder's kept between 380 and
+    PRESENT_HEIGHT (a first figure made to fit whole, axis and legend, under the title on a 1280 x 720 projector).
     """
     spec = plotly_spec(figure)  # built once, for the summary and for Streamlit
     summary = figure_summary(spec, fallback=alt)
     name = summary if not alt or summary.endswith(alt + ".") or summary == alt else f"{alt.rstrip('.')}. {summary}"
     if presenting():
         layout = spec["layout"]
-        layout["height"] = min(max(layout.get("height") or 450, 380), PRESENT_HEIGHT)
+        layout["height"] = present_height or min(max(layout.get("height") or 450, 380), PRESENT_HEIGHT)
         readable_fonts(spec, PRESENT_FONT, PRESENT_SCALE)
     else:
         readable_fonts(spec, NORMAL_FONT)
