@@ -288,6 +288,16 @@ def vanishing_demo():
                                          format="10^%.2f",
                                          container=panel.slot("Clipping"),
                                          help="On a log scale: the slider shows c as a power of 10.")
+        # The cliff's controls before the coordinates: the panel's style rules go to Streamlit's event container, and
+        # a tab switch is a fragment rerun, which replaces them by position and leaves the previous run's extra ones in
+        # place. The cliff folds nothing, so it writes one rule fewer (no "More controls" rule): the last rule of the
+        # tab before stays, and it must not be the one that hid a cliff control there. The last slot is a coordinate,
+        # hidden on the cliff anyway.
+        method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
+                                 widget="segmented", container=panel.slot("The cliff"),
+                                 format_func=lambda m: f"clip_by_{m}")
+        cliff_threshold = controls.float_slider("Clipping threshold c on the cliff", "v_cliffc", 0.5, 20.0, 2.0, 0.5,
+                                                container=panel.slot("The cliff"))
         setting = dict(hidden=hidden, s_max=s_max, decay=decay, nonlinearity=nonlinearity, preset=preset,
                        input_scale=input_scale, length=length, seed=seed)
         r = reach(setting)
@@ -298,11 +308,6 @@ def vanishing_demo():
                                 container=panel.slot("Clipping", more=True))
         second = controls.choice("Second coordinate", "v_c2", names, names[order[1]],
                                  container=panel.slot("Clipping", more=True))
-        method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
-                                 widget="segmented", container=panel.slot("The cliff"),
-                                 format_func=lambda m: f"clip_by_{m}")
-        cliff_threshold = controls.float_slider("Clipping threshold c on the cliff", "v_cliffc", 0.5, 20.0, 2.0, 0.5,
-                                                container=panel.slot("The cliff"))
         if part in NETWORK_PARTS:
             overflow_warning(r, length)
         if part == "Gradient reach":

@@ -16,7 +16,7 @@ import torch  # requirements-test.txt; never an app dependency
 from app import lesson as kit
 from app import vanishing_text as text
 from app.course import page_for
-from app.figures.gradients import BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, tex_log10
+from app.figures.gradients import ARROWHEAD_LENGTH, BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, tex_log10
 from app.glossary import TERMS
 from rnn_core import clip_by_norm, clip_by_value, global_norm
 from rnn_core.clipping import clamped_entries, direction_change
@@ -137,6 +137,16 @@ def test_defaults_are_the_core_numbers():
     assert text.clipping_equation(norm, c, c / (norm + 1e-6)) in clip_at.latex[0].value
     assert f"turns the gradient by {direction_change(grads, by_value):.3g} degrees" in said
     assert direction_change(grads, by_norm) < 1e-6 < direction_change(grads, by_value)
+    # at the default c both clippings visibly act on the two coordinates drawn (the two largest entries): the norm's
+    # arrow is long enough for its head, and the value's arrow is clamped and turned in the plane drawn
+    ends = {d["name"]: np.array([plotly_array(d["x"])[1], plotly_array(d["y"])[1]]) for d in vectors["data"]}
+    half_range = vectors["layout"]["yaxis"]["range"][1]
+    assert np.linalg.norm(ends["clip_by_norm"]) >= ARROWHEAD_LENGTH * half_range
+    assert len([a for a in vectors["layout"]["annotations"] if a.get("showarrow")]) == 3
+    before, value = ends["before clipping"], ends["clip_by_value"]
+    assert np.max(np.abs(value)) == pytest.approx(c) and c < np.max(np.abs(before))
+    turn = math.degrees(abs(math.atan2(value[1], value[0]) - math.atan2(before[1], before[0])))
+    assert turn > 5
     # the cliff: same runs as rnn_core.cliff.descend
     plain, clipped = descend(), descend(clip="norm", threshold=2.0)
     cliff, steps = figures(cliff_at)
