@@ -152,7 +152,9 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
     curve(log10_norms, NORM_NAME, theme.COLORS["gradient"])
     legend = (dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right") if compact else
               dict(orientation="h", yanchor="top", y=-0.2, x=0))
-    layout = dict(height=height, margin=dict(l=10, r=10, t=40 if compact or regime is not None else 10, b=10),
+    # The title (and, compact, the legend) on a row just above the plot, under the mode bar's row (on a phone the
+    # mode bar covered the title).
+    layout = dict(height=height, margin=dict(l=10, r=10, t=56 if compact or regime is not None else 10, b=10),
                   legend=legend,
                   yaxis=dict(title=dict(text="norm (log scale)"), **_log_axis(low, high)),
                   xaxis=dict(title=dict(text="step t (the gradient flows from h<sub>T</sub> back to h<sub>t</sub>)"),
@@ -161,7 +163,7 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
         layout["shapes"], layout["annotations"] = [band for band, _ in bands], [label for _, label in bands]
     if regime is not None:
         layout["title"] = dict(text=f"regime: <b>{regime}</b>", font=dict(size=15), x=0, xanchor="left",
-                               xref="paper")
+                               xref="paper", y=1, yref="paper", yanchor="bottom", pad=dict(b=6))
     return lean_figure(data, layout)
 
 
@@ -307,7 +309,7 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
             arrows.append(dict(x=float(tip[0]), y=float(tip[1]), xref="x", yref="y", showarrow=False,
                                xanchor="right" if direction[0] > 0 else "left",
                                yanchor="bottom" if direction[1] > 0 else "top",
-                               text=f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
+                               text=f"thrown to<br>(w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
                                font=dict(color=colour, size=13), bgcolor=theme.LABEL_BACKGROUND))
     data.append(dict(type="scatter", x=[float(plain[0][0])], y=[float(plain[0][1])], mode="markers+text",
                      text=["start"], textposition="top right", name="start", showlegend=False, hoverinfo="skip",

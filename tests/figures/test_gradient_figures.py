@@ -136,7 +136,7 @@ def test_cliff_figure_shows_where_the_plain_run_was_thrown():
     assert shown_plain.line.width > shown_clipped.line.width             # under the clipped one, and wider
     gone = plain.points[plain.largest_step_index + 1]
     arrow, label = fig.layout.annotations
-    assert label.text == f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})" and not label.showarrow
+    assert label.text == f"thrown to<br>(w, b) = ({gone[0]:.1f}, {gone[1]:.1f})" and not label.showarrow
     assert (label.x, label.y) == (arrow.x, arrow.y) != (arrow.ax, arrow.ay)  # at the arrow's tip, not at the wall
     assert (arrow.ax, arrow.ay) == tuple(plain.points[plain.largest_step_index]) and not arrow.text
     assert label.xanchor == "right" and label.yanchor == "bottom"          # thrown up and right: label up and left
