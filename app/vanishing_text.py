@@ -308,18 +308,20 @@ def cliff_text(plain, clipped, method: str, threshold: float, learning_rate: flo
             f"$(h_{{{steps}}} - {target})^2$ (after Pascanu, Mikolov & Bengio 2013). For $w > 1$ the unit can settle "
             "at either of two values (fixed points), and which one it ends at switches abruptly with $(w, b)$: the "
             "loss surface has a thin, steep wall. Both runs start at the star with learning rate "
-            f"{learning_rate}, where the gradient norm is {start_norm:.3g}. Plain gradient descent takes small "
-            f"updates until update {k + 1}, where it lands on the face of the wall, meets a gradient of norm "
-            f"{plain.grad_norms[k]:.3g} and jumps {plain.largest_step:.3g} units away, ending at a loss of "
-            f"{plain.losses[-1]:.3g}. The clipped run starts with the same gradient, but none of its updates can be "
-            f"longer than {bound}, {longest:.3g}{'' if method == 'norm' else ' (both coordinates clamped to $c$)'}. ")
+            f"{learning_rate}, where the gradient norm is ${tex_number(start_norm)}$. Plain gradient descent takes "
+            f"small updates until update {k + 1}, where it lands on the face of the wall, meets a gradient of norm "
+            f"${tex_number(plain.grad_norms[k])}$ and jumps ${tex_number(plain.largest_step)}$ units away, ending at a "
+            f"loss of ${tex_number(plain.losses[-1])}$. The clipped run starts with the same gradient, but none of its "
+            f"updates can be longer than {bound}, ${tex_number(longest)}$"
+            f"{'' if method == 'norm' else ' (both coordinates clamped to $c$)'}. ")
     closest = float(np.min(np.linalg.norm(clipped.points - plain.points[k], axis=1)))
     if closest <= CLIFF_NEAR:
-        text += (f"It reaches the wall (it comes within {closest:.2g} of where the plain run was thrown), and the "
-                 f"wall cannot throw it: its longest update is {clipped.largest_step:.3g}, and it ends at a loss of "
-                 f"{clipped.losses[-1]:.3g}. ")
+        where = ("it lands where the plain run was thrown" if closest < 1e-9 else
+                 f"it comes within ${tex_number(closest)}$ of where the plain run was thrown")
+        text += (f"It reaches the wall ({where}), and the wall cannot throw it: its longest update is "
+                 f"${tex_number(clipped.largest_step)}$, and it ends at a loss of ${tex_number(clipped.losses[-1])}$. ")
     else:
         text += (f"With $c$ this small it never reaches the wall: after {clipped.step_lengths.size} updates it is "
-                 f"still {closest:.3g} away from where the plain run was thrown, and its loss has only fallen from "
-                 f"{clipped.losses[0]:.3g} to {clipped.losses[-1]:.3g}. ")
+                 f"still ${tex_number(closest)}$ away from where the plain run was thrown, and its loss has only fallen "
+                 f"from ${tex_number(clipped.losses[0])}$ to ${tex_number(clipped.losses[-1])}$. ")
     return text + f"Raise $c$ and watch the longest clipped update grow with it: it is never longer than {bound}."

@@ -7,8 +7,8 @@ import streamlit as st
 
 from app import controls, lesson
 from app import vanishing_text as text
-from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
-                                   norm_bars, step_length_figure, unit_heatmap)
+from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, fmt_number,
+                                   jacobian_figure, norm_bars, step_length_figure, unit_heatmap)
 from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN, clip_by_norm, clip_by_value, global_norm, matrix_with_singular_values, sequences
 from rnn_core.clipping import clamped_entries, direction_change
@@ -215,9 +215,9 @@ def cliff_part(method, cliff_threshold):
                  present_height=FIRST_FIGURE)
     k = plain.largest_step_index
     a, b, c = st.columns(3)
-    a.metric("Plain: longest update", f"{plain.largest_step:.3g}", help=f"update {k + 1}")
-    b.metric("Gradient norm there", f"{plain.grad_norms[k]:.3g}")
-    c.metric("Clipped: longest update", f"{clipped.largest_step:.3g}")
+    a.metric("Plain: longest update", fmt_number(plain.largest_step), help=f"update {k + 1}")
+    b.metric("Gradient norm there", fmt_number(plain.grad_norms[k]))
+    c.metric("Clipped: longest update", fmt_number(clipped.largest_step))
     _, dw0, db0 = cliff_gradient(*START)
     lesson.explain(text.cliff_text(plain, clipped, method, cliff_threshold, LEARNING_RATE,
                                    math.hypot(float(dw0), float(db0)), STEPS, H0, TARGET))

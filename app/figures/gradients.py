@@ -45,7 +45,7 @@ def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
         return "exactly 0" if log10_value < 0 else "+inf"
     mantissa, exponent = _mantissa_exponent(log10_value)
     minus = "−" if sign < 0 else ""
-    if -2 <= exponent <= 3:
+    if -3 <= exponent <= 2:                     # 0.001 to 999: .3g writes these without an exponent
         text = f"{minus}{mantissa * 10.0 ** exponent:.3g}"
     else:
         text = f"{minus}{mantissa:.2f} × 10{str(exponent).translate(SUPERSCRIPT)}"
@@ -56,6 +56,14 @@ def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
     return text
 
 
+def fmt_number(value: float) -> str:
+    """A float in fmt_log10's format (the sentences' format): 0.0283, 154, 1.54 × 10⁴."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    return fmt_log10(math.log10(abs(value)), value)
+
+
 def tex_log10(log10_value: float) -> str:
     """A number given by its log10 as LaTeX, m \\times 10^{e} (no float involved, so no overflow); 0 for -inf."""
     if math.isnan(log10_value):
@@ -63,7 +71,7 @@ def tex_log10(log10_value: float) -> str:
     if not math.isfinite(log10_value):
         return "0" if log10_value < 0 else r"\infty"
     mantissa, exponent = _mantissa_exponent(log10_value)
-    if -2 <= exponent <= 3:
+    if -3 <= exponent <= 2:                     # 0.001 to 999 (.3g would write 7580 as 7.58e+03)
         return f"{mantissa * 10.0 ** exponent:.3g}"
     return rf"{mantissa:.2f} \times 10^{{{exponent}}}"
 
@@ -249,7 +257,7 @@ def norm_bars(before: float, after_norm: float, after_value: float, height: int 
     """The gradient's global norm before clipping, after clip_by_norm and after clip_by_value."""
     values = [float(before), float(after_norm), float(after_value)]
     bars = dict(
-        type="bar", x=["before", "clip_by_norm", "clip_by_value"], y=values, text=[f"{v:.3g}" for v in values],
+        type="bar", x=["before", "clip_by_norm", "clip_by_value"], y=values, text=[fmt_number(v) for v in values],
         name="global norm: before, clip_by_norm, clip_by_value",
         textposition="outside", hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         marker=dict(color=[theme.COLORS["gradient"], theme.COLORS["hidden"], theme.COLORS["input"]]))

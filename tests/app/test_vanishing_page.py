@@ -16,7 +16,7 @@ import torch  # requirements-test.txt; never an app dependency
 from app import lesson as kit
 from app import vanishing_text as text
 from app.course import page_for
-from app.figures.gradients import ARROWHEAD_LENGTH, BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, tex_log10
+from app.figures.gradients import ARROWHEAD_LENGTH, BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, fmt_number, tex_log10
 from app.glossary import TERMS
 from rnn_core import clip_by_norm, clip_by_value, global_norm
 from rnn_core.clipping import clamped_entries, direction_change
@@ -152,7 +152,7 @@ def test_defaults_are_the_core_numbers():
     cliff, steps = figures(cliff_at)
     np.testing.assert_allclose(plotly_array(steps["data"][0]["y"]), plain.step_lengths, rtol=1e-12)
     np.testing.assert_allclose(plotly_array(steps["data"][1]["y"]), clipped.step_lengths, rtol=1e-12)
-    assert metrics(cliff_at)["Plain: longest update"] == f"{plain.largest_step:.3g}"
+    assert metrics(cliff_at)["Plain: longest update"] == fmt_number(plain.largest_step)
     assert plain.largest_step > 100 and clipped.largest_step <= 0.02 + 1e-12
 
 
@@ -533,8 +533,8 @@ def test_clipping_and_cliff_controls_show_rnn_cores_new_numbers():
     plain, clipped = descend(), descend(clip="norm", threshold=0.5)
     cliff, steps = figures(at)
     np.testing.assert_allclose(plotly_array(steps["data"][1]["y"]), clipped.step_lengths, rtol=1e-12)
-    assert metrics(at)["Clipped: longest update"] == f"{clipped.largest_step:.3g}"
-    assert metrics(at)["Plain: longest update"] == f"{plain.largest_step:.3g}"
+    assert metrics(at)["Clipped: longest update"] == fmt_number(clipped.largest_step)
+    assert metrics(at)["Plain: longest update"] == fmt_number(plain.largest_step)
 
 
 def test_clipping_text_when_clipping_does_not_act():
@@ -575,17 +575,20 @@ def test_cliff_sentence_at_every_threshold_and_both_clippings():
         said = text.cliff_text(plain, clipped, method, c, LEARNING_RATE, 6.07, STEPS, H0, TARGET)
         longest, bound = text.cliff_bound(method, LEARNING_RATE, c)
         assert clipped.largest_step <= longest * (1 + 1e-12), (method, c)
-        assert f"never longer than {bound}." in said and f"longer than {bound}, {longest:.3g}" in said
+        assert f"never longer than {bound}." in said and f"longer than {bound}, ${text.tex_number(longest)}$" in said
         if method == "value":
             assert "\\sqrt{2}" in bound and "(both coordinates clamped to $c$)" in said
         closest = float(np.min(np.linalg.norm(clipped.points - plain.points[k], axis=1)))
         assert closest <= 0.025 or closest >= 0.2, (method, c, closest)
+        number = lambda x: f"${text.tex_number(x)}$"          # noqa: E731
         if closest <= text.CLIFF_NEAR:
-            assert f"It reaches the wall (it comes within {closest:.2g}" in said
-            assert f"its longest update is {clipped.largest_step:.3g}, and it ends at a loss of {clipped.losses[-1]:.3g}" in said
+            assert (f"It reaches the wall (it comes within {number(closest)}" in said if closest else
+                    "It reaches the wall (it lands where the plain run was thrown)" in said)
+            assert (f"its longest update is {number(clipped.largest_step)}, and it ends at a loss of "
+                    f"{number(clipped.losses[-1])}") in said
         else:
-            assert f"never reaches the wall: after {ITERATIONS} updates it is still {closest:.3g} away" in said
-            assert f"fallen from {clipped.losses[0]:.3g} to {clipped.losses[-1]:.3g}" in said
+            assert f"never reaches the wall: after {ITERATIONS} updates it is still {number(closest)} away" in said
+            assert f"fallen from {number(clipped.losses[0])} to {number(clipped.losses[-1])}" in said
             assert clipped.losses[-1] > 100 * np.min(plain.losses[:k + 1])       # it never got down to the valley
         assert f"until update {k + 1}, where it lands on the face" in said and "step" not in said.split("time steps")[1]
 
@@ -596,10 +599,10 @@ def test_cliff_by_value_states_the_bound_its_metric_shows():
     assert_ran_cleanly(at)
     clipped = descend(clip="value", threshold=2.0)
     shown = metrics(at)["Clipped: longest update"]
-    assert shown == f"{clipped.largest_step:.3g}" == "0.0283" and clipped.largest_step > LEARNING_RATE * 2.0
+    assert shown == fmt_number(clipped.largest_step) == "0.0283" and clipped.largest_step > LEARNING_RATE * 2.0
     said = markdown(at)
-    assert "$\\sqrt{2}$ times the learning rate times $c$, 0.0283 (both coordinates clamped to $c$)" in said
-    assert f"its longest update is {shown}" in said
+    assert "$\\sqrt{2}$ times the learning rate times $c$, $0.0283$ (both coordinates clamped to $c$)" in said
+    assert f"its longest update is ${shown}$" in said
     _, steps = figures(at)
     assert float(np.max(plotly_array(steps["data"][1]["y"]))) == pytest.approx(clipped.largest_step, rel=1e-12)
 
@@ -614,5 +617,5 @@ def test_cliff_at_the_smallest_threshold_says_the_clipped_run_never_got_there():
     thrown_from = plain.points[plain.largest_step_index]
     said = markdown(at)
     assert "never reaches the wall" in said and "the wall cannot throw it" not in said
-    assert f"still {np.linalg.norm(end - thrown_from):.3g} away" in said               # 0.795: from the drawn end
-    assert "fallen from 4.34 to 2.69" in said
+    assert f"still ${text.tex_number(np.linalg.norm(end - thrown_from))}$ away" in said    # 0.795: the drawn end
+    assert "fallen from $4.34$ to $2.69$" in said
