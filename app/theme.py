@@ -57,6 +57,7 @@ ON_LIGHT = "#222222"                     # lines and text over light marks: labe
 LABEL_BACKGROUND = "rgba(255,255,255,0.85)"  # the box behind a label drawn over data
 PALE = "#F7F7F7"                         # the low end of a gate's colour scale (gate closed)
 TRANSPARENT = "rgba(0,0,0,0)"
+CHUNK_SHADES = ("rgba(230,159,0,0.16)", "rgba(140,140,140,0.12)")  # truncated BPTT's chunks, shaded in turn
 
 # Heatmaps. Diverging for signed values (states, weights, gradients): blue < 0 < vermillion.
 DIVERGING: list[list] = [[0.0, "#0072B2"], [0.25, "#7FB3D8"], [0.5, "#F2F2F2"],
