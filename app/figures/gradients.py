@@ -103,10 +103,11 @@ def _finite_range(*arrays, pad: float = 1.0) -> tuple[float, float]:
 
 
 def _band(low: float, high: float, colour: str, opacity: float, text: str, at_top: bool) -> tuple[dict, dict]:
-    """A shaded horizontal band across the plot (as add_hrect draws it) and its label in a corner."""
+    """A shaded horizontal band across the plot (as add_hrect draws it) and its label in its right-hand corner (the
+    curve reaches a band at step 1, on the left)."""
     band = dict(type="rect", x0=0, x1=1, xref="x domain", y0=low, y1=high, yref="y", fillcolor=colour,
                 opacity=opacity, line=dict(width=0))
-    label = dict(text=text, showarrow=False, x=0, xanchor="left", xref="x domain", y=high if at_top else low,
+    label = dict(text=text, showarrow=False, x=1, xanchor="right", xref="x domain", y=high if at_top else low,
                  yanchor="top" if at_top else "bottom", yref="y")
     return band, label
 
@@ -129,10 +130,10 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
     bands = []
     if high > LOG10_FLOAT_MAX:
         bands.append(_band(LOG10_FLOAT_MAX, high, theme.COLORS["gradient"], 0.12,
-                           "overflow: beyond the largest float64 (about 1.8 × 10³⁰⁸), drawn from its logarithm", at_top=True))
+                           "overflow: above the largest float64 (1.8 × 10³⁰⁸)", at_top=True))
     if low < LOG10_FLOAT_TINY:
         bands.append(_band(low, LOG10_FLOAT_TINY, theme.COLORS["input"], 0.10,
-                           "underflow: below the smallest float64 (about 4.9 × 10⁻³²⁴), drawn from its logarithm", at_top=False))
+                           "underflow: below the smallest float64 (4.9 × 10⁻³²⁴)", at_top=False))
     data = []
 
     def curve(values, name, colour, dash=None, symbol="circle", width=2.5, markers=True):

@@ -497,7 +497,7 @@ def test_linear_overflow_is_named_on_every_tab():
     # no code names in what a student reads, and no training step blamed for a forward pass's overflow
     (fig,) = figures(reach_at)
     band = [a["text"] for a in fig["layout"]["annotations"]]
-    assert band == ["overflow: beyond the largest float64 (about 1.8 × 10³⁰⁸), drawn from its logarithm"]
+    assert band == ["overflow: above the largest float64 (1.8 × 10³⁰⁸)"]
     assert not any("jacobian" in t for t in [i.value for i in reach_at.info] + band)
     assert not any("training step" in w.value for w in clip_at.warning)
 
