@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import controls, lesson
 from app.figures.memory_lab import CELL_NAMES
-from app.figures.text_lab import (activation_text, context_curves, correlation_bars, dependence_by_distance,
+from app.figures.text_lab import (WRAP, activation_text, context_curves, correlation_bars, dependence_by_distance,
                                   dependence_text, learning_curves, sampling_step_figure, shown_char)
 from app.torch_snippet import char_model_snippet
 from rnn_core import text as tx
@@ -28,13 +28,16 @@ DEFAULT_PROMPT = "ROMEO.\n"
 PREDICT_TEMPERATURE = 0.5
 PREDICT_K = 16  # the context part opens at k = 16; its check asks what moving k to the largest k does
 WINDOW = 120  # characters before a prediction whose gradients are drawn
-WIDE = ("tl_wide_units", "tl_wide_depends")  # containers of the text grids (72 characters a row)
-# Static CSS, no user text: on a phone a text grid keeps 13 px a character and scrolls sideways (at 390 px its
-# 72 columns left 4 px each and the letters overlapped).
-WIDE_CSS = ("<style>@media (max-width: 720px) {"
-            + ", ".join(f".st-key-{key}" for key in WIDE) + " { overflow-x: auto; } "
-            + ", ".join(f'.st-key-{key} [data-testid="stPlotlyChart"]' for key in WIDE)
-            + " { min-width: 1000px; } }</style>")
+CELL_PX = 14  # the narrowest a character's cell may be on a phone (12 px monospace letters)
+
+
+def wide(key: str, columns: int):
+    """A container for a text grid of `columns` characters a row: on a narrow screen it keeps CELL_PX a character
+    and scrolls sideways (at 390 px, 72 columns left 4 px each and the letters overlapped). Static CSS built from
+    numbers, no user text."""
+    st.html(f'<style>@media (max-width: 720px) {{ [data-testid="stLayoutWrapper"]:has(> .st-key-{key}) '
+            f'{{ overflow-x: auto; }} .st-key-{key} {{ min-width: {CELL_PX * columns + 110}px; }} }}</style>')
+    return st.container(key=key)
 
 
 # ---------------------------------------------------------------- data, computed once per server
@@ -363,12 +366,12 @@ def learn_part(c, models_, results, passages):
               for kind in KINDS}
     lesson.explain(samples_sentence(traits, checkpoint, temperature, reference_word_length(passages)))
     lesson.note(f"Samples of {results['sample']['length']} characters after a newline, seed "
-                f"{results['sample']['seed']}, precomputed by scripts/train_char_models.py.")
+                f"{results['sample']['seed']}, precomputed by scripts/train_char_models.py. The n-grams: Witten & "
+                "Bell (1991) smoothing, counted on the training plays.")
 
 
 def units_part(c, models_):
     vocab = models_["lstm"].vocab
-    st.html(WIDE_CSS)
     if c["passage"] == OWN:
         typed_notes(vocab, c["text_raw"], MAX_PASSAGE, "text")
     text, kind, feature, unit = c["text"], c["cell"], c["feature"], c["unit"]
@@ -380,8 +383,9 @@ def units_part(c, models_):
     r = {k: tx.correlations(states[k][1][0][1:], values) for k in KINDS}
     activation = states[kind][1][0][1:, unit - 1]
     st.subheader(f"Unit {unit} of the {CELL_NAMES[kind]}, character by character")
-    with st.container(key=WIDE[0]):
-        lesson.chart(activation_text(text, activation, unit=unit, cell=kind), key="tl_units_text",
+    columns = min(WRAP, max(len(line) + 1 for line in text.split("\n")))   # a newline takes a cell
+    with wide("tl_wide_units", columns):
+        lesson.chart(activation_text(text, activation, unit=unit, cell=kind, wrap=columns), key="tl_units_text",
                      alt=f"The text coloured by the activation of unit {unit} of the {CELL_NAMES[kind]}.")
     this_r = r[kind][unit - 1]
     lesson.explain(
@@ -411,7 +415,6 @@ def units_part(c, models_):
 
 def depends_part(c, models_, results):
     vocab = models_["lstm"].vocab
-    st.html(WIDE_CSS)
     if c["passage"] == OWN:
         typed_notes(vocab, c["text_raw"], MAX_PASSAGE, "text")
     text, position, d = c["text"], c["position"], c["back"]
@@ -420,9 +423,10 @@ def depends_part(c, models_, results):
         sizes = {k: v[0] for k, v in found.items()}
         first = position - len(sizes["lstm"]) + 1
         st.subheader(f"What the prediction of character {position + 1} depends on")
-        with st.container(key=WIDE[1]):
+        columns = min(WRAP, len(sizes["lstm"]))
+        with wide("tl_wide_depends", columns):
             lesson.chart(dependence_text(text[first - 1:position], sizes, first=first, position=position,
-                                         next_char=text[position],
+                                         next_char=text[position], wrap=columns,
                                          probabilities={k: v[1] for k, v in found.items()}),
                          key="tl_depends_text",
                          alt=f"The {len(sizes['lstm'])} characters up to position {position}, coloured by how much "
