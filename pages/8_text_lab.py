@@ -278,7 +278,8 @@ def write_part(c, models_):
             "flattens them.",
         instruction=f"set the temperature to {PREDICT_TEMPERATURE} and put Step s on 1",
         ready=abs(temperature - PREDICT_TEMPERATURE) < 1e-9 and step == 1)
-    lesson.note("Temperature τ: p = softmax(y / τ), y = W_hy h + b_y. Probabilities are rounded.")
+    lesson.note("Temperature τ: p = softmax(y / τ), y = W_hy h + b_y. Probabilities are rounded. Character models "
+                "that write by sampling: Karpathy (2015), min-char-rnn.")
     text = prompt + tx.decode(vocab, sample.drawn)
     lesson.show_code(tx.sample, tx.tempered,
                      torch=lambda: char_model_snippet(kind, f"models/char_{kind}.npz", text, show="output.shape"))
