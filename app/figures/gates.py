@@ -38,7 +38,8 @@ PIPE = 0.7                 # inner diameter of every pipe, in drawing units
 WALL = PIPE_WALL
 VALVE = 0.2                # half-thickness of a valve plate
 FRAME_MS = 700
-MAX_FRAMES = 40            # a cell figure animates at most this many steps, around the chosen one
+MAX_FRAMES = 20            # a cell figure animates at most this many steps, around the chosen one
+ANIMATION_PREFIX = "animation at step t = "   # the drawing's own slider: not the page's Step t control
 LOG10_FLOOR, LOG10_CEILING = -30.0, 30.0   # the highway plots clip here, with a note
 LABEL, VALUE, EQUATION = 12, 13, 14        # font sizes (px) of labels, values and the equation line
 HIGHLIGHT = 5                              # line width of the highlighted part (in its own colour: both themes)
@@ -97,8 +98,19 @@ def _term(v):
     return f"({_signed(v)})" if v < 0 else _signed(v)
 
 
+def percent(v):
+    """A gate's value as a percentage, for a sentence or a label: whole percents, with more decimals near 0% and
+    100%, so that a gate that is not shut or open reads neither 0% nor 100% (0.998 is 99.8%, not 100%)."""
+    p = 100 * float(v)
+    for decimals in range(4):
+        text = f"{p:.{decimals}f}"
+        if 0 < float(text) < 100 or p in (0.0, 100.0):
+            return text
+    return "more than 99.99" if p > 50 else "less than 0.01"
+
+
 def _pct(v):
-    return f"{100 * v:.0f}% open"
+    return f"{percent(v)}% open"
 
 
 def _font(size, color=TEXT, bold=False):
@@ -265,13 +277,24 @@ def _animated(frames, steps, step, layout, static, side_by_side):
     slider and Play / Pause buttons (beside the slider on a projector, under it otherwise, where a phone
     has room for both). `static` traces follow the animated ones and never change."""
     layout.update(animation_controls(len(frames), active=step - steps.start, first=steps.start + 1,
-                                     frame_ms=FRAME_MS, prefix="step t = ", y=-0.02,
+                                     frame_ms=FRAME_MS, prefix=ANIMATION_PREFIX, y=-0.02,
                                      slider_x=0.14 if side_by_side else 0.0, button_pad=dict(t=4, r=8)))
     if not side_by_side:
         plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
         layout["updatemenus"][0].update(y=-104 / plot_height, pad=dict(t=0, r=8))   # under the slider's labels
     return lean_figure(frames[step - steps.start] + static, layout,
-                       [dict(name=str(t + 1), data=data) for t, data in zip(steps, frames)])
+                       [dict(name=str(t + 1), data=[_moving(trace) for trace in data])
+                        for t, data in zip(steps, frames)])
+
+
+def _moving(trace):
+    """What a frame carries of an animated trace: its type and only what changes from step to step (the outlines
+    of streams and valves, the labels' text); Plotly keeps the rest of the trace as the figure draws it."""
+    return {key: trace[key] for key in ("type", "x", "y", "text")
+            if key in trace and key not in STILL.get(trace["mode"], ())}
+
+
+STILL = {"text": ("x", "y")}   # labels move their words, never their places
 
 
 def _frame(streams, valves, scale, faucet_text, olah_text, equation):
@@ -284,16 +307,19 @@ def _frame(streams, valves, scale, faucet_text, olah_text, equation):
 def _cell_figure(frames, steps, step, olah, faucet, ranges, side_by_side, height, series):
     """The cell figure from its frames and its two drawings' static parts (ranges: the drawings' axis ranges).
 
-    series: (name, values over every step) of the unit's gates and state, kept out of sight: they make the
-    chart's data summary, which screen readers read (its accessible name).
+    series: (name, values at the animated steps) of the unit's gates and state, kept out of sight: they make the
+    chart's data summary, which screen readers read (its accessible name). Like everything else in the figure they
+    cover the animated steps only, so a longer sequence that animates the same steps gives the same figure, and
+    the browser keeps the chart as it is instead of drawing it again.
     """
     olah_range, faucet_range = ranges
     layout = _cell_layout(side_by_side, (olah_range["x"], olah_range["y"]), (faucet_range["x"], faucet_range["y"]),
                           height or (460 if side_by_side else 820))
     layout["shapes"] = olah.shapes + faucet.shapes
     layout["annotations"] = olah.notes + faucet.notes
-    hidden = [dict(type="scatter", name=name, x=np.arange(1, len(values) + 1), y=np.asarray(values), visible=False,
-                   showlegend=False, xaxis="x3", yaxis="y3") for name, values in series]
+    hidden = [dict(type="scatter", name=name, x=np.arange(steps.start + 1, steps.stop + 1),
+                   y=np.asarray(values)[steps.start:steps.stop], visible=False, showlegend=False, xaxis="x3",
+                   yaxis="y3") for name, values in series]
     return _animated(frames, steps, step, layout, olah.traces() + faucet.traces() + hidden, side_by_side)
 
 
@@ -582,7 +608,7 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
     T = len(h)
     scale = _scale(h, h_prev, u_n)
     olah, faucet = _gru_olah(highlight), _gru_faucet(highlight)
-    _titles(olah, faucet, unit, "Olah 2015")
+    _titles(olah, faucet, unit, "after Olah 2015, PyTorch's convention")
     frames, p = [], GRU_PIPES
     steps = frame_window(T, step)
     for s in steps:
@@ -598,7 +624,7 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
         olah_text += [(-0.2, 5.15, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
                       (12.9, 5.15, f"h<sub>{t}</sub> = {_short(h[s])}", "top left"),
                       (1.5, -0.45, _input_label(t, labels, s), "middle right")]
-        faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {100 * z[s]:.0f}%", "middle center"),
+        faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {percent(z[s])}%", "middle center"),
                        (8.55, 3.75, f"<b>1 − z</b><br>{_pct(1 - z[s])}", "middle right"),
                        (2.15, 2.95, f"<b>r</b> {_pct(r[s])}", "middle right")]
         frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
@@ -612,6 +638,7 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
 
 SIGNED = {"g", "n", "c", "h"}
 TITLES = {"c": "c: cell state", "h": "h: hidden state"}
+KEYS = {"c": "  (≤ −1 blue, 0 white, ≥ +1 vermilion; c is unbounded)"}   # c's colours clip at ±1, c does not
 
 
 def _sequential(color):
@@ -632,8 +659,8 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
     T, H = values[names[0]].shape
     cols = 2
     rows = (len(names) + 1) // cols
-    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}")
-              + ("  (−1 blue, 0 white, +1 vermilion)" if n in SIGNED else f"  (0 white, 1 {NAMES[n]})")
+    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + KEYS.get(n, "  (−1 blue, 0 white, +1 vermilion)"
+                                                                    if n in SIGNED else f"  (0 white, 1 {NAMES[n]})")
               for n in names]
     layout = subplot_layout(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
                             vertical_spacing=0.1 if rows > 2 else 0.16)
@@ -678,32 +705,44 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
 
 
 def _clip_log10(values):
-    """(clipped log10 values, how many were clipped); nan (overflowed) counts as the ceiling."""
+    """(clipped log10 values, how many were clipped, how many of those are exactly 0); nan (overflowed) counts as
+    the ceiling, -inf (an exact 0) as the floor."""
     v = np.asarray(values, dtype=float)
     v = np.where(np.isnan(v), np.inf, v)
     clipped = int(np.sum((v < LOG10_FLOOR) | (v > LOG10_CEILING)))
-    return np.clip(v, LOG10_FLOOR, LOG10_CEILING), clipped
+    return np.clip(v, LOG10_FLOOR, LOG10_CEILING), clipped, int(np.sum(v == -np.inf))
+
+
+def edge_note(clipped, zeros):
+    """What the note over a log plot says about the values drawn at its edges: exact zeros named as such."""
+    parts = []
+    if zeros:
+        parts.append(f"{zeros} value{'s' if zeros > 1 else ''} exactly 0 (no path at all) drawn at the bottom edge")
+    if clipped > zeros:
+        parts.append(f"{clipped - zeros} value{'s' if clipped - zeros > 1 else ''} beyond 10^±{LOG10_CEILING:.0f} "
+                     "drawn at the edge (under- or overflow)")
+    return "; ".join(parts)
 
 
 def _log_lines(curves, title, x_title, data=()):
     """Layout and traces (after `data`) for curves: list of (name, log10 values, line dict, extra
     trace properties). Plot 10**clipped on a log axis."""
-    data, total_clipped, lo, hi = list(data), 0, 0.0, 0.0
+    data, total_clipped, total_zeros, lo, hi = list(data), 0, 0, 0.0, 0.0
     for name, log10_values, line, extra in curves:
-        v, clipped = _clip_log10(log10_values)
+        v, clipped, zeros = _clip_log10(log10_values)
         total_clipped += clipped
+        total_zeros += zeros
         lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
         data.append(dict(type="scatter", x=np.arange(1, len(v) + 1), y=10.0 ** v, name=name, mode="lines",
                          line=line, customdata=np.asarray(log10_values, dtype=float),
                          hovertemplate="step t = %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
     layout = dict(yaxis=dict(type="log", title=dict(text=title), range=[lo - 0.5, hi + 0.5], exponentformat="power"),
-                  xaxis=dict(title=dict(text=x_title)), height=420, margin=dict(l=10, r=10, t=50, b=10),
-                  legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top"))
+                  xaxis=dict(title=dict(text=x_title)), height=440, margin=dict(l=10, r=10, t=50, b=10),
+                  legend=dict(orientation="h", x=0, y=-0.24, xanchor="left", yanchor="top"))
     if total_clipped:
         layout["annotations"] = [dict(xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
                                       showarrow=False, font=dict(size=11, color=COLORS["gradient"]),
-                                      text=f"{total_clipped} values beyond 10^±{LOG10_CEILING:.0f} drawn at the edge "
-                                           "(under- or overflow)")]
+                                      text=edge_note(total_clipped, total_zeros))]
     return data, layout
 
 
@@ -741,26 +780,24 @@ def highway_figure(highway_log10, lstm_log10, rnn_log10, unit, level=0.01):
                                                                             dash="dot"), {})]
     legend_entry = [dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color=COLORS["f"], width=1),
                          opacity=0.35, name="cell path, other units", legendgroup="others")] if H > 1 else []
-    data, layout = _log_lines(curves, "derivative size (log scale)",
-                              "step t (the derivative of the last step, T, with respect to step t)",
+    data, layout = _log_lines(curves, "derivative size (log scale)", "step t (derivative of step T by step t)",
                               data=legend_entry)
     _one_percent(layout, level)
     layout["title"] = dict(text="How far back a change at step t still reaches the last step", font=dict(size=14))
     return lean_figure(data, layout)
 
 
-def gradient_comparison_figure(norms):
-    """||dL/dh_t|| through time for each model in `norms` ({"rnn": (T,), "lstm": ..., "gru": ...})."""
-    styles = {"rnn": ("tanh RNN", COLORS["hidden"], "dot"), "lstm": ("LSTM", COLORS["cell_state"], "dash"),
-              "gru": ("GRU", COLORS["z"], "solid")}
-    curves = []
-    for kind, values in norms.items():
-        name, colour, dash = styles[kind]
-        with np.errstate(divide="ignore"):
-            log10_values = np.log10(np.asarray(values, dtype=float))
-        curves.append((name, log10_values, dict(color=colour, width=3, dash=dash), {}))
-    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)",
-                              "step t (the loss is at the last step, T)")
+def gradient_comparison_figure(log10_norms):
+    """log10 ||d s_T / d s_t|| through time for each model in `log10_norms` ({"rnn": (T,), "lstm": ..., "gru":
+    ...}, rnn_core.gated.log10_jacobian_norms): the state s is h for the tanh RNN and the GRU, [h; c] for the
+    LSTM, the same measure as the highway figure's dashed and dotted lines."""
+    styles = {"rnn": ("tanh RNN ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", COLORS["hidden"], "dot"),
+              "lstm": ("LSTM ‖∂[h;c]<sub>T</sub>/∂[h;c]<sub>t</sub>‖", COLORS["cell_state"], "dash"),
+              "gru": ("GRU ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", COLORS["z"], "solid")}
+    curves = [(styles[kind][0], np.asarray(values, dtype=float), dict(color=styles[kind][1], width=3,
+                                                                     dash=styles[kind][2]), {})
+              for kind, values in log10_norms.items()]
+    data, layout = _log_lines(curves, "derivative size (log scale)", "step t (derivative of step T by step t)")
     _one_percent(layout, 0.01)
-    layout["title"] = dict(text="Gradient reaching each step from a loss at the last step", font=dict(size=14))
+    layout["title"] = dict(text="How far back a change at step t still reaches the last step", font=dict(size=14))
     return lean_figure(data, layout)
