@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.course import page_for
-from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES
+from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, percent
 from app.gated_controls import GateText, clicked_part, pick_from_diagram
 from rnn_core import sigmoid
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
@@ -31,8 +31,12 @@ def core(preset="gap", T=40, H=4, bias=1.0, a=0.5, kappa=1.0, seed=0):
 
 
 def part(figure, name, frame=None):
-    data = figure["data"] if frame is None else next(f for f in figure["frames"] if f["name"] == str(frame))["data"]
-    return next(trace for trace in data if trace.get("meta", {}).get("part") == name)
+    """The figure's trace `name` (its meta.part), or what frame `frame` carries of it (frames hold only what
+    moves, in the order of the figure's animated traces)."""
+    index = next(k for k, trace in enumerate(figure["data"]) if trace.get("meta", {}).get("part") == name)
+    if frame is None:
+        return figure["data"][index]
+    return next(f for f in figure["frames"] if f["name"] == str(frame))["data"][index]
 
 
 def body(at):
@@ -47,10 +51,10 @@ def test_defaults_show_the_core_numbers():
     (cell,), (heatmaps,), (highway,) = [figures(at) for at in runs]
     _, trace, rnn, rtrace = core()
     t, j = 2, 4                                                 # Step t and Unit j, counted from 1
-    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, 41)]
+    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, MAX_FRAMES + 1)]
     assert cell["layout"]["sliders"][0]["active"] == t - 1
     f = trace.gates["f"][t - 1, j - 1]
-    assert f"<b>f</b> {100 * f:.0f}% open" in " ".join(part(cell, "faucet labels")["text"])
+    assert f"<b>f</b> {percent(f)}% open" in " ".join(part(cell, "faucet labels")["text"])
     assert part(cell, "equation")["text"][0].endswith(f"= {f:.3f}")          # the highlighted gate: f
     for k, name in enumerate(["i", "f", "g", "o"]):
         np.testing.assert_allclose(plotly_array(heatmaps["data"][k]["customdata"]), trace.gates[name].T)
@@ -88,7 +92,7 @@ def test_one_step_and_one_unit_carry_from_tab_to_tab_and_into_the_figures():
     (cell,) = figures(at)
     assert cell["layout"]["sliders"][0]["active"] == t - 1
     v = step_values(trace, t - 1, j - 1)
-    assert f"<b>i</b> {100 * v['i']:.0f}% open" in " ".join(part(cell, "faucet labels")["text"])
+    assert f"<b>i</b> {percent(v['i'])}% open" in " ".join(part(cell, "faucet labels")["text"])
     check_step_panel_numbers(at, LESSON, "lstm", {name: v[name] for name in ("i", "f", "g", "o", "c", "h")}, "c", t, j)
     open_section(at, "lstm_part", HIGHWAY)
     assert at.slider(key="lstm_unit").value == j
@@ -119,7 +123,7 @@ def test_highlight_boxes_the_equation_and_writes_it_in_every_frame(highlight):
     latex = at.get("latex")[0].proto.body
     assert latex.count(r"\boxed") == 1 and f"{highlight}_{{2}} &= \\boxed" in latex
     (cell,) = figures(at)
-    for t in (1, 2, 40):
+    for t in (1, 2, MAX_FRAMES):
         v = step_values(trace, t - 1, 3)
         assert part(cell, "equation", frame=t)["text"][0].endswith(f"= {v[highlight]:.3f}".replace("-", "−"))
 
