@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.course import page_for
-from app.figures.gates import MAX_FRAMES, percent
+from app.figures.gates import MAX_FRAMES, edge_note, percent
 from app.gated_equations import steps_back
 from rnn_core.gated import (comparison_rows, gated_preset, gru_step_cho, hand_set_memory_gru, log10_jacobian_norms,
                             make_cell, reach, s_max, step_values)
@@ -188,7 +188,10 @@ def test_comparison_sentence_is_the_metrics_and_the_figure():
         if kappa == 0:     # W_hh = 0: the RNN's h_t reaches nothing later, exactly; the LSTM's cell state does
             assert reaches["rnn"] == 0 and (reaches["lstm"] > 0 or bias < 0)
             notes = [a["text"] for a in figure["layout"]["annotations"]]
-            assert any("exactly 0" in n for n in notes) and not any("overflow" in n for n in notes)
+            every = np.concatenate(list(norms.values()))
+            zeros, beyond = int(np.sum(every == -np.inf)), int(np.sum(np.isfinite(every) & (np.abs(every) > 30)))
+            assert zeros == T - 1 and edge_note(zeros + beyond, zeros) in notes
+            assert ("overflow" in edge_note(zeros + beyond, zeros)) == (beyond > 0)
     high = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "5"})
     low = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "-3"})
     assert int(low.metric[2].value.split()[0]) < 10 < 30 < int(high.metric[2].value.split()[0])
