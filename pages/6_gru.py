@@ -124,7 +124,9 @@ def cell_part(s, cell, trace):
         instruction=f"set the update-gate bias $b_z$ to {PREDICT_TO:g}", ready=s.gate_bias == PREDICT_TO)
     lesson.note("The candidate $n_t$ is what d2l writes $\\tilde h_t$. Olah (2015) and Wikipedia write "
                 "$h_t = z_t \\odot \\tilde h_t + (1 - z_t) \\odot h_{t-1}$: the same model with $z$ and $1 - z$ "
-                "swapped; this course, PyTorch, Cho et al. (2014) and d2l keep $z$ on the old state.")
+                "swapped; this course, PyTorch, Cho et al. (2014) and d2l keep $z$ on the old state. The standard "
+                "diagram is drawn after Olah (2015) in PyTorch's form: $z$ on the old state, $1 - z$ on the candidate, "
+                "$r$ on $W_{hn}h_{t-1} + b_{hn}$.")
     lesson.show_code(GRU.step, gru_step_cho, *([hand_set_memory_gru] if s.hand_set else []),
                      torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}]"))
 

@@ -329,11 +329,23 @@ def _stream_key(drawing, x, y):
                         f"<span style='color:{NEGATIVE}'>■</span> {MINUS} negative", color=TEXT, anchor="right")
 
 
-def _cell_body(drawing):
-    """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page)."""
-    drawing.boxes.append(dict(type="rect", x0=0.4, x1=11.9, y0=0.3, y1=5.6, xref=drawing.xref, yref=drawing.yref,
+CELL_BODY = (0.4, 11.9, 0.3, 5.6)   # x0, x1, y0, y1 of the cell's outline in the standard diagrams
+
+
+def _cell_body(drawing, left_gaps=(), right_gaps=()):
+    """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page). The side walls
+    break at `left_gaps` and `right_gaps` ((y0, y1) each), where a state's label runs across them."""
+    x0, x1, y0, y1 = CELL_BODY
+    drawing.boxes.append(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=drawing.xref, yref=drawing.yref,
                                line=dict(width=0), fillcolor=OUTLINE, opacity=0.08, layer="below"))
-    drawing.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill=TRANSPARENT)
+    drawing.path([(x0, y0), (x1, y0)], color=OUTLINE)
+    drawing.path([(x0, y1), (x1, y1)], color=OUTLINE)
+    for x, gaps in ((x0, left_gaps), (x1, right_gaps)):
+        bottom = y0
+        for gap_lo, gap_hi in sorted(gaps) + [(y1, y1)]:
+            if gap_lo > bottom:
+                drawing.path([(x, bottom), (x, gap_lo)], color=OUTLINE)
+            bottom = max(bottom, gap_hi)
 
 
 def _gate_box(drawing, x, y, name, function, highlighted, what, w=1.7, h=1.25):
@@ -383,7 +395,7 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    _cell_body(d)
+    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.1, 5.6), (0.3, 0.8)])   # the states' labels
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
@@ -531,7 +543,7 @@ def _gru_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
     keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
-    _cell_body(d)
+    _cell_body(d, left_gaps=[(5.1, 5.6)], right_gaps=[(5.1, 5.6)])   # the states' labels
     h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
     d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
     d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
@@ -608,7 +620,7 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
     T = len(h)
     scale = _scale(h, h_prev, u_n)
     olah, faucet = _gru_olah(highlight), _gru_faucet(highlight)
-    _titles(olah, faucet, unit, "after Olah 2015, PyTorch's convention")
+    _titles(olah, faucet, unit, "after Olah 2015, PyTorch's form")
     frames, p = [], GRU_PIPES
     steps = frame_window(T, step)
     for s in steps:
