@@ -249,3 +249,43 @@ def test_extreme_settings_together():
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
     check_section_tabs(LESSON, SECTIONS, [1, 1, 1], "cells compared")
+
+
+# ---------------------------------------------------------------------------- the fresh reader's findings (reader_l56)
+
+@pytest.mark.parametrize("t", [1, 2, 7])
+def test_the_mix_predict_has_exactly_one_true_option_even_when_the_old_state_is_0(t):
+    """Finding 4: at step 1 the old state h_0 is 0, so "at 0" was what the figure showed yet marked wrong. The
+    options are now nearer n_t, nearer h_{t-1}, exactly halfway, and the equation the figure writes decides."""
+    at = run_lesson(LESSON, {"gru_t": str(t), "gru_gate": "h"})
+    at.slider(key="update_bias").set_value(4.0).run()
+    _, trace = core(bias=4.0)
+    v = step_values(trace, t - 1, 3)
+    equation = part(figures(at)[0], "equation", frame=t)["text"][0]
+    assert equation.endswith(f"= {v['h']:.3f}".replace("-", "−"))
+    nearer = [abs(v["h"] - v["n"]) < abs(v["h"] - v["h_prev"]), abs(v["h"] - v["h_prev"]) < abs(v["h"] - v["n"]),
+              abs(v["h"] - v["n"]) == abs(v["h"] - v["h_prev"])]
+    assert sum(nearer) == 1
+    for pick in range(3):
+        at.radio(key="gru_predict_mix").set_value(pick).run()
+        said = [e.value for e in [*at.success, *at.error]]
+        assert len(said) == 1 and said[0].startswith("**" + "ABC"[pick] + ": the figure agrees") == nearer[pick]
+        assert f"$z_{{{t}}} = {v['z']:.3f}$" in said[0] and "never sets the state to 0" not in said[0]
+
+
+def test_the_reset_sentence_at_step_1_says_the_old_state_is_0():
+    """Finding 12: at t = 1, W_hn h_0 + b_hn is only the bias."""
+    at = run_lesson(LESSON, {"gru_t": "1", "gru_gate": "r"})
+    assert_ran_cleanly(at)
+    cell, trace = core()
+    v = step_values(trace, 0, 3)
+    assert v["h_prev"] == 0 and v["u_n"] == pytest.approx(cell.block("n", "bias_hh")[3])
+    assert f"of $W_{{hn}}h_{{0}} + b_{{hn}} = {v['u_n']:.3f}$" in body(at) and "only the bias $b_{hn}$" in body(at)
+    assert "only the bias" not in body(run_lesson(LESSON, {"gru_gate": "r"}))
+
+
+def test_short_and_one_unit_settings_are_worded_for_what_they_are():
+    """Finding 15: '1 step back', not '1 steps back'; one unit has one row."""
+    at = run_lesson(LESSON, {"gru_part": COMPARED, "gru_T": "2"})
+    assert "1 steps" not in body(at) and "(the whole sequence is 1 step back)" in body(at)
+    assert "The one row is unit 1" in body(run_lesson(LESSON, {"gru_part": MAPS, "gru_H": "1"}))
