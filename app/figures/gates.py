@@ -579,7 +579,7 @@ def _gru_faucet(highlight):
         lit = {"h": ("h_prev", "kept", "h"), "n": ("n",)}.get(highlight, ())
         _pipe_walls(d, seg, highlighted=name in lit)
     for x0, x1, y0, y1, text, concept in (
-            (0.75, 2.45, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", "hidden"),
+            (0.5, 2.7, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", "hidden"),
             (1.0, 8.9, 0.75, 1.55, "candidate n = tanh(W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub> + r ⊙ (…))",
              "n")):
         d.box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, COLORS[concept],
@@ -649,8 +649,8 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
 # ---------------------------------------------------------------------------- heatmaps
 
 SIGNED = {"g", "n", "c", "h"}
-TITLES = {"c": "c: cell state", "h": "h: hidden state"}
-KEYS = {"c": "  (≤ −1 blue, 0 white, ≥ +1 vermilion; c is unbounded)"}   # c's colours clip at ±1, c does not
+TITLES = {"c": "c: cell state (unbounded)", "h": "h: hidden state"}
+KEYS = {"c": "≤ −1 blue → ≥ +1 vermilion"}   # c's colours stop at ±1, c does not (two lines: a phone's width)
 
 
 def _sequential(color):
@@ -671,11 +671,11 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
     T, H = values[names[0]].shape
     cols = 2
     rows = (len(names) + 1) // cols
-    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + KEYS.get(n, "  (−1 blue, 0 white, +1 vermilion)"
-                                                                    if n in SIGNED else f"  (0 white, 1 {NAMES[n]})")
+    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + "<br>" + KEYS.get(n, "−1 blue → +1 vermilion"
+                                                                            if n in SIGNED else f"0 white → 1 {NAMES[n]}")
               for n in names]
     layout = subplot_layout(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
-                            vertical_spacing=0.1 if rows > 2 else 0.16)
+                            vertical_spacing=0.13 if rows > 2 else 0.19)
     steps = list(range(1, T + 1))
     text = [[f"{labels[t]}" for t in range(T)] for _ in range(H)] if labels is not None else None
     data, shapes = [], []
@@ -709,7 +709,7 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
         layout["annotations"][k]["font"] = dict(size=13)
     if shapes:
         layout["shapes"] = shapes
-    layout.update(height=190 * rows + 80, margin=dict(l=10, r=10, t=40, b=10))
+    layout.update(height=205 * rows + 90, margin=dict(l=10, r=10, t=56, b=10))   # two-line titles
     return lean_figure(data, layout)
 
 

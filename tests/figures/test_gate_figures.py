@@ -203,8 +203,11 @@ def test_heatmap_titles_name_their_colours_in_words_in_the_text_colour(lstm_trac
     which colour is which."""
     fig = gate_heatmaps(lstm_trace, ["f", "g", "h"])
     titles = [note.text for note in fig.layout.annotations[:3]]
-    assert titles[0] == "f: forget gate  (0 white, 1 violet)"
-    assert titles[1].endswith("(−1 blue, 0 white, +1 vermilion)") and DIVERGING[-1][1] == "#D55E00"
+    assert titles[0] == "f: forget gate<br>0 white → 1 violet"
+    assert titles[1].endswith("<br>−1 blue → +1 vermilion") and DIVERGING[-1][1] == "#D55E00"
+    cell = gate_heatmaps(lstm_trace, ["c", "h"]).layout.annotations[0].text      # reader finding 10: c is unbounded
+    assert cell == "c: cell state (unbounded)<br>≤ −1 blue → ≥ +1 vermilion"
+    assert np.abs(lstm_trace.c).max() > 0 and gate_heatmaps(lstm_trace, ["c"]).data[0].zmax == 1
     assert all(note.font.color is None for note in fig.layout.annotations[:3])
 
 
