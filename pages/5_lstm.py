@@ -45,7 +45,7 @@ def run(preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed,
 def cell_figure(settings, unit, step, highlight, presenting):
     """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
     built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
-    back (about 100 ms for its 40 frames)."""
+    back (about 100 ms with its frames)."""
     _, trace, labels = run(*settings)
     return lstm_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 

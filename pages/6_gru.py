@@ -22,14 +22,16 @@ PREDICT_TO = 4.0
 LEVEL = 0.01
 
 
-def MIX_OPTIONS(t):  # noqa: N802 (the predict's options, lettered A, B, C, at step t)
+def mix_options(t):
+    """The mix predict's options at step t (lettered A, B, C): exactly one holds, see mix_option."""
     return [f"Nearer $n_{{{t}}}$: the candidate is written in", f"Nearer $h_{{{t - 1}}}$: the old state is kept",
             "Exactly halfway between the two"]
 
 
 def mix_option(z):
-    """Which of MIX_OPTIONS holds for an update gate z: h_t - n_t = z (h_{t-1} - n_t), h_t - h_{t-1} = (1 - z)(...)."""
+    """Which of mix_options holds for an update gate z: h_t - n_t = z (h_{t-1} - n_t), h_t - h_{t-1} = (1 - z)(...)."""
     return 1 if z > 0.5 else 0 if z < 0.5 else 2
+
 
 GRU_TEXT = GateText(
     prefix="gru", bias_key="update_bias", bias_label="Update-gate bias b_z",
@@ -50,7 +52,7 @@ def run(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed,
 def cell_figure(settings, unit, step, highlight, presenting):
     """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
     built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
-    back (about 100 ms for its 40 frames)."""
+    back (about 100 ms with its frames)."""
     _, trace, labels = run(*settings)
     return gru_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 
@@ -114,7 +116,7 @@ def cell_part(s, cell, trace):
         "gru_predict_mix",
         f"Raise $b_z$ to {PREDICT_TO:g}. At step {t}, will unit {j}'s new state $h_{{{t}}}$ sit nearer the candidate "
         f"$n_{{{t}}}$ or nearer the old state $h_{{{t - 1}}}$?",
-        MIX_OPTIONS(t),
+        mix_options(t),
         answer=mix_option(z_high),
         why=f"At $b_z = {PREDICT_TO:g}$, $z_{{{t}}} = {z_high:.3f}$, and $h_{{{t}}} - h_{{{t - 1}}} = (1 - z_{{{t}}})"
             f"(n_{{{t}}} - h_{{{t - 1}}})$ while $h_{{{t}}} - n_{{{t}}} = z_{{{t}}}(h_{{{t - 1}}} - n_{{{t}}})$: "
