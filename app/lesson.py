@@ -200,21 +200,6 @@ def tabs(key: str, titles: Sequence[str]) -> tuple[str, object]:
     return controls.tabs("Part", key, list(titles))
 
 
-def sections(key: str, parts: Mapping[str, Callable[[], object]]) -> str:
-    """The lesson's parts as tabs (``tabs``), running only the open part's function. Returns its title."""
-    title, container = tabs(key, list(parts))
-    with container:
-        parts[title]()
-    return title
-
-
-def controls_panel():
-    """A panel of controls above a lesson's tabs: a bordered box, or a folded expander when presenting."""
-    if presenting():
-        return st.expander("Controls", icon=":material/tune:")
-    return st.container(border=True)
-
-
 _FLEX_BASIS = {1: "100%", 2: "40%", 3: "28%"}
 
 

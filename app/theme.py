@@ -57,6 +57,7 @@ ON_LIGHT = "#222222"                     # lines and text over light marks: labe
 LABEL_BACKGROUND = "rgba(255,255,255,0.85)"  # the box behind a label drawn over data
 PALE = "#F7F7F7"                         # the low end of a gate's colour scale (gate closed)
 TRANSPARENT = "rgba(0,0,0,0)"
+CHUNK_SHADES = ("rgba(230,159,0,0.16)", "rgba(140,140,140,0.12)")  # truncated BPTT's chunks, shaded in turn
 
 # Heatmaps. Diverging for signed values (states, weights, gradients): blue < 0 < vermillion.
 DIVERGING: list[list] = [[0.0, "#0072B2"], [0.25, "#7FB3D8"], [0.5, "#F2F2F2"],
@@ -69,3 +70,9 @@ SEQUENTIAL: list[list] = [[i / (len(plotly.colors.sequential.Cividis) - 1), c]
 def color(concept: str) -> str:
     """The colour of a concept ("input", "hidden", "f", ...); KeyError for an unknown one."""
     return COLORS[concept]
+
+# The text lab. A gradient's size as a share of the largest: pale (none) to the gradient's dark red.
+GRADIENT_SCALE: list[list] = [[0.0, PALE], [0.35, "#F0B4A8"], [1.0, COLORS["gradient"]]]
+# The text so far when writing: the prompt grey, the characters drawn before blue, this step's magenta (light
+# tints, so the dark letters drawn on them stay readable).
+WRITTEN_SCALE: list[list] = [[0.0, "#E6E6E6"], [0.45, "#BFD7EA"], [1.0, "#E8B0CF"]]

@@ -215,7 +215,7 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
     starts = list(range(1, T + 1, chunk))
     forward_y, backward_y = 1.0, 0.0
     shapes = [dict(type="rect", x0=s - 0.5, x1=min(s + chunk - 1, T) + 0.5, y0=-0.45, y1=1.45, layer="below",
-                   line=dict(width=0), fillcolor="rgba(230,159,0,0.16)" if c % 2 == 0 else "rgba(140,140,140,0.12)")
+                   line=dict(width=0), fillcolor=theme.CHUNK_SHADES[c % 2])
               for c, s in enumerate(starts)]
     same_chunk = [t for t in range(2, T + 1) if (t - 1) // chunk == (t - 2) // chunk]
     boundaries = [s for s in starts[1:]]

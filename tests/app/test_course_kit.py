@@ -20,7 +20,8 @@ LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
 # Default sequence length and hidden size of each lesson's cell (the PyTorch snippet's output shape).
 SNIPPET_SHAPES = {"why_rnns": (5, 8), "rnn_unrolled": (3, 1), "bptt": (3, 1), "vanishing_exploding": (50, 4),
-                  "lstm": (40, 4), "gru": (40, 4)}
+                  "lstm": (40, 4), "gru": (40, 4),
+                  "text_lab": (207, 256)}  # the prompt "ROMEO.\n" and 200 characters written; 256 units
 
 
 def first_section_with(lesson, kind: str, key: str | None = None):
@@ -115,7 +116,7 @@ def test_misconceptions_box_and_downloads(lesson):
 ARTICLE_ERRORS = {  # lesson -> words that must appear in one of its myths (the syllabus article's errors)
     "why_rnns": "cyclic", "rnn_unrolled": "cyclic", "bptt": "step 4",
     "vanishing_exploding": "singular value is above 1", "lstm": "0 or 1", "gru": "no memory",
-    "memory_lab": "0 or 1",
+    "memory_lab": "0 or 1", "text_lab": "understands",
 }
 
 
@@ -177,15 +178,14 @@ def test_presentation_mode(lesson):
     at = run_lesson(lesson, {"present": "1"})
     assert_ran_cleanly(at)
     assert at.toggle(key="present").value is True
-    html = at.get("html")
-    assert len(html) == 1 and kit.PRESENT_CSS in html[0].proto.body and "<script" not in html[0].proto.body
+    bodies = [html.proto.body for html in at.get("html")]
+    assert sum(kit.PRESENT_CSS in body for body in bodies) == 1 and not any("<script" in body for body in bodies)
     for figure in figures(at):
         assert figure["layout"]["height"] <= kit.PRESENT_HEIGHT
         assert min(font_sizes(figure)) >= kit.PRESENT_FONT
-    if lesson.url_path != "why_rnns":  # lessons 2-6 keep their controls in a panel, folded when presenting
-        assert any(e.label == "Controls" for e in at.expander)
+    assert any(e.label == "Controls" for e in at.expander)  # the control panel, folded when presenting
     normal = run_lesson(lesson)
-    assert kit.PRESENT_CSS not in normal.get("html")[0].proto.body
+    assert not any(kit.PRESENT_CSS in html.proto.body for html in normal.get("html"))
     assert all(min(font_sizes(figure)) >= kit.NORMAL_FONT for figure in figures(normal))
     assert not any(e.label == "Controls" for e in normal.expander)
 
