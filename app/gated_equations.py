@@ -42,7 +42,8 @@ def gru_step_latex(v: dict, t: int, j: int, highlight: str = "") -> str:
     """r, z, n and h of unit j at step t (1-based, PyTorch's equations), `highlight` boxed; long rows in two."""
     rows = [_gate(name, r"\sigma", v, t, highlight == name) for name in ("r", "z")]
     rows.append(_line(rf"n_{{{t}}}", rf"\tanh({signed_term(v['a_n'])} + {tex_number(v['r'])}\cdot"
-                      rf"{signed_term(v['u_n'])}) = {tex_number(v['n'])}", highlight == "n"))
+                      rf"{signed_term(v['u_n'])})", highlight == "n"))
+    rows.append(rf"&= {tex_number(v['n'])}")
     rows.append(_line(rf"h_{{{t}}}", rf"(1 - z_{{{t}}})\, n_{{{t}}} + z_{{{t}}}\, h_{{{t - 1}}}", highlight == "h"))
     rows.append(rf"&= {tex_number(1 - v['z'])}\cdot{signed_term(v['n'])} + {tex_number(v['z'])}\cdot"
                 rf"{signed_term(v['h_prev'])} = {tex_number(v['h'])}")

@@ -395,7 +395,7 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.1, 5.6), (0.3, 0.8)])   # the states' labels
+    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.0, 5.6), (0.3, 0.8)])   # the states' labels
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
@@ -505,7 +505,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
         values = {"i": i[s], "f": f[s], "g": g[s], "o": o[s]}
         olah_text = [_box_value(LSTM_BOXES[k], 2.1, k, values[k], highlight == k) for k in "figo"]
         olah_text += [(-0.2, 4.85, f"c<sub>{t - 1}</sub> = {_short(c_prev[s])}", "bottom right"),
-                      (12.9, 5.15, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
+                      (12.9, 5.08, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
                       (12.9, 0.75, f"h<sub>{t}</sub> = {_short(h[s])}", "bottom left"),
                       (-0.2, 1.05, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
                       (1.2, -0.45, _input_label(t, labels, s), "middle right")]
@@ -543,7 +543,7 @@ def _gru_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
     keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
-    _cell_body(d, left_gaps=[(5.1, 5.6)], right_gaps=[(5.1, 5.6)])   # the states' labels
+    _cell_body(d, left_gaps=[(5.0, 5.6)], right_gaps=[(5.0, 5.6)])   # the states' labels
     h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
     d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
     d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
@@ -633,8 +633,8 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
                   ("r", [_valve(GRU_VALVES["r"], r[s], vertical_pipe=True)])]
         values = {"r": r[s], "z": z[s], "n": n[s]}
         olah_text = [_box_value(GRU_BOXES[k], 2.1, k, values[k], highlight == k) for k in "rzn"]
-        olah_text += [(-0.2, 5.15, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
-                      (12.9, 5.15, f"h<sub>{t}</sub> = {_short(h[s])}", "top left"),
+        olah_text += [(-0.2, 5.08, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
+                      (12.9, 5.08, f"h<sub>{t}</sub> = {_short(h[s])}", "top left"),
                       (1.5, -0.45, _input_label(t, labels, s), "middle right")]
         faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {percent(z[s])}%", "middle center"),
                        (8.55, 3.75, f"<b>1 − z</b><br>{_pct(1 - z[s])}", "middle right"),
