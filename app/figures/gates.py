@@ -329,7 +329,7 @@ def _stream_key(drawing, x, y):
                         f"<span style='color:{NEGATIVE}'>■</span> {MINUS} negative", color=TEXT, anchor="right")
 
 
-CELL_BODY = (0.4, 11.9, 0.3, 5.6)   # x0, x1, y0, y1 of the cell's outline in the standard diagrams
+CELL_BODY = (0.4, 11.9, 0.3, 5.8)   # x0, x1, y0, y1 of the cell's outline in the standard diagrams
 
 
 def _cell_body(drawing, left_gaps=(), right_gaps=()):
@@ -375,7 +375,7 @@ def _box_value(x, y, name, value, highlighted):
 # ---------------------------------------------------------------------------- LSTM
 
 LSTM_HIGHLIGHTS = {"f": "f", "i": "i", "g": "g", "o": "o", "c": "c", "h": "h"}
-LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
+LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.6))
 LSTM_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
 LSTM_BOXES = {"f": 2.3, "i": 4.3, "g": 6.3, "o": 8.3}      # x of each gate's box in the diagram
 LSTM_PIPES = {
@@ -395,7 +395,7 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.0, 5.6), (0.3, 0.8)])   # the states' labels
+    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.0, 5.8), (0.3, 0.8)])   # the states' labels
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
@@ -423,7 +423,7 @@ def _lstm_olah(highlight):
 
 def _titles(olah, faucet, unit, what):
     """The two drawings' titles, each naming the unit."""
-    olah.label(-0.3, 6.0, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
+    olah.label(-0.3, 6.25, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
     faucet.label(0.0, 7.3, f"<b>faucets</b> of unit j = {unit + 1}", color=TEXT, anchor="left")
 
 
@@ -522,7 +522,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
 # ---------------------------------------------------------------------------- GRU
 
 GRU_HIGHLIGHTS = {"z": "z", "r": "r", "n": "n", "h": "h"}
-GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
+GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.6))
 GRU_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
 GRU_BOXES = {"r": 2.4, "z": 8.0, "n": 10.4}
 GRU_PIPES = {
@@ -543,7 +543,7 @@ def _gru_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
     keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
-    _cell_body(d, left_gaps=[(5.0, 5.6)], right_gaps=[(5.0, 5.6)])   # the states' labels
+    _cell_body(d, left_gaps=[(5.0, 5.8)], right_gaps=[(5.0, 5.8)])   # the states' labels
     h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
     d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
     d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
