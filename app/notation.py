@@ -9,8 +9,9 @@ NOTATION_CARD = r"""
 it) and $h_t$ is the state after reading $x_t$. Steps are counted $1 \dots T$, units $1 \dots H$, rows
 and columns of a matrix from 1. Code counts from 0: `trace.h[t-1]` holds $h_t$.
 
-**RNN.** $h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, output
-$y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$.
+**RNN.** $h_t = \tanh(a_t)$, with the pre-activation $a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$;
+output scores (logits) $y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$. A target is never $y$: lesson 3's
+warm-up calls its target $y^*$.
 
 **LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l write it
 $\tilde C_t$):
