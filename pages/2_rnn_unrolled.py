@@ -51,17 +51,35 @@ def last_size(h) -> float:
 ANSWER_KEYS = ("warm_h1", "warm_h2", "warm_h3")
 
 
-def _keep(key: str) -> None:
-    """A typed answer outlives the tab: Streamlit forgets the state of a text box that is not drawn."""
+def _keep(key: str, weights: tuple) -> None:
+    """A typed answer outlives the tab (Streamlit forgets the state of a text box that is not drawn), and so do
+    the weights it was typed for: it is checked against those, not against sliders moved later."""
     st.session_state[f"{key}_kept"] = st.session_state.get(key, "")
+    st.session_state[f"{key}_for"] = weights
 
 
-def answer_box(container, step: int) -> str:
+def answer_box(container, step: int, weights: tuple) -> tuple[str, tuple]:
+    """The text box for h_step, and the weights (w_x, w_h, b, xs) its answer was typed for."""
     key = ANSWER_KEYS[step - 1]
     if key not in st.session_state and f"{key}_kept" in st.session_state:
         st.session_state[key] = st.session_state[f"{key}_kept"]
-    return container.text_input(f"Your $h_{step}$", key=key, placeholder="e.g. 0.123", on_change=_keep,
-                                args=(key,), max_chars=12)
+    text = container.text_input(f"Your $h_{step}$", key=key, placeholder="e.g. 0.123", on_change=_keep,
+                                args=(key, weights), max_chars=12)
+    return text, st.session_state.get(f"{key}_for", weights)
+
+
+WEIGHT_NAMES = ("w_x", "w_h", "b", "x_1", "x_2", "x_3")
+
+
+def weight_changes(typed_for: tuple, now: tuple) -> list[tuple[str, float, float]]:
+    """(name, value typed for, value now) for each warm-up number that differs between two settings."""
+    flat = lambda w: (w[0], w[1], w[2], *w[3])  # noqa: E731
+    return [(name, old, new) for name, old, new in zip(WEIGHT_NAMES, flat(typed_for), flat(now))
+            if not math.isclose(old, new, abs_tol=1e-12)]
+
+
+def _listed(changes, which: int) -> str:
+    return ", ".join(f"${name} = {change[which]:g}$" for name, *change in changes)
 
 
 def tanh_table() -> str:
@@ -81,31 +99,49 @@ def warmup_part(w_x, w_h, b, xs):
         "type them below (3 decimals). On a calculator, tanh is the *hyp* key followed by *tan*; or use "
         "$\\tanh a = (e^{2a} - 1)/(e^{2a} + 1)$, or the table under the boxes. The same three numbers "
         "$w_x, w_h, b$ serve every step: that is the whole idea of a recurrent network.")
-    typed, verdicts = [], []
+    now = (w_x, w_h, b, tuple(xs))
+    typed, verdicts, older = [], [], []
+    notice = st.empty()  # says so when answers were typed for other weights than the sliders show now
     for t, column in enumerate(st.columns(len(xs)), start=1):
-        text = answer_box(column, t)
-        typed.append(parse_answer(text))
-        verdict = None if typed[-1] is None else check_answer(t, typed[-1], fwd, w_x, w_h, b, xs,
-                                                              previous=typed[-2] if t > 1 else None)
-        verdicts.append(verdict)
+        text, typed_for = answer_box(column, t, now)
+        typed.append((parse_answer(text), typed_for))
+        verdict, changes = None, []
+        if typed[-1][0] is not None:
+            verdict = check_answer(t, typed[-1][0], fwd, w_x, w_h, b, xs,
+                                   previous=typed[-2][0] if t > 1 and typed[-2][1] == typed_for else None)
+            if not verdict.right and typed_for != now:  # typed for other numbers: checked against those
+                changes = weight_changes(typed_for, now)
+                verdict = check_answer(t, typed[-1][0], forward(*typed_for), *typed_for,
+                                       previous=typed[-2][0] if t > 1 and typed[-2][1] == typed_for else None)
+        verdicts.append(None if changes else verdict)
+        if changes:
+            older.append(changes)
+        prefix = f"For {_listed(changes, 0)}: " if changes else ""
         if verdict is None:
             if text.strip():
                 column.warning("Type a number, such as 0.123.", icon=":material/edit:")
         elif verdict.right:
-            column.success(verdict.message, icon=":material/check_circle:")
+            column.success(prefix + verdict.message, icon=":material/check_circle:")
         else:
-            column.error(f"**Not yet.** {verdict.message}", icon=":material/cancel:")
+            column.error(f"**Not yet.** {prefix}{verdict.message}", icon=":material/cancel:")
+    if older:
+        changes = max(older, key=len)
+        notice.info(f"Your answers are checked for the numbers you typed them for ({_listed(changes, 0)}); the "
+                    f"figure now shows {_listed(changes, 1)}. Put the sliders back, or press Reset to defaults, to "
+                    "see your answers on the figure again; an answer typed now is checked for the numbers now.",
+                    icon=":material/info:")
     with st.expander("A table of tanh", icon=":material/table_chart:"):
         st.markdown(tanh_table())
         st.markdown("Between two rows, interpolate: $\\tanh 0.65 \\approx (0.537 + 0.604)/2 = 0.571$ (exactly "
                     f"${math.tanh(0.65):.3f}$). For a negative $a$, $\\tanh(-a) = -\\tanh a$; beyond $a = 1.5$, "
                     "$\\tanh a$ is above $0.905$ and creeps towards 1.")
     solved = all(v is not None and v.right for v in verdicts)
-    shown = controls.toggle("Show the full working", "warm_show",
-                            help="Each pre-activation and state, with the numbers.") or solved
+    if solved:  # the working is shown: no switch that would say it is off
+        st.success("All three right. Here is the full working, to compare with yours.",
+                   icon=":material/celebration:")
+    shown = solved or controls.toggle("Show the full working", "warm_show",
+                                      help="Each pre-activation and state, with the numbers.")
     if shown:
-        if solved:
-            st.success("All three right. Here is the working, to compare with yours.", icon=":material/celebration:")
         st.latex(warmup_working_latex(fwd, w_x, w_h, b, xs))
         lesson.explain(
             "$h_0 = 0$, so the first step has no recurrent term: $h_1 = \\tanh(w_x x_1 + b)$. "
@@ -132,7 +168,7 @@ def warmup_part(w_x, w_h, b, xs):
         "warm_predict_sign",
         f"The warm-up uses $w_h = {WARMUP_W_H:g}$. Flip its sign to $w_h = {-WARMUP_W_H:g}$, keeping the other "
         "numbers: what happens to $h_3$?",
-        ["It keeps its sign and grows in size", "It keeps its sign and shrinks in size", "It changes sign",
+        ["It keeps its sign, with a greater size", "It keeps its sign, with a smaller size", "It changes sign",
          "It does not change at all"],
         answer=answer,
         why=(f"With $w_h = {WARMUP_W_H:g}$, $h_3 = {before:.3f}$; with $w_h = {-WARMUP_W_H:g}$, $h_3 = {after:.3f}$. "
