@@ -196,7 +196,7 @@ def _memory_sentence(fwd, w_x, w_h, T) -> str:
 
 # --- The matrix RNN ------------------------------------------------------------------------------------------
 
-def explosion_warning(h) -> None:
+def explosion_warning(h, logarithmic: bool = False) -> None:
     """Said whenever some unit of the state has grown past BLOW_UP (or past the floating-point range)."""
     with np.errstate(invalid="ignore"):
         past = ~np.isfinite(h) | (np.abs(h) > BLOW_UP)
@@ -207,7 +207,9 @@ def explosion_warning(h) -> None:
     size = "beyond the largest floating-point number" if not np.isfinite(largest) else f"{largest:.2e}"
     st.warning(f"The hidden state has exploded: from step {step} on some unit exceeds {BLOW_UP:.0e} in size, and the "
                f"largest is {size}. Without a squashing nonlinearity nothing stops repeated multiplication by a "
-               "$W_{hh}$ that stretches some vector by more than 1 at every step.", icon=":material/warning:")
+               "$W_{hh}$ that stretches some vector by more than 1 at every step."
+               + (" The heatmap's colours are on a logarithmic scale here: each step of the colour bar is ten times "
+                  "the one before." if logarithmic else ""), icon=":material/warning:")
 
 
 def unrolled_part(s, cell, trace, y, labels):
@@ -261,10 +263,10 @@ def states_part(s, cell, trace, y, labels, step, unit):
     """The state heatmap, one unit's update at one step with its numbers, and the predict-then-move check."""
     T, H = trace.h.shape
     h = trace.h
-    lesson.chart(state_heatmap(h, step_labels=labels, highlight=(step, unit)), key="heatmap",
+    lesson.chart(state_heatmap(h, step_labels=labels, highlight=(step, unit), log_beyond=BLOW_UP), key="heatmap",
                  alt=f"Heatmap of the hidden state: {T} steps across, {H} units down; unit {unit} at step {step} "
                      "outlined.")
-    explosion_warning(h)
+    explosion_warning(h, logarithmic=True)
     rho = spectral_radius(cell.weight_hh)
     m1, m2, m3 = st.columns(3)
     m1.metric("Largest singular value $s_{max}$ of $W_{hh}$", f"{s['s_max']:g}")

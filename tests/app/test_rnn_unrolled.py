@@ -83,7 +83,11 @@ def check_hidden_state(at, settings):
     cell, _, trace, _ = expected(**settings)
     T, H = trace.h.shape
     (heatmap,) = figures(at)
-    np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), trace.h.T, rtol=1e-12)
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.where(np.isfinite(trace.h), trace.h, np.nan)
+        exploded = np.nanmax(np.abs(finite)) > 1e6     # then the colours are sign(h) log10(1 + |h|)
+        shown = np.sign(finite) * np.log10(1 + np.abs(finite)) if exploded else finite
+    np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), shown.T, rtol=1e-12)
     assert list(plotly_array(heatmap["data"][0]["x"])) == list(range(1, T + 1))
     step, unit = slider_value(at, "t"), slider_value(at, "j")
     outline = heatmap["layout"]["shapes"][0]
@@ -428,3 +432,24 @@ def test_moving_a_weight_after_answering_does_not_mark_right_answers_wrong():
     assert any(e.value.startswith("**Not yet.**") and "For $" not in e.value for e in at.error)
     at.slider(key="warm_wh").set_value(WARMUP_W_H).run()   # back: h_2 was typed for -w_h
     assert f"For $w_h = {-WARMUP_W_H:g}$: Right: $h_2" in " ".join(s.value for s in at.success)
+
+
+def test_an_exploded_state_map_colours_every_step_on_a_log_scale():
+    """Linear, s_max = 3: the state passes 1e6 early; on a linear colour scale everything before the last steps
+    would be white, so the colours follow sign(h) log10(1 + |h|), the colour bar says so, and so does the warning."""
+    settings = {**DEFAULTS, "f": "linear", "sigma": 3.0, "steps": 100, "hidden": 16}
+    at = run_lesson(LESSON, {**url(settings), SECTION: STATES})
+    assert_ran_cleanly(at)
+    h = expected(**settings)[2].h
+    (heatmap,) = figures(at)[0]["data"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.where(np.isfinite(h), h, np.nan)
+        np.testing.assert_allclose(plotly_array(heatmap["z"]), (np.sign(finite) * np.log10(1 + np.abs(finite))).T,
+                                   rtol=1e-12)
+    assert heatmap["colorbar"]["title"]["text"] == "h, log scale"
+    first = int(np.argmax((np.abs(finite) > 1e6).any(axis=1))) + 1
+    warning = next(w.value for w in at.warning if "exploded" in w.value)
+    assert f"from step {first} on" in warning and "logarithmic scale" in warning
+    assert np.nanmax(np.abs(plotly_array(heatmap["z"])[:, first - 1])) > 0.5 * heatmap["zmax"] / 5   # not white
+    calm = run_lesson(LESSON, {SECTION: STATES})
+    assert figures(calm)[0]["data"][0]["colorbar"]["title"]["text"] == "h"
