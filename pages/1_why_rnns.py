@@ -331,9 +331,11 @@ lesson.takeaways([
     "Where inputs go in and outputs come out (one-to-many, many-to-one, many-to-many) decides what an RNN can do.",
 ])
 lesson.misconceptions([
-    ("The article calls an RNN a “cyclic” network, as if its computation went round in a circle.",
-     "The name is *recurrent* neural network. The loop in the folded drawing is a one-step delay: the hidden "
-     "state computed at step t-1 is an input of the same cell at step t. For a sequence of T steps the "
+    ("An RNN is a “cyclic” network, as if its computation went round in a circle (the translated article this "
+     "course's syllabus follows says so).",
+     "The name is *recurrent* neural network. Books often draw it *folded*: one box with an arrow from its output "
+     "back into itself. That arrow is a one-step delay: the hidden state computed at step t-1 is an input of the "
+     "same cell at step t. For a sequence of T steps the "
      "computation is a finite chain of T applications of one cell, the unrolled diagram in the Sequence "
      "shapes tab, and that chain is what backpropagation through time differentiates."),
     ("RNNs “solve the problems of” fully connected and convolutional networks.",

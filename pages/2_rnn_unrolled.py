@@ -418,12 +418,13 @@ unrolled_demo()
 lesson.quiz(
     "quiz_sharing",
     "An RNN reads a sequence of 100 steps. How many different recurrent weight matrices $W_{hh}$ does it use?",
-    ["100: one matrix for each step", "99: one per pair of neighbouring steps", "One, shared by every step"],
+    ["100: one matrix for each step", "One per different input word", "1: the same matrix at every step"],
     answer=2,
     why="The unrolled picture repeats the cell, not its weights: every step multiplies by the same $W_{hh}$, "
         "which is why one network can read sequences of any length.",
     wrong=["Unrolling draws one copy of the cell per step, but every copy holds the very same numbers.",
-           "An arrow between neighbouring steps is the state being passed on, not a matrix of its own.", None],
+           "$W_{hh}$ multiplies the previous state, not the input, and no weight depends on which word arrives: "
+           "the same matrices meet every input.", None],
 )
 lesson.quiz(
     "quiz_state",
@@ -457,8 +458,9 @@ lesson.quiz(
     ["A chain of $T$ applications of one cell", "A loop the data circles until it settles",
      "$T$ independent networks, one per step"],
     answer=0,
-    why="The loop in the folded drawing is a one-step delay. Unrolled, the computation is a finite chain in which "
-        "step $t$ reads the state of step $t-1$, so the whole sequence is one fixed computation.",
+    why="Drawn folded, as one box with an arrow back into itself, an RNN seems to loop; that arrow is a one-step "
+        "delay. Unrolled, the computation is a finite chain in which step $t$ reads the state of step $t-1$, so the "
+        "whole sequence is one fixed computation.",
     wrong=[None, "Each step runs once, in order: nothing is repeated until it converges.",
            "The copies share their weights, and each one reads the state of the step before it."],
 )
@@ -473,9 +475,10 @@ lesson.takeaways([
     "tanh keeps it between −1 and 1.",
 ])
 lesson.misconceptions([
-    ("An RNN is a “cyclic” network whose signal circulates in a loop (as the syllabus article puts it).",
-     "It is *recurrent*: the same cell is applied once per step, and the loop in the folded drawing only means "
-     "that step $t$ reads the state of step $t-1$. Over a sequence of $T$ steps the computation is the finite "
+    ("An RNN is a “cyclic” network whose signal circulates in a loop (as the translated article this course's "
+     "syllabus follows puts it).",
+     "It is *recurrent*: the same cell is applied once per step. Books often draw it folded, as one box with an "
+     "arrow back into itself; that arrow only means that step $t$ reads the state of step $t-1$. Over a sequence of $T$ steps the computation is the finite "
      "chain drawn in the Unrolled cell tab; nothing goes round until it settles."),
     ("Each time step is a separate layer with its own weights.",
      "The steps share $W_{ih}$, $W_{hh}$ and the biases; unrolling only draws the same cell several times."),
