@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from app.figures.common import lean_figure
 from app.figures.heatmaps import state_heatmap_parts
-from app.theme import COLORS, NEUTRAL
+from app.theme import COLORS, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT
 from rnn_core.shapes import percent, share_left
 
 ROW = {"input": 0.0, "hidden": 1.0, "output": 2.0}  # drawn bottom to top, like Karpathy's diagrams
@@ -167,7 +167,8 @@ def memory_figure(words, input_difference, state_difference, time_step: int) -> 
     blank = dict(x=len(words), y=float(state_difference[-1]),
                  text=(f"at <i>{words[-1]}</i>: {float(state_difference[-1]):.3g}<br>"
                        f"{percent(left)} of its size at step {time_step + 1}"),
-                 showarrow=True, arrowhead=2, ax=-40, ay=-44, xanchor="right", font=dict(size=12), name="left")
+                 showarrow=True, arrowhead=2, ax=-30, ay=-90, xanchor="right", font=dict(size=12, color=ON_LIGHT),
+                 name="left", bgcolor=LABEL_BACKGROUND)
     return lean_figure(data, dict(
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
