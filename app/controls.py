@@ -211,7 +211,7 @@ def seed_input(key: str = "seed", label: str = "Random seed", default: int = 0,
 def choice(label: str, key: str, options: Sequence[Any], default: Any,
            format_func: Callable[[Any], str] = str, widget: str = "selectbox",
            help: str | None = None, container=None) -> Any:
-    """Pick one of ``options``; widget is "selectbox", "segmented" or "radio".
+    """Pick one of ``options``; widget is "selectbox", "segmented", "radio" or "slider" (st.select_slider).
 
     The URL carries the displayed label (``format_func(option)``); a hand-typed
     ``str(option)`` is accepted too. Anything else becomes the default, with a note.
@@ -236,12 +236,15 @@ def choice(label: str, key: str, options: Sequence[Any], default: Any,
     elif widget == "radio":
         value = where.radio(label, options, index=options.index(default), format_func=format_func,
                             key=key, help=help, horizontal=True, bind="query-params")
+    elif widget == "slider":  # a slider over the options, in their order (keys and arrow keys step through them)
+        value = where.select_slider(label, options, value=default, format_func=format_func, key=key, help=help,
+                                    bind="query-params")
     elif widget == "segmented":
         value = where.segmented_control(label, options, default=default, required=True,
                                         format_func=format_func, key=key, help=help,
                                         bind="query-params")
     else:
-        raise ValueError(f"widget must be selectbox, segmented or radio, not {widget!r}")
+        raise ValueError(f"widget must be selectbox, segmented, radio or slider, not {widget!r}")
     return _remember(key, value, default, format_func)
 
 
@@ -278,6 +281,20 @@ def text_input(label: str, key: str, default: str, max_chars: int, clean: Callab
         _forget_url_value(key)
         _note(where, label, f"was longer than {max_chars} characters; using its first {max_chars}.")
     text = where.text_input(label, default, key=key, max_chars=max_chars, help=help, bind="query-params")
+    cleaned = clean(text)
+    if cleaned is not None:
+        _remember(key, cleaned, default)
+    return text
+
+
+def text_area(label: str, key: str, default: str, clean: Callable[[str], str | None], height: int = 120,
+              help: str | None = None, placeholder: str | None = None, container=None) -> str:
+    """A multi-line text box bound to ``?key=``; returns what was typed, however long (the page says what it
+    keeps of it). As with ``text_input``, the link to the view records only ``clean(text)``, the text
+    rebuilt from what the page understood, and nothing when that is None or the default."""
+    where = container or st
+    text = where.text_area(label, default, key=key, height=height, help=help, placeholder=placeholder,
+                           bind="query-params") or ""
     cleaned = clean(text)
     if cleaned is not None:
         _remember(key, cleaned, default)

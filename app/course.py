@@ -54,6 +54,9 @@ COURSE: tuple[Page, ...] = (
          "Two gates and no separate cell state: the hidden state is the memory.", "gru", 20),
     Page("pages/7_memory_lab.py", "Memory lab: let's meet for ___", ":material/science:",
          "How far back can each cell remember the word that decides the answer?", "memory_lab", 20),
+    Page("pages/8_text_lab.py", "Text lab: RNN, LSTM and GRU reading and writing Shakespeare", ":material/edit_note:",
+         "Three character models trained on Shakespeare: writing, learning, units, memory and context.",
+         "text_lab", 25),
 )
 
 REFERENCE: tuple[Page, ...] = (

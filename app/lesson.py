@@ -236,7 +236,7 @@ class ControlPanel:
                 st.button("Reset to defaults", key=f"reset_{scope}", icon=":material/restart_alt:",
                           on_click=controls.reset_scope, args=(scope,))
         # Style-only HTML goes to Streamlit's event container, not to the place it is written: the switch is
-        # hidden by this rule, and shown by a more specific one as soon as a control of this part is folded.
+        # hidden by this rule, and shown by a more specific one written with the part's first folded control.
         st.html(f'<style>.st-key-{scope}_more {{ display: none !important; }}</style>')
         controls.begin_scope(scope)
 
@@ -249,12 +249,12 @@ class ControlPanel:
         name = f"{self.scope}_ctl_{self._count}"
         self._count += 1
         cell = self._row.container(key=name)
+        switch = ""  # the rule that shows the More controls switch, with the part's first folded control
         if not self.shows(*parts):
             state, rule = "kept", "display: none !important;"
         elif more:
             if not self.folded:
-                st.html(f'<style>[data-testid="stElementContainer"].st-key-{self.scope}_more '
-                        '{ display: flex !important; }</style>')
+                switch = f' [data-testid="stElementContainer"].st-key-{self.scope}_more {{ display: flex !important; }}'
             self.folded += 1
             state = "more"
             rule = (f"order: 2; flex: 1 1 {self._basis} !important; min-width: 13rem;" if self._more_open
@@ -262,11 +262,16 @@ class ControlPanel:
         else:
             self.shown += 1
             state, rule = "box", f"order: 1; flex: 1 1 {self._basis} !important; min-width: 13rem;"
-        cell.html(f'<style>/* {state} */ [data-testid="stLayoutWrapper"]:has(> .st-key-{name}) {{ {rule} }}</style>')
+        # One style element per control, on every tab: Streamlit's event container replaces style elements by
+        # position when a fragment reruns, so a tab that wrote one element fewer would keep the last rule of the
+        # tab before it (a rule that hid another tab's control).
+        cell.html(f'<style>/* {state} */ [data-testid="stLayoutWrapper"]:has(> .st-key-{name}) {{ {rule} }}'
+                  f'{switch}</style>')
         return cell
 
 
-def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points"):
+def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore", selection_mode="points",
+          present_height: int | None = None):
     """st.plotly_chart with the course's settings, its text readable on a projector when presenting.
 
     The camera button (PNG download) is on the mode bar. ``alt`` says what the chart shows; the data
@@ -274,13 +279,15 @@ def chart(figure: go.Figure, key: str, alt: str | None = None, on_select="ignore
     shown on screen. Every chart text is at least 12 px, and at least 16 px when presenting.
     ``on_select`` and ``selection_mode`` are st.plotly_chart's: a callable makes a click on a point run it
     (before the rerun; the point's data is in st.session_state[key].selection).
+    ``present_height``: the chart's height when presenting, instead of the builder's kept between 380 and
+    PRESENT_HEIGHT (a first figure made to fit whole, axis and legend, under the title on a 1280 x 720 projector).
     """
     spec = plotly_spec(figure)  # built once, for the summary and for Streamlit
     summary = figure_summary(spec, fallback=alt)
     name = summary if not alt or summary.endswith(alt + ".") or summary == alt else f"{alt.rstrip('.')}. {summary}"
     if presenting():
         layout = spec["layout"]
-        layout["height"] = min(max(layout.get("height") or 450, 380), PRESENT_HEIGHT)
+        layout["height"] = present_height or min(max(layout.get("height") or 450, 380), PRESENT_HEIGHT)
         readable_fonts(spec, PRESENT_FONT, PRESENT_SCALE)
     else:
         readable_fonts(spec, NORMAL_FONT)

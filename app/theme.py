@@ -70,3 +70,9 @@ SEQUENTIAL: list[list] = [[i / (len(plotly.colors.sequential.Cividis) - 1), c]
 def color(concept: str) -> str:
     """The colour of a concept ("input", "hidden", "f", ...); KeyError for an unknown one."""
     return COLORS[concept]
+
+# The text lab. A gradient's size as a share of the largest: pale (none) to the gradient's dark red.
+GRADIENT_SCALE: list[list] = [[0.0, PALE], [0.35, "#F0B4A8"], [1.0, COLORS["gradient"]]]
+# The text so far when writing: the prompt grey, the characters drawn before blue, this step's magenta (light
+# tints, so the dark letters drawn on them stay readable).
+WRITTEN_SCALE: list[list] = [[0.0, "#E6E6E6"], [0.45, "#BFD7EA"], [1.0, "#E8B0CF"]]

@@ -111,3 +111,39 @@ def pytorch_snippet(cell, x, *, h0=None, c0=None, dh=None, readout=None, targets
             lines.append("grads = {name: getattr(cell, name + '_l0').grad for name in %r}" % (_NAMES,))
     lines += ["", f"print({show})"]
     return "\n".join(lines) + "\n"
+
+
+def char_model_snippet(kind: str, path: str, text: str, show: str = "output") -> str:
+    """PyTorch source that loads one of the course's character models (``models/char_<kind>.npz``, the file
+    format of rnn_core.text) into nn.RNN / nn.LSTM / nn.GRU and nn.Linear, reads ``text`` (characters of the
+    model's vocabulary only) and defines ``output`` (h_1 .. h_T, (T, H)) and ``probabilities`` ((T, V):
+    row t-1 is p(x_{t+1} | x_1 .. x_t)). The weights stay in the file: a character model has too many
+    to print."""
+    classes = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
+    if kind not in classes:
+        raise ValueError(f"kind must be rnn, lstm or gru, not {kind!r}")
+    lines = [
+        "import torch",
+        "import numpy as np",
+        "from torch import nn",
+        "",
+        "torch.set_printoptions(precision=6, sci_mode=False)",
+        f"weights = np.load({path!r})  # from the course's repository: run this in its folder",
+        "vocab = str(weights['vocab'])",
+        "V, H = len(vocab), weights['weight_hh'].shape[1]",
+        f"cell = {classes[kind]}(input_size=V, hidden_size=H, dtype=torch.float64)",
+        "readout = nn.Linear(H, V, dtype=torch.float64)",
+        "with torch.no_grad():  # PyTorch's names, shapes and gate order: nothing is rearranged",
+        "    for name in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'):",
+        "        getattr(cell, name + '_l0').copy_(torch.from_numpy(weights[name].astype(np.float64)))",
+        "    readout.weight.copy_(torch.from_numpy(weights['readout_weight'].astype(np.float64)))",
+        "    readout.bias.copy_(torch.from_numpy(weights['readout_bias'].astype(np.float64)))",
+        "",
+        f"text = {text!r}",
+        "x = nn.functional.one_hot(torch.tensor([vocab.index(ch) for ch in text]), V).double()  # (T, V)",
+        "output, _ = cell(x)  # output[t-1] = h_t, (T, H); h_0 = 0",
+        "probabilities = torch.softmax(readout(output), dim=-1)  # row t-1: p(x_{t+1} | x_1 .. x_t)",
+        "",
+        f"print({show})",
+    ]
+    return "\n".join(lines) + "\n"

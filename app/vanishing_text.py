@@ -46,11 +46,11 @@ def spectrum_tex(singular_values) -> str:
 
 
 def bound_equation(r) -> str:
-    """LaTeX: ||dh_T/dh_1|| = ... <= (gamma s_max)^(T-1) = ..."""
+    """LaTeX: ||dh_T/dh_1|| = ... <= (gamma s_max)^(T-1) = ..., three short lines (a phone shows them whole)."""
     T = r.steps
-    return (rf"\left\|\frac{{\partial h_{{{T}}}}}{{\partial h_1}}\right\| = {tex_log10(r.farthest)}"
-            rf"\;\le\; (\gamma\, s_{{max}})^{{{T - 1}}} = ({gamma_tex(r.gamma)} \cdot {r.s_max:.3g})^{{{T - 1}}}"
-            rf" = {tex_log10(float(r.log10_bound[0]))}")
+    return (rf"\begin{{aligned}}\left\|\frac{{\partial h_{{{T}}}}}{{\partial h_1}}\right\| &= {tex_log10(r.farthest)}"
+            rf" \\ &\le (\gamma\, s_{{max}})^{{{T - 1}}} = ({gamma_tex(r.gamma)} \cdot {r.s_max:.3g})^{{{T - 1}}}"
+            rf" \\ &= {tex_log10(float(r.log10_bound[0]))}\end{{aligned}}")
 
 
 def reading_text(r) -> str:
@@ -62,8 +62,8 @@ def reading_text(r) -> str:
             f"multiplies by one more {glossary_link('Jacobian')} $J_k = \\mathrm{{diag}}(f'(a_k))\\,W_{{hh}}$. The dashed "
             f"grey line is the bound $(\\gamma s_{{max}})^{{T-t}}$, with $\\gamma = {gamma_tex(r.gamma)}$ the largest "
             f"slope of {ACTIVATION[r.nonlinearity]}{linear}. From $h_{{{T}}}$ back to $h_1$, across {steps_word(T - 1)}, the norm "
-            f"is ${tex_log10(r.farthest)}$: **{r.regime}** (the label reads this number: below "
-            f"$10^{{{REGIME_LOW:.0f}}}$ vanishing, above $10^{{{REGIME_HIGH:.0f}}}$ exploding).")
+            f"is ${tex_log10(r.farthest)}$: **{r.regime}** (the label reads this number only, the one at $t = 1$: below "
+            f"$10^{{{REGIME_LOW:.0f}}}$ vanishing, above $10^{{{REGIME_HIGH:.0f}}}$ exploding, in between neither).")
 
 
 def condition_text(r) -> str:
@@ -85,7 +85,23 @@ def condition_text(r) -> str:
                        "bound at or above 1 allows growth, it does not cause it.")
     if r.regime == "exploding":
         return text + f"The gradient explodes, by a factor of about {r.factor:.3g} per step on average."
-    return text + f"Across {steps_word(T - 1)} the product neither vanished nor exploded."
+    return text + neither_text(r)
+
+
+def neither_text(r) -> str:
+    """The middle regime: where the product ends, and how far it strayed from 1 on the way there."""
+    T = r.steps
+    text = (f"Across {steps_word(T - 1)} the product ends at ${tex_log10(r.farthest)}$, between "
+            f"$10^{{{REGIME_LOW:.0f}}}$ and $10^{{{REGIME_HIGH:.0f}}}$")
+    strays = []
+    top, bottom = int(np.argmax(r.log10_norms)), int(np.argmin(r.log10_norms))
+    if r.log10_norms[top] > REGIME_HIGH:
+        strays.append(f"rose to ${tex_log10(float(r.log10_norms[top]))}$ at step {top + 1}")
+    if r.log10_norms[bottom] < REGIME_LOW:
+        strays.append(f"fell to ${tex_log10(float(r.log10_norms[bottom]))}$ at step {bottom + 1}")
+    if strays:
+        return text + f", although on the way back it {' and '.join(strays)}: the label reads only step 1."
+    return text + ", and it stays between them at every step."
 
 
 def linear_text(r) -> str:
@@ -98,9 +114,13 @@ def linear_text(r) -> str:
         text += (f"A linear RNN with the same $W_{{hh}}$ would reach $\\|W_{{hh}}^{{{T - 1}}}\\| = "
                  f"{tex_log10(float(r.log10_linear[0]))}$ across the same {steps_word(T - 1)}. ")
     text += "In the long run $\\|W_{hh}^k\\|$ behaves like $\\rho^k$, never faster than $s_{max}^k$. "
+    if math.isclose(min(r.singular_values), s_max, rel_tol=1e-12):
+        return text + ("Here every singular value is $s_{max}$ ($d = 1$), so $W_{hh} = s_{max} Q$ with $Q$ an "
+                       f"{glossary_link('orthogonal matrix')}: then $\\rho = s_{{max}}$ and "
+                       f"$\\|W_{{hh}}^k\\| = {s_max:.3g}^k$ exactly.")
     if math.isclose(rho, s_max, rel_tol=1e-9):
-        return text + ("Here $\\rho = s_{max}$: every singular value is the same, so $W_{hh} = s_{max} Q$ with $Q$ "
-                       f"an {glossary_link('orthogonal matrix')}, and $\\|W_{{hh}}^k\\| = {s_max:.3g}^k$ exactly.")
+        return text + (f"Here $\\rho = s_{{max}} = {s_max:.3g}$: a linear RNN with this $W_{{hh}}$ "
+                       f"{growth_word(rho)} like ${s_max:.3g}^k$.")
     return text + (f"Here $\\rho < s_{{max}} = {s_max:.3g}$: a linear RNN with this $W_{{hh}}$ {growth_word(rho)} "
                    f"like ${rho:.3g}^k$ in the long run, not like ${s_max:.3g}^k$.")
 
@@ -110,11 +130,13 @@ def saturated_fraction(r) -> float:
 
 
 def saturation_text(r) -> str:
-    """Why tanh rarely explodes, with this sequence's slopes and what its gradient did."""
+    """Why tanh rarely explodes, with this sequence's slopes and what its gradient did. Said where the bound allows
+    growth (gamma s_max >= 1) only: below it the gradient must vanish, whatever the slopes."""
     saturated = saturated_fraction(r)
     outcome = {"exploding": f"and the gradient explodes all the same: the other {1 - saturated:.0%} are enough here",
                "vanishing": "and the gradient vanishes",
-               "stable": "and the gradient neither vanishes nor explodes"}[r.regime]
+               "neither": (f"and $\\|\\partial h_T/\\partial h_1\\|$ ends between $10^{{{REGIME_LOW:.0f}}}$ and "
+                           f"$10^{{{REGIME_HIGH:.0f}}}$")}[r.regime]
     return ("**Why tanh rarely explodes.** A large $W_{hh}$ makes large pre-activations, and those "
             f"{glossary_link('saturation', 'saturate')} tanh units: $h$ near $\\pm 1$, where the slope $1 - h^2$ is "
             "near 0. Those small slopes multiply the product down, so the same large weights that could make the "
@@ -140,23 +162,52 @@ CONDITIONS = ("**What the singular values decide** (Pascanu, Mikolov & Bengio 20
               "inputs. $s_{max} > 1/\\gamma$ is *necessary* for exploding, not *sufficient*: the slopes along the "
               "actual sequence decide whether it does.")
 
-ORTHOGONAL_TEXT = (f"Every singular value 1: $W_{{hh}}$ is an {glossary_link('orthogonal matrix')}, which keeps the "
-                   "length of every vector. With $f$ = linear the norm stays exactly 1.")
+def orthogonal_text(r) -> str:
+    """The Orthogonal W_hh button: r is the Reach of the current setting with every singular value 1."""
+    text = (f"Every singular value 1: $W_{{hh}}$ is an {glossary_link('orthogonal matrix')}, which keeps the length "
+            "of every vector. ")
+    if r.nonlinearity == "linear":
+        return text + "With $f$ = linear every slope is 1 too, and the norm stays exactly 1."
+    norm = f"$\\|\\partial h_T/\\partial h_1\\| = {tex_log10(r.farthest)}$"
+    if r.farthest < -1e-9:
+        return text + (f"With $f$ = {r.nonlinearity} the slopes $f'$ (at most {gamma_tex(r.gamma)}) still shrink "
+                       f"the product: here {norm} across {steps_word(r.steps - 1)}. An orthogonal $W_{{hh}}$ removes "
+                       "only $W_{hh}$'s share of the shrinking.")
+    return text + f"With $f$ = {r.nonlinearity} the slopes $f'$ multiply in too: here {norm}."
+
+
+def spread_tex(singular_values) -> str:
+    low, high = min(singular_values), max(singular_values)
+    return f"every $s_k = {high:.3g}$" if math.isclose(low, high, rel_tol=1e-12) else \
+        f"$s_k$ from {low:.3g} to {high:.3g}"
+
+
+def preset_head(r, setting) -> str:
+    return (f"tanh, $H = {setting['hidden']}$, {spread_tex(r.singular_values)}, $a = {setting['input_scale']:g}$, "
+            f"$T = {r.steps}$: $\\|\\partial h_T/\\partial h_1\\| = {tex_log10(r.farthest)}$, about {r.factor:.3g} "
+            "per step")
 
 
 def saturated_preset_text(r, setting) -> str:
-    return (f"tanh, $H = {setting['hidden']}$, $s_{{max}} = {r.s_max:g}$ and every $s_k \\ge "
-            f"{min(r.singular_values):.3g}$, $a = {setting['input_scale']:g}$, $T = {r.steps}$: "
-            f"$\\|\\partial h_T/\\partial h_1\\| = {tex_log10(r.farthest)}$, while a linear RNN with this $W_{{hh}}$ "
-            f"{growth_word(r.rho)} ($\\rho = {r.rho:.3g}$). Strong inputs saturate the units: their slopes average "
-            f"{r.mean_slope:.3f}.")
+    """The s_max > 1, still vanishing button: the spectrum, and where the shrinking comes from."""
+    text = (f"{preset_head(r, setting)}, while a linear RNN with this $W_{{hh}}$ {growth_word(r.rho)} "
+            f"($\\rho = {r.rho:.3g}$). ")
+    if min(r.singular_values) > 1:
+        return text + ("Every $s_k$ is above 1, so $W_{hh}$ stretches every direction: all of the shrinking comes "
+                       "from the tanh slopes $f'$ along this sequence.")
+    return text + "The tanh slopes $f'$ along this sequence pull the product down."
 
 
 def exploding_preset_text(r, setting) -> str:
-    return (f"tanh, $H = {setting['hidden']}$, every $s_k = {r.s_max:g}$, $a = {setting['input_scale']:g}$, "
-            f"$T = {r.steps}$: $\\|\\partial h_T/\\partial h_1\\| = {tex_log10(r.farthest)}$, about {r.factor:.3g} "
-            f"per step. Many units, every direction stretched, small inputs: the slopes average {r.mean_slope:.3f}, "
-            "enough to let it grow.")
+    """The Exploding with tanh button: W_hh = s Q stretches every direction by s, so the slopes' share per step is
+    exactly factor / s (the norm of the product of diag(f') Q, per step)."""
+    text = preset_head(r, setting) + ". "
+    s_all = max(r.singular_values)
+    if math.isclose(min(r.singular_values), s_all, rel_tol=1e-12):
+        return text + (f"$W_{{hh}} = {s_all:g} Q$ stretches every direction by {s_all:g} at every step; the slopes "
+                       f"$f'$ (with the rotations $Q$) multiply the product by about {r.factor / s_all:.3g} per "
+                       f"step, {'not ' if r.factor > 1 else ''}enough to undo {s_all:g}.")
+    return text + f"$W_{{hh}}$ stretches by up to {s_all:.3g} per step, and the slopes $f'$ do not undo it."
 
 
 def predict_question(nonlinearity: str, target_s_max: float) -> str:
@@ -201,9 +252,10 @@ def units_text(r) -> str:
 
 
 def clipping_equation(norm: float, threshold: float, scale: float) -> str:
-    return (r"\text{clip\_by\_norm: } g \leftarrow g \cdot \min\!\left(1, \frac{c}{\|g\| + 10^{-6}}\right) = "
-            rf"g \cdot \min\!\left(1, \frac{{{tex_number(threshold)}}}{{{tex_number(norm)}}}\right) = "
-            rf"{tex_number(scale)}\, g")
+    """LaTeX: clip_by_norm's factor with this gradient's numbers, three short lines (a phone shows them whole)."""
+    return (r"\begin{aligned}g &\leftarrow g \cdot \min\!\left(1, \frac{c}{\|g\| + 10^{-6}}\right) \\ "
+            rf"&= g \cdot \min\!\left(1, \frac{{{tex_number(threshold)}}}{{{tex_number(norm)}}}\right) \\ "
+            rf"&= {tex_number(scale)}\, g\end{{aligned}}")
 
 
 def clipping_text(parameters: int, norm: float, threshold: float, scale: float, clamped: int, angle: float,
@@ -231,3 +283,45 @@ WHEN_TO_CLIP = ("**When to clip.** In training, clipping is applied once per upd
                 "the gradient over every step of the sequence (and every sequence of the minibatch), then the whole "
                 "gradient is clipped, then the optimizer takes its step. It is not applied at each time step of the "
                 "unroll. Clipping only ever makes a gradient smaller: it does nothing for a vanishing one.")
+
+
+CLIFF_NEAR = 0.1   # a clipped run that comes this close (in (w, b)) to where the plain run was thrown reached the wall:
+# every threshold of the slider gives either at most 0.025 or at least 0.2 (tests/app/test_vanishing_page.py)
+
+
+def cliff_bound(method: str, learning_rate: float, threshold: float) -> tuple[float, str]:
+    """The longest update clipping allows, and how the text names it: learning rate x c for clip_by_norm (the
+    gradient's norm is at most c); sqrt(2) x learning rate x c for clip_by_value (each of the two coordinates at
+    most c)."""
+    if method == "norm":
+        return learning_rate * threshold, "the learning rate times $c$"
+    return math.sqrt(2) * learning_rate * threshold, "$\\sqrt{2}$ times the learning rate times $c$"
+
+
+def cliff_text(plain, clipped, method: str, threshold: float, learning_rate: float, start_norm: float,
+               steps: int, h0: float, target: float) -> str:
+    """The cliff: what the plain run does at the wall, and whether the clipped run reaches the wall at all.
+    plain, clipped: rnn_core.cliff.Descent runs from the same start."""
+    k = plain.largest_step_index
+    longest, bound = cliff_bound(method, learning_rate, threshold)
+    text = (f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {h0}$, run for {steps} time steps, loss "
+            f"$(h_{{{steps}}} - {target})^2$ (after Pascanu, Mikolov & Bengio 2013). For $w > 1$ the unit can settle "
+            "at either of two values (fixed points), and which one it ends at switches abruptly with $(w, b)$: the "
+            "loss surface has a thin, steep wall. Both runs start at the star with learning rate "
+            f"{learning_rate}, where the gradient norm is ${tex_number(start_norm)}$. Plain gradient descent takes "
+            f"small updates until update {k + 1}, where it lands on the face of the wall, meets a gradient of norm "
+            f"${tex_number(plain.grad_norms[k])}$ and jumps ${tex_number(plain.largest_step)}$ units away, ending at a "
+            f"loss of ${tex_number(plain.losses[-1])}$. The clipped run starts with the same gradient, but none of its "
+            f"updates can be longer than {bound}, ${tex_number(longest)}$"
+            f"{'' if method == 'norm' else ' (both coordinates clamped to $c$)'}. ")
+    closest = float(np.min(np.linalg.norm(clipped.points - plain.points[k], axis=1)))
+    if closest <= CLIFF_NEAR:
+        where = ("it lands where the plain run was thrown" if closest < 1e-9 else
+                 f"it comes within ${tex_number(closest)}$ of where the plain run was thrown")
+        text += (f"It reaches the wall ({where}), and the wall cannot throw it: its longest update is "
+                 f"${tex_number(clipped.largest_step)}$, and it ends at a loss of ${tex_number(clipped.losses[-1])}$. ")
+    else:
+        text += (f"With $c$ this small it never reaches the wall: after {clipped.step_lengths.size} updates it is "
+                 f"still ${tex_number(closest)}$ away from where the plain run was thrown, and its loss has only fallen "
+                 f"from ${tex_number(clipped.losses[0])}$ to ${tex_number(clipped.losses[-1])}$. ")
+    return text + f"Raise $c$ and watch the longest clipped update grow with it: it is never longer than {bound}."

@@ -7,8 +7,8 @@ import streamlit as st
 
 from app import controls, lesson
 from app import vanishing_text as text
-from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, jacobian_figure,
-                                   norm_bars, step_length_figure, unit_heatmap)
+from app.figures.gradients import (LOG10_FLOAT_MAX, clipping_vectors, cliff_figure, fmt_log10, fmt_number,
+                                   jacobian_figure, norm_bars, step_length_figure, unit_heatmap)
 from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN, clip_by_norm, clip_by_value, global_norm, matrix_with_singular_values, sequences
 from rnn_core.clipping import clamped_entries, direction_change
@@ -28,6 +28,8 @@ KEYS = dict(hidden="v_H", s_max="v_smax", decay="v_decay", nonlinearity="v_f", p
 CLIFF_W = np.linspace(0.6, 2.6, 161)
 CLIFF_B = np.linspace(-0.8, 1.0, 145)
 CLIP_LOWEST = -4.0                      # the clipping threshold slider runs from c = 10^-4 to 10^4
+CLIP_DEFAULT = -0.25                    # c = 0.562: at the defaults (||g|| = 1.95) both clippings visibly act
+FIRST_FIGURE = 310                      # px, each tab's first figure when presenting: whole under the title at 720
 ORTHOGONAL = dict(s_max=1.0, decay=1.0)  # the "Orthogonal W_hh" button: every singular value 1
 
 
@@ -66,9 +68,10 @@ def reach_part(r, setting):
     """Gradient reach: ||dh_T/dh_t|| against the step t, the bound, the linear RNN, the regime, the presets."""
     T = r.steps
     lesson.chart(jacobian_figure(r.log10_norms, r.log10_bound,
-                                 None if r.nonlinearity == "linear" else r.log10_linear, regime=r.regime),
+                                 None if r.nonlinearity == "linear" else r.log10_linear, regime=r.regime,
+                                 compact=lesson.presenting()),
                  key="jacobians", alt=f"How the norm of the gradient from the last state h_T back to each step t "
-                                      f"changes with t: {r.regime}")
+                                      f"changes with t: {r.regime}", present_height=FIRST_FIGURE)
     a, b, c, d = st.columns(4)
     a.metric("Regime", r.regime)
     b.metric(r"$\|\partial h_T/\partial h_1\|$", fmt_log10(r.farthest).split(" (")[0],
@@ -78,24 +81,24 @@ def reach_part(r, setting):
     st.latex(text.bound_equation(r))
     overflowed = int(np.sum(np.isfinite(r.log10_norms) & (r.log10_norms > LOG10_FLOAT_MAX)))
     if overflowed:
-        st.info(f"{overflowed} of the {T} norms are larger than the largest float64 (about 1.8e308): "
-                "`jacobian_norms` overflows for them (it returns inf). The plot uses their logarithms "
-                "(`jacobian_log_norms`), so they appear at their true size inside the shaded overflow band.",
-                icon=":material/info:")
+        st.info(f"{overflowed} of the {T} norms are larger than the largest float64 number (about "
+                "1.8 × 10³⁰⁸): computed directly, they would be infinite. The page computes their logarithms "
+                "instead, so they appear at their true size inside the shaded overflow band.", icon=":material/info:")
     lesson.explain(text.reading_text(r))
     lesson.explain(text.condition_text(r))
     lesson.explain(text.linear_text(r))
-    if r.nonlinearity == "tanh":
-        lesson.explain(text.saturation_text(r))
-    elif r.nonlinearity == "sigmoid":
-        lesson.explain(text.sigmoid_text(r))
-    lesson.explain(text.CONDITIONS)
-    presets_row()
+    # The check before the presets and the saturation paragraph: they would give its answer away.
     target = reach({**setting, "s_max": PREDICT_S_MAX}, full=False)       # its norms are all the check needs
     lesson.predict("v_predict_smax", text.predict_question(r.nonlinearity, PREDICT_S_MAX),
                    ["Yes, it rises above 1", "No, it stays below 1"], answer=0 if target.farthest > 0 else 1,
                    why=text.predict_why(target), instruction=f"set Largest singular value s_max to {PREDICT_S_MAX}",
                    ready=math.isclose(r.s_max, PREDICT_S_MAX))
+    if r.nonlinearity == "tanh" and r.gamma * r.s_max >= 1:
+        lesson.explain(text.saturation_text(r))
+    elif r.nonlinearity == "sigmoid":
+        lesson.explain(text.sigmoid_text(r))
+    lesson.explain(text.CONDITIONS)
+    presets_row(setting)
     lesson.note("Bengio, Simard & Frasconi (1994) showed why gradient descent struggles with long-term "
                 "dependencies; Pascanu, Mikolov & Bengio (2013) gave the singular-value conditions and clipping.")
     lesson.show_code(RNN.step, forward_by_hand, jacobians_by_hand, spectral_radius, matrix_with_singular_values,
@@ -107,14 +110,15 @@ def reach_part(r, setting):
                                               "log10_linear_rnn": r.log10_linear}, settings=setting)
 
 
-def presets_row():
-    """Three settings a student would not guess, each with what it shows, computed from rnn_core."""
+def presets_row(setting):
+    """Three settings a student would not guess, each with what it shows, computed from rnn_core (the orthogonal
+    one keeps the other controls: its sentence is computed at the current setting with every singular value 1)."""
     st.markdown("**Try these settings.**")
     left, middle, right = st.columns(3)
     left.button("Orthogonal W_hh", key="v_orthogonal", on_click=apply, args=(ORTHOGONAL,),
                 icon=":material/crop_square:", use_container_width=True)
     with left:
-        lesson.explain(text.ORTHOGONAL_TEXT)
+        lesson.explain(text.orthogonal_text(reach({**setting, **ORTHOGONAL}, full=False)))
     middle.button("s_max > 1, still vanishing", key="v_saturated", on_click=apply, args=(SATURATED,),
                   icon=":material/science:", use_container_width=True)
     with middle:
@@ -148,7 +152,8 @@ def units_part(r, setting):
     """Per unit detail: the gradient of a loss on the last state only, unit by unit."""
     gradient = r.loss_gradient
     lesson.chart(unit_heatmap(gradient.log10_abs, gradient.sign), key="units",
-                 alt="The size of the gradient of a loss on the last state, for every unit j and step t")
+                 alt="The size of the gradient of a loss on the last state, for every unit j and step t",
+                 present_height=FIRST_FIGURE)
     lesson.explain(text.units_text(r))
     lesson.note("Computed with a running rescaling, so even $10^{-400}$ or $10^{400}$ is exact in log form.")
     lesson.show_code(RNN.step, forward_by_hand, jacobians_by_hand)
@@ -159,10 +164,9 @@ def clipping_part(r, exponent, first, second):
     """Two coordinates of the gradient, clipped by norm and by value."""
     grads = r.grads
     if not all(np.all(np.isfinite(g)) for g in grads.values()):
-        st.warning("The gradient of this network has overflowed float64 (entries are inf). Clipping rescales a "
-                   "finite gradient; once it has overflowed there is nothing left to rescale. In training this shows "
-                   "up as a loss that is no longer a number. Clipping every update keeps a training step from "
-                   "throwing the weights this far; here, lower s_max or shorten T.", icon=":material/warning:")
+        st.warning("The gradient of this network has overflowed float64 (entries are inf): the forward pass itself "
+                   "has left the float64 range. Clipping rescales a finite gradient; once it has overflowed there is "
+                   "nothing left to rescale. Lower s_max or shorten T.", icon=":material/warning:")
         return
     threshold = 10.0 ** exponent
     by_norm, norm = clip_by_norm(grads, threshold)
@@ -173,11 +177,14 @@ def clipping_part(r, exponent, first, second):
     left, right = st.columns([3, 2])
     with left:
         lesson.chart(clipping_vectors(pick(grads), pick(by_norm), pick(by_value), threshold,
-                                      [html_name(first), html_name(second)]), key="clip_vectors",
-                     alt="Two coordinates of the gradient before clipping, after clip_by_norm and after clip_by_value")
+                                      [html_name(first), html_name(second)], compact=lesson.presenting()),
+                     key="clip_vectors",
+                     alt="Two coordinates of the gradient before clipping, after clip_by_norm and after clip_by_value",
+                     present_height=FIRST_FIGURE)
     with right:
         lesson.chart(norm_bars(norm, global_norm(by_norm), global_norm(by_value)), key="clip_norms",
-                     alt="The gradient's norm before clipping, after clip_by_norm and after clip_by_value")
+                     alt="The gradient's norm before clipping, after clip_by_norm and after clip_by_value",
+                     present_height=FIRST_FIGURE)
     scale = min(1.0, threshold / (norm + 1e-6))
     st.latex(text.clipping_equation(norm, threshold, scale))
     parameters = sum(np.size(g) for g in grads.values())
@@ -204,29 +211,18 @@ def cliff_part(method, cliff_threshold):
     clipped_name = f"clip_by_{method}, c = {cliff_threshold:g}"
     lesson.chart(cliff_figure(CLIFF_W, CLIFF_B, cliff_landscape(), plain.points, clipped.points,
                               clipped_name=clipped_name), key="cliff",
-                 alt="The loss surface of one recurrent unit over (w, b), with two gradient-descent paths")
+                 alt="The loss surface of one recurrent unit over (w, b), with two gradient-descent paths",
+                 present_height=FIRST_FIGURE)
     k = plain.largest_step_index
     a, b, c = st.columns(3)
-    a.metric("Plain: largest step", f"{plain.largest_step:.3g}", help=f"at iteration {k + 1}")
-    b.metric("Gradient norm there", f"{plain.grad_norms[k]:.3g}")
-    c.metric("Clipped: largest step", f"{clipped.largest_step:.3g}")
+    a.metric("Plain: longest update", fmt_number(plain.largest_step), help=f"update {k + 1}")
+    b.metric("Gradient norm there", fmt_number(plain.grad_norms[k]))
+    c.metric("Clipped: longest update", fmt_number(clipped.largest_step))
     _, dw0, db0 = cliff_gradient(*START)
-    longest = LEARNING_RATE * cliff_threshold * (1 if method == "norm" else math.sqrt(2))
-    lesson.explain(
-        f"One recurrent unit, $h_t = w \\tanh(h_{{t-1}}) + b$ with $h_0 = {H0}$, run for {STEPS} steps, loss "
-        f"$(h_{{{STEPS}}} - {TARGET})^2$ (after Pascanu, Mikolov & Bengio 2013). For $w > 1$ the unit can have two "
-        "stable states, and which one it ends in switches abruptly with $(w, b)$: the loss surface has a thin, "
-        "steep wall. Both runs start at the star with learning rate "
-        f"{LEARNING_RATE}, where the gradient norm is {math.hypot(float(dw0), float(db0)):.3g}. Plain gradient "
-        f"descent walks in small steps until iteration {k + 1}, where it lands on the face of the wall, meets a "
-        f"gradient of norm {plain.grad_norms[k]:.3g} and jumps {plain.largest_step:.3g} units away, ending at a "
-        f"loss of {plain.losses[-1]:.3g}. The clipped run starts with the same gradient, but none of its steps can "
-        f"be longer than the learning rate times $c$ ({longest:.3g}"
-        f"{'' if method == 'norm' else ' for two clamped coordinates'}), so the wall cannot throw it; it ends at a "
-        f"loss of {clipped.losses[-1]:.3g}. Raise $c$ and watch the longest clipped step grow with it: it is never longer "
-        "than the learning rate times $c$.")
+    lesson.explain(text.cliff_text(plain, clipped, method, cliff_threshold, LEARNING_RATE,
+                                   math.hypot(float(dw0), float(db0)), STEPS, H0, TARGET))
     lesson.chart(step_length_figure(plain.step_lengths, clipped.step_lengths, clipped_name=clipped_name),
-                 key="cliff_steps", alt="The length of every step of both runs")
+                 key="cliff_steps", alt="The length of every update of both runs")
     lesson.show_code(cliff_gradient, descend)
 
 
@@ -251,7 +247,7 @@ lesson.header(
     "$\\partial h_T/\\partial h_t = J_T \\cdots J_{t+2} J_{t+1}$ with "
     "$J_k = \\partial h_k/\\partial h_{k-1} = \\mathrm{diag}(f'(a_k))\\,W_{hh}$, where "
     "$a_k = W_{ih} x_k + b_{ih} + W_{hh} h_{k-1} + b_{hh}$. A long product of matrices shrinks or grows roughly "
-    "geometrically, so the gradient from far back either fades (vanishes) or blows up (explodes): why plain RNNs "
+    "geometrically, so the gradient from far back usually fades (vanishes) or blows up (explodes): why plain RNNs "
     "struggle with long-term dependencies (Bengio, Simard & Frasconi 1994). You set the "
     f"{lesson.glossary_link('singular value', 'singular values')} $s_1 \\ge \\dots \\ge s_H$ of $W_{{hh}}$: how much it "
     "stretches vectors along its principal directions; the largest, $s_{max}$, is the most it can stretch any vector.",
@@ -288,23 +284,30 @@ def vanishing_demo():
                                  format_func=lambda name: PRESET_LABELS.get(name, name),
                                  container=panel.slot(*NETWORK_PARTS, more=clipping))
         seed = controls.seed_input(key="v_seed", container=panel.slot(*NETWORK_PARTS, more=True))
-        exponent = controls.float_slider("Clipping threshold c", "v_clip", CLIP_LOWEST, 4.0, -1.0, 0.25, format="10^%.2f",
+        exponent = controls.float_slider("Clipping threshold c", "v_clip", CLIP_LOWEST, 4.0, CLIP_DEFAULT, 0.25,
+                                         format="10^%.2f",
                                          container=panel.slot("Clipping"),
                                          help="On a log scale: the slider shows c as a power of 10.")
-        setting = dict(hidden=hidden, s_max=s_max, decay=decay, nonlinearity=nonlinearity, preset=preset,
-                       input_scale=input_scale, length=length, seed=seed)
-        r = reach(setting)
-        names = coordinate_names(hidden)
-        order = np.argsort(-np.abs(np.nan_to_num(np.ravel(r.grads["weight_hh"]))), kind="stable")
-        first = controls.choice("First coordinate", "v_c1", names, names[order[0]],
-                                container=panel.slot("Clipping", more=True))
-        second = controls.choice("Second coordinate", "v_c2", names, names[order[len(order) // 2]],
-                                 container=panel.slot("Clipping", more=True))
+        # The cliff's controls before the coordinates: the panel's style rules go to Streamlit's event container, and
+        # a tab switch is a fragment rerun, which replaces them by position and leaves the previous run's extra ones in
+        # place. The cliff folds nothing, so it writes one rule fewer (no "More controls" rule): the last rule of the
+        # tab before stays, and it must not be the one that hid a cliff control there. The last slot is a coordinate,
+        # hidden on the cliff anyway.
         method = controls.choice("Clipping for the second run", "v_cliffm", ["norm", "value"], "norm",
                                  widget="segmented", container=panel.slot("The cliff"),
                                  format_func=lambda m: f"clip_by_{m}")
         cliff_threshold = controls.float_slider("Clipping threshold c on the cliff", "v_cliffc", 0.5, 20.0, 2.0, 0.5,
                                                 container=panel.slot("The cliff"))
+        setting = dict(hidden=hidden, s_max=s_max, decay=decay, nonlinearity=nonlinearity, preset=preset,
+                       input_scale=input_scale, length=length, seed=seed)
+        r = reach(setting)
+        names = coordinate_names(hidden)
+        # The two largest entries of the W_hh gradient by default: clip_by_value cuts them most, so the turn shows.
+        order = np.argsort(-np.abs(np.nan_to_num(np.ravel(r.grads["weight_hh"]))), kind="stable")
+        first = controls.choice("First coordinate", "v_c1", names, names[order[0]],
+                                container=panel.slot("Clipping", more=True))
+        second = controls.choice("Second coordinate", "v_c2", names, names[order[1]],
+                                 container=panel.slot("Clipping", more=True))
         if part in NETWORK_PARTS:
             overflow_warning(r, length)
         if part == "Gradient reach":
@@ -322,16 +325,16 @@ vanishing_demo()
 lesson.quiz(
     "quiz_sigmoid_gamma",
     "A sigmoid RNN has $s_{max} = 3$. What must $\\|\\partial h_T/\\partial h_t\\|$ do as $T - t$ grows?",
-    ["It can grow, since $s_{max} = 3$ is above 1", "It must shrink: every factor is at most 3/4",
-     "Whether it shrinks depends on the input sequence"],
+    ["It can grow, since $s_{max} = 3$ is above 1", "It must shrink, since $s_{max} = 3$ is below 4",
+     "It depends on the inputs, since they set the slopes"],
     answer=1,
     why="The sigmoid's slope $\\sigma(a)(1 - \\sigma(a))$ is at most $\\gamma = 1/4$, so $\\|J_k\\| \\le s_{max}/4 "
         "= 3/4$ and $\\|\\partial h_T/\\partial h_t\\| \\le (3/4)^{T-t}$ for any inputs: $s_{max} < 1/\\gamma = 4$ is "
         "sufficient for vanishing.",
-    wrong=["The threshold is $1/\\gamma$, not 1: with the sigmoid's slope at most 1/4, each Jacobian's norm is at "
-           "most $3 \\times 1/4$, below 1.", None,
-           "The inputs change only the slopes, and no slope of the sigmoid is above 1/4: the bound "
-           "$(s_{max}/4)^{T-t}$ holds for every input."],
+    wrong=["For a sigmoid RNN the line to compare $s_{max}$ with is not 1: look at $\\gamma$, the largest slope of "
+           "the sigmoid, and at what it caps.", None,
+           "The inputs do set the slopes, but no input can push a sigmoid's slope above its $\\gamma$: ask what that "
+           "cap allows each Jacobian's norm to be."],
 )
 lesson.quiz(
     "quiz_necessary",
@@ -376,8 +379,8 @@ lesson.takeaways([
     "changes roughly geometrically with the distance.",
     "$s_{max} < 1/\\gamma$ ($\\gamma$ = 1 for tanh, 1/4 for the sigmoid) is sufficient for vanishing; "
     "$s_{max} > 1/\\gamma$ is necessary, not sufficient, for exploding (Pascanu et al. 2013).",
-    "A linear RNN grows like $\\rho^t$, its spectral radius, never faster than $s_{max}^t$; with tanh, saturation "
-    "usually pulls a large $W_{hh}$ back to vanishing.",
+    "A linear RNN grows or shrinks like $\\rho^t$ ($\\rho$ the spectral radius of $W_{hh}$), never faster than "
+    "$s_{max}^t$; with tanh, saturation usually pulls a large $W_{hh}$ back to vanishing.",
     "Clip once per training update, after backpropagation and before the optimizer's step: by norm keeps the "
     "direction, by value does not. Clipping does nothing for vanishing gradients.",
 ])
@@ -386,8 +389,9 @@ lesson.misconceptions([
      "Above $1/\\gamma$ it *can* explode; whether it does depends on the slopes of the nonlinearity along "
      "the actual sequence, and saturated tanh units usually make it vanish. Below $1/\\gamma$ it *must* vanish."),
     ("A linear RNN with largest singular value $s_{max}$ grows like $s_{max}^t$.",
-     "It grows or shrinks like $\\rho^t$ in the long run, $\\rho \\le s_{max}$ the spectral radius; the two are equal "
-     "only when $W_{hh}$ is $s_{max}$ times an orthogonal matrix."),
+     "It grows or shrinks like $\\rho^t$ in the long run, $\\rho \\le s_{max}$ the spectral radius. The two are equal "
+     "for $W_{hh} = s_{max} Q$ ($Q$ orthogonal), and more generally for any normal matrix (a symmetric one, for "
+     "example); for a typical $W_{hh}$, $\\rho < s_{max}$."),
     ("Gradient clipping is applied at every time step of the unroll.",
      "It is applied once per training update: after backpropagation has summed the gradient over all steps, "
      "before the optimizer's step."),

@@ -324,17 +324,18 @@ REGIME_LOW, REGIME_HIGH = -2.0, 2.0
 
 
 def gradient_regime(log10_norms, low=REGIME_LOW, high=REGIME_HIGH):
-    """"vanishing", "stable" or "exploding" from the norm across the longest distance.
+    """"vanishing", "neither" or "exploding" from the norm across the longest distance.
 
     log10_norms[0] is log10 ||d s_T / d s_1||: below `low` (1e-2) is vanishing,
-    above `high` (1e2) exploding, in between stable. Exactly zero (-inf) is vanishing.
+    above `high` (1e2) exploding, in between neither (the norm may still leave that band at a nearer step:
+    this reads the farthest one only). Exactly zero (-inf) is vanishing.
     """
     farthest = float(np.asarray(log10_norms)[0])
     if farthest < low:
         return "vanishing"
     if farthest > high:
         return "exploding"
-    return "stable"
+    return "neither"
 
 
 def per_step_factor(log10_norms):

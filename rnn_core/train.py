@@ -1,6 +1,7 @@
-"""Training an RNN, LSTM or GRU with a readout on the "let's meet for ___" task.
+"""Training a recurrent cell with a linear readout: one loss at the last step, or one at every step.
 
-One training step on a minibatch of B sentences of length T:
+The memory lab trains on "let's meet for ___" with a loss at the last step only. One training step
+on a minibatch of B sentences of length T:
 
     h_1 .. h_T = cell.unroll(x)                    forward through time, all B at once
     y = W_hy h_T + b_y                             readout on the last state only
@@ -11,8 +12,19 @@ One training step on a minibatch of B sentences of length T:
     grads, norm = clip_by_norm(grads, clip)        one global norm, like torch
     params, state = adam_step(params, grads, state, lr)
 
-Everything is a value: ``train`` returns a new model and its history, the inputs are
-untouched, and the same config (seed included) gives the same numbers.
+The text lab (rnn_core.text) trains a character model on a long text with a loss at every step
+and truncated BPTT: the text is read in chunks of T characters, the state is carried from one
+chunk to the next as a plain value, and the gradient stops at the chunk's start:
+
+    h_1 .. h_T = cell.unroll(x, h_0)               h_0 (and c_0) = the last state of the previous chunk
+    y_t = W_hy h_t + b_y                           a readout at every step
+    L = mean_{t,b} -log softmax(y_t,b)[next_t,b]   the loss at every step, averaged
+    dL/dh_t = W_hy^T dL/dy_t                       the cell adds what flows back from t+1 .. T
+    grads = cell.backward(trace, dL/dh)            nothing flows into h_0: the cut of truncated BPTT
+
+Both share ``update`` (clip, then Adam or SGD). Everything is a value: ``train`` returns a new
+model and its history, the inputs are untouched, and the same config (seed included) gives the
+same numbers.
 """
 
 from __future__ import annotations
@@ -57,7 +69,7 @@ class Model:
 
     def with_params(self, params):
         cell = self.cell.replace(**{name[5:]: p for name, p in params.items() if name.startswith("cell.")})
-        return Model(cell, Readout(params["readout.weight"], params["readout.bias"]))
+        return replace(self, cell=cell, readout=Readout(params["readout.weight"], params["readout.bias"]))
 
     def forward(self, x):
         """x (T, B, V) -> (trace, logits (B, O)) with logits = W_hy h_T + b_y."""
@@ -97,6 +109,57 @@ def loss_and_grads(model, x, targets):
     grads.update({f"readout.{name}": g for name, g in readout_grads.items()})
     accuracy = float(np.mean(logits.argmax(axis=1) == targets))
     return float(losses.mean()), grads, accuracy
+
+
+def unroll(cell, x, state=None):
+    """The cell's trace over x from a carried state: (h_0,) or (h_0, c_0) for the LSTM; None: zeros."""
+    return cell.unroll(x, *(state or ()))
+
+
+def last_state(trace):
+    """The state after the last step, as unroll takes it: (h_T,) or (h_T, c_T) for the LSTM."""
+    return (trace.hs[-1], trace.cs[-1]) if trace.cs is not None else (trace.hs[-1],)
+
+
+def sequence_loss_and_grads(model, x, targets, state=None):
+    """Mean cross-entropy of a readout at every step, and its gradient: one chunk of truncated BPTT.
+
+    x (T, B, V), targets (T, B) class indices, state: the carried (h_0,) or (h_0, c_0) (None: zeros).
+    Returns (loss, grads dict named like model.params, the last state). The carried state is a
+    value: no gradient flows into it, so backpropagation stops at the chunk's first step.
+    """
+    trace = unroll(model.cell, x, state)                               # h_1 .. h_T from h_0
+    logits = model.readout.forward(trace.hs[1:])                       # y_t = W_hy h_t + b_y, every t
+    losses, dlogits = softmax_cross_entropy(logits, targets)           # L_t and dL_t/dy_t
+    dlogits = dlogits / losses.size                                    # mean over steps and batch
+    readout_grads, dh = model.readout.backward(trace.hs[1:], dlogits)  # dL/dh_t from the loss at t
+    cell_grads = model.cell.backward(trace, dh).params                 # + from t+1 .. T: BPTT in the chunk
+    grads = {f"cell.{name}": g for name, g in cell_grads.items()}
+    grads.update({f"readout.{name}": g for name, g in readout_grads.items()})
+    return float(losses.mean()), grads, last_state(trace)
+
+
+def init_optimizer(params, config):
+    """The optimizer's starting state for config.optimizer ("adam" or "sgd")."""
+    return adam_init(params) if config.optimizer == "adam" else sgd_init(params)
+
+
+def update(params, grads, state, config, learning_rate=None):
+    """Clip the gradient by its global norm, then one Adam or SGD step.
+
+    config: anything with optimizer, learning_rate, momentum and clip (None: no clipping).
+    Returns (new params, new optimizer state, the gradient's global norm before clipping).
+    """
+    lr = config.learning_rate if learning_rate is None else learning_rate
+    if config.clip is not None:
+        grads, norm = clip_by_norm(grads, config.clip)
+    else:
+        norm = global_norm(grads)
+    if config.optimizer == "adam":
+        params, state = adam_step(params, grads, state, lr)
+    else:
+        params, state = sgd_step(params, grads, state, lr, config.momentum)
+    return params, state, norm
 
 
 def evaluate(model, batch, chunk=64):
@@ -198,20 +261,13 @@ def train(config=TrainConfig(), callback=None):
     batches = tasks.training_batches(config.seed, config.gap, config.batch_size, dtype)
     test = tasks.held_out_set(config.seed, config.gap, config.test_size, dtype)
     params = model.params
-    state = adam_init(params) if config.optimizer == "adam" else sgd_init(params)
+    state = init_optimizer(params, config)
     losses, norms, eval_steps, eval_losses, accuracies = [], [], [], [], []
     stopped_early = False
     for step in range(1, config.steps + 1):
         batch = next(batches)
         loss, grads, _ = loss_and_grads(model, batch.x, batch.targets)
-        if config.clip is not None:
-            grads, norm = clip_by_norm(grads, config.clip)
-        else:
-            norm = global_norm(grads)
-        if config.optimizer == "adam":
-            params, state = adam_step(params, grads, state, config.learning_rate)
-        else:
-            params, state = sgd_step(params, grads, state, config.learning_rate, config.momentum)
+        params, state, norm = update(params, grads, state, config)
         model = model.with_params(params)
         losses.append(loss)
         norms.append(norm)

@@ -11,8 +11,8 @@ and since |f'| <= gamma (1 for tanh, relu and linear, 1/4 for the sigmoid),
 
 so s_max < 1/gamma is sufficient for vanishing and s_max > 1/gamma necessary (not sufficient) for
 exploding. A linear RNN with the same W_hh has ||dh_T/dh_t|| = ||W_hh^(T-t)||, which behaves like
-rho^(T-t) in the long run (rho the spectral radius, never above s_max) and equals s_max^(T-t) only
-when W_hh = s_max Q with Q orthogonal.
+rho^(T-t) in the long run (rho the spectral radius, never above s_max) and equals s_max^(T-t) when
+W_hh = s_max Q with Q orthogonal (more generally, when W_hh is normal: rho = s_max then).
 
 In code, arrays count from 0: entry t-1 of a (T,) array belongs to step t.
 """
@@ -194,8 +194,8 @@ def analyse(singular_values, nonlinearity="tanh", length=50, preset="words", inp
 # Saturated: every singular value above 1, yet strong inputs saturate the tanh units and the gradient vanishes.
 SATURATED = dict(hidden=4, s_max=1.5, decay=0.9, nonlinearity="tanh", preset="words", input_scale=2.0, length=100,
                  seed=0)
-# Exploding with tanh: many units, every singular value 3 (W_hh = 3 Q), small inputs that leave the units
-# unsaturated often enough for the product of Jacobians to grow.
+# Exploding with tanh: many units, every singular value 3 (W_hh = 3 Q): every step stretches every direction by 3,
+# and the tanh slopes along the sequence do not undo it (it explodes at a = 0, 1 and 2 too; at a = 3 and 4 it vanishes).
 EXPLODING = dict(hidden=16, s_max=3.0, decay=1.0, nonlinearity="tanh", preset="words", input_scale=0.5, length=100,
                  seed=0)
 

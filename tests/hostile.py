@@ -14,7 +14,7 @@ from app.course import available
 from tests.app.helpers import run_sections, sections
 
 NUMERIC = ("slider", "number_input")
-WIDGET_CHOICES = ("selectbox", "segmented_control", "radio")
+WIDGET_CHOICES = ("selectbox", "segmented_control", "radio", "select_slider")
 SECTIONS = "tabs"  # a lesson's section tabs (lesson.sections): a choice of title, bound to the URL
 CHOICES = WIDGET_CHOICES + (SECTIONS,)
 SWITCHES = ("toggle", "checkbox")

@@ -62,10 +62,14 @@ def extreme(controls, end: str) -> dict:
 
 
 def readable_strings(at) -> list[str]:
-    """Everything a student reads: text elements and the strings inside every figure."""
+    """Everything a student reads: text elements and the strings inside every figure. Plain-text code blocks
+    (st.code with no language) are left out: they hold text, never a computed number (the text lab's samples,
+    where a character model may well write "Nan" or "Inf", and text a student typed)."""
     strings = []
     for kind in TEXT_ELEMENTS:
         for element in at.get(kind):
+            if kind == "code" and getattr(element, "language", None) == "plaintext":
+                continue
             strings.append(str(getattr(element, "value", "") or getattr(element, "body", "")))
 
     def walk(node):
@@ -141,3 +145,17 @@ def test_random_combinations_over_full_ranges(lesson):
         check(lesson, params)
 
     sweep()
+
+
+def test_only_plain_text_code_blocks_are_left_out():
+    """A sampled "Nan then wife ..." is text; a NaN in a Python or output block is still found."""
+    class Code:
+        def __init__(self, value, language):
+            self.value, self.language = value, language
+
+    class Run:
+        def get(self, kind):
+            return [Code("ROMEO.\nNan then wife", "plaintext"), Code("h = nan", "python")] if kind == "code" else []
+
+    strings = readable_strings(Run())
+    assert strings == ["h = nan"] and unexplained_nonfinite(strings) == ["h = nan"]

@@ -27,20 +27,41 @@ BOUND_NAME = "bound (γ s<sub>max</sub>)<sup>T−t</sup>"
 LINEAR_NAME = "linear RNN, same W<sub>hh</sub>: ‖W<sub>hh</sub><sup>T−t</sup>‖"
 
 
-def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
-    """A number given by its log10 (and sign), e.g. 2.0e+412 (overflow); 'exactly 0' for -inf."""
-    if not math.isfinite(log10_value):
-        return "exactly 0" if log10_value < 0 else "+inf"
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _mantissa_exponent(log10_value: float) -> tuple[float, int]:
     exponent = math.floor(log10_value)
     mantissa = 10 ** (log10_value - exponent)
     if mantissa >= 9.995:
         mantissa, exponent = 1.0, exponent + 1
-    text = f"{'-' if sign < 0 else ''}{mantissa:.2f}e{exponent:+d}"
+    return mantissa, exponent
+
+
+def fmt_log10(log10_value: float, sign: float = 1.0) -> str:
+    """A number given by its log10 (and sign) as plain text in the format the sentences use (tex_log10's):
+    0.672, 6.30 × 10⁻²³, 2.00 × 10⁴¹² (overflow: ...); 'exactly 0' for -inf."""
+    if not math.isfinite(log10_value):
+        return "exactly 0" if log10_value < 0 else "+inf"
+    mantissa, exponent = _mantissa_exponent(log10_value)
+    minus = "−" if sign < 0 else ""
+    if -3 <= exponent <= 2:                     # 0.001 to 999: .3g writes these without an exponent
+        text = f"{minus}{mantissa * 10.0 ** exponent:.3g}"
+    else:
+        text = f"{minus}{mantissa:.2f} × 10{str(exponent).translate(SUPERSCRIPT)}"
     if log10_value > LOG10_FLOAT_MAX:
-        text += " (overflow: beyond float64)"
+        text += " (overflow: beyond the largest float64)"
     elif log10_value < LOG10_FLOAT_TINY:
-        text += " (underflow: below float64)"
+        text += " (underflow: below the smallest float64)"
     return text
+
+
+def fmt_number(value: float) -> str:
+    """A float in fmt_log10's format (the sentences' format): 0.0283, 154, 1.54 × 10⁴."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    return fmt_log10(math.log10(abs(value)), value)
 
 
 def tex_log10(log10_value: float) -> str:
@@ -49,11 +70,8 @@ def tex_log10(log10_value: float) -> str:
         return r"\text{undefined}"
     if not math.isfinite(log10_value):
         return "0" if log10_value < 0 else r"\infty"
-    exponent = math.floor(log10_value)
-    mantissa = 10 ** (log10_value - exponent)
-    if mantissa >= 9.995:
-        mantissa, exponent = 1.0, exponent + 1
-    if -2 <= exponent <= 3:
+    mantissa, exponent = _mantissa_exponent(log10_value)
+    if -3 <= exponent <= 2:                     # 0.001 to 999 (.3g would write 7580 as 7.58e+03)
         return f"{mantissa * 10.0 ** exponent:.3g}"
     return rf"{mantissa:.2f} \times 10^{{{exponent}}}"
 
@@ -85,21 +103,23 @@ def _finite_range(*arrays, pad: float = 1.0) -> tuple[float, float]:
 
 
 def _band(low: float, high: float, colour: str, opacity: float, text: str, at_top: bool) -> tuple[dict, dict]:
-    """A shaded horizontal band across the plot (as add_hrect draws it) and its label in a corner."""
+    """A shaded horizontal band across the plot (as add_hrect draws it) and its label in its right-hand corner (the
+    curve reaches a band at step 1, on the left)."""
     band = dict(type="rect", x0=0, x1=1, xref="x domain", y0=low, y1=high, yref="y", fillcolor=colour,
                 opacity=opacity, line=dict(width=0))
-    label = dict(text=text, showarrow=False, x=0, xanchor="left", xref="x domain", y=high if at_top else low,
+    label = dict(text=text, showarrow=False, x=1, xanchor="right", xref="x domain", y=high if at_top else low,
                  yanchor="top" if at_top else "bottom", yref="y")
     return band, label
 
 
 def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str | None = None,
-                    height: int = 440) -> go.Figure:
+                    height: int = 440, compact: bool = False) -> go.Figure:
     """log10 ||dh_T/dh_t|| against the step t = 1..T, with the bound (gamma s_max)^(T-t) and, if given, a
     linear RNN with the same W_hh, log10 ||W_hh^(T-t)||.
 
     All inputs are (T,) arrays, entry t-1 for step t. -inf (exactly zero, e.g. dead relu units) is drawn
-    as an x at the bottom of the axis.
+    as an x at the bottom of the axis. compact: the legend on the title's row, above the plot (a short
+    figure that must fit under a projector's title), not under the axis.
     """
     log10_norms = np.asarray(log10_norms, dtype=np.float64)
     log10_bound = np.asarray(log10_bound, dtype=np.float64)
@@ -110,10 +130,10 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
     bands = []
     if high > LOG10_FLOAT_MAX:
         bands.append(_band(LOG10_FLOAT_MAX, high, theme.COLORS["gradient"], 0.12,
-                           "overflow: beyond float64 (jacobian_norms gives inf)", at_top=True))
+                           "overflow: above the largest float64 (1.8 × 10³⁰⁸)", at_top=True))
     if low < LOG10_FLOAT_TINY:
         bands.append(_band(low, LOG10_FLOAT_TINY, theme.COLORS["input"], 0.10,
-                           "underflow: below float64 (jacobian_norms gives 0)", at_top=False))
+                           "underflow: below the smallest float64 (4.9 × 10⁻³²⁴)", at_top=False))
     data = []
 
     def curve(values, name, colour, dash=None, symbol="circle", width=2.5, markers=True):
@@ -139,15 +159,20 @@ def jacobian_figure(log10_norms, log10_bound, log10_linear=None, *, regime: str 
         curve(np.asarray(log10_linear, dtype=np.float64), LINEAR_NAME, theme.COLORS["input"], dash="dot",
               symbol="square")
     curve(log10_norms, NORM_NAME, theme.COLORS["gradient"])
-    layout = dict(height=height, margin=dict(l=10, r=10, t=10 if regime is None else 40, b=10),
-                  legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
+    legend = (dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right") if compact else
+              dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    # The title (and, compact, the legend) on a row just above the plot, under the mode bar's row (on a phone the
+    # mode bar covered the title).
+    layout = dict(height=height, margin=dict(l=10, r=10, t=56 if compact or regime is not None else 10, b=10),
+                  legend=legend,
                   yaxis=dict(title=dict(text="norm (log scale)"), **_log_axis(low, high)),
                   xaxis=dict(title=dict(text="step t (the gradient flows from h<sub>T</sub> back to h<sub>t</sub>)"),
                              range=[0.5, T + 0.5], **_step_ticks(T)))
     if bands:
         layout["shapes"], layout["annotations"] = [band for band, _ in bands], [label for _, label in bands]
     if regime is not None:
-        layout["title"] = dict(text=f"regime: <b>{regime}</b>", font=dict(size=15))
+        layout["title"] = dict(text=f"regime: <b>{regime}</b>", font=dict(size=15), x=0, xanchor="left",
+                               xref="paper", y=1, yref="paper", yanchor="bottom", pad=dict(b=6))
     return lean_figure(data, layout)
 
 
@@ -189,30 +214,41 @@ def unit_heatmap(log10_abs, sign, height: int = 320) -> go.Figure:
         xaxis=dict(title=dict(text="step t"), showgrid=False, **_step_ticks(T))))
 
 
-def clipping_vectors(original, by_norm, by_value, threshold: float, names: Sequence[str],
-                     height: int = 420) -> go.Figure:
-    """Two coordinates of the gradient before and after clipping, as arrows from the origin.
+ARROWHEAD_LENGTH = 0.2    # an arrow shorter than this fraction of the axis's half-range gets no head: the head
+# (a fixed size in pixels, about 12) would cover the arrow and seem to point the other way
 
-    The square [-threshold, threshold]^2 is where clip_by_value puts every pair."""
-    vectors = {"before clipping": (np.asarray(original, dtype=np.float64), theme.COLORS["gradient"]),
-               "clip_by_norm": (np.asarray(by_norm, dtype=np.float64), theme.COLORS["hidden"]),
-               "clip_by_value": (np.asarray(by_value, dtype=np.float64), theme.COLORS["input"])}
-    reach = max(float(np.max(np.abs(v))) for v, _ in vectors.values())
+
+def clipping_vectors(original, by_norm, by_value, threshold: float, names: Sequence[str],
+                     height: int = 420, compact: bool = False) -> go.Figure:
+    """Two coordinates of the gradient before and after clipping, as arrows from the origin (a short one as a
+    line ending in a dot, without a head).
+
+    The square [-threshold, threshold]^2 is where clip_by_value puts every pair. compact: the legend beside the
+    plot, not under its axis title (a short figure, where the two would overlap)."""
+    # Drawn widest first: clip_by_norm lies along the gradient before clipping, and clip_by_value often does too,
+    # so each narrower one shows on top of the wider (the legend keeps the order before, norm, value).
+    vectors = {"before clipping": (np.asarray(original, dtype=np.float64), theme.COLORS["gradient"], 7, 1),
+               "clip_by_value": (np.asarray(by_value, dtype=np.float64), theme.COLORS["input"], 4.5, 3),
+               "clip_by_norm": (np.asarray(by_norm, dtype=np.float64), theme.COLORS["hidden"], 2.5, 2)}
+    reach = max(float(np.max(np.abs(v))) for v, *_ in vectors.values())
     reach = 1.15 * (reach if reach > 0 else 1.0)
     c = float(threshold)
     square = dict(type="rect", x0=-c, x1=c, y0=-c, y1=c, line=dict(color=theme.COLORS["input"], dash="dot"),
                   fillcolor=theme.COLORS["input"], opacity=0.08)
     data, arrows = [], []
-    for name, (v, colour) in vectors.items():
+    for name, (v, colour, width, rank) in vectors.items():
         x, y = float(v[0]), float(v[1])
         data.append(dict(type="scatter", x=[0, x], y=[0, y], mode="lines+markers", name=name, meta=dict(summary="vector"),
-                         line=dict(color=colour, width=3), marker=dict(size=[0, 9], color=colour),
+                         legendrank=rank, line=dict(color=colour, width=width), marker=dict(size=[0, 9], color=colour),
                          hovertemplate=f"{name}<br>({x:.3g}, {y:.3g})<extra></extra>"))
-        arrows.append(dict(x=x, y=y, ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2.5, arrowcolor=colour))
+        if math.hypot(x, y) >= ARROWHEAD_LENGTH * reach:       # else the line and its end dot only
+            arrows.append(dict(x=x, y=y, ax=0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
+                               showarrow=True, arrowhead=2, arrowsize=max(0.6, 3.2 / width), arrowwidth=width,
+                               arrowcolor=colour))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), shapes=[square], annotations=arrows,
-        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
+        legend=(dict(orientation="v", yanchor="top", y=1, x=1.02, xanchor="left") if compact else
+                dict(orientation="h", yanchor="top", y=-0.2, x=0)),
         xaxis=dict(title=dict(text=f"∂L/∂{names[0]}"), range=[-reach, reach], zeroline=True),
         yaxis=dict(title=dict(text=f"∂L/∂{names[1]}"), range=[-reach, reach], zeroline=True,
                    scaleanchor="x", scaleratio=1)))
@@ -222,7 +258,7 @@ def norm_bars(before: float, after_norm: float, after_value: float, height: int 
     """The gradient's global norm before clipping, after clip_by_norm and after clip_by_value."""
     values = [float(before), float(after_norm), float(after_value)]
     bars = dict(
-        type="bar", x=["before", "clip_by_norm", "clip_by_value"], y=values, text=[f"{v:.3g}" for v in values],
+        type="bar", x=["before", "clip_by_norm", "clip_by_value"], y=values, text=[fmt_number(v) for v in values],
         name="global norm: before, clip_by_norm, clip_by_value",
         textposition="outside", hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         marker=dict(color=[theme.COLORS["gradient"], theme.COLORS["hidden"], theme.COLORS["input"]]))
@@ -256,16 +292,18 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
                                                                  "10", "100"]),
         hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = 10<sup>%{z:.2f}</sup><extra></extra>")]
     arrows = []
-    for name, points, colour in (("plain gradient descent", plain, theme.COLORS["gradient"]),
-                                 (clipped_name, clipped, theme.COLORS["input"])):
+    # The plain path under the clipped one, wide: until the wall the two take the same updates, and the red then
+    # shows as a border around the blue.
+    for name, points, colour, width, size in (("plain gradient descent", plain, theme.COLORS["gradient"], 7, 11),
+                                              (clipped_name, clipped, theme.COLORS["input"], 2, 5)):
         points = np.asarray(points, dtype=np.float64)
         inside = _inside(points, ws, bs)
         stop = len(points) if inside.all() else int(np.argmin(inside))
         shown = points[:stop]
         data.append(dict(
             type="scatter", x=shown[:, 0], y=shown[:, 1], mode="lines+markers", name=name,
-            line=dict(color=colour, width=2.5), marker=dict(size=6, color=colour, line=dict(width=1, color="white")),
-            hovertemplate=f"{name}<br>iteration %{{customdata}}<br>w = %{{x:.4f}}, b = %{{y:.4f}}<extra></extra>",
+            line=dict(color=colour, width=width), marker=dict(size=size, color=colour, line=dict(width=1, color="white")),
+            hovertemplate=f"{name}<br>after update %{{customdata}}<br>w = %{{x:.4f}}, b = %{{y:.4f}}<extra></extra>",
             customdata=list(range(stop))))
         if stop < len(points) and stop > 0:
             last, gone = shown[-1], points[stop]
@@ -274,7 +312,13 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
             tip = last + direction * 0.25 * span.min()
             arrows.append(dict(x=float(tip[0]), y=float(tip[1]), ax=float(last[0]), ay=float(last[1]), xref="x",
                                yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5,
-                               arrowcolor=colour, text=f"thrown to (w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
+                               arrowcolor=colour, text=""))
+            # The label at the arrow's tip, on the side away from its shaft: the wall where the run was thrown
+            # (and the clipped run beside it) stays in sight.
+            arrows.append(dict(x=float(tip[0]), y=float(tip[1]), xref="x", yref="y", showarrow=False,
+                               xanchor="right" if direction[0] > 0 else "left",
+                               yanchor="bottom" if direction[1] > 0 else "top",
+                               text=f"thrown to<br>(w, b) = ({gone[0]:.1f}, {gone[1]:.1f})",
                                font=dict(color=colour, size=13), bgcolor=theme.LABEL_BACKGROUND))
     data.append(dict(type="scatter", x=[float(plain[0][0])], y=[float(plain[0][1])], mode="markers+text",
                      text=["start"], textposition="top right", name="start", showlegend=False, hoverinfo="skip",
@@ -289,16 +333,16 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
 
 
 def step_length_figure(plain_steps, clipped_steps, *, clipped_name: str = "clipped", height: int = 300) -> go.Figure:
-    """||p_{i+1} - p_i|| per iteration for both runs, on a log axis."""
+    """||p_{i+1} - p_i|| for every update i = 1..n of both runs, on a log axis (ticks as powers of ten)."""
     data = []
     for name, steps, colour in (("plain gradient descent", plain_steps, theme.COLORS["gradient"]),
                                 (clipped_name, clipped_steps, theme.COLORS["input"])):
         steps = np.asarray(steps, dtype=np.float64)
         data.append(dict(type="scatter", x=np.arange(1, steps.size + 1), y=steps, mode="lines+markers", name=name,
                          line=dict(color=colour), marker=dict(size=4),
-                         hovertemplate="iteration %{x}: step %{y:.3g}<extra>" + name + "</extra>"))
+                         hovertemplate="update %{x}: length %{y:.3g}<extra>" + name + "</extra>"))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
-        yaxis=dict(type="log", title=dict(text="step length in (w, b)")),
-        xaxis=dict(title=dict(text="iteration"))))
+        yaxis=dict(type="log", title=dict(text="update length in (w, b)"), exponentformat="power"),
+        xaxis=dict(title=dict(text="update"))))

@@ -20,7 +20,8 @@ LESSONS = available()
 IDS = [lesson.url_path for lesson in LESSONS]
 # Default sequence length and hidden size of each lesson's cell (the PyTorch snippet's output shape).
 SNIPPET_SHAPES = {"why_rnns": (5, 8), "rnn_unrolled": (3, 1), "bptt": (3, 1), "vanishing_exploding": (50, 4),
-                  "lstm": (40, 4), "gru": (40, 4)}
+                  "lstm": (40, 4), "gru": (40, 4),
+                  "text_lab": (207, 256)}  # the prompt "ROMEO.\n" and 200 characters written; 256 units
 
 
 def first_section_with(lesson, kind: str, key: str | None = None):
@@ -115,7 +116,7 @@ def test_misconceptions_box_and_downloads(lesson):
 ARTICLE_ERRORS = {  # lesson -> words that must appear in one of its myths (the syllabus article's errors)
     "why_rnns": "cyclic", "rnn_unrolled": "cyclic", "bptt": "step 4",
     "vanishing_exploding": "singular value is above 1", "lstm": "0 or 1", "gru": "no memory",
-    "memory_lab": "0 or 1",
+    "memory_lab": "0 or 1", "text_lab": "understands",
 }
 
 

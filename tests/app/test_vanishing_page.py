@@ -16,11 +16,11 @@ import torch  # requirements-test.txt; never an app dependency
 from app import lesson as kit
 from app import vanishing_text as text
 from app.course import page_for
-from app.figures.gradients import BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, tex_log10
+from app.figures.gradients import ARROWHEAD_LENGTH, BOUND_NAME, LINEAR_NAME, NORM_NAME, fmt_log10, fmt_number, tex_log10
 from app.glossary import TERMS
 from rnn_core import clip_by_norm, clip_by_value, global_norm
 from rnn_core.clipping import clamped_entries, direction_change
-from rnn_core.cliff import descend
+from rnn_core.cliff import H0, ITERATIONS, LEARNING_RATE, STEPS, TARGET, descend
 from rnn_core.vanishing import EXPLODING, SATURATED, analyse_setting
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, open_section,
                                panel_controls, plotly_array, run_lesson, run_sections)
@@ -108,7 +108,7 @@ def assert_reach_shows(at, r):
     shown = markdown(at)
     for sentence in (text.reading_text(r), text.condition_text(r), text.linear_text(r), text.CONDITIONS):
         assert sentence in shown
-    assert (text.saturation_text(r) in shown) == (r.nonlinearity == "tanh")
+    assert (text.saturation_text(r) in shown) == (r.nonlinearity == "tanh" and r.gamma * r.s_max >= 1)
     assert (text.sigmoid_text(r) in shown) == (r.nonlinearity == "sigmoid")
 
 
@@ -125,24 +125,34 @@ def test_defaults_are_the_core_numbers():
     hover = np.array(units["data"][0]["customdata"])                  # the exact value, for the hover text
     assert hover[0, 0] == fmt_log10(r.loss_gradient.log10_abs[0, 0], r.loss_gradient.sign[0, 0])
     assert text.units_text(r) in markdown(units_at)
-    # clipping: the bars are the global norms before and after, at the default threshold 10^-1, and so is the text
-    grads = r.grads
-    by_norm, norm = clip_by_norm(grads, 0.1)
-    by_value = clip_by_value(grads, 0.1)
+    # clipping: the bars are the global norms before and after, at the default threshold 10^-0.25, and so is the text
+    grads, c = r.grads, 10 ** -0.25
+    by_norm, norm = clip_by_norm(grads, c)
+    by_value = clip_by_value(grads, c)
     vectors, norms = figures(clip_at)
     np.testing.assert_allclose(plotly_array(norms["data"][0]["y"]), [norm, global_norm(by_norm), global_norm(by_value)],
                                rtol=1e-12)
     said = markdown(clip_at)
-    assert f"$\\|g\\| = {text.tex_number(norm)}$" in said and f"clamps {clamped_entries(grads, 0.1)} of the 40 entries" in said
-    assert text.clipping_equation(norm, 0.1, 0.1 / (norm + 1e-6)) in clip_at.latex[0].value
+    assert f"$\\|g\\| = {text.tex_number(norm)}$" in said and f"clamps {clamped_entries(grads, c)} of the 40 entries" in said
+    assert text.clipping_equation(norm, c, c / (norm + 1e-6)) in clip_at.latex[0].value
     assert f"turns the gradient by {direction_change(grads, by_value):.3g} degrees" in said
     assert direction_change(grads, by_norm) < 1e-6 < direction_change(grads, by_value)
+    # at the default c both clippings visibly act on the two coordinates drawn (the two largest entries): the norm's
+    # arrow is long enough for its head, and the value's arrow is clamped and turned in the plane drawn
+    ends = {d["name"]: np.array([plotly_array(d["x"])[1], plotly_array(d["y"])[1]]) for d in vectors["data"]}
+    half_range = vectors["layout"]["yaxis"]["range"][1]
+    assert np.linalg.norm(ends["clip_by_norm"]) >= ARROWHEAD_LENGTH * half_range
+    assert len([a for a in vectors["layout"]["annotations"] if a.get("showarrow")]) == 3
+    before, value = ends["before clipping"], ends["clip_by_value"]
+    assert np.max(np.abs(value)) == pytest.approx(c) and c < np.max(np.abs(before))
+    turn = math.degrees(abs(math.atan2(value[1], value[0]) - math.atan2(before[1], before[0])))
+    assert turn > 5
     # the cliff: same runs as rnn_core.cliff.descend
     plain, clipped = descend(), descend(clip="norm", threshold=2.0)
     cliff, steps = figures(cliff_at)
     np.testing.assert_allclose(plotly_array(steps["data"][0]["y"]), plain.step_lengths, rtol=1e-12)
     np.testing.assert_allclose(plotly_array(steps["data"][1]["y"]), clipped.step_lengths, rtol=1e-12)
-    assert metrics(cliff_at)["Plain: largest step"] == f"{plain.largest_step:.3g}"
+    assert metrics(cliff_at)["Plain: longest update"] == fmt_number(plain.largest_step)
     assert plain.largest_step > 100 and clipped.largest_step <= 0.02 + 1e-12
 
 
@@ -178,13 +188,13 @@ def test_reach_figure_metrics_and_sentences_state_the_same_numbers(name):
 
 
 def test_linear_closed_form_and_the_regime_follows_it():
-    for sigma, regime in ((0.7, "vanishing"), (1.0, "stable"), (1.3, "exploding")):
+    for sigma, regime in ((0.7, "vanishing"), (1.0, "neither"), (1.3, "exploding")):
         s = setting(nonlinearity="linear", s_max=sigma, decay=1.0, length=60)
         at = run_lesson(LESSON, query(s))
         (fig,) = figures(at)
         np.testing.assert_allclose(curve(fig, NORM_NAME), (60 - np.arange(1, 61)) * math.log10(sigma), atol=1e-9)
         assert metrics(at)["Regime"] == regime
-        assert "every singular value is the same, so $W_{hh} = s_{max} Q$" in markdown(at)
+        assert "every singular value is $s_{max}$ ($d = 1$), so $W_{hh} = s_{max} Q$" in markdown(at)
 
 
 def cases():
@@ -212,18 +222,19 @@ def test_every_sentence_is_true_at_the_extremes_of_every_control():
         else:
             assert "\\ge 1$" in condition and gamma_s >= 1
             assert {"vanishing": "vanishes anyway", "exploding": "explodes, by a factor",
-                    "stable": "neither vanished nor exploded"}[r.regime] in condition
+                    "neither": "the product ends at"}[r.regime] in condition
         linear = text.linear_text(r)
-        if math.isclose(r.rho, r.s_max, rel_tol=1e-9):
-            assert s["decay"] == 1.0 and "$\\rho = s_{max}$" in linear
+        if s["decay"] == 1.0:                                              # "every singular value is s_max"
+            assert "so $W_{hh} = s_{max} Q$" in linear and np.allclose(r.singular_values, r.s_max, rtol=1e-12)
+            assert math.isclose(r.rho, r.s_max, rel_tol=1e-9)              # "then rho = s_max"
             np.testing.assert_allclose(r.log10_linear, powers, atol=1e-8)  # "||W^k|| = s_max^k exactly"
         else:
-            assert s["decay"] < 1.0 and f"{text.growth_word(r.rho)} like ${r.rho:.3g}^k$" in linear
+            assert r.rho < r.s_max and f"{text.growth_word(r.rho)} like ${r.rho:.3g}^k$" in linear
         if r.nonlinearity == "tanh":
             saturation = text.saturation_text(r)
             assert f"{np.mean(r.slopes < 0.1):.0%} of the slopes are below 0.1" in saturation
             assert {"exploding": "explodes all the same", "vanishing": "and the gradient vanishes.",
-                    "stable": "neither vanishes nor explodes"}[r.regime] in saturation
+                    "neither": "ends between $10^{-2}$ and $10^{2}$"}[r.regime] in saturation
         if r.nonlinearity == "sigmoid":
             assert (r.s_max < 4) == ("must vanish" in text.sigmoid_text(r).split("Here")[1])
             assert np.max(r.slopes) <= 0.25
@@ -232,15 +243,38 @@ def test_every_sentence_is_true_at_the_extremes_of_every_control():
         assert "1 steps" not in reading + condition + linear
 
 
+def slopes_share_per_step(r):
+    """The geometric-mean factor per step of diag(f'_T) Q ... diag(f'_2) Q, Q = W_hh / s for W_hh = s Q: what the
+    slopes (with the rotations) do to the product, computed from the states, apart from ||dh_T/dh_1||."""
+    s = r.s_max
+    Q = r.cell.weight_hh / s
+    product, log10 = np.eye(r.cell.hidden_size), 0.0
+    for k in range(r.steps - 1, 0, -1):                   # J_{k+1} = diag(f'(a_{k+1})) W_hh, slopes of h_{k+1}
+        product = product @ (np.diag(r.slopes[k]) @ Q)
+        scale = np.linalg.norm(product, 2)
+        log10, product = log10 + math.log10(scale), product / scale
+    return 10 ** (log10 / (r.steps - 1))
+
+
 def test_presets_show_what_their_sentences_say():
+    """Each preset's sentence, its numbers from the result its button then draws; the explanation is the spectrum:
+    every s_k above 1 (all the shrinking is the slopes') against W_hh = 3 Q (the slopes' share per step, computed
+    apart from the figure, is not enough to undo 3)."""
     saturated, exploding = analyse_setting(SATURATED), analyse_setting(EXPLODING)
     at = run_lesson(LESSON)
     said = markdown(at)
     assert text.saturated_preset_text(saturated, SATURATED) in said
     assert text.exploding_preset_text(exploding, EXPLODING) in said
-    assert f"{tex_log10(saturated.farthest)}$, while a linear RNN with this $W_{{hh}}$ grows" in said
-    assert min(saturated.singular_values) > 1 and saturated.rho > 1 and saturated.regime == "vanishing"
+    assert f"{tex_log10(saturated.farthest)}$, about {saturated.factor:.3g} per step, while a linear RNN with this " \
+           "$W_{hh}$ grows" in said
+    assert "$s_k$ from 1.09 to 1.5" in said and min(saturated.singular_values) > 1                  # every s_k > 1
+    assert "Every $s_k$ is above 1, so $W_{hh}$ stretches every direction" in said
+    assert saturated.rho > 1 and saturated.regime == "vanishing"
+    share = slopes_share_per_step(exploding)
+    assert share == pytest.approx(exploding.factor / 3, rel=1e-9) and share * 3 > 1
+    assert f"every $s_k = 3$" in said and f"multiply the product by about {share:.3g} per step, not enough to undo 3" in said
     assert exploding.regime == "exploding" and exploding.nonlinearity == "tanh"
+    assert "small inputs" not in said and "enough to let it grow" not in said
     for key, preset in (("v_saturated", SATURATED), ("v_exploding", EXPLODING)):
         at = run_lesson(LESSON)
         at.button(key=key).click().run()
@@ -259,7 +293,66 @@ def test_orthogonal_button_sets_every_singular_value_to_one():
     assert at.slider(key="v_smax").value == 1.0 and at.slider(key="v_decay").value == 1.0
     (fig,) = figures(at)
     np.testing.assert_allclose(curve(fig, NORM_NAME), 0, atol=1e-12)       # linear and orthogonal: exactly 1
-    assert "norm stays exactly 1" in markdown(at) and metrics(at)["Regime"] == "stable"
+    assert "norm stays exactly 1" in markdown(at) and metrics(at)["Regime"] == "neither"
+
+
+def test_orthogonal_button_says_what_tanh_does_with_it_before_it_is_pressed():
+    """With tanh the orthogonal W_hh still vanishes: the caption's number, computed before the button is pressed, is
+    the one the figure shows after."""
+    orthogonal = analyse_setting(setting(s_max=1.0, decay=1.0))
+    at = run_lesson(LESSON)
+    caption = text.orthogonal_text(orthogonal)
+    assert caption in markdown(at)
+    assert f"$\\|\\partial h_T/\\partial h_1\\| = {tex_log10(orthogonal.farthest)}$ across 49 steps" in caption
+    assert "removes only $W_{hh}$'s share of the shrinking" in caption and orthogonal.farthest < -2
+    at.button(key="v_orthogonal").click().run()
+    (fig,) = figures(at)
+    assert curve(fig, NORM_NAME)[0] == pytest.approx(orthogonal.farthest, abs=1e-12)
+    assert metrics(at)["Regime"] == "vanishing" and caption in markdown(at)       # pressed again: the same setting
+    for f in ("sigmoid", "relu"):                           # the other nonlinearities: the same sentence, their numbers
+        r = analyse_setting(setting(nonlinearity=f, s_max=1.0, decay=1.0))
+        said = text.orthogonal_text(r)
+        assert f"= {tex_log10(r.farthest)}$" in said and ("still shrink" in said) == (r.farthest < -1e-9)
+
+
+def test_predict_comes_before_what_would_give_its_answer_away():
+    said = markdown(run_lesson(LESSON, query(setting(s_max=1.2))))
+    predict = said.index("**Predict, then move.**")
+    assert predict < said.index("**Why tanh rarely explodes.**") < said.index("tanh, $H = 4$, $s_k$ from")
+
+
+def test_why_tanh_rarely_explodes_only_where_the_bound_allows_growth():
+    for s_max, shown in ((0.05, False), (0.95, False), (1.0, True), (5.0, True)):
+        r = analyse_setting(setting(s_max=s_max))
+        assert ("**Why tanh rarely explodes.**" in markdown(run_lesson(LESSON, query(setting(s_max=s_max))))) == shown
+        assert (r.gamma * r.s_max >= 1) == shown
+
+
+def test_neither_says_where_the_curve_left_the_band():
+    """At s_max = 5 the label reads neither (0.672 at t = 1) while the curve rose above 10^2 on the way: the sentence's
+    peak and step are the figure's."""
+    s = setting(s_max=5.0)
+    at = run_lesson(LESSON, query(s))
+    (fig,) = figures(at)
+    drawn = curve(fig, NORM_NAME)
+    top = int(np.argmax(drawn))
+    assert metrics(at)["Regime"] == "neither" and -2 < drawn[0] < 2 < drawn[top]
+    said = markdown(at)
+    assert (f"the product ends at ${tex_log10(drawn[0])}$, between $10^{{-2}}$ and $10^{{2}}$, although on the way back "
+            f"it rose to ${tex_log10(drawn[top])}$ at step {top + 1}: the label reads only step 1.") in said
+    assert "neither vanished nor exploded" not in said
+    inside = analyse_setting(setting(nonlinearity="linear", s_max=1.0, decay=1.0))
+    assert text.neither_text(inside).endswith("and it stays between them at every step.")
+
+
+def test_one_number_one_format_in_metrics_and_sentences():
+    at = run_lesson(LESSON, query(setting(s_max=5.0, length=2)))
+    r = analyse_setting(setting(s_max=5.0, length=2))
+    value = metrics(at)[r"$\|\partial h_T/\partial h_1\|$"]
+    assert f"${tex_log10(r.farthest)}$" in markdown(at)
+    assert value.replace(" × 10", r" \times 10^{").translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) + \
+        ("}" if "×" in value else "") == tex_log10(r.farthest)
+    assert "e-" not in value and "e+" not in value
 
 
 def test_predict_then_move_is_answered_by_the_core_at_the_setting_it_asks_for():
@@ -401,6 +494,12 @@ def test_linear_overflow_is_named_on_every_tab():
     assert r.farthest > 308 and metrics(reach_at)["Regime"] == "exploding"
     assert any("larger than the largest float64" in i.value for i in reach_at.info)
     assert any("overflowed float64 (entries are inf)" in w.value for w in clip_at.warning)
+    # no code names in what a student reads, and no training step blamed for a forward pass's overflow
+    (fig,) = figures(reach_at)
+    band = [a["text"] for a in fig["layout"]["annotations"]]
+    assert band == ["overflow: above the largest float64 (1.8 × 10³⁰⁸)"]
+    assert not any("jacobian" in t for t in [i.value for i in reach_at.info] + band)
+    assert not any("training step" in w.value for w in clip_at.warning)
 
 
 def test_hostile_link_is_clamped():
@@ -434,8 +533,8 @@ def test_clipping_and_cliff_controls_show_rnn_cores_new_numbers():
     plain, clipped = descend(), descend(clip="norm", threshold=0.5)
     cliff, steps = figures(at)
     np.testing.assert_allclose(plotly_array(steps["data"][1]["y"]), clipped.step_lengths, rtol=1e-12)
-    assert metrics(at)["Clipped: largest step"] == f"{clipped.largest_step:.3g}"
-    assert metrics(at)["Plain: largest step"] == f"{plain.largest_step:.3g}"
+    assert metrics(at)["Clipped: longest update"] == fmt_number(clipped.largest_step)
+    assert metrics(at)["Plain: longest update"] == fmt_number(plain.largest_step)
 
 
 def test_clipping_text_when_clipping_does_not_act():
@@ -460,3 +559,63 @@ def test_every_glossary_link_of_the_lesson_names_a_term():
         linked |= set(re.findall(r"\]\(glossary#([a-z-]+)\)", markdown(at)))
     assert linked == {"singular-value", "jacobian", "spectral-radius", "orthogonal-matrix", "saturation"}
     assert linked <= slugs
+
+
+CLIFF_THRESHOLDS = np.arange(0.5, 20.01, 0.5)              # every value of the cliff's threshold slider
+
+
+def test_cliff_sentence_at_every_threshold_and_both_clippings():
+    """The bound the sentence states holds for every update (sqrt(2) lr c for clip_by_value, which exceeds lr c), and
+    it says the clipped run reached the wall exactly where it came near where the plain run was thrown (every
+    threshold is far from the line between the two: at most 0.025 or at least 0.2 away)."""
+    plain = descend()
+    k = plain.largest_step_index
+    for method, c in itertools.product(("norm", "value"), CLIFF_THRESHOLDS):
+        clipped = descend(clip=method, threshold=c)
+        said = text.cliff_text(plain, clipped, method, c, LEARNING_RATE, 6.07, STEPS, H0, TARGET)
+        longest, bound = text.cliff_bound(method, LEARNING_RATE, c)
+        assert clipped.largest_step <= longest * (1 + 1e-12), (method, c)
+        assert f"never longer than {bound}." in said and f"longer than {bound}, ${text.tex_number(longest)}$" in said
+        if method == "value":
+            assert "\\sqrt{2}" in bound and "(both coordinates clamped to $c$)" in said
+        closest = float(np.min(np.linalg.norm(clipped.points - plain.points[k], axis=1)))
+        assert closest <= 0.025 or closest >= 0.2, (method, c, closest)
+        number = lambda x: f"${text.tex_number(x)}$"          # noqa: E731
+        if closest <= text.CLIFF_NEAR:
+            assert (f"It reaches the wall (it comes within {number(closest)}" in said if closest else
+                    "It reaches the wall (it lands where the plain run was thrown)" in said)
+            assert (f"its longest update is {number(clipped.largest_step)}, and it ends at a loss of "
+                    f"{number(clipped.losses[-1])}") in said
+        else:
+            assert f"never reaches the wall: after {ITERATIONS} updates it is still {number(closest)} away" in said
+            assert f"fallen from {number(clipped.losses[0])} to {number(clipped.losses[-1])}" in said
+            assert clipped.losses[-1] > 100 * np.min(plain.losses[:k + 1])       # it never got down to the valley
+        assert f"until update {k + 1}, where it lands on the face" in said and "step" not in said.split("time steps")[1]
+
+
+def test_cliff_by_value_states_the_bound_its_metric_shows():
+    """The reader's setting: clip_by_value at c = 2 takes an update of 0.0283, longer than lr c = 0.02."""
+    at = run_lesson(LESSON, {"v_part": "The cliff", "v_cliffm": "clip_by_value"})
+    assert_ran_cleanly(at)
+    clipped = descend(clip="value", threshold=2.0)
+    shown = metrics(at)["Clipped: longest update"]
+    assert shown == fmt_number(clipped.largest_step) == "0.0283" and clipped.largest_step > LEARNING_RATE * 2.0
+    said = markdown(at)
+    assert "$\\sqrt{2}$ times the learning rate times $c$, $0.0283$ (both coordinates clamped to $c$)" in said
+    assert f"its longest update is ${shown}$" in said
+    _, steps = figures(at)
+    assert float(np.max(plotly_array(steps["data"][1]["y"]))) == pytest.approx(clipped.largest_step, rel=1e-12)
+
+
+def test_cliff_at_the_smallest_threshold_says_the_clipped_run_never_got_there():
+    at = run_lesson(LESSON, {"v_part": "The cliff", "v_cliffc": "0.5"})
+    assert_ran_cleanly(at)
+    plain, clipped = descend(), descend(clip="norm", threshold=0.5)
+    cliff, _ = figures(at)
+    drawn = next(d for d in cliff["data"] if d["name"] == "clip_by_norm, c = 0.5")
+    end = np.array([plotly_array(drawn["x"])[-1], plotly_array(drawn["y"])[-1]])
+    thrown_from = plain.points[plain.largest_step_index]
+    said = markdown(at)
+    assert "never reaches the wall" in said and "the wall cannot throw it" not in said
+    assert f"still ${text.tex_number(np.linalg.norm(end - thrown_from))}$ away" in said    # 0.795: the drawn end
+    assert "fallen from $4.34$ to $2.69$" in said

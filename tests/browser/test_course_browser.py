@@ -22,7 +22,7 @@ IDS = [lesson.url_path for lesson in LESSONS]
 SLIDER = {"why_rnns": ("Hidden size H", "hidden"), "rnn_unrolled": ("Recurrent weight w_h", "warm_wh"),
           "bptt": ("Recurrent weight w_h", "b_wh"), "vanishing_exploding": ("Sequence length T", "v_T"),
           "lstm": ("Forget-gate bias b_f", "forget_bias"), "gru": ("Update-gate bias b_z", "update_bias"),
-          "memory_lab": ("Longest gap shown", "lab_shown_gap")}
+          "memory_lab": ("Longest gap shown", "lab_shown_gap"), "text_lab": ("Step s", "tl_step")}
 KEYS = {
     "why_rnns": ["words", "hidden", "seed", "gap", "shape", "steps", "why_part"],
     "rnn_unrolled": ["input", "steps", "hidden", "f", "sigma", "input_scale", "seed", "t", "j", "unrolled_part",
@@ -37,6 +37,9 @@ KEYS = {
             "gru_rec_scale", "gru_t", "gru_unit", "gru_gate", "gru_part"],
     "memory_lab": ["lab_rnn", "lab_lstm", "lab_gru", "lab_gap", "lab_hidden", "lab_steps", "lab_lr", "lab_clip",
                    "lab_seed", "lab_forget_bias", "lab_update_bias", "lab_shown_gap", "lab_sentence", "lab_part"],
+    "text_lab": ["tl_prompt", "tl_temp", "tl_length", "tl_seed", "tl_step", "tl_cell", "tl_checkpoint",
+                 "tl_learn_temp", "tl_passage", "tl_text", "tl_feature", "tl_unit", "tl_pos", "tl_back", "tl_k",
+                 "tl_part"],
 }
 HOSTILE = ["1e999", "NaN", "-inf", "99999999", "-5", "ünïcødé ✓ 漢字",
            "<script>window.__pwned=1</script>", "<img src=x onerror=\"window.__pwned=1\">",

@@ -3,7 +3,8 @@
 from app.course import page_for
 from app.warmup import WARMUP_W_H
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value,
-                                   record_reruns, press_play, screenshot, share_link, slider_value, wait_for_run)
+                                   record_reruns, press_play, screenshot, share_link, slider_value, wait_for_run,
+                                   SCREENSHOTS)
 
 BPTT = page_for("pages/3_bptt.py")
 VANISHING = page_for("pages/4_vanishing_exploding.py")
@@ -138,7 +139,7 @@ def test_vanishing_controls_presets_and_cliff(server, page):
     assert visible_slider_value(page, "Singular-value decay d") == "1.00"
     page.get_by_text("linear", exact=True).first.click()
     wait_for_run(page)
-    assert "stable" in regime(page)                            # linear and orthogonal: the norm stays 1
+    assert "neither" in regime(page)                           # linear and orthogonal: the norm stays 1
     screenshot(page, "vanishing_orthogonal_linear")
     page.get_by_role("button", name="Exploding with tanh").click()
     wait_for_run(page)
@@ -209,7 +210,7 @@ def test_vanishing_fragment_sliders_rerun_only_their_panels(server, page):
     open_page(page, f"{server}/{VANISHING.url_path}?v_part=Clipping")
     norms_before = chart_text(page, 1, "global L2 norm")        # vectors (0) and norms (1) of the Clipping tab
     del reruns[:]
-    move_visible_slider(page, "Clipping threshold c", -4)      # 10^-1 -> 10^-2
+    move_visible_slider(page, "Clipping threshold c", -7)      # 10^-0.25 -> 10^-2
     assert "v_clip=-2" in page.url
     assert_no_exception(page)
     norms_after = chart_text(page, 1, "global L2 norm")
@@ -235,3 +236,42 @@ def test_vanishing_fragment_sliders_rerun_only_their_panels(server, page):
     assert chart_text(page, 1, "global L2 norm") == norms_after
     open_tab(page, "Gradient reach")
     assert "vanishing" in regime(page)
+
+
+def test_vanishing_in_the_room(server, browser):
+    """Reader's findings, seen in Chromium: on a 1280 x 720 projector each tab's first figure is whole above the fold
+    (axis title and legend too); on a phone the equations fit without an inner scroll; the More controls switch shows
+    the Clipping tab's folded controls."""
+    base = server
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    for title in VANISHING_TABS:
+        open_page(page, f"{base}/{VANISHING.url_path}?present=1&v_part={title.replace(' ', '+')}")
+        assert_no_exception(page)
+        chart = page.locator("[data-testid=stPlotlyChart]").first
+        chart.locator("svg.main-svg").first.wait_for(timeout=30_000)
+        page.locator("[data-testid=stMain]").evaluate("main => main.scrollTo(0, 0)")
+        box = chart.bounding_box()
+        assert box["y"] <= 540 and box["y"] + box["height"] <= 720, (title, box)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"present_vanishing_{title.replace(' ', '_')}.png"))
+    page.close()
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    for query in ("v_smax=5&v_T=500&v_f=sigmoid", "v_part=Clipping&v_clip=4"):
+        open_page(phone, f"{base}/{VANISHING.url_path}?{query}")
+        equation = phone.locator(".katex-display").first
+        equation.wait_for(timeout=30_000)
+        phone.evaluate("async () => { await document.fonts.ready; }")          # KaTeX's fonts, not a fallback
+        phone.wait_for_timeout(500)
+        widths = equation.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert widths[0] <= widths[1] + 1, (query, widths)
+    phone.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    open_page(page, f"{base}/{VANISHING.url_path}?v_part=Clipping")
+    switch = page.locator("[data-testid=stCheckbox]").filter(has_text="More controls")
+    switch.wait_for(state="visible", timeout=15_000)
+    coordinate = page.locator("[data-testid=stWidgetLabel]").filter(has_text="First coordinate")
+    assert not coordinate.is_visible()
+    switch.locator("label").click()
+    wait_for_run(page)
+    coordinate.wait_for(state="visible", timeout=15_000)
+    page.close()

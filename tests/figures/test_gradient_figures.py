@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from app.figures.gradients import (BOUND_NAME, LINEAR_NAME, LOG10_FLOAT_MAX, NORM_NAME, clipping_vectors, cliff_figure,
+from app.figures.gradients import (ARROWHEAD_LENGTH, BOUND_NAME, LINEAR_NAME, LOG10_FLOAT_MAX, NORM_NAME, clipping_vectors, cliff_figure,
                                    fmt_log10, jacobian_figure, norm_bars, step_length_figure, tex_log10, unit_heatmap)
 from rnn_core import RNN, clip_by_norm, clip_by_value, jacobian_log_norms, matrix_with_singular_values
 from rnn_core.bptt import last_step_gradient
@@ -20,11 +20,22 @@ def linear_cell(sigma, H=3):
 
 
 def test_fmt_log10():
-    assert fmt_log10(2.0) == "1.00e+2"
-    assert fmt_log10(math.log10(3.5e-7), -1) == "-3.50e-7"
-    assert "overflow" in fmt_log10(400.3)
+    assert fmt_log10(2.0) == "100"
+    assert fmt_log10(math.log10(3.5e-7), -1) == "−3.50 × 10⁻⁷"
+    assert fmt_log10(400.3) == "2.00 × 10⁴⁰⁰ (overflow: beyond the largest float64)"
     assert "underflow" in fmt_log10(-400.0)
     assert fmt_log10(-math.inf) == "exactly 0"
+
+
+@pytest.mark.parametrize("value", [math.log10(0.672), math.log10(6.3e-23), 2.0, -2.0, 3.999, 4.0, -2.0001, 412.5])
+def test_metric_and_hover_text_write_a_number_as_the_sentences_do(value):
+    """fmt_log10 (metrics, hover text) and tex_log10 (sentences, equations): one number, one format."""
+    sup = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+    plain = fmt_log10(value).split(" (")[0]
+    if " × 10" in plain:
+        mantissa, exponent = plain.split(" × 10")
+        plain = rf"{mantissa} \times 10^{{{exponent.translate(sup)}}}"
+    assert plain == tex_log10(value)
 
 
 def test_tex_log10():
@@ -96,6 +107,19 @@ def test_clipping_vectors_and_norms():
     assert ends["before clipping"] == (3.0, 0.5)
     np.testing.assert_allclose(ends["clip_by_norm"], np.array([3.0, 0.5]) / (norm + 1e-6))
     assert ends["clip_by_value"] == (1.0, 0.5)
+    assert [d.name for d in sorted(fig.data, key=lambda d: d.legendrank)] == ["before clipping", "clip_by_norm",
+                                                                            "clip_by_value"]
+    heads = {(a.x, a.y) for a in fig.layout.annotations if a.showarrow}
+    reach = 1.15 * 3.0
+    for name, (x, y) in ends.items():      # a head only where the arrow is longer than it
+        assert ((x, y) in heads) == (math.hypot(x, y) >= ARROWHEAD_LENGTH * reach), name
+    assert heads == {(3.0, 0.5), (1.0, 0.5)}       # clip_by_norm, (0.6, 0.1), is a line and its end dot only
+    longer, _ = clip_by_norm(grads, 3.0)
+    wide = clipping_vectors(pick(grads), pick(longer), pick(clip_by_value(grads, 3.0)), 3.0, ["w0", "w1"])
+    assert len([a for a in wide.layout.annotations if a.showarrow]) == 3      # (1.79, 0.3): long enough for a head
+    assert fig.layout.legend.orientation == "h"
+    assert clipping_vectors(pick(grads), pick(by_norm), pick(by_value), 1.0, ["w0", "w1"],
+                            compact=True).layout.legend.orientation == "v"
     bars = norm_bars(norm, 1.0, math.sqrt(1 + 0.25 + 1))
     np.testing.assert_allclose(bars.data[0].y, [norm, 1.0, math.sqrt(2.25)])
 
@@ -109,11 +133,17 @@ def test_cliff_figure_shows_where_the_plain_run_was_thrown():
     shown_plain, shown_clipped = fig.data[1], fig.data[2]
     assert len(shown_plain.x) == plain.largest_step_index + 1            # drawn up to the throw
     assert len(shown_clipped.x) == len(clipped.points)                   # entirely inside
+    assert shown_plain.line.width > shown_clipped.line.width             # under the clipped one, and wider
     gone = plain.points[plain.largest_step_index + 1]
-    assert any(f"({gone[0]:.1f}, {gone[1]:.1f})" in (a.text or "") for a in fig.layout.annotations)
+    arrow, label = fig.layout.annotations
+    assert label.text == f"thrown to<br>(w, b) = ({gone[0]:.1f}, {gone[1]:.1f})" and not label.showarrow
+    assert (label.x, label.y) == (arrow.x, arrow.y) != (arrow.ax, arrow.ay)  # at the arrow's tip, not at the wall
+    assert (arrow.ax, arrow.ay) == tuple(plain.points[plain.largest_step_index]) and not arrow.text
+    assert label.xanchor == "right" and label.yanchor == "bottom"          # thrown up and right: label up and left
     steps = step_length_figure(plain.step_lengths, clipped.step_lengths)
     np.testing.assert_array_equal(steps.data[0].y, plain.step_lengths)
-    assert steps.layout.yaxis.type == "log"
+    assert steps.layout.yaxis.type == "log" and steps.layout.yaxis.exponentformat == "power"   # 10^-4, not 100μ
+    assert steps.layout.xaxis.title.text == "update"
 
 
 @pytest.mark.parametrize("T, H, sigma, grid", [(50, 4, 0.9, 41), (500, 16, 5.0, 161)])  # lesson 4: default, largest

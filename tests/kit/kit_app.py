@@ -22,18 +22,19 @@ lesson.header("Kit page", "A page built with the lesson kit.", short="One line."
 
 @st.fragment
 def kit_demo():
-    part, body = lesson.tabs("k_part", ["Growth", "Table"])
+    part, body = lesson.tabs("k_part", ["Growth", "Table", "Summary"])
     with body:
         panel = lesson.ControlPanel(part, scope="kit")
         length = controls.int_slider("Length T", "k_T", 1, 20, 5, container=panel.slot())
         rate = controls.float_slider("Rate", "k_rate", 0.5, 2.0, 1.0, 0.5, container=panel.slot("Growth"))
         digits = controls.int_slider("Digits", "k_digits", 1, 6, 3, container=panel.slot("Table"))
-        seed = controls.seed_input(key="k_seed", container=panel.slot(more=True))
+        seed = controls.seed_input(key="k_seed", container=panel.slot("Growth", "Table", more=True))
         style = controls.choice("Style", "k_style", ["plain", "bold"], "plain", container=panel.slot("Growth", more=True))
         marks = controls.choice("Marks", "k_marks", ["none", "dots"], "none", container=panel.slot("Growth", more=True))
+        width = controls.int_slider("Width", "k_width", 1, 9, 4, container=panel.slot("Summary"))  # folds nothing
         values = [rate ** t for t in range(1, length + 1)]
         st.markdown(f"values: {', '.join(f'{v:.{digits}f}' for v in values)}; seed {seed}; {style}, {marks}; "
-                    f"shown {panel.shown}, folded {panel.folded}")
+                    f"shown {panel.shown}, folded {panel.folded}, width {width}")
         if part == "Growth":
             lesson.predict("predict_growth", "Raise the rate to 2: what does the last value do?",
                            ["It stays at 1", "It grows", "It shrinks"], answer=1,

@@ -88,4 +88,4 @@ def test_reset_puts_every_control_of_the_lesson_back_to_its_default():
     at = run({"k_rate": "2", "k_digits": "1", "k_T": "2", "k_seed": "9"})
     assert values_line(at).startswith("values: 2.0, 4.0; seed 9")
     at.button(key="reset_kit").click().run()
-    assert values_line(at) == "values: 1.000, 1.000, 1.000, 1.000, 1.000; seed 0; plain, none; shown 2, folded 3"
+    assert values_line(at) == "values: 1.000, 1.000, 1.000, 1.000, 1.000; seed 0; plain, none; shown 2, folded 3, width 4"
