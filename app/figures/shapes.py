@@ -144,7 +144,11 @@ def _word_axis(words, keep=()) -> dict:
 def word_state_heatmap(h, words) -> go.Figure:
     """The shared state heatmap of h (T, H), its steps labelled with the words read (every word on hover)."""
     heatmap, layout = state_heatmap_parts(h, name="h", step_labels=list(words))
-    layout["xaxis"].update(_word_axis(words, keep=(len(words) - 1,)), title=dict(text="word read at step t"))
+    axis = _word_axis(words, keep=(len(words) - 1,))
+    thinned = len(axis["tickvals"]) < len(words)
+    if thinned:  # not every column is labelled: say which step each label is
+        axis["ticktext"] = [f"{t} · {word}" for t, word in zip(axis["tickvals"], axis["ticktext"])]
+    layout["xaxis"].update(axis, title=dict(text="step t · word read" if thinned else "word read at step t"))
     return lean_figure([heatmap], layout)
 
 

@@ -453,3 +453,8 @@ def test_an_exploded_state_map_colours_every_step_on_a_log_scale():
     assert np.nanmax(np.abs(plotly_array(heatmap["z"])[:, first - 1])) > 0.5 * heatmap["zmax"] / 5   # not white
     calm = run_lesson(LESSON, {SECTION: STATES})
     assert figures(calm)[0]["data"][0]["colorbar"]["title"]["text"] == "h"
+
+
+def test_sine_labels_never_read_minus_zero():
+    labels = sequences.preset_labels("sine", 30)
+    assert "-0.00" not in labels and labels.count("0.00") >= 2     # sin(0) and sin(pi), which is -1e-16

@@ -211,10 +211,12 @@ def test_warmup_figure_shows_what_the_student_found():
                                   known=[True, False, False]))
     texts = {tuple(t.text): t for t in fig.data if t.mode == "text"}
     values = next(t for t in fig.data if t.mode == "text" and t.text[0] == "0")   # h_0 = 0, then h_1 .. h_3
-    assert list(values.text) == ["0", f"{fwd.h[1]:.3f}", "?", "?"] == ["0", "0.537", "?", "?"]
-    assert ("1", "0.5", "-1") in texts                                          # x_1 .. x_3 under the inputs
+    assert list(values.text) == ["0", f"{fwd.h[1]:.3f}", "?", "?"] and fwd.h[1] == math.tanh(WARMUP_W_X * WARMUP_XS[0]
+                                                                                        + WARMUP_B)
+    assert tuple(f"{x:g}" for x in WARMUP_XS) in texts                         # x_1 .. x_3 under the inputs
     heading = next(t for t in fig.data if t.mode == "text" and "tanh" in t.text[0]).text[0]
-    assert "w<sub>x</sub> = 0.5" in heading and "w<sub>h</sub> = 0.8" in heading and "b = 0.1" in heading
+    assert (f"w<sub>x</sub> = {WARMUP_W_X:g}" in heading and f"w<sub>h</sub> = {WARMUP_W_H:g}" in heading
+            and f"b = {WARMUP_B:g}" in heading)
     nodes = fig.data[0]
     assert list(nodes.x) == [0, 1, 2, 3] and list(nodes.text) == [f"h<sub>{t}</sub>" for t in range(4)]
     assert nodes.marker.color[1] == theme.COLORS["hidden"] and nodes.marker.color[2] == theme.PALE  # found: filled

@@ -90,7 +90,9 @@ def test_word_ticks_thin_long_sentences_but_keep_the_key_words():
     ticks = word_ticks(50, keep=(4, 49))
     assert {0, 4, 49} <= set(ticks) and 5 not in ticks and len(ticks) <= 13  # 5 would collide with 4
     fig = word_state_heatmap(np.zeros((50, 3)), meet_message("afternoon", 41))
-    assert fig.layout.xaxis.ticktext[-1] == "for"
+    assert fig.layout.xaxis.ticktext[-1] == "50 · for"              # thinned: each label names its step
+    assert fig.layout.xaxis.title.text == "step t · word read"
+    assert word_state_heatmap(np.zeros((12, 3)), meet_message("afternoon", 3)).layout.xaxis.ticktext[-1] == "for"
 
 
 def test_memory_figure_is_the_state_distance():
