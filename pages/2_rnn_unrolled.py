@@ -126,8 +126,8 @@ def warmup_part(w_x, w_h, b, xs):
             column.error(f"**Not yet.** {prefix}{verdict.message}", icon=":material/cancel:")
     if older:
         changes = max(older, key=len)
-        notice.info(f"Your answers are checked for the numbers you typed them for ({_listed(changes, 0)}); the "
-                    f"figure now shows {_listed(changes, 1)}. Put the sliders back, or press Reset to defaults, to "
+        notice.info(f"An answer you typed for {_listed(changes, 0)} is checked against the numbers you typed it for; "
+                    f"the figure now shows {_listed(changes, 1)}. Put the sliders back, or press Reset to defaults, to "
                     "see your answers on the figure again; an answer typed now is checked for the numbers now.",
                     icon=":material/info:")
     with st.expander("A table of tanh", icon=":material/table_chart:"):

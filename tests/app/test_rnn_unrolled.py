@@ -423,7 +423,7 @@ def test_moving_a_weight_after_answering_does_not_mark_right_answers_wrong():
     assert flipped.h[1] == fwd.h[1]                     # h_0 = 0: h_1 does not depend on w_h
     assert at.success[0].value == f"Right: $h_1 = {fwd.h[1]:.3f}$ (to 3 decimals)."   # right for both
     assert len(kept) == 2 and not any("All three right" in s.value for s in at.success)
-    notice = next(i.value for i in at.info if "checked for the numbers you typed them for" in i.value)
+    notice = next(i.value for i in at.info if "is checked against the numbers you typed it for" in i.value)
     assert f"$w_h = {WARMUP_W_H:g}$" in notice and f"$w_h = {-WARMUP_W_H:g}$" in notice
     assert warm_values(at) == ["0", f"{flipped.h[1]:.3f}", "?", "?"]   # the new weights' h_2, h_3 not given away
     type_answer(at, 2, f"{flipped.h[2]:.3f}")           # typed now: checked for the numbers now
