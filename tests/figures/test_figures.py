@@ -237,3 +237,14 @@ def test_warmup_working_has_every_number():
     latex = warmup_working_latex(forward(0.5, 0.8, 0.1, xs), 0.5, 0.8, 0.1, xs)
     assert r"a_{2} &= 0.5 \cdot 0.5 + 0.8 \cdot 0.537 + 0.1 = 0.780" in latex
     assert r"h_{3} &= \tanh(0.122) = 0.121" in latex
+
+
+def test_unrolled_colour_bars_name_their_ends_and_sit_under_their_titles():
+    """Split colour bars (x, h, y on different ranges) each label -bound, 0 and +bound, their title on top, so a
+    state of 1e36 is readable on the bar and no title covers a bar."""
+    h = np.array([[0.5, -2.0], [3e35, -4e36]])
+    fig = unrolled_diagram(np.ones((2, 1)), h, np.array([[1.0], [-2.0]]))
+    bars = {name: fig.layout[axis].colorbar for name, axis in (("x", "coloraxis"), ("h", "coloraxis2"))}
+    bound = symmetric_range(h)
+    assert list(bars["h"].tickvals) == [-bound, 0.0, bound] and list(bars["h"].ticktext) == [fmt(-bound), "0", fmt(bound)]
+    assert all(bar.title.side == "top" for bar in bars.values())
