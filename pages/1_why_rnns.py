@@ -95,8 +95,8 @@ def fixed_size_part(words: int, hidden: int) -> None:
     dense_counts = np.array([dense_num_parameters(VOCAB, int(t), hidden) for t in lengths])
     dense_now, cell_count = int(dense_counts[words - 1]), rnn_parameters(hidden)
     predicted = st.session_state.get("why_predict_dense") is not None   # the check below: drawn in full once made
-    lesson.chart(parameter_count_figure(lengths, cell_count, dense_counts, words,
-                                        dense_until=None if predicted or words >= PREDICT_T else words),
+    cut = not predicted and words < PREDICT_T
+    lesson.chart(parameter_count_figure(lengths, cell_count, dense_counts, words, dense_until=words if cut else None),
                  key="params_chart",
                  alt="Parameters against the sequence length T: a dense layer on the whole sentence (a rising line) "
                      "and one RNN cell (a flat line).")
@@ -110,8 +110,8 @@ def fixed_size_part(words: int, hidden: int) -> None:
         f"position** for {'its 1 unit' if hidden == 1 else f'each of its {hidden} units'} ($H = {hidden}$): a "
         f"matrix of shape "
         f"({hidden}, {words * VOCAB}), a different "
-        "one for every length, growing with $T$ (the grey line, drawn up to your $T$ until you have made the "
-        "prediction below). The RNN cell reads one word per step with the "
+        "one for every length, growing with $T$ (the grey line"
+        + (", drawn up to your $T$ until you have made the prediction below" if cut else "") + "). The RNN cell reads one word per step with the "
         f"same weights, $W_{{ih}}$ ({hidden}, {VOCAB}) and $W_{{hh}}$ ({hidden}, {hidden}), plus two bias vectors "
         f"$b_{{ih}}$ and $b_{{hh}}$ of {plural(hidden, 'number')} each (PyTorch keeps two; one would do), whatever the "
         f"length (the orange line). At $T = {words}$ the dense layer has {bigger} parameters than the cell"

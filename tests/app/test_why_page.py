@@ -166,8 +166,10 @@ def test_predict_dense_against_the_cell(hidden, answer):
     the T on screen until the prediction is made, and the answer and the figure's two points are one computation."""
     at = run_lesson(LESSON, {"hidden": str(hidden)})
     assert arr(figures(at)[0]["data"][0]["x"]).max() == 5          # not read off the figure before predicting
+    assert "(the grey line, drawn up to your $T$ until you have made the prediction below)" in text(at)
     at.radio(key="why_predict_dense").set_value(0).run()
     assert any(f"Now move Sequence length T to 20" in i.value for i in at.info)
+    assert "drawn up to your $T$ until you have made the prediction below" not in text(at)
     assert arr(figures(at)[0]["data"][0]["x"]).max() == 50         # predicted: the whole line
     at.slider(key="words").set_value(20).run()
     assert_ran_cleanly(at)
