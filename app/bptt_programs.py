@@ -24,7 +24,7 @@ w_x = torch.tensor({float(w_x)!r}, dtype=torch.float64, requires_grad=True)
 w_h = torch.tensor({float(w_h)!r}, dtype=torch.float64, requires_grad=True)
 b = torch.tensor({float(b)!r}, dtype=torch.float64, requires_grad=True)
 xs = {[float(x) for x in xs]!r}
-y = {float(target)!r}
+y_star = {float(target)!r}                          # the target y*
 
 h = torch.zeros((), dtype=torch.float64)     # h_0 = 0
 states = []
@@ -32,7 +32,7 @@ for x in xs:                                 # steps 1, 2, 3
     h = torch.tanh(w_x * x + w_h * h + b)    # h_t = tanh(w_x x_t + w_h h_(t-1) + b)
     states.append(h)
 output = torch.stack(states)[:, None]        # (T, 1): h_1 .. h_T
-loss = (h - y) ** 2 / 2                      # L = (h_T - y)^2 / 2
+loss = (h - y_star) ** 2 / 2                 # L = (h_T - y*)^2 / 2
 loss.backward()                              # autograd runs the same steps backwards
 print(loss.item(), w_h.grad.item())          # L and dL/dw_h, as on the page
 """

@@ -20,6 +20,7 @@ PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's 
                  "sine": "Sine wave", "impulse": "Impulse"}
 DEFAULT_STEP, DEFAULT_UNIT = 2, 4      # step 2: the step after the context word; unit 4 latches "lunch"
 DEFAULT_INPUT_BOUND = 0.5              # W_ih entries in [-0.5, 0.5]: PyTorch's own init at H = 4
+DEFAULT_HIDDEN, DEFAULT_SEED = 4, 0
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def gated_controls(part: str, titles: Sequence[str], text: GateText) -> GatedSet
                              help="Context word: the one-hot word 'lunch' at step 1, then nothing. "
                                   "Words: \"let's meet for lunch\" one-hot, repeated.")
     length = controls.int_slider("Sequence length T", key("T"), 2, 150, 40, container=panel.slot(*every))
-    hidden = controls.int_slider("Hidden size H", key("H"), 1, 16, 4, container=panel.slot(*every))
+    hidden = controls.int_slider("Hidden size H", key("H"), 1, 16, DEFAULT_HIDDEN, container=panel.slot(*every))
     gate_bias = controls.float_slider(text.bias_label, text.bias_key, -5.0, 5.0, 1.0, 0.5,
                                       container=panel.slot(*every), help=text.bias_help)
     step = controls.int_slider("Step t", key("t"), 1, length, min(DEFAULT_STEP, length),
@@ -143,6 +144,6 @@ def gated_controls(part: str, titles: Sequence[str], text: GateText) -> GatedSet
         "Input weight scale a", key("a"), 0.0, 4.0, DEFAULT_INPUT_BOUND, 0.1,
         container=panel.slot(*seeded, more=True),
         help="Entries of W_ih uniform in [-a, a] (a = 0.5 is PyTorch's own init at H = 4).")
-    seed = controls.seed_input(key=key("seed"), container=panel.slot(*seeded, more=True))
+    seed = controls.seed_input(key=key("seed"), default=DEFAULT_SEED, container=panel.slot(*seeded, more=True))
     return GatedSettings(preset, length, hidden, gate_bias, step, unit, highlight, recurrent_scale, input_bound,
                          seed, hand_set)

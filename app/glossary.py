@@ -137,6 +137,12 @@ TERMS: tuple[Term, ...] = (
          "The $B$ sequences whose average gradient makes one update; the memory lab draws 64 new sentences for "
          "every update.",
          ("memory_lab",), "Batch; an epoch is one pass over a fixed training set."),
+    Term("n-gram",
+         "A model that predicts each symbol from the $n - 1$ symbols before it, by counting how often each symbol "
+         "followed them in the training text: it can never use anything further back. The text lab's character "
+         "n-grams are its baselines.",
+         ("text_lab",), "n-gram language model, Markov model of order $n - 1$; a bigram ($n = 2$), trigram "
+                        "($n = 3$), 5-gram."),
     Term("one-hot",
          "A vector of zeros with a single 1 at the index of a symbol: the word or character $x_t$ as the input "
          "of a network.",
@@ -205,6 +211,10 @@ TERMS: tuple[Term, ...] = (
          "Sampling from $\\mathrm{softmax}(y / \\tau)$ instead of $\\mathrm{softmax}(y)$: below 1 the choice is "
          "sharper and more repetitive, above 1 flatter and wilder.",
          ("text_lab",), "$\\tau$, $T$ in some texts."),
+    Term("trigram",
+         "An n-gram with $n = 3$: each character predicted from the two before it, from counts in the training "
+         "text. On the text lab's held-out plays a character trigram scores about 3.06 bits per character.",
+         ("text_lab",), "3-gram, second-order Markov model."),
     Term("truncated BPTT",
          "BPTT over chunks of $k$ steps: the state is carried from one chunk to the next, but the gradient is cut at "
          "the chunk's start, so no gradient flows back more than $k$ steps.",
@@ -226,6 +236,11 @@ TERMS: tuple[Term, ...] = (
          "$\\lVert \\partial h_T / \\partial h_t \\rVert \\le (\\gamma s_{max})^{T-t}$.",
          ("vanishing_exploding", "memory_lab"), "The vanishing gradient problem; the problem of long-term "
                                                 "dependencies.", "Hochreiter (1991); Bengio, Simard & Frasconi (1994)."),
+    Term("Witten-Bell smoothing",
+         "A way to give an n-gram's unseen continuations some probability: after a history seen $C(h)$ times with "
+         "$N_{1+}(h)$ different next symbols, it keeps $C(h)/(C(h) + N_{1+}(h))$ for the counts and gives the rest "
+         "to the $(n-1)$-gram, down to a uniform guess, so no symbol ever gets probability 0.",
+         ("text_lab",), "Witten-Bell discounting, interpolated Witten-Bell.", "Witten & Bell (1991)."),
 )
 
 
@@ -247,6 +262,9 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("Hochreiter, S.", 1991, "Untersuchungen zu dynamischen neuronalen Netzen",
               "Diploma thesis, Technische Universität München", "The first analysis of vanishing gradients in "
                                                                  "recurrent networks (lessons 4 and 7)."),
+    Reference("Witten, I. H. & Bell, T. C.", 1991, "The zero-frequency problem: estimating the probabilities of "
+              "novel events in adaptive text compression", "IEEE Transactions on Information Theory 37(4)",
+              "Witten-Bell smoothing of the text lab's n-gram baselines (lesson 8)."),
     Reference("Bengio, Y., Simard, P. & Frasconi, P.", 1994,
               "Learning long-term dependencies with gradient descent is difficult",
               "IEEE Transactions on Neural Networks 5(2)", "Why gradients over long gaps vanish (lessons 4 and 7)."),

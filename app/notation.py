@@ -11,8 +11,9 @@ and columns of a matrix from 1. Code counts from 0: `trace.h[t-1]` holds $h_t$. 
 length, $I$ the input size (numbers per $x_t$), $H$ the hidden size (units in $h_t$). The LSTM and GRU rows
 below belong to lessons 5 and 6.
 
-**RNN.** $h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, output
-$y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$.
+**RNN.** $h_t = \tanh(a_t)$, with the pre-activation $a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$;
+output scores (logits) $y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$. A target is never $y$: lesson 3's
+warm-up calls its target $y^*$.
 
 **LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l, the book *Dive into Deep Learning*, write it
 $\tilde C_t$):
@@ -32,4 +33,10 @@ $b_z$ set $b_{if} = b_f$, $b_{hf} = 0$ (and $b_{iz} = b_z$, $b_{hz} = 0$).
 $\sigma(a) = 1/(1 + e^{-a})$. $s_1 \ge \dots \ge s_H$ are the singular values of $W_{hh}$ and
 $s_{max} = s_1$; $\rho$ is its spectral radius (largest $|\lambda|$, never above $s_{max}$);
 $\gamma$ bounds the slope of the activation (1 for tanh, 1/4 for the sigmoid).
+
+**Text (lesson 8).** $V$ characters, each read as a one-hot $x_t$; the logits for the next character are
+$y_t = W_{hy} h_t + b_y$, and writing draws it from $\mathrm{softmax}(y_t / \tau)$ at temperature $\tau$
+(not $T$, the length). $d$ counts characters back from the one just read: $x_{t-d}$, with $d = 0$ for $x_t$.
+$k$ is how many characters of context a model may see. Scores are in bits per character, the mean of
+$-\log_2 p$ of each next character.
 """

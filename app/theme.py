@@ -59,6 +59,13 @@ PALE = "#F7F7F7"                         # the low end of a gate's colour scale 
 TRANSPARENT = "rgba(0,0,0,0)"
 CHUNK_SHADES = ("rgba(230,159,0,0.16)", "rgba(140,140,140,0.12)")  # truncated BPTT's chunks, shaded in turn
 
+# Categorical colours for one segment per step (lesson 3's stacked terms), in order for steps 2, 3, ...
+# (step 1's term is always 0 and gets NEUTRAL). Chosen from Tol's and Okabe & Ito's palettes so that every pair
+# stays at least 18 apart (CIE76) with normal vision, protanopia, deuteranopia and tritanopia; longer sequences
+# repeat them, so neighbouring steps always differ.
+STEPS: list[str] = ["#0077BB", "#E69F00", "#66CCEE", "#AA3377", "#EECC66", "#004488", "#EE6677", "#BBBBBB",
+                    "#CC3311"]
+
 # Heatmaps. Diverging for signed values (states, weights, gradients): blue < 0 < vermillion.
 DIVERGING: list[list] = [[0.0, "#0072B2"], [0.25, "#7FB3D8"], [0.5, "#F2F2F2"],
                          [0.75, "#EAAE80"], [1.0, "#D55E00"]]

@@ -5,8 +5,8 @@ import streamlit as st
 
 from app import controls, lesson, theme
 from app.bptt_programs import chunked_program, warmup_program
-from app.figures.bptt import (backward_animation, chunk_strip, contribution_matrix, contribution_stack, loss_bars,
-                              row_bars, warmup_chain)
+from app.figures.bptt import (STEPS_IN_LEGEND, backward_animation, chunk_strip, contribution_matrix,
+                              contribution_stack, loss_bars, row_bars, warmup_chain)
 from app.torch_snippet import pytorch_snippet
 from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import RNN, Readout, scalar, sequences
@@ -19,7 +19,7 @@ PRESET_LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 WARMUP, LOSSES, BACKWARD, SHARED, REACH, TRUNCATED = PARTS = (
     "Warm-up: 3 steps back", "Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT")
 MATRIX_PARTS = PARTS[1:]
-TARGET = 0.5          # the warm-up's default target y
+TARGET = 0.5          # the warm-up's default target y* (y_t is the readout's scores in the matrix parts)
 EPS = 1e-6            # the finite difference's step
 RED = theme.NAMES["gradient"]
 
@@ -27,7 +27,11 @@ RED = theme.NAMES["gradient"]
 def tex(value, term=True, digits=4):
     """A number for LaTeX; a negative term gets parentheses so that sums and products read a + (-b)."""
     value = float(value) + 0.0                       # -0.0 becomes 0.0
-    text = f"{value:.{digits}f}" if abs(value) >= 10 ** -digits or value == 0 else f"{value:.2e}"
+    if abs(value) >= 10 ** -digits or value == 0:
+        text = f"{value:.{digits}f}"
+    else:                                           # 4.00e-05 as 4.00 \times 10^{-5}, not an italic e
+        mantissa, exponent = f"{value:.2e}".split("e")
+        text = f"{mantissa} \\times 10^{{{int(exponent)}}}"
     return f"({text})" if term and value < 0 else text
 
 
@@ -55,7 +59,7 @@ def warmup_gradient(w_x, w_h, b, target):
 def warmup_steps_text(fwd, back, w_h, target):
     """Every term of dL/dw_h with its numbers, from the last step back to the first (Markdown)."""
     T, h, dh, da, terms = len(WARMUP_XS), fwd.h, back.dh, back.da, back.w_h_terms
-    lines = [f"- **The loss.** $\\partial L/\\partial h_{T} = h_{T} - y = {tex(h[T], False)} - {tex(target)} "
+    lines = [f"- **The loss.** $\\partial L/\\partial h_{T} = h_{T} - y^* = {tex(h[T], False)} - {tex(target)} "
              f"= {tex(dh[T - 1], False)}$."]
     for t in range(T, 0, -1):
         parts = []
@@ -80,7 +84,8 @@ def warmup_part(w_x, w_h, b, target):
                                    f"the term of each step in ∂L/∂w_h backwards.")
     lesson.explain(
         f"This is lesson 2's warm-up, $h_t = \\tanh(w_x x_t + w_h h_{{t-1}} + b)$ with $h_0 = 0$, now with a loss on "
-        f"its last state: $L = (h_{T} - y)^2/2$. The top rows run forwards (grey arrows). The rows below run "
+        f"its last state and a target $y^*$: $L = (h_{T} - y^*)^2/2$. (Its one bias $b$ stands for the "
+        f"matrix RNN's $b_{{ih}} + b_{{hh}}$.) The top rows run forwards (grey arrows). The rows below run "
         f"backwards ({RED} arrows): the gradient starts at the loss, is multiplied by the slope of tanh, "
         f"$1 - h_t^2$, to reach the pre-activation $a_t = w_x x_t + w_h h_{{t-1}} + b$, and by $w_h$ to go back one "
         f"step. $w_h$ is used at every step, so $\\partial L/\\partial w_h$ has one term per step: "
@@ -90,9 +95,9 @@ def warmup_part(w_x, w_h, b, target):
         f"The term of step 1 is always 0: $w_h$'s first use multiplies $h_0 = 0$, so nudging $w_h$ does not change "
         f"$a_1$ at all. **Check it without calculus:** run the three steps again with $w_h \\pm 10^{{-6}}$; the loss "
         f"changes at a slope of {measured:.6f}, and the sum of the terms is {back.dw_h:.6f}: a difference of "
-        f"{abs(measured - back.dw_h):.1e}, the error of the finite difference itself. Try the target $y$: every "
-        f"number in the {RED} boxes is proportional to $h_{T} - y$, so they all change sign together when $y$ "
-        f"passes $h_{T} = {fwd.h[T]:.3f}$.")
+        f"{abs(measured - back.dw_h):.1e}, the error of the finite difference itself. Try the target $y^*$: every "
+        f"non-zero number in the {RED} boxes is proportional to $h_{T} - y^*$, so they all change sign together when "
+        f"$y^*$ passes $h_{T} = {fwd.h[T]:.3f}$.")
     left, right = st.columns(2)
     left.metric("Sum of the terms, $\\partial L/\\partial w_h$", f"{back.dw_h:.6f}")
     right.metric("Finite difference", f"{measured:.6f}")
@@ -113,7 +118,7 @@ def warmup_part(w_x, w_h, b, target):
                      torch=lambda: warmup_program(w_x, w_h, b, WARMUP_XS, target))
     lesson.downloads("bptt_warmup", {"x": np.array(WARMUP_XS), "h": np.array(fwd.h[1:]), "dL_dh": np.array(back.dh),
                                      "dL_da": np.array(back.da), "dL_dw_h_term": np.array(back.w_h_terms)},
-                     settings=dict(w_x=w_x, w_h=w_h, b=b, y=target, h0=0.0))
+                     settings=dict(w_x=w_x, w_h=w_h, b=b, y_star=target, h0=0.0))
 
 
 # --- the matrix network ---------------------------------------------------------------------------------------
@@ -138,26 +143,38 @@ def network_note(result, classes, preset):
         f"per step. A tanh RNN with $H = {H}$ {matrix}, and an untrained linear readout $y_t = W_{{hy}} h_t + b_y$.")
 
 
+def losses_verdict(losses, targets, classes):
+    """What the loss bars show against the even guess log C: their average, how many bars fall below the line, and
+    why all of them can when every target is the same class."""
+    T, uniform, mean = len(losses), float(np.log(len(classes))), float(np.mean(losses))
+    below = int(np.sum(losses < uniform))
+    side = ("close to that" if abs(mean - uniform) <= 0.1 * uniform else
+            "above that" if mean > uniform else "below that")
+    count = ("no bar is below the line" if below == 0 else f"all {T} bars are below the line" if below == T else
+             f"{below} of the {T} bars are below the line")
+    text = (f"Here the losses average {mean:.3f}, {side}, and {count}: a bar below the line is a step where the "
+            f"untrained network happens to give the right class more than an even share of probability.")
+    if len(set(np.asarray(targets).tolist())) == 1:
+        text += (f" Every target of this task is the same class, \"{classes[int(targets[0])]}\": a readout whose "
+                 f"random weights happen to favour it beats the even guess at every step, one that happens to "
+                 f"disfavour it loses at every step.")
+    return text
+
+
 def losses_part(result, classes, step_labels, preset):
     T, C = result.length, len(classes)
-    lesson.chart(loss_bars(result.losses, step_labels, classes=C), key="losses",
+    named = [classes[int(c)] for c in result.targets] if preset == "words" else None
+    lesson.chart(loss_bars(result.losses, step_labels, classes=C, targets=named), key="losses",
                  alt="One bar per step: the cross-entropy loss L_t of that step's prediction.")
     terms = " + ".join(tex(v) for v in result.losses[:4]) + (r" + \dots" if T > 4 else "")
     lesson.explain(rf"$L = \sum_{{t=1}}^{{{T}}} L_t = {terms} = {tex(result.total_loss, term=False)}$")
-    mean, uniform = float(result.losses.mean()), float(np.log(C))
-    if abs(mean - uniform) <= 0.1 * uniform:
-        verdict = (f"Here the losses average {mean:.3f}, close to that: this untrained network's probabilities "
-                   f"are nearly even.")
-    else:
-        share = "less" if mean > uniform else "more"
-        verdict = (f"Here they average {mean:.3f}, {'above' if mean > uniform else 'below'} that: with these weights "
-                   f"the untrained network gives the right class {share} than an even share at some steps, by "
-                   f"chance.")
+    uniform = float(np.log(C))
     lesson.explain(
         f"At each step the readout turns $h_t$ into scores $y_t$ ({lesson.glossary_link('logit', 'logits')}) and a "
         f"{lesson.glossary_link('softmax')} turns them into probabilities $p_t$; the loss of that step is the "
         f"{lesson.glossary_link('cross-entropy')} $L_t = -\\log p_t[\\text{{target}}_t]$. A guess that gives every "
-        f"class the same probability scores $\\log {C} = {uniform:.3f}$ at every step (the dotted line). {verdict} "
+        f"class the same probability scores $\\log {C} = {uniform:.3f}$ at every step (the dotted line). "
+        f"{losses_verdict(result.losses, result.targets, classes)} "
         f"The sequence's loss is the sum $L$, and that is what training lowers. Try the Input sequence and "
         f"$s_{{max}}$.")
     network_note(result, classes, preset)
@@ -176,8 +193,9 @@ def backward_part(result, step_labels):
         r"\frac{\partial L}{\partial h_t} = \underbrace{\frac{\partial L_t}{\partial h_t}}_{\text{own loss}}"
         r" + \underbrace{\frac{\partial L}{\partial h_{t+1}}\,\frac{\partial h_{t+1}}{\partial h_t}}_{\text{later steps}}")
     lesson.explain(
-        f"Press Play: the pass starts at step {T}, whose state affects only its own loss, and moves back one step "
-        f"per frame; the slider under the chart follows it from right to left, like the time axis. Every earlier "
+        f"Press Play (under the slider): the pass starts at step {T}, whose state affects only its own loss, and "
+        f"moves back one step per frame; the slider's ticks line up with the steps, and its knob moves from right "
+        f"to left under the step the pass has reached. Every earlier "
         f"$h_t$ receives two things: the gradient of its own loss $L_t$ ({theme.NAMES['loss']}) and the gradient "
         f"flowing back from all later steps through $W_{{hh}}$ ({theme.NAMES['hidden']}); the {RED} bar is the "
         f"norm of their sum (the norm of a sum is not the sum of the norms, so the bars do not stack). Drag the "
@@ -202,6 +220,10 @@ def shared_part(result, row):
     by_hand = loss_and_gradients(result.cell, result.readout, result.x, result.targets).params["weight_hh"]
     gap = float(np.max(np.abs(by_hand - full)))
     pieces = " + ".join(tex(v) for v in contributions[:3, i, 0]) + (r" + \dots" if T > 3 else "")
+    colours = ("" if T <= STEPS_IN_LEGEND else
+               " (with more than 10 steps the colours run from dark, early steps, to yellow, late ones: the bar on "
+               "the right is the key)")
+    entries = ("for the one entry of $W_{hh}$" if full.size == 1 else f"over all {full.size} entries of $W_{{hh}}$")
     lesson.explain(
         rf"$\partial L/\partial W_{{hh}}[{row},1] = \sum_{{t=1}}^{{{T}}} \partial L/\partial a_t[{row}]"
         rf"\,h_{{t-1}}[1] = {pieces} = {tex(full[i, 0], term=False)}$")
@@ -209,11 +231,11 @@ def shared_part(result, row):
         f"The same matrix $W_{{hh}}$ is used at every step ({lesson.glossary_link('parameter sharing')}), so its gradient is the sum of one "
         f"term per use: $\\partial L/\\partial W_{{hh}} = \\sum_t \\partial L/\\partial a_t \\, h_{{t-1}}^\\top$, "
         f"where $a_t$ is the pre-activation of step $t$. Each coloured segment is one step's term for one entry of "
-        f"row {row}; positive terms stack up and negative ones down, and the diamond, the gradient that backward "
-        f"returned, sits at their net sum. Step 1's term is zero because $h_0 = 0$. Added up one step at a time, as "
-        f"the code under Show code does, the {T} terms give the same gradient as the fast backward pass: over all "
-        f"{full.size} entries of $W_{{hh}}$ they differ by at most {gap:.1e} (rounding). Move Row i to see another "
-        f"row.")
+        f"row {row}, labelled with its step number where it is tall enough{colours}; positive terms stack up and "
+        f"negative ones down, and the diamond, the gradient that backward returned, sits at their net sum. Step 1's "
+        f"term is zero because $h_0 = 0$. Added up one step at a time, as the code under Show code does, the {T} "
+        f"terms give the same gradient as the fast backward pass: {entries} they differ by at most "
+        f"{gap:.1e} (rounding). Move Row i to see another row.")
     lesson.show_code(loss_and_gradients,
                      torch=lambda: pytorch_snippet(result.cell, result.x, readout=result.readout,
                                                    targets=result.targets, show=f"loss, grads['weight_hh'][{i}]"))
@@ -222,15 +244,25 @@ def shared_part(result, row):
 
 
 def reach_text(norms, k):
-    """What the row of the loss at step k (1-based) shows: which steps have a term, and how big they are."""
-    row = norms[k - 1]
-    reached = [t + 1 for t in range(len(row)) if row[t] > 0]
-    text = (f"The loss $L_{{{k}}}$ depends on $W_{{hh}}$ through its uses at steps 1 to {k}: $h_{{{k}}}$ was "
-            f"computed from $h_{{{k - 1}}}$, which was computed from the step before, and so on. Here the steps with "
-            f"a non-zero term are {step_ranges(reached)}; steps after {k} contribute nothing to "
-            f"$\\partial L_{{{k}}}/\\partial W_{{hh}}$.")
+    """What the row of the loss at step k (1-based; "step t" on screen) shows: which steps have a term, how big."""
+    row, T = norms[k - 1], norms.shape[0]
+    reached = [s + 1 for s in range(len(row)) if row[s] > 0]
     if k == 1:
-        return text + " Step 1's term multiplies $h_0 = 0$, so $L_1$ sends no gradient to $W_{hh}$ at all."
+        return ("The loss $L_1$ uses $W_{hh}$ only at step 1, where it multiplies $h_0 = 0$: its only term is 0, so "
+                "$L_1$ sends no gradient to $W_{hh}$ and its row has no bar. Pick a later step.")
+    if k == 2:
+        uses = ("its two uses: at step 2, computing $h_2$ from $h_1$, and at step 1, computing $h_1$ from "
+                "$h_0 = 0$, a use whose term is 0")
+    else:
+        uses = (f"its uses at steps 1 to {k}: $W_{{hh}}$ computed $h_{{{k}}}$ from $h_{{{k - 1}}}$, "
+                f"$h_{{{k - 1}}}$ from $h_{{{k - 2}}}$, and so on back to $h_1$ from $h_0 = 0$, a use whose term is 0")
+    if reached == list(range(2, k + 1)):
+        nonzero = f"Here all {k - 1} other terms are non-zero" if k > 2 else "Here the term of step 2 is non-zero"
+    else:
+        nonzero = f"Here the steps with a non-zero term are {step_ranges(reached)}"
+    later = (f"; steps after {k} add nothing to $\\partial L_{{{k}}}/\\partial W_{{hh}}$" if k < T else
+             f"; $L_{{{k}}}$ is the last loss, so its row reaches every step")
+    text = f"The loss $L_{{{k}}}$ depends on $W_{{hh}}$ through {uses}. {nonzero}{later}."
     if len(reached) >= 2 and row[k - 1] > 0:
         far = reached[0]
         ratio = row[far - 1] / row[k - 1]
@@ -240,23 +272,41 @@ def reach_text(norms, k):
     return text
 
 
+def side_by_side(norms):
+    """(shrinking, pairs) over every row of the triangle: pairs of side-by-side non-zero terms (steps s and s + 1
+    of one loss), and how many of them have the smaller term further back (at s)."""
+    left, right = norms[:, :-1], norms[:, 1:]
+    both = (left > 0) & (right > 0)
+    return int(np.sum(both & (left < right))), int(np.sum(both))
+
+
 def reach_part(norms, k):
-    T = norms.shape[0]
     lesson.chart(row_bars(norms[k - 1], k - 1), key="row",
                  alt=f"For the loss at step {k}: the size of each step's term in its gradient of W_hh.")
     lesson.explain(reach_text(norms, k))
     lesson.chart(contribution_matrix(norms, highlight_row=k - 1), key="matrix",
                  alt="For every loss (rows) the size of each step's term (columns) in its gradient of W_hh.")
-    shrinking = sum(1 for q in range(1, T) for j in range(1, q) if 0 < norms[q, j] < norms[q, j + 1])
-    pairs = sum(1 for q in range(1, T) for j in range(1, q) if norms[q, j] > 0 and norms[q, j + 1] > 0)
-    trend = (f"In {shrinking} of the {pairs} neighbouring pairs in these rows the term further back is the smaller "
-             f"one." if pairs else "No row has two non-zero terms side by side at this length.")
+    shrinking, pairs = side_by_side(norms)
+    trend = (f"Over all rows of the triangle, in {shrinking} of the {pairs} pairs of side-by-side non-zero terms the "
+             f"one further back is the smaller." if pairs else
+             "No row has two non-zero terms side by side at this length.")
     lesson.explain(
-        f"Row $k$ of this triangle is the bar chart above, outlined in {RED}. Everything above the diagonal is empty: "
-        f"the loss at step $k$ never reaches the uses of $W_{{hh}}$ at later steps. Read a column instead and you see "
-        f"the other direction: the state $h_t$ receives gradient from the losses at steps $t, t+1, \\dots, T$. "
+        f"Row $t = {k}$ of this triangle is the bar chart above, outlined in {RED}. Everything right of the diagonal "
+        f"is empty: the loss at step $t$ never reaches the uses of $W_{{hh}}$ at later steps. Column 1 holds only zeros "
+        f"(the darkest colour) because $h_0 = 0$. Read column $s$ instead and you see the other direction: the use of $W_{{hh}}$ at step "
+        f"$s$ gets a term from every loss at step $s$ or later, the same losses that send gradient to $h_s$. "
         f"{trend} Whether terms fade or grow with distance depends on $s_{{max}}$ and on how saturated the tanh "
-        f"units are: that is the next lesson. Move Loss at step k to outline another row.")
+        f"units are: that is the next lesson. Move Loss at step t to outline another row.")
+
+
+def chunk_reach(T, chunk):
+    """Which steps a loss reaches when the sequence is cut in chunks of `chunk` steps (one sentence)."""
+    if chunk == 1:
+        return "So every loss reaches only its own step."
+    if chunk >= T:
+        return "So every loss reaches back to step 1: this is full BPTT."
+    return (f"So the loss at the end of a chunk covers all {chunk} steps of its chunk, its own included, and the loss "
+            f"at a chunk's first step covers only that step.")
 
 
 def truncated_part(result, losses, chunk):
@@ -264,10 +314,12 @@ def truncated_part(result, losses, chunk):
     chunked = chunked_bptt(result, chunk, losses)
     norms = losses.contribution_norms("weight_hh")
     keep = chunk_mask(T, chunk)
+    cut = ~keep & (norms > 0)                      # the x marks: non-zero terms of W_hh that truncation drops
+    cut_terms = int(cut.sum())
+    relative, cosine = chunked.relative_difference_of("weight_hh"), chunked.cosine_of("weight_hh")
     lesson.chart(chunk_strip(T, chunk), key="chunks",
                  alt=f"The sequence in chunks of {chunk} steps: the state goes forward through every step, the "
                      f"gradient goes back only inside a chunk.")
-    cut_terms = int(np.sum(~keep & (norms > 0)))
     sliding = truncated_bptt(result, chunk, losses)
     sizes = [run.length for run in chunked.runs]
     pieces = (f"one chunk of all {T} steps" if len(sizes) == 1 else
@@ -278,41 +330,54 @@ def truncated_part(result, losses, chunk):
         f"into {pieces}. The "
         f"forward pass runs through every step and carries the state from chunk to chunk; the backward pass of each "
         f"chunk stops at the chunk's first step. In PyTorch that cut is `h = h.detach()` between chunks "
-        f"(Show code has the program). So the loss at the end of a chunk reaches back {chunk} step"
-        f"{'s' if chunk > 1 else ''}, the loss at its start only its own step.")
-    lesson.chart(contribution_matrix(norms, cut=~keep & (norms > 0), chunk=chunk), key="truncation_matrix",
-                 alt="For every loss (rows) the size of each step's term (columns); the terms truncation cuts are "
-                     "marked x, the terms each chunk keeps are outlined.")
+        f"(Show code has the program). {chunk_reach(T, chunk)}")
+    lesson.chart(contribution_matrix(norms, cut=cut, chunk=chunk), key="truncation_matrix",
+                 alt="For every loss (rows) the size of each step's term (columns) in its gradient of W_hh; the "
+                     "non-zero terms truncation cuts are marked x, the terms each chunk keeps are outlined.")
     a, b, c = st.columns(3)
-    a.metric("Terms cut", cut_terms)
-    b.metric("$\\|g_K - g\\| / \\|g\\|$", f"{chunked.relative_difference:.3g}")
-    c.metric("cosine$(g_K, g)$", f"{chunked.cosine:.4f}")
+    a.metric("Terms of $W_{hh}$ cut", cut_terms)
+    b.metric("$\\|g_K - g\\| / \\|g\\|$ of $W_{hh}$", f"{relative:.3g}")
+    c.metric("cosine$(g_K, g)$ of $W_{hh}$", f"{cosine:.4f}")
     if chunk >= T:
-        effect = f"With $K = {chunk} \\ge T = {T}$ nothing is cut: this is full BPTT, and the two gradients are equal."
+        effect = (f"With $K = {chunk} \\ge T = {T}$ nothing is cut: this is full BPTT, and the two gradients are "
+                  f"equal.")
     else:
-        effect = (f"Here {cut_terms} non-zero term{'s are' if cut_terms != 1 else ' is'} cut, and the truncated "
-                  f"gradient $g_K$ of the cell's weights differs from the full one by {chunked.relative_difference:.3g} "
-                  f"of its length, at cosine {chunked.cosine:.4f} (1 means the same direction).")
+        if cut_terms == 0:
+            effect = ("Here the only terms cut are those of step 1, which are 0 because $h_0 = 0$: no x, and $g_K = g$ "
+                      f"(relative difference {relative:.3g}, cosine {cosine:.4f}).")
+        else:
+            effect = (f"Here {cut_terms} non-zero term{'s are' if cut_terms != 1 else ' is'} cut, and $g_K$ differs "
+                      f"from $g$ by {relative:.3g} of its length, at cosine {cosine:.4f} (1 means the same "
+                      f"direction).")
+        effect += (f" $W_{{ih}}$ and the biases lose terms at the same places, step 1 included, where their terms "
+                   f"multiply $x_1$ and 1 instead of $h_0 = 0$: over all four of the cell's parameters the truncated "
+                   f"gradient differs from the full one by {chunked.relative_difference:.3g} of its length.")
     lesson.explain(
-        f"Each x is a non-zero term of the full gradient $g$ that truncation drops; the outlined staircases are what "
-        f"each chunk keeps. {effect} The network still reads the whole sequence, but from the gradient it can learn no "
-        f"dependency longer than a chunk. Some books describe another form, a sliding window in which every loss "
-        f"reaches back exactly $K$ steps: it needs a backward pass per loss, so frameworks cut in chunks."
-        f" With the same $K$ its cosine here would be {sliding.cosine:.4f}.")
+        f"Here $g = \\partial L/\\partial W_{{hh}}$ is the full gradient of $W_{{hh}}$ and $g_K$ the truncated one; "
+        f"the triangle and the three numbers are about $W_{{hh}}$ alone. Each x is a non-zero term of $g$ that "
+        f"truncation drops; the outlined staircases are what each chunk keeps. {effect} The network still reads the "
+        f"whole sequence, but from the gradient it can learn no dependency longer than a chunk. Some books describe "
+        f"another form, a sliding window in which every loss reaches back exactly $K$ steps: it needs a backward "
+        f"pass per loss, so frameworks cut in chunks. With the same $K$ its cosine here would be "
+        f"{sliding.cosine_of('weight_hh'):.4f}.")
     low, high = (2, 4) if T >= 4 else (T - 1, T)
-    c_low, c_high = (chunked_bptt(result, K, losses).cosine for K in (low, high))
+    c_low, c_high = (chunked_bptt(result, K, losses).cosine_of("weight_hh") for K in (low, high))
     answer = 2 if abs(c_high - c_low) < 5e-5 else (0 if c_high > c_low else 1)
+    extra = int(np.sum(chunk_mask(T, high) & ~chunk_mask(T, low) & (norms > 0)))
+    more = (f"Chunks of {high} keep every term that chunks of {low} keep, and {extra} more non-zero "
+            f"one{'s' if extra != 1 else ''}; more terms usually, but not always, bring the truncated gradient closer "
+            f"to the full one: the figure shows this network's case." if extra else
+            f"Chunks of {high} keep every term that chunks of {low} keep, and no other non-zero one, so nothing "
+            f"changes.")
     lesson.predict(
         "b_predict_K", f"Chunks of $K = {high}$ instead of {low}: what does the cosine between the truncated and "
-                       f"the full gradient do?",
+                       f"the full gradient of $W_{{hh}}$ do?",
         ["It rises, towards 1", "It falls, away from 1", "It stays where it is"], answer=answer,
         why=f"At $K = {low}$ the cosine is {c_low:.4f}; at $K = {high}$ it is {c_high:.4f}. "
-            + ("Full BPTT keeps every term, so its cosine is exactly 1. " if high >= T else "")
-            + f"Chunks of {high} keep every term that chunks of {low} keep, and more; more terms usually, but not "
-              f"always, bring the truncated gradient closer to the full one: the figure shows this network's case.",
+            + ("Full BPTT keeps every term, so its cosine is exactly 1. " if high >= T else "") + more,
         instruction=f"move Chunk length K to {high}", ready=chunk == high)
-    lesson.note("Williams & Peng (1990) compare truncated forms of BPTT: the sliding window, and going back $h$ "
-                "steps every $h'$ steps, which is chunks when $h' = h$.")
+    lesson.note("Williams & Peng (1990) compare truncated forms of BPTT: the sliding window, and going back $n$ "
+                "steps every $m$ steps, which is chunks when $m = n$.")
     lesson.show_code(chunked_bptt, torch=lambda: chunked_program(result.cell, result.readout, result.x,
                                                                  result.targets, chunk))
     lesson.downloads("bptt_truncated", {"dL_dWhh_full": result.grads.params["weight_hh"],
@@ -345,7 +410,7 @@ def bptt_demo():
     part, body = lesson.tabs("b_part", PARTS)
     with body:
         panel = lesson.ControlPanel(part, scope="bptt")
-        target = controls.float_slider("Target y", "b_y", -1.0, 1.0, TARGET, 0.05, container=panel.slot(WARMUP))
+        target = controls.float_slider("Target y*", "b_y", -1.0, 1.0, TARGET, 0.05, container=panel.slot(WARMUP))
         w_h = controls.float_slider("Recurrent weight w_h", "b_wh", -2.0, 2.0, WARMUP_W_H, 0.1,
                                     container=panel.slot(WARMUP))
         w_x = controls.float_slider("Input weight w_x", "b_wx", -2.0, 2.0, WARMUP_W_X, 0.1,
@@ -367,7 +432,7 @@ def bptt_demo():
                                             container=panel.slot(*MATRIX_PARTS),
                                             help="Entries of W_ih are drawn uniformly from [-a, a].")
         row = controls.int_slider("Row i of W_hh", "b_row", 1, hidden, 1, container=panel.slot(SHARED))
-        k = controls.int_slider("Loss at step k", "b_k", 1, length, min(4, length), container=panel.slot(REACH))
+        k = controls.int_slider("Loss at step t", "b_k", 1, length, min(4, length), container=panel.slot(REACH))
         chunk = controls.int_slider("Chunk length K", "b_K", 1, length, min(2, length),
                                     container=panel.slot(TRUNCATED),
                                     help="Truncated BPTT cuts the gradient every K steps.")
@@ -393,15 +458,17 @@ bptt_demo()
 
 lesson.quiz(
     "quiz_bptt_sum",
-    "The same $W_{hh}$ is used at all 8 steps of a sequence. How is $\\partial L/\\partial W_{hh}$ formed?",
-    ["From the last step only", "As the sum of one term per step", "As the average of 8 step gradients"],
+    "A sequence has 8 steps, and the same $W_{hh}$ is used at each of them. How is $\\partial L/\\partial W_{hh}$ "
+    "formed?",
+    ["From the last step's use of $W_{hh}$ only", "By adding the terms of its 8 uses",
+     "As the mean of the 8 steps' gradients"],
     answer=1,
     why="A weight used several times gets one gradient term per use, and they add up: "
         "$\\sum_t \\partial L/\\partial a_t\\, h_{t-1}^\\top$.",
     wrong=["Every step's use of $W_{hh}$ changed the states that the later losses see, so every step contributes, "
            "not only the step where the last loss sits.",
            None,
-           "Averaging would divide the gradient by the number of steps; the chain rule adds the uses' terms."],
+           "Averaging would divide the gradient by the number of steps, and nothing in the chain rule divides."],
 )
 lesson.quiz(
     "quiz_bptt_direction",
@@ -432,7 +499,7 @@ lesson.quiz(
     "quiz_bptt_warmup",
     "In the warm-up, why is the term of step 1 in $\\partial L/\\partial w_h$ always zero?",
     ["Because tanh has zero slope at the first step", "Because the loss sits on $h_3$ alone",
-     "Because it multiplies $h_0$, which is 0"],
+     "Because at step 1, $w_h$ scales a zero state"],
     answer=2,
     why="The term of step $t$ is $\\partial L/\\partial a_t \\cdot h_{t-1}$; at step 1 that is $h_0 = 0$, so $w_h$'s "
         "first use multiplies nothing and nudging $w_h$ cannot change $a_1$.",
@@ -448,16 +515,16 @@ lesson.takeaways([
     "A weight used at every step gets one gradient term per step, and its gradient is their sum: "
     "$\\partial L/\\partial W_{hh} = \\sum_t \\partial L/\\partial a_t\\, h_{t-1}^\\top$. The warm-up's "
     "$\\partial L/\\partial w_h$ is three such terms, the first 0 because $h_0 = 0$.",
-    "$h_t$ receives gradient from its own loss and, through $W_{hh}$, from every later loss; the loss at step $k$ "
-    "reaches the uses of the weights at steps 1 to $k$ only.",
+    "$h_t$ receives gradient from its own loss and, through $W_{hh}$, from every later loss; the loss at step $t$ "
+    "reaches the uses of the weights at steps 1 to $t$ only.",
     "Frameworks truncate BPTT in chunks of $K$ steps: the state is carried across chunks, the gradient is cut at "
     "each boundary (`h.detach()`), so no dependency longer than a chunk gets a gradient.",
 ])
 lesson.misconceptions([
-    ("The gradient at step 4 is the sum of the losses of steps 1 to 3 and step 4.",
-     "Losses are summed into $L$; gradients are not losses. The loss at step 4 depends on the uses of "
-     "$W_{hh}$ at steps 1 to 4, so its gradient has terms from those steps; the hidden state $h_4$ gets "
-     "gradient from the losses at steps 4 and later."),
+    ("The state at step 4, $h_4$, gets its gradient from the losses at steps 1 to 4.",
+     "It is the other way round. $h_4$ can change only itself and the later states, so it gets gradient from the "
+     "losses at steps 4 to $T$. What reaches back is the loss at step 4: it depends on the uses of $W_{hh}$ at steps "
+     "1 to 4, so its gradient has terms from those steps."),
     ("Each time step has its own gradient update of its own weights.",
      "There is one $W_{hh}$; the per-step terms are added into one gradient and one update."),
     ("Truncated BPTT computes the same gradient more cheaply.",

@@ -5,10 +5,12 @@ import streamlit as st
 
 from app import lesson
 from app.figures.common import fmt
-from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure
-from app.gated_controls import GateText, cell_chart, gated_controls
+from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure, percent
+from app.gated_controls import (DEFAULT_HIDDEN, DEFAULT_INPUT_BOUND, DEFAULT_SEED, GateText, cell_chart,
+                                gated_controls)
 from app.equations import tex_number
-from app.gated_equations import lstm_step_latex, recurrent_sentence, steps_back
+from app.gated_equations import (REACH_OPTIONS, gate_range, gate_terms_sentence, lstm_step_latex, reach_option,
+                                  recurrent_sentence, rises_again, steps_back, unit_rows)
 from app.theme import NAMES
 from app.torch_snippet import pytorch_snippet
 from rnn_core import LSTM, sigmoid
@@ -22,6 +24,7 @@ LEVEL = 0.01                      # "reach": steps back until a derivative drops
 PREDICT_FROM, PREDICT_TO = 1.0, 4.0
 BOOK_BIASES = (3.0, 5.0, 7.0)     # the forget biases whose memory times the lesson quotes
 GAP = 100                         # the gap the hand-set memory is asked to bridge
+EXPLODING = dict(preset="sine", length=150, forget_bias=3.0, recurrent_scale=8.0)   # where the full Jacobian explodes
 
 LSTM_TEXT = GateText(
     prefix="lstm", bias_key="forget_bias", bias_label="Forget-gate bias b_f",
@@ -42,7 +45,7 @@ def run(preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed,
 def cell_figure(settings, unit, step, highlight, presenting):
     """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
     built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
-    back (about 100 ms for its 40 frames)."""
+    back (about 100 ms with its frames)."""
     _, trace, labels = run(*settings)
     return lstm_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 
@@ -75,13 +78,13 @@ def rounded_steps(value):
 
 
 ROLE = {
-    "f": lambda v, t: (f"The forget gate keeps ${100 * v['f']:.0f}\\%$ of $c_{{{t - 1}}} = {v['c_prev']:.3f}$: "
+    "f": lambda v, t: (f"The forget gate keeps ${percent(v['f'])}\\%$ of $c_{{{t - 1}}} = {v['c_prev']:.3f}$: "
                        f"${v['f'] * v['c_prev']:.3f}$ of it goes on to $c_{{{t}}}$."),
-    "i": lambda v, t: (f"The input gate lets ${100 * v['i']:.0f}\\%$ of the candidate $g_{{{t}}} = {v['g']:.3f}$ into "
+    "i": lambda v, t: (f"The input gate lets ${percent(v['i'])}\\%$ of the candidate $g_{{{t}}} = {v['g']:.3f}$ into "
                        f"the cell: $i_{{{t}}} g_{{{t}}} = {v['i'] * v['g']:.3f}$."),
     "g": lambda v, t: (f"The candidate $g_{{{t}}} = {v['g']:.3f}$ is a tanh, between $-1$ and $1$: not a gate but the "
                        "new content that the input gate doses."),
-    "o": lambda v, t: (f"The output gate shows ${100 * v['o']:.0f}\\%$ of $\\tanh(c_{{{t}}}) = {v['tanh_c']:.3f}$: "
+    "o": lambda v, t: (f"The output gate shows ${percent(v['o'])}\\%$ of $\\tanh(c_{{{t}}}) = {v['tanh_c']:.3f}$: "
                        f"$h_{{{t}}} = {v['h']:.3f}$."),
     "c": lambda v, t: (f"$c_{{{t}}} = {v['c']:.3f}$ is what was kept, ${v['f'] * v['c_prev']:.3f}$, plus what came "
                        f"in, ${v['i'] * v['g']:.3f}$: a multiply and an add, with no weight matrix in between."),
@@ -99,11 +102,13 @@ def cell_part(s, cell, trace, labels):
         "Both drawings show unit $j$ at step $t$. In the **standard diagram** (as Olah 2015 draws it) the cell "
         "state runs along the top: $c_{t-1}$ enters on the left, the forget gate multiplies it (⊗), the input gate's "
         "share of the candidate is added (⊕), and $c_t$ leaves on the right; the output gate decides how much of "
-        "$\\tanh(c_t)$ becomes $h_t$. Each box is a layer of its own weights: σ for a gate, tanh for the candidate. "
+        "$\\tanh(c_t)$ becomes $h_t$. Each square box is a layer with its own weights, σ for a gate and tanh for the "
+        "candidate; the rounded tanh on the way out has none: it only squashes $c_t$ into $(-1, 1)$. "
         "In the **faucets** every valve's gap is its gate's value, written as how far it is open, and a stream is "
         "as wide as the value it carries (vermilion +, blue −). Press Play to run through the steps" + window + "; "
         "click a gate in either drawing, or choose it under Highlight, to write its equation out below.")
     v = step_values(trace, t - 1, j - 1)
+    lesson.explain(gate_terms_sentence("LSTM", t, j))
     st.latex(lstm_step_latex(v, t, j, s.highlight))
     lesson.explain(ROLE[s.highlight](v, t) + " The same three gates and the same candidate, with the same weights, "
                    "run at every step; only $x_t$ and $h_{t-1}$ change.")
@@ -128,14 +133,14 @@ def maps_part(s, trace, labels):
                  key="lstm_heatmaps",
                  alt="Heatmaps over steps and units of the input, forget and output gates, the candidate, c and h.")
     f = trace.gates["f"]
-    text = (f"Rows are units $1 \\dots {s.hidden}$, columns steps $1 \\dots {s.length}$; the outlined square is unit "
+    text = (f"{unit_rows(s.hidden)}, columns steps $1 \\dots {s.length}$; the outlined square is unit "
             f"{j} at step {t} (Step t and Unit j). Gates fade from white (0) to their colour (1); the candidate, the "
-            "cell state and the hidden state are signed (blue below 0, vermilion above). At "
-            f"$b_f = {s.gate_bias:g}$ the forget gates lie between ${f.min():.3f}$ and ${f.max():.3f}$")
+            "cell state and the hidden state are signed (blue below 0, vermilion above; the cell state is not bounded "
+            "by 1, its colour stops at ±1). At "
+            f"$b_f = {s.gate_bias:g}$ the forget gates {gate_range(f)}")
     if s.gate_bias < 5.0:
         high = run(*(s.cell[:3] + (5.0,) + s.cell[4:]))[1].gates["f"]
-        text += (f"; raise $b_f$ to 5 and, with the same weights, they lie between ${high.min():.3f}$ and "
-                 f"${high.max():.3f}$")
+        text += f"; raise $b_f$ to 5 and, with the same weights, they {gate_range(high)}"
         text += (": the f map darkens, and each step keeps a larger share of $c_{t-1}$." if high.mean() > f.mean()
                  else ".")
     else:
@@ -160,7 +165,7 @@ def highway_part(s, trace):
     tau = memory_time(f_bar)
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Cell path of unit {j} above 1%", steps_back(unit_reach))
-    m2.metric("Tanh RNN above 1%", steps_back(rnn_reach))
+    m2.metric("Tanh RNN: unbroken run above 1%", steps_back(rnn_reach))
     m3.metric(f"Memory time of unit {j}, $1/(1-\\bar f)$", rounded_steps(tau))
     last = s.length
     whole = last - 1
@@ -173,6 +178,9 @@ def highway_part(s, trace):
         f"time $1/(1-\\bar f)$ is {rounded_steps(tau).removeprefix('≈ ')}: {_after_memory_time(f_bar, tau)}. It "
         f"keeps more than 1% for {_above(f_bar)}; on the chart the line stays above 1% for "
         f"{steps_back(unit_reach)}, of the {whole} the sequence has.")
+    dashed = ("The hand-set weights have $W_{hh} = 0$, so here the dashed line takes no path through $W_{hh}$ and "
+              "κ changes only the tanh RNN." if s.hand_set else
+              "Raise κ and it can grow even where the cell path only shrinks.")
     r0, r5 = path_reach(s.cell, 0.0, j - 1), path_reach(s.cell, 5.0, j - 1)
     lesson.explain(
         f"Drag $b_f$: with these weights unit {j}'s cell path stays above 1% for {steps_back(r0)} at $b_f = 0$ and "
@@ -180,7 +188,8 @@ def highway_part(s, trace):
         "with the same seed and weight scales: each step back multiplies its gradient by "
         "$\\mathrm{diag}(\\tanh')\\,W_{hh}$. " + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
         + " The dashed line is the full LSTM Jacobian of $[h; c]$, which also takes the paths through $h$ and "
-        "$W_{hh}$: raise κ and it can grow even where the cell path only shrinks.")
+        "$W_{hh}$. " + dashed
+        + rises_again({"tanh RNN": rnn_log10, "full LSTM Jacobian": lstm_log10}, np.log10(LEVEL)))
     if np.nanmax(lstm_log10) > 3:
         st.warning(f"The full LSTM Jacobian reaches {fmt(10.0 ** np.nanmax(lstm_log10))} here: the paths through $h$ "
                    "multiply by $W_{hh}$, so the gradient can still explode. The cell path eases vanishing; it does "
@@ -196,17 +205,17 @@ def highway_part(s, trace):
         "times spread from 2 steps up to about $T_{max}$. "
         + (f"For $T_{{max}} = T = {s.length}$ the biases range from ${b_lo:g}$ to ${b_hi:.2f}$ and the memory times "
            f"from {tau_lo:g} to {tau_hi:g} steps." if b_hi > b_lo else
-           f"At $T = {s.length}$ that range is a single bias, $\\log 1 = 0$, a memory time of 2 steps."))
+           f"At $T = {s.length}$ that range is a single bias, $\\log 1 = 0$, a memory time of 2 steps.")
+        + " " + table_versus_unit(s, f_bar, tau))
     if s.hand_set:
         hand_set_memory(s, trace)
     at_from, at_to = path_reach(s.cell, PREDICT_FROM, j - 1), path_reach(s.cell, PREDICT_TO, j - 1)
-    answer = 2 if at_to == whole else 0 if at_to <= at_from + 5 else 1
+    answer = reach_option(at_from, at_to, whole)
     lesson.predict(
         "lstm_predict_reach",
         f"At $b_f = {PREDICT_FROM:g}$ unit {j}'s cell path stays above 1% for {steps_back(at_from)}. "
         f"At $b_f = {PREDICT_TO:g}$, how far back will it stay above 1%?",
-        ["No more than 5 steps further than that", "Further, but not back to step 1",
-         "All the way back to step 1"],
+        REACH_OPTIONS,
         answer=answer,
         why=f"At $b_f = {PREDICT_TO:g}$ it stays above 1% for {steps_back(at_to)} (the sequence is {whole} steps "
             f"back). $\\sigma({PREDICT_FROM:g}) = {sigmoid(PREDICT_FROM):.3f}$ but $\\sigma({PREDICT_TO:g}) = "
@@ -218,6 +227,38 @@ def highway_part(s, trace):
     lesson.show_code(cell_path, steady_forget_gate, memory_time)
     lesson.downloads("lstm_highway", {"cell_path": 10.0 ** path_log10, "lstm_jacobian_log10": lstm_log10,
                                       "rnn_jacobian_log10": rnn_log10}, settings=_settings(s))
+
+
+def exploding_settings():
+    """The cell settings of EXPLODING, every other control at its default."""
+    e = EXPLODING
+    return (e["preset"], e["length"], DEFAULT_HIDDEN, e["forget_bias"], DEFAULT_INPUT_BOUND, e["recurrent_scale"],
+            DEFAULT_SEED, False)
+
+
+def exploding_setting():
+    """Where to see it explode, with the number the dashed line reaches there (computed, shared by all)."""
+    e = EXPLODING
+    peak = 10.0 ** float(np.nanmax(highway(exploding_settings())[1]))
+    link = ("lstm?lstm_part=Gradient%20highway&lstm_input=sine&lstm_T={length}&forget_bias={forget_bias:g}"
+            "&lstm_rec_scale={recurrent_scale:g}").format(**e)
+    return (f"To see it, [open the Gradient highway tab]({link}) with the sine wave, $T = {e['length']}$, "
+            f"$b_f = {e['forget_bias']:g}$ and κ = {e['recurrent_scale']:g}: the dashed line, the full LSTM Jacobian, "
+            f"reaches {fmt(peak)}.")
+
+
+def table_versus_unit(s, f_bar, tau):
+    """Why unit j's memory time above differs from the table's at the slider's b_f: the real gate adds the input's
+    and h's terms to b_f inside the sigmoid."""
+    steady = float(sigmoid(s.gate_bias))
+    if abs(f_bar - steady) < 5e-5:
+        return (f"Unit {s.unit}'s $\\bar f = {f_bar:.4f}$ is $\\sigma(b_f)$ itself here, so its memory time is the "
+                "one a steady gate at this $b_f$ has.")
+    return (f"Unit {s.unit}'s gates are not $\\sigma(b_f)$ itself: $f_t = \\sigma(W_{{if}}x_t + b_f + "
+            f"W_{{hf}}h_{{t-1}})$, so the input and the hidden state move it. Here $\\bar f = {f_bar:.4f}$ against "
+            f"$\\sigma({s.gate_bias:g}) = {steady:.4f}$, which is why the memory time above is "
+            f"{rounded_steps(tau).removeprefix('≈ ')} and not the "
+            f"{rounded_steps(memory_time(steady)).removeprefix('≈ ')} of a steady gate at $b_f = {s.gate_bias:g}$.")
 
 
 def _after_memory_time(f, tau):
@@ -322,8 +363,8 @@ lesson.quiz(
      "Yes: through $h$ and $W_{hh}$ it can grow"],
     answer=2,
     why="The cell path alone only shrinks, but $h_{t-1}$ feeds every gate and the candidate through $W_{hh}$, and "
-        "those paths can grow with large recurrent weights (raise κ on the Gradient highway tab and watch the dashed "
-        "line). LSTMs are still trained with gradient clipping.",
+        "those paths can grow with large recurrent weights. " + exploding_setting() + " LSTMs are still trained with "
+        "gradient clipping.",
     wrong=["True of the cell path alone, but the gradient also flows through $h_{t-1}$ and $W_{hh}$ into every "
            "gate, and that path has no such bound.",
            "A forget bias makes the cell path shrink more slowly; it puts no bound on the paths through $W_{hh}$.",

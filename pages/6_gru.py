@@ -4,19 +4,34 @@ import numpy as np
 import streamlit as st
 
 from app import lesson
-from app.figures.gates import GRU_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_cell_figure
+from app.figures.gates import (GRU_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_cell_figure,
+                               percent)
 from app.gated_controls import GateText, cell_chart, gated_controls
-from app.gated_equations import gru_step_latex, recurrent_sentence, reset_placement_latex, steps_back
+from app.gated_equations import (gate_range, gate_terms_sentence, gru_step_latex, recurrent_sentence,
+                                  reset_placement_latex, rises_again, steps_back, unit_rows)
 from app.torch_snippet import pytorch_snippet
 from rnn_core import GRU, sigmoid
-from rnn_core.gated import (comparison_rows, gated_preset, gradient_norms, gru_step_cho, hand_set_memory_gru,
-                            last_step_gradient, lesson_cell, make_cell, reach, run_steps, s_max, step_values)
+from rnn_core.gated import (comparison_rows, gated_preset, gru_step_cho, hand_set_memory_gru, lesson_cell,
+                            log10_jacobian_norms, make_cell, reach, run_steps, s_max, step_values)
+from rnn_core.spectra import jacobian, jacobian_norms
 
 CELL, MAPS, COMPARED = "Cell and faucets", "Gates over time", "Cells compared"
 TITLES = [CELL, MAPS, COMPARED]
 MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}
 PREDICT_TO = 4.0
 LEVEL = 0.01
+
+
+def mix_options(t):
+    """The mix predict's options at step t (lettered A, B, C): exactly one holds, see mix_option."""
+    return [f"Nearer $n_{{{t}}}$: the candidate is written in", f"Nearer $h_{{{t - 1}}}$: the old state is kept",
+            "Exactly halfway between the two"]
+
+
+def mix_option(z):
+    """Which of mix_options holds for an update gate z: h_t - n_t = z (h_{t-1} - n_t), h_t - h_{t-1} = (1 - z)(...)."""
+    return 1 if z > 0.5 else 0 if z < 0.5 else 2
+
 
 GRU_TEXT = GateText(
     prefix="gru", bias_key="update_bias", bias_label="Update-gate bias b_z",
@@ -37,29 +52,32 @@ def run(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed,
 def cell_figure(settings, unit, step, highlight, presenting):
     """The standard diagram and the faucets of one unit, one frame per step around `step` (indices). Not cached:
     built from plain dicts in about 10 ms, while a cached Figure is rebuilt with Plotly's validation when read
-    back (about 100 ms for its 40 frames)."""
+    back (about 100 ms with its frames)."""
     _, trace, labels = run(*settings)
     return gru_cell_figure(trace, unit=unit, step=step, highlight=highlight, labels=labels, side_by_side=presenting)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def comparison(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed):
-    """||dL/dh_t|| for the three cells built from the same seed and scales, and the RNN's W_hh."""
+    """log10 ||d s_T / d s_t|| (s = h, or [h; c] for the LSTM) for the three cells built from the same seed and
+    scales, the measure lesson 5's highway plots, and the RNN's W_hh."""
     x = gated_preset(preset, length)
     norms, whh = {}, None
     for kind in ("rnn", "lstm", "gru"):
         cell = make_cell(kind, x.shape[1], hidden, seed=seed, gate_bias=None if kind == "rnn" else update_bias,
                          input_bound=input_bound, recurrent_scale=recurrent_scale)
-        norms[kind] = gradient_norms(cell, cell.unroll(x))
+        norms[kind] = log10_jacobian_norms(cell, cell.unroll(x))
         whh = cell.weight_hh if kind == "rnn" else whh
     return norms, whh
 
 
 ROLE = {
-    "r": lambda v, t: (f"The reset gate lets ${100 * v['r']:.0f}\\%$ of $W_{{hn}}h_{{{t - 1}}} + b_{{hn}} = "
-                       f"{v['u_n']:.3f}$ into the candidate: near 0, the candidate is built from the input alone."),
-    "z": lambda v, t: (f"The update gate keeps ${100 * v['z']:.0f}\\%$ of $h_{{{t - 1}}}$ and writes "
-                       f"${100 * (1 - v['z']):.0f}\\%$ of the candidate: one mixing valve, the two shares add up to "
+    "r": lambda v, t: (f"The reset gate lets ${percent(v['r'])}\\%$ of $W_{{hn}}h_{{{t - 1}}} + b_{{hn}} = "
+                       f"{v['u_n']:.3f}$ into the candidate: near 0, the candidate is built from the input alone."
+                       + (" At step 1 the old state $h_0$ is 0, so that term is only the bias $b_{hn}$: the reset gate "
+                          "starts acting on the old state from step 2." if t == 1 else "")),
+    "z": lambda v, t: (f"The update gate keeps ${percent(v['z'])}\\%$ of $h_{{{t - 1}}}$ and writes "
+                       f"${percent(1 - v['z'])}\\%$ of the candidate: one gate for both shares, which add up to "
                        "the whole."),
     "n": lambda v, t: (f"The candidate $n_{{{t}}} = {v['n']:.3f}$ is a tanh, between $-1$ and $1$: the new content "
                        "the update gate may write."),
@@ -76,11 +94,12 @@ def cell_part(s, cell, trace):
     lesson.explain(
         "Both drawings show unit $j$ at step $t$. The hidden state runs along the top and is the only state: the "
         "update gate $z_t$ multiplies the old state $h_{t-1}$ (⊗), $1 - z_t$ multiplies the candidate $n_t$, and the "
-        "two are added (⊕). In the faucets that is **one mixing valve with two openings**, $z_t$ on the old state "
-        "and $1 - z_t$ on the candidate, so together they always pass the whole. The reset gate $r_t$ decides how "
-        "much of $W_{hn}h_{t-1} + b_{hn}$ enters the candidate. Press Play to run through the steps" + window + "; "
+        "two are added (⊕). In the faucets that is **one gate driving two valves**, opened $z_t$ on the old state's "
+        "pipe and $1 - z_t$ on the candidate's, so together they always pass the whole. The reset gate $r_t$ decides "
+        "how much of $W_{hn}h_{t-1} + b_{hn}$ enters the candidate. Press Play to run through the steps" + window + "; "
         "click a gate in either drawing, or choose it under Highlight, to write its equation out below.")
     v = step_values(trace, t - 1, j - 1)
+    lesson.explain(gate_terms_sentence("GRU", t, j))
     st.latex(gru_step_latex(v, t, j, s.highlight))
     lesson.explain(ROLE[s.highlight](v, t))
     reset_placement(cell, trace, t, j)
@@ -97,18 +116,19 @@ def cell_part(s, cell, trace):
         "gru_predict_mix",
         f"Raise $b_z$ to {PREDICT_TO:g}. At step {t}, will unit {j}'s new state $h_{{{t}}}$ sit nearer the candidate "
         f"$n_{{{t}}}$ or nearer the old state $h_{{{t - 1}}}$?",
-        [f"Nearer $n_{{{t}}}$: the candidate is written in", f"Nearer $h_{{{t - 1}}}$: the old state is kept",
-         "At 0: a large bias resets the unit"],
-        answer=1 if z_high > 0.5 else 0,
+        mix_options(t),
+        answer=mix_option(z_high),
         why=f"At $b_z = {PREDICT_TO:g}$, $z_{{{t}}} = {z_high:.3f}$, and $h_{{{t}}} - h_{{{t - 1}}} = (1 - z_{{{t}}})"
             f"(n_{{{t}}} - h_{{{t - 1}}})$ while $h_{{{t}}} - n_{{{t}}} = z_{{{t}}}(h_{{{t - 1}}} - n_{{{t}}})$: "
             + ("with $z$ above one half the new state stays nearer the old one. " if z_high > 0.5 else
                "with $z$ below one half the candidate wins. ")
-            + "The update gate only mixes the two; it never sets the state to 0.",
+            + "The update gate only mixes the two; exactly halfway would need $z_t = 0.5$.",
         instruction=f"set the update-gate bias $b_z$ to {PREDICT_TO:g}", ready=s.gate_bias == PREDICT_TO)
     lesson.note("The candidate $n_t$ is what d2l writes $\\tilde h_t$. Olah (2015) and Wikipedia write "
                 "$h_t = z_t \\odot \\tilde h_t + (1 - z_t) \\odot h_{t-1}$: the same model with $z$ and $1 - z$ "
-                "swapped; this course, PyTorch, Cho et al. (2014) and d2l keep $z$ on the old state.")
+                "swapped; this course, PyTorch, Cho et al. (2014) and d2l keep $z$ on the old state. The standard "
+                "diagram is drawn after Olah (2015) in PyTorch's form: $z$ on the old state, $1 - z$ on the candidate, "
+                "$r$ on $W_{hn}h_{t-1} + b_{hn}$.")
     lesson.show_code(GRU.step, gru_step_cho, *([hand_set_memory_gru] if s.hand_set else []),
                      torch=lambda: pytorch_snippet(cell, trace.x, show=f"output[{t - 1}, {j - 1}]"))
 
@@ -143,9 +163,9 @@ def maps_part(s, trace, labels):
                  alt="Heatmaps over steps and units of the reset gate, update gate, candidate and hidden state.")
     z = trace.gates["z"]
     lesson.explain(
-        f"Rows are units $1 \\dots {s.hidden}$, columns steps $1 \\dots {s.length}$; the outlined square is unit {j} "
+        f"{unit_rows(s.hidden)}, columns steps $1 \\dots {s.length}$; the outlined square is unit {j} "
         f"at step {t} (Step t and Unit j). The update gate has the LSTM forget gate's colour because it plays the "
-        f"same role, how much of the old state to keep: here it lies between ${z.min():.3f}$ and ${z.max():.3f}$ "
+        f"same role, how much of the old state to keep: here its values {gate_range(z)} "
         f"(mean ${z.mean():.3f}$). Where a row of $z$ is dark, that unit's $h$ changes little from step to step.")
     lesson.show_code(run_steps, GRU.step)
     lesson.downloads("gru_trace", {**{name: trace.gates[name] for name in "rzn"}, "h": trace.h},
@@ -153,20 +173,25 @@ def maps_part(s, trace, labels):
 
 
 def compared_part(s, inputs):
-    """How far back each of the three cells carries the gradient of one loss, and their parameter counts."""
+    """How far back a change reaches the last step in each of the three cells, and their parameter counts."""
     norms, rnn_whh = comparison(*s.cell[:-1])
     lesson.chart(gradient_comparison_figure(norms), key="gru_gradients",
-                 alt="Log-scale plot of the gradient norm reaching each step for the tanh RNN, the LSTM and the GRU.")
-    with np.errstate(divide="ignore"):
-        reaches = {kind: reach(np.log10(values), np.log10(LEVEL)) for kind, values in norms.items()}
+                 alt="Log-scale plot of how much a change of the state at step t still moves the state at the last "
+                     "step, for the tanh RNN, the LSTM (state h and c) and the GRU.")
+    reaches = {kind: reach(values, np.log10(LEVEL)) for kind, values in norms.items()}
     for column, (kind, steps) in zip(st.columns(3), reaches.items()):
-        column.metric(f"{MODEL_NAMES[kind]}: gradient above 1%", steps_back(steps))
+        column.metric(f"{MODEL_NAMES[kind]}: unbroken run above 1%", steps_back(steps))
     lesson.explain(
-        f"One sequence, one loss at the last step, $L = u \\cdot h_{{{s.length}}}$ with $\\lVert u \\rVert = 1$, and "
-        "the three cells built from the same seed and weight scales, the LSTM's forget-gate bias and the GRU's "
-        f"update-gate bias both set to $b_z = {s.gate_bias:g}$. Each curve is how much gradient reaches $h_t$. Here "
-        f"it stays above 1% for {reaches['rnn']} steps back in the tanh RNN, {reaches['lstm']} in the LSTM and "
-        f"{reaches['gru']} in the GRU (the whole sequence is {steps_back(s.length - 1)}): {furthest(reaches)}. "
+        "One sequence and the three cells built from the same seed and weight scales, the LSTM's forget-gate bias "
+        f"and the GRU's update-gate bias both set to $b_f = b_z = {s.gate_bias:g}$. Each curve is the Jacobian "
+        f"norm $\\lVert \\partial s_{{{s.length}}} / \\partial s_t \\rVert$ of the cell's whole state $s$: $h$ for the "
+        "tanh RNN and the GRU, $h$ and the cell state $c$ together for the LSTM, the same measure as the Gradient "
+        "highway tab of the LSTM lesson: the largest gradient that a loss at the last step, with gradient norm 1 "
+        f"there, can send back to step $t$. Here it stays above 1% for {steps_back(reaches['rnn'])} in the tanh RNN, "
+        f"{steps_back(reaches['lstm'])} in the LSTM and {steps_back(reaches['gru'])} in the GRU (the whole sequence "
+        f"is {steps_back(s.length - 1)}): {furthest(reaches)} with these weights. That is one network each, not a "
+        "ranking of the cells: other weights (another seed) or other biases can change the order."
+        + rises_again({MODEL_NAMES[k]: v for k, v in norms.items()}, np.log10(LEVEL)) + " "
         + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
         + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise κ and any of them can "
         "grow instead.")
@@ -189,8 +214,8 @@ def compared_part(s, inputs):
         "holds $H(I + H)$ weights and $2H$ biases, and the tanh RNN has $G = 1$ block, the LSTM 4 ($i, f, g, o$) and "
         "the GRU 3 ($r, z, n$): the GRU has exactly $3/4$ of the LSTM's parameters.")
     lesson.note("GRU: Cho et al. (2014). LSTM: Hochreiter & Schmidhuber (1997), forget gate Gers et al. (2000).")
-    lesson.show_code(last_step_gradient, gradient_norms)
-    lesson.downloads("gru_compared_gradients", {f"{kind}_gradient_norm": values for kind, values in norms.items()},
+    lesson.show_code(jacobian, jacobian_norms)
+    lesson.downloads("gru_compared_jacobians", {f"{kind}_jacobian_norm_log10": v for kind, v in norms.items()},
                      settings=_settings(s))
 
 
@@ -287,7 +312,8 @@ lesson.quiz(
         "sum: they agree only in special cases, such as all $r$ equal. The Cell and faucets tab computes both.",
     wrong=["An elementwise product and a matrix product do not commute: scaling the rows of the sum is not scaling "
            "the inputs.",
-           "Even with $b_{hn} = 0$, $r \\odot (W h)$ and $W (r \\odot h)$ differ unless every $r$ is the same.", None],
+           "The bias is not what separates them: $r$ scales the sums of $W_{hn}h$ in one and the entries of $h$ in "
+           "the other, and dropping $b_{hn}$ leaves that as it is.", None],
 )
 lesson.quiz(
     "gru_quiz_parameters",

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import controls, lesson
 from app.figures.memory_lab import CELL_NAMES
-from app.figures.text_lab import (activation_text, context_curves, correlation_bars, dependence_by_distance,
+from app.figures.text_lab import (WRAP, activation_text, context_curves, correlation_bars, dependence_by_distance,
                                   dependence_text, learning_curves, sampling_step_figure, shown_char)
 from app.torch_snippet import char_model_snippet
 from rnn_core import text as tx
@@ -28,6 +28,16 @@ DEFAULT_PROMPT = "ROMEO.\n"
 PREDICT_TEMPERATURE = 0.5
 PREDICT_K = 16  # the context part opens at k = 16; its check asks what moving k to the largest k does
 WINDOW = 120  # characters before a prediction whose gradients are drawn
+CELL_PX = 14  # the narrowest a character's cell may be on a phone (12 px monospace letters)
+
+
+def wide(key: str, columns: int):
+    """A container for a text grid of `columns` characters a row: on a narrow screen it keeps CELL_PX a character
+    and scrolls sideways (at 390 px, 72 columns left 4 px each and the letters overlapped). Static CSS built from
+    numbers, no user text."""
+    st.html(f'<style>@media (max-width: 720px) {{ [data-testid="stLayoutWrapper"]:has(> .st-key-{key}) '
+            f'{{ overflow-x: auto; }} .st-key-{key} {{ min-width: {CELL_PX * columns + 110}px; }} }}</style>')
+    return st.container(key=key)
 
 
 # ---------------------------------------------------------------- data, computed once per server
@@ -108,16 +118,24 @@ def typed_notes(vocab: str, text: str | None, limit: int, what: str) -> None:
                    icon=":material/content_cut:")
     encoded = tx.encode(vocab, clamped(text, limit))
     if encoded.skipped:
-        names = ", ".join(f"U+{ord(ch):04X}" for ch in encoded.unknown[:12])
-        more = f" and {len(encoded.unknown) - 12} more" if len(encoded.unknown) > 12 else ""
-        plural = encoded.skipped != 1
-        st.info(f"{encoded.skipped:,} character{'s' if plural else ''} of your {what} "
-                f"{'are' if plural else 'is'} not among the {len(vocab)} the models know, so "
-                f"{'they are' if plural else 'it is'} skipped: {names}{more}. The models know English letters, "
-                "digits, punctuation, spaces and newlines.", icon=":material/visibility_off:")
+        st.info(skipped_sentence(vocab, encoded, what), icon=":material/visibility_off:")
         printable = [ch for ch in encoded.unknown[:12] if ch.isprintable() and not ch.isspace()]
         if printable:
             st.code("skipped: " + " ".join(printable), language=None)
+
+
+def skipped_sentence(vocab: str, encoded, what: str) -> str:
+    """What was skipped of a typed text: how many characters, how many different ones (named by code point), and
+    exactly which characters the models know."""
+    names = ", ".join(f"U+{ord(ch):04X}" for ch in encoded.unknown[:12])
+    more = f" and {len(encoded.unknown) - 12} more" if len(encoded.unknown) > 12 else ""
+    plural, kinds = encoded.skipped != 1, len(encoded.unknown)
+    different = "" if not plural else f" ({kinds} different)" if kinds > 1 else " (all the same one)"
+    marks = " ".join(tx.known_punctuation(vocab))
+    return (f"{encoded.skipped:,} character{'s' if plural else ''}{different} of your {what} "
+            f"{'are' if plural else 'is'} not among the {len(vocab)} the models know, so "
+            f"{'they are' if plural else 'it is'} skipped: {names}{more}. The models know the English letters "
+            f"A-Z and a-z, the digits 0-9, the space, the newline and these marks: `{marks}`")
 
 
 def known_text(vocab: str, text: str | None, limit: int) -> str:
@@ -170,7 +188,7 @@ def lesson_controls(panel, models_, results, passages) -> dict:
         placeholder=f"Type or paste up to {MAX_PASSAGE:,} characters.",
         help=f"Up to {MAX_PASSAGE:,} characters. Characters the models do not know are skipped.",
         container=panel.slot(UNITS, DEPENDS) if own else panel.slot("(kept)"))
-    raw = c["text_raw"] if own else passages[names.index(c["passage"])]["text"]
+    raw = c["text_raw"] if own else tx.whole_words(passages[names.index(c["passage"])]["text"])
     c["text"] = known_text(vocab, raw, MAX_PASSAGE)
     c["feature"] = controls.choice("Feature to find", "tl_feature", list(tx.FEATURES), "inside [brackets]",
                                    container=panel.slot(UNITS),
@@ -187,8 +205,9 @@ def lesson_controls(panel, models_, results, passages) -> dict:
     c["position"] = controls.int_slider("Character position t", "tl_pos", 1, n - 1, default,
                                         container=panel.slot(DEPENDS),
                                         help="The prediction made after reading character t, of character t + 1.")
-    c["back"] = controls.int_slider("Characters back (marked on the second chart)", "tl_back", 1,
-                                    results["distance"], 50, container=panel.slot(DEPENDS))
+    c["back"] = controls.int_slider("Distance d (marked on the second chart)", "tl_back", 0,
+                                    results["distance"] - 1, 50, container=panel.slot(DEPENDS),
+                                    help="Characters before the one just read: d = 0 is x_t itself.")
     c["k"] = controls.choice("k: characters the model may see", "tl_k", results["context_ks"], PREDICT_K,
                              widget="slider",
                              container=panel.slot(CONTEXT))
@@ -221,19 +240,18 @@ def write_part(c, models_):
                                           "likely next characters and the hidden state.")
     p_drawn = float(sample.probs[step - 1, sample.drawn[step - 1]])
     rank = int(np.sum(sample.probs[step - 1] > p_drawn)) + 1
+    sure = tx.sample_certainty(vocab, sample)
     lesson.explain(
         f"Writing is a loop. At every step the model turns its hidden state into a probability for each of the "
-        f"{len(vocab)} characters it knows (the {lesson.glossary_link('softmax')} of its "
-        f"{lesson.glossary_link('logit', 'logits')} divided by the {lesson.glossary_link('temperature')}), draws "
-        "one "
-        "at random with those probabilities, and reads it back in. At step "
-        f"{step} the {CELL_NAMES[kind]} gave {shown_char(top_chars[0])!r} the highest probability, "
-        f"{probs[step - 1, 0]:.0%}; the draw picked {shown_char(drawn)!r}, which had {p_drawn:.1%} "
+        f"{len(vocab)} characters it knows: its readout gives one score per character, the "
+        f"{lesson.glossary_link('logit', 'logits')} $y = W_{{hy}} h + b_y$; dividing them by the "
+        f"{lesson.glossary_link('temperature')} $\\tau$ and taking the {lesson.glossary_link('softmax')} gives "
+        "$p = \\mathrm{softmax}(y / \\tau)$. It draws one character at random with those probabilities and reads "
+        f"it back in. At step {step} the {CELL_NAMES[kind]} gave {shown_char(top_chars[0])!r} the highest "
+        f"probability, {probs[step - 1, 0]:.0%}; the draw picked {shown_char(drawn)!r}, which had {p_drawn:.1%} "
         f"(rank {rank} of {len(vocab)}). On the right, the hidden state it drew from: "
-        f"{sample.states.shape[1]} units, blue below 0, orange above. Move *Step s*: where the next letter is "
-        "obvious (the rest of a common word) one bar takes nearly everything; after a space or a newline the "
-        "probability spreads out.")
-
+        f"{sample.states.shape[1]} units, blue below 0, orange above.")
+    lesson.explain(certainty_sentence(sure, length, temperature))
     st.subheader("Three cells, one beginning")
     lesson.explain(
         "The whole texts, your prompt first: the same prompt, seed and temperature for all three"
@@ -260,7 +278,8 @@ def write_part(c, models_):
             "flattens them.",
         instruction=f"set the temperature to {PREDICT_TEMPERATURE} and put Step s on 1",
         ready=abs(temperature - PREDICT_TEMPERATURE) < 1e-9 and step == 1)
-    lesson.note("Temperature T: p = softmax(y / T), y = W_hy h + b_y. Probabilities are rounded.")
+    lesson.note("Temperature τ: p = softmax(y / τ), y = W_hy h + b_y. Probabilities are rounded. Character models "
+                "that write by sampling: Karpathy (2015), min-char-rnn.")
     text = prompt + tx.decode(vocab, sample.drawn)
     lesson.show_code(tx.sample, tx.tempered,
                      torch=lambda: char_model_snippet(kind, f"models/char_{kind}.npz", text, show="output.shape"))
@@ -271,7 +290,45 @@ def write_part(c, models_):
                      index_name="step")
 
 
-def learn_part(c, models_, results):
+def certainty_sentence(sure: dict, length: int, temperature: float) -> str:
+    """What Step s shows over the whole sample, from tx.sample_certainty (true at every temperature)."""
+    said = (f"Move *Step s* through the {length} steps: at temperature $\\tau = {temperature:g}$ the top bar takes "
+            f"90% or more at {sure['n_sure']} of them and less than half at {sure['n_unsure']}.")
+    after, other = sure["mean_after"], sure["mean_other"]
+    if after is not None and other is not None:
+        said += (f" Right after a space or a newline the top bar has {after:.0%} on average, at the other steps "
+                 f"{other:.0%}" + (": the choice is most open at the start of a word or a line." if after < other
+                                   else "."))
+    return said
+
+
+def sample_text(results: dict, kind: str, checkpoint: int, final: int) -> dict:
+    """The stored samples of one cell at a checkpoint: temperature (as a string) -> text."""
+    record = results["models"][kind]
+    return record["final_samples"] if checkpoint == final else record["checkpoints"][str(checkpoint)]["samples"]
+
+
+def reference_word_length(passages: list) -> float:
+    """Mean word length, in letters, of the held-out passages the lesson ships: what Shakespeare's text has."""
+    words = [w for p in passages for w in tx.WORD.findall(p["text"])]
+    return float(np.mean([len(w.replace("'", "")) for w in words]))
+
+
+def samples_sentence(traits: dict, checkpoint: int, temperature: float, reference: float) -> str:
+    """What the shown samples have, counted (tx.text_traits per cell): true at every checkpoint and temperature."""
+    def per_cell(key):
+        return ", ".join(f"{CELL_NAMES[k]} {traits[k][key]}" for k in KINDS)
+    lengths = ", ".join(f"{CELL_NAMES[k]} {traits[k]['mean_word_length']:.1f}" if traits[k]["mean_word_length"]
+                        else f"{CELL_NAMES[k]} (no words)" for k in KINDS)
+    return (f"Counted in these samples (after {checkpoint:,} updates, temperature {temperature:g}): line breaks "
+            f"{per_cell('line_breaks')}; speaker names alone on a line in capitals, as the plays print them "
+            f"(\"ROMEO.\"): {per_cell('speaker_lines')}; stage directions in [brackets]: "
+            f"{per_cell('stage_directions')}; mean word length in letters: {lengths} (the held-out passages of "
+            f"this lesson: {reference:.1f}). "
+            "Move the checkpoint: which of these comes first, and when do the words start to be real ones?")
+
+
+def learn_part(c, models_, results, passages):
     checkpoint, temperature, steps = c["checkpoint"], c["learn_temperature"], c["checkpoints"]
     final = steps[-1]
     evaluations = {}
@@ -293,23 +350,25 @@ def learn_part(c, models_, results):
         "of $-\\log_2 p$ of each next character, so "
         f"lower is better; 0 would be always sure and right, $\\log_2 {V} = {np.log2(V):.2f}$ a uniform guess. "
         f"After {checkpoint:,} updates: RNN {at['rnn']:.2f}, LSTM {at['lstm']:.2f}, GRU {at['gru']:.2f} "
-        f"({CELL_NAMES[best]} lowest). Grey dashed lines: character n-gram models counted on the same text "
-        f"(trigram {ngrams['3-gram']:.2f}, 5-gram {ngrams['5-gram']:.2f}). Each update is one step of truncated "
+        f"({CELL_NAMES[best]} lowest). Grey dashed lines: two {lesson.glossary_link('n-gram', 'n-gram models')}, "
+        "which predict each character from how often it followed the n - 1 characters before it in the training "
+        f"plays: a {lesson.glossary_link('trigram')} (n = 3, two characters) scores {ngrams['3-gram']:.2f} and a "
+        f"5-gram {ngrams['5-gram']:.2f}, with {lesson.glossary_link('Witten-Bell smoothing')} so that no "
+        "character gets probability 0. Each update is one step of truncated "
         f"backpropagation through time on {results['models']['lstm']['config']['batch_size']} chunks of "
         f"{results['models']['lstm']['config']['chunk']} characters.")
     st.subheader(f"What they write after {checkpoint:,} updates")
     for column, kind in zip(st.columns(3), KINDS):
         record = results["models"][kind]
-        text = record["final_samples"] if checkpoint == final else record["checkpoints"][str(checkpoint)]["samples"]
+        text = sample_text(results, kind, checkpoint, final)
         column.markdown(f"**{CELL_NAMES[kind]}**: {at[kind]:.2f} bits per character")
         column.code(text[str(temperature)], language=None, wrap_lines=True)
-    lesson.explain(
-        "Before training every character is about equally likely: gibberish. After 100 updates the samples have "
-        "the letter frequencies, spaces and a few short words; after 500, line breaks, many real words and "
-        "speaker names in capitals; after 2,000 and at the end, speaker names on lines of their own, stage "
-        "directions in brackets and verse lines of about the right length, with made-up words and little sense.")
+    traits = {kind: tx.text_traits(sample_text(results, kind, checkpoint, final)[str(temperature)])
+              for kind in KINDS}
+    lesson.explain(samples_sentence(traits, checkpoint, temperature, reference_word_length(passages)))
     lesson.note(f"Samples of {results['sample']['length']} characters after a newline, seed "
-                f"{results['sample']['seed']}, precomputed by scripts/train_char_models.py.")
+                f"{results['sample']['seed']}, precomputed by scripts/train_char_models.py. The n-grams: Witten & "
+                "Bell (1991) smoothing, counted on the training plays.")
 
 
 def units_part(c, models_):
@@ -325,8 +384,10 @@ def units_part(c, models_):
     r = {k: tx.correlations(states[k][1][0][1:], values) for k in KINDS}
     activation = states[kind][1][0][1:, unit - 1]
     st.subheader(f"Unit {unit} of the {CELL_NAMES[kind]}, character by character")
-    lesson.chart(activation_text(text, activation, unit=unit, cell=kind), key="tl_units_text",
-                 alt=f"The text coloured by the activation of unit {unit} of the {CELL_NAMES[kind]}.")
+    columns = min(WRAP, max(len(line) + 1 for line in text.split("\n")))   # a newline takes a cell
+    with wide("tl_wide_units", columns):
+        lesson.chart(activation_text(text, activation, unit=unit, cell=kind, wrap=columns), key="tl_units_text",
+                     alt=f"The text coloured by the activation of unit {unit} of the {CELL_NAMES[kind]}.")
     this_r = r[kind][unit - 1]
     lesson.explain(
         f"Each character is coloured by unit {unit}'s $h_t$ just after the model has read it (blue below 0, "
@@ -357,45 +418,60 @@ def depends_part(c, models_, results):
     vocab = models_["lstm"].vocab
     if c["passage"] == OWN:
         typed_notes(vocab, c["text_raw"], MAX_PASSAGE, "text")
-    text, position, back = c["text"], c["position"], c["back"]
+    text, position, d = c["text"], c["position"], c["back"]
     if len(text) >= 2:
         found = for_each_cell("Gradients", lambda k: attribution(k, text, position, WINDOW))
         sizes = {k: v[0] for k, v in found.items()}
         first = position - len(sizes["lstm"]) + 1
         st.subheader(f"What the prediction of character {position + 1} depends on")
-        lesson.chart(dependence_text(text[first - 1:position], sizes, first=first, position=position,
-                                     next_char=text[position], probabilities={k: v[1] for k, v in found.items()}),
-                     key="tl_depends_text",
-                     alt=f"The {len(sizes['lstm'])} characters up to position {position}, coloured by how much each "
-                         "cell's prediction of the next one depends on them.")
-        far = {k: float(v[:-10].sum() / v.sum()) if v.sum() > 0 else 0.0 for k, v in sizes.items()}
+        columns = min(WRAP, len(sizes["lstm"]))
+        with wide("tl_wide_depends", columns):
+            lesson.chart(dependence_text(text[first - 1:position], sizes, first=first, position=position,
+                                         next_char=text[position], wrap=columns,
+                                         probabilities={k: v[1] for k, v in found.items()}),
+                         key="tl_depends_text",
+                         alt=f"The {len(sizes['lstm'])} characters up to position {position}, coloured by how much "
+                             "each cell's prediction of the next one depends on them.")
+        far = {k: float(v[:-FAR].sum() / v.sum()) if v.sum() > 0 else 0.0 for k, v in sizes.items()}
         lesson.explain(
-            f"After reading character {position} each model predicts character {position + 1}, "
-            f"{shown_char(text[position])!r}. Each character before it is coloured by the size of the gradient of "
-            "$\\log p(x_{t+1})$ with respect to that character's one-hot input $x_s$: how much a small change there "
-            "would move the prediction (dark red: that cell's largest). Share of the gradient more than 10 "
-            "characters back: " + ", ".join(f"{CELL_NAMES[k]} {far[k]:.0%}" for k in KINDS) + ". Try a position "
-            "just before a closing bracket `]`: does the cell still look back to the `[` that opened it?")
+            f"After reading character $t = {position}$ each model predicts character $t + 1 = {position + 1}$, "
+            f"{shown_char(text[position])!r}. Each character before it, $x_{{t-d}}$ ($d$ characters before "
+            "$x_t$; $d = 0$ is $x_t$, the character just read), is coloured by the size of the gradient of "
+            "$\\log p(x_{t+1})$ with respect to its one-hot input: how much a small change there would move the "
+            f"prediction (dark red: that cell's largest). Share of the gradient from $d \\ge {FAR}$: "
+            + ", ".join(f"{CELL_NAMES[k]} {far[k]:.0%}" for k in KINDS) + ". Try a position just before a closing "
+            "bracket `]`: does the cell still look back to the `[` that opened it?")
     else:
         st.info("Type at least two characters the models know to see what a prediction depends on.",
                 icon=":material/keyboard:")
     st.subheader("On average over held-out text: memory against distance")
-    distances = list(range(1, results["distance"] + 1))
     curves = {k: results["models"][k]["dependence_mean"] for k in KINDS}
-    lesson.chart(dependence_by_distance(distances, curves, marked=back), key="tl_distance",
-                 alt="Mean gradient size against characters back for the three cells, log scale.")
-    at = {k: curves[k][back - 1] for k in KINDS}
+    lesson.chart(dependence_by_distance(list(range(results["distance"])), curves, marked=d), key="tl_distance",
+                 alt="Mean gradient size against the distance d for the three cells, log scale.")
+    lesson.explain(distance_sentence(curves, d, 2 * results["distance_positions_per_play"]))
+    lesson.note(f"The coloured text: gradients by backpropagation through the last {WINDOW} characters before the "
+                f"prediction; the averages: through the last {results['distance']} at each position (the state "
+                "before them is a constant, so both are exact), precomputed by scripts/train_char_models.py.")
+
+
+FAR = 10  # "far" characters of the coloured text: d >= FAR
+
+
+def distance_sentence(curves: dict, d: int, positions: int) -> str:
+    """The distance chart in words at the marked distance d (curves[kind][d] is the mean at distance d)."""
+    at = {k: curves[k][d] for k in KINDS}
     compared = (f"the LSTM's is {times(at['lstm'] / at['rnn'])} times the RNN's and the GRU's "
                 f"{times(at['gru'] / at['rnn'])} times" if at["rnn"] > 0 else
                 "the RNN's has vanished below the smallest number a float32 holds")
-    lesson.explain(
-        f"The same gradient size, averaged over {2 * results['distance_positions_per_play']:,} positions of the "
-        f"held-out plays, against how far back the character is. {back} characters back the average is "
-        f"{at['rnn']:.2g} for the RNN, {at['lstm']:.2g} for the LSTM and {at['gru']:.2g} for the GRU: {compared}. "
-        f"One character back the ratios are {curves['lstm'][0] / curves['rnn'][0]:.3g} and "
-        f"{curves['gru'][0] / curves['rnn'][0]:.3g}.")
-    lesson.note(f"Gradients by backpropagation through the last {WINDOW} characters (the state before them is a "
-                "constant, so they are exact); averages precomputed by scripts/train_char_models.py.")
+    said = (f"The same gradient size, averaged over {positions:,} positions of the held-out plays, against the "
+            f"distance $d$. At $d = {d}$" + (" (the character just read)" if d == 0 else "")
+            + f" the average is {at['rnn']:.2g} for the RNN, {at['lstm']:.2g} for the LSTM and {at['gru']:.2g} "
+            f"for the GRU: {compared}.")
+    if d != 0:
+        said += (f" At $d = 0$ the ratios are {times(curves['lstm'][0] / curves['rnn'][0])} and "
+                 f"{times(curves['gru'][0] / curves['rnn'][0])}.")
+    return said + (" A gradient measures sensitivity: how much the prediction would move if that character "
+                   "changed. It does not say the character helps predict better; the last part measures that.")
 
 
 def times(ratio: float) -> str:
@@ -414,31 +490,68 @@ def gated_gain(needed: dict) -> str:
     return f"the LSTM keeps gaining up to {needed['lstm']} and the GRU up to {needed['gru']}"
 
 
+def context_sentence(ks, k, bits, full, whole, needed, scored) -> str:
+    """The context chart in words: its measure at the scored positions beside the whole-play score of the table."""
+    at = {kind: bits[kind][ks.index(k)] for kind in KINDS}
+    gated, gated_whole = min(bits["lstm"][-1], bits["gru"][-1]), min(whole["lstm"], whole["gru"])
+    harder = all(full[kind] > whole[kind] for kind in KINDS)
+    easier = all(full[kind] < whole[kind] for kind in KINDS)
+    return (
+        "To score a character with *k characters of context* the model starts from $h_0 = 0$ k characters back "
+        "and reads only those (its state is reset there). The chart scores the same "
+        f"{scored:,} positions of the held-out plays at every k: its measure is the *bits per character at the "
+        f"scored positions*. With k = {k}: RNN {at['rnn']:.2f}, LSTM {at['lstm']:.2f}, GRU {at['gru']:.2f}. With "
+        "everything they have read (the dash-dot lines): RNN "
+        f"{full['rnn']:.2f}, LSTM {full['lstm']:.2f}, GRU {full['gru']:.2f} at these positions, against "
+        f"{whole['rnn']:.2f}, {whole['lstm']:.2f} and {whole['gru']:.2f} over every character of both plays (the "
+        "table below, the *held-out bits per character* of the other tabs)"
+        + (": these positions are harder than average. " if harder else
+           ": these positions are easier than average. " if easier else ". ")
+        + f"More than {needed['rnn']} characters no longer help the RNN (it stays within 0.01 bits of its best), "
+        f"while {gated_gain(needed)}: that is where the gated cells pull ahead. At k = {ks[-1]} the RNN is "
+        f"{bits['rnn'][-1] - gated:.2f} bits behind the better gated cell at these positions; over all of both "
+        f"plays, reading everything, it is {whole['rnn'] - gated_whole:.2f} behind.")
+
+
+def ngram_sentence(results) -> str:
+    """The n-gram diamonds: scored at the chart's positions, beside their whole-play score."""
+    three, five = results["ngrams"]["3"], results["ngrams"]["5"]
+    return (f"A grey diamond is an {lesson.glossary_link('n-gram')} model: it predicts from the n - 1 characters "
+            "before, so it sits at k = n - 1. It is scored at the same positions: the trigram "
+            f"{three['at_positions']:.2f} here and {three['held_out']:.2f} over all of both plays, the 5-gram "
+            f"{five['at_positions']:.2f} here and {five['held_out']:.2f} over all.")
+
+
+def sensitivity_sentence(results, needed) -> str:
+    """Why a gradient far back (the previous part) and the context that helps (this part) differ."""
+    far = results["distance"] - 1
+    lstm = results["models"]["lstm"]["dependence_mean"]
+    return (f"The previous part found the LSTM's prediction still sensitive to a character {far} characters "
+            f"back (mean gradient {lstm[far]:.2g}), yet here reading more than {needed['lstm']} characters lowers "
+            "its bits by 0.01 at most. Both are true: a gradient says how much the prediction would move if that character "
+            "changed, not whether knowing it makes the prediction better. Only this chart measures what the "
+            "context is worth.")
+
+
 def context_part(c, models_, results):
     ks, k = results["context_ks"], c["k"]
     bits = {kind: results["models"][kind]["context_bits"] for kind in KINDS}
     full = {kind: results["models"][kind]["full_context_bits"] for kind in KINDS}
+    whole = {kind: results["models"][kind]["held_out"]["total"] for kind in KINDS}
     ngrams = {int(order): v["at_positions"] for order, v in results["ngrams"].items() if int(order) >= 2}
-    lesson.chart(context_curves(ks, bits, full, ngrams=ngrams, marked=k), key="tl_context",
-                 alt="Held-out bits per character against the number of characters the model may see.")
-    index = ks.index(k)
-    at = {kind: bits[kind][index] for kind in KINDS}
+    scored = 2 * results["positions_per_play"]
+    lesson.chart(context_curves(ks, bits, full, ngrams=ngrams, marked=k, positions=scored), key="tl_context",
+                 alt=f"Bits per character at the {scored:,} scored positions against the number of characters the "
+                     "model may see.")
     needed = {kind: tx.context_needed(ks, bits[kind]) for kind in KINDS}
-    gated = min(bits["lstm"][-1], bits["gru"][-1])
-    lesson.explain(
-        "To score a character with *k characters of context* the model starts from $h_0 = 0$ k characters back "
-        f"and reads only those (its state is reset there). With k = {k}: RNN {at['rnn']:.2f}, LSTM "
-        f"{at['lstm']:.2f}, GRU {at['gru']:.2f} bits per character; with everything they have read (dotted lines) "
-        f"{full['rnn']:.2f}, {full['lstm']:.2f} and {full['gru']:.2f}. More than {needed['rnn']} characters no "
-        f"longer help the RNN (it stays within 0.01 bits of its best), while {gated_gain(needed)}: that is where "
-        "the gated cells pull ahead, "
-        f"{bits['rnn'][-1] - gated:.2f} bits at k = {ks[-1]}. A grey diamond is an n-gram model: it sees n - 1 "
-        "characters, so it sits at k = n - 1.")
+    lesson.explain(context_sentence(ks, k, bits, full, whole, needed, scored))
+    lesson.explain(ngram_sentence(results))
+    lesson.explain(sensitivity_sentence(results, needed))
     if 2 in ks and 3 in ngrams and all(bits[kind][ks.index(2)] > ngrams[3] for kind in KINDS):
         lesson.explain(
             f"Right after a reset the models do worse than a trigram, which sees the same two characters (k = 2: "
             f"RNN {bits['rnn'][ks.index(2)]:.2f}, LSTM {bits['lstm'][ks.index(2)]:.2f}, GRU "
-            f"{bits['gru'][ks.index(2)]:.2f}, trigram {ngrams[3]:.2f}). They were trained to read on from a state "
+            f"{bits['gru'][ks.index(2)]:.2f}, trigram {ngrams[3]:.2f}, all at the scored positions). They were trained to read on from a state "
             "carried through the text, and a zero state in the middle of a line is one they never met.")
     start, end = ks.index(PREDICT_K), len(ks) - 1
     gain = {kind: bits[kind][start] - bits[kind][end] for kind in KINDS}
@@ -453,7 +566,7 @@ def context_part(c, models_, results):
         instruction=f"move k to {ks[end]}", ready=k == ks[end])
     rows = [(CELL_NAMES[kind], results["models"][kind]["held_out"]["total"]) for kind in KINDS]
     rows += [(f"{n}-gram (Witten-Bell)", results["ngrams"][str(n)]["held_out"]) for n in (3, 5)]
-    st.markdown("| model | held-out bits per character | perplexity |\n|---|---:|---:|\n" + "\n".join(
+    st.markdown("| model | held-out bits per character (all of both plays) | perplexity |\n|---|---:|---:|\n" + "\n".join(
         f"| {name} | {value:.3f} | {2 ** value:.2f} |" for name, value in rows))
     params = {kind: results["models"][kind]["parameters"] for kind in KINDS}
     lesson.explain(
@@ -508,7 +621,7 @@ def text_lab_demo():
         if part == WRITE:
             write_part(c, models_)
         elif part == LEARN:
-            learn_part(c, models_, results)
+            learn_part(c, models_, results, passages)
         elif part == UNITS:
             units_part(c, models_)
         elif part == DEPENDS:
@@ -519,21 +632,21 @@ def text_lab_demo():
 
 text_lab_demo()
 
-dependence, held_chars = R["models"]["lstm"]["dependence_mean"], R["corpus"]["held_out_characters"]
+dependence = R["models"]["lstm"]["dependence_mean"]
 
 lesson.quiz(
     "tl_quiz_bits", "A model scores 2 bits per character on held-out text. Which statement is true?",
     ["On average it is as unsure as a fair choice among 4 characters",
-     "It gets 2 of every 100 characters wrong when it picks its most likely one",
-     "It looks back 2 characters"],
+     "Its most likely character is the right one 1 time in 4",
+     "It gives the right character probability 1/2 on average"],
     answer=0,
     why="Bits per character is the average of $-\\log_2 p$ of the character that came; $2^2 = 4$: the same "
         "surprise as a fair choice among 4. That is its perplexity.",
     wrong=[None,
            "Bits per character scores the probability the model gave the right character, not whether its "
            "favourite was right: a model can be right and unsure, or wrong and sure.",
-           "How much context a model uses is a different question (the last part of the lesson); the score says "
-           "how surprised it is, on average, by each next character."])
+           "Probability 1/2 every time costs $-\\log_2 (1/2) = 1$ bit, not 2; 2 bits is the surprise of "
+           "probability 1/4."])
 lesson.quiz(
     "tl_quiz_truncation", f"The models were trained with truncated BPTT on chunks of {CONFIG['chunk']} characters, the "
     "gradient cut between chunks. Can the trained LSTM's prediction still depend on a character 150 characters back?",
@@ -544,23 +657,27 @@ lesson.quiz(
     answer=2,
     why="The state is carried from chunk to chunk, so what the model read 150 characters ago is still in $h_t$ "
         "(faded). Truncation limits how far back one update adjusts the weights, not how far the state reaches: "
-        f"averaged over held-out text, the LSTM's gradient 150 characters back is {dependence[149]:.2g}, "
-        f"{dependence[149] / dependence[0]:.2g} of its size one character back.",
+        f"averaged over held-out text, the LSTM's gradient 150 characters back ($d = 150$) is "
+        f"{dependence[150]:.2g}, {dependence[150] / dependence[0]:.2g} of its size for the character just read. "
+        "(A gradient says the prediction is sensitive to that character; whether the character helps it predict "
+        "better is what the last part measures.)",
     wrong=["The cut is in the backward pass of training only. Reading text, the state flows forward without any "
            "cut.",
            "Temperature changes how a character is drawn from the probabilities, not what the probabilities "
            "depend on.",
            None])
+last = R["models"]["lstm"]["evaluations"][-1]  # the last evaluation: training chunks and held-out plays
 lesson.quiz(
     "tl_quiz_heldout", "Why are The Tempest and Macbeth held out of training?",
-    ["They are the two shortest plays, so scoring them is fastest for the course's server",
+    ["Scored on the text they trained on, the models would look worse than they are",
      "Only text the model never saw shows how well it predicts new text",
      "Their characters are outside the models' vocabulary"],
     answer=1,
     why="A model can fit the very text it trained on better than it predicts new text; scoring unseen plays "
         "measures what it learned about Shakespeare's English, not what it memorised.",
-    wrong=["Speed is not the reason, and they are not the shortest plays: they have "
-           f"{held_chars[0]:,} and {held_chars[1]:,} characters.",
+    wrong=["The other way round: on text it trained on a model looks better than it is. After "
+           f"{last['step']:,} updates the LSTM scored {last['train_bits']:.2f} bits per character on "
+           f"its training chunks and {last['held_out']:.2f} on the held-out plays.",
            None,
            f"Every character in them is one of the {len(R['corpus']['vocab'])} the models know: the training text "
            "uses the same ones."])
@@ -576,7 +693,8 @@ lesson.takeaways([
     "Writing is a loop: the softmax of the logits divided by a temperature, one random draw, the character fed "
     "back in. A low temperature repeats safe choices; a high one invents.",
     f"With the same {CONFIG['hidden_size']} units the LSTM and the GRU end {abs(held['lstm'] - held['gru']):.2f} "
-    f"bits apart and the RNN {held['rnn'] - min(held['lstm'], held['gru']):.2f} bits behind them. The difference "
+    f"bits apart and the RNN {held['rnn'] - min(held['lstm'], held['gru']):.2f} bits behind them over all of both "
+    "held-out plays. The difference "
     f"is in long contexts: more than {needed['rnn']} characters no longer help the RNN, the gated cells keep "
     f"gaining up to {max(needed['lstm'], needed['gru'])}, and their gradients reach much further back.",
     "Some units follow things a reader can name (inside a stage direction, the position in a line); the "

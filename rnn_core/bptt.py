@@ -247,6 +247,19 @@ class Truncated:
         denom = np.linalg.norm(a) * np.linalg.norm(b)
         return float(a @ b / denom) if denom > 0 else 1.0
 
+    def relative_difference_of(self, name="weight_hh"):
+        """||g_K - g|| / ||g|| for one parameter (g its full gradient, g_K the truncated one; 0 when g = 0)."""
+        full = np.linalg.norm(self.full[name])
+        return float(np.linalg.norm(self.lost[name]) / full) if full > 0 else 0.0
+
+    def cosine_of(self, name="weight_hh"):
+        """Cosine between the truncated and the full gradient of one parameter (1 when both are 0, 0 when one is)."""
+        a, b = self.params[name].ravel(), self.full[name].ravel()
+        denom = np.linalg.norm(a) * np.linalg.norm(b)
+        if denom > 0:
+            return float(a @ b / denom)
+        return 1.0 if not a.any() and not b.any() else 0.0
+
 
 def truncated_bptt(result, window, losses=None):
     """The cell's gradient when each loss backpropagates at most `window` steps (see truncation_mask)."""

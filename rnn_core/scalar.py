@@ -1,11 +1,11 @@
 """A one-unit tanh RNN, small enough to compute by hand: the warm-up of lessons 2 (forward) and 3 (backward).
 
     h_t = tanh(w_x x_t + w_h h_{t-1} + b),   t = 1 .. T,   h_0 given (0 by default)
-    L   = (h_T - y)^2 / 2                    a squared error on the last state only
+    L   = (h_T - y*)^2 / 2                   a squared error on the last state only, target y*
 
 Backward, one line per equation (the chain rule through time):
 
-    dL/dh_T     = h_T - y
+    dL/dh_T     = h_T - y*
     dL/da_t     = dL/dh_t * (1 - h_t^2)      a_t = w_x x_t + w_h h_{t-1} + b, tanh'(a) = 1 - tanh(a)^2
     dL/dh_{t-1} = dL/da_t * w_h              the only way back to an earlier step
     dL/dw_h     = sum_t dL/da_t * h_{t-1}    one term per step: the weight is used at every step
@@ -40,7 +40,7 @@ def forward(w_x: float, w_h: float, b: float, xs, h0: float = 0.0) -> ScalarForw
 
 @dataclass(frozen=True)
 class ScalarBackward:
-    loss: float                  # L = (h_T - y)^2 / 2
+    loss: float                  # L = (h_T - y*)^2 / 2
     dh: tuple[float, ...]        # dL/dh_t, t = 1 .. T
     da: tuple[float, ...]        # dL/da_t, t = 1 .. T
     w_h_terms: tuple[float, ...]  # dL/da_t * h_{t-1}: the term of step t in dL/dw_h
@@ -61,12 +61,12 @@ class ScalarBackward:
 
 
 def backward(w_x: float, w_h: float, b: float, xs, target: float, h0: float = 0.0) -> ScalarBackward:
-    """Backpropagation through time for L = (h_T - y)^2 / 2, every term listed."""
+    """Backpropagation through time for L = (h_T - y*)^2 / 2 (y* = target), every term listed."""
     xs = [float(x) for x in xs]
     fwd = forward(w_x, w_h, b, xs, h0)
     T, h = len(xs), fwd.h
     dh, da = [0.0] * T, [0.0] * T
-    dh[T - 1] = h[T] - target                          # dL/dh_T = h_T - y
+    dh[T - 1] = h[T] - target                          # dL/dh_T = h_T - y*
     for t in reversed(range(T)):                       # t is 0-based here: step t + 1
         da[t] = dh[t] * (1.0 - h[t + 1] ** 2)          # dL/da_t = dL/dh_t * tanh'(a_t)
         if t > 0:

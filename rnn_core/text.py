@@ -29,6 +29,7 @@ Code counts steps from 0: ``trace.h[t-1]`` holds h_t, and ``indices[t-1]`` is x_
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -275,6 +276,53 @@ def sample(model, prompt, length, temperature=1.0, seed=0):
         drawn[s] = rng.choice(V, p=probs[s])                               # x_next ~ p_s
         state = last_state(unroll(model.cell, one_hot([[drawn[s]]], V, model.dtype), state))
     return Sample(prompt=prompt, drawn=drawn, probs=probs, states=hs, temperature=float(temperature), seed=int(seed))
+
+
+def sample_certainty(vocab, sample, sure=0.9, unsure=0.5):
+    """How sure the sampler was at each step of a sample, in the numbers the lesson says (a dict).
+
+    top: (length,) the largest probability at each step (the top bar); after_break: (length,) whether the
+    character read just before the step is a space or a newline (step 1 reads the prompt's last character;
+    False without a prompt); n_sure / n_unsure: steps whose top bar has at least `sure` / less than `unsure`;
+    mean_after / mean_other: the mean top bar right after a space or newline / elsewhere (None when no step is
+    of that kind)."""
+    top = sample.probs.max(axis=1)
+    last = vocab[int(sample.prompt[-1])] if len(sample.prompt) else None
+    previous = [last] + [vocab[int(i)] for i in sample.drawn[:-1]]
+    after = np.array([ch in (" ", "\n") for ch in previous], dtype=bool)
+    return dict(top=top, after_break=after, n_sure=int(np.sum(top >= sure)), n_unsure=int(np.sum(top < unsure)),
+                mean_after=float(top[after].mean()) if after.any() else None,
+                mean_other=float(top[~after].mean()) if (~after).any() else None)
+
+
+SPEAKER_LINE = re.compile(r"^[A-Z][A-Z' ]*[A-Z]\.$")   # "ROMEO." or "FIRST WITCH.": a speaker's name, as printed
+WORD = re.compile(r"[A-Za-z']+")
+
+
+def text_traits(text):
+    """What a reader can count in a sample: its lines, its speaker-name lines ("ROMEO." alone on a line, how
+    the plays print a speaker), its stage directions ([...] on one line), its words (runs of letters) and
+    their mean length in letters (None without words)."""
+    lines = text.split("\n")
+    words = WORD.findall(text)
+    return dict(line_breaks=text.count("\n"),
+                speaker_lines=sum(bool(SPEAKER_LINE.match(line.strip())) for line in lines),
+                stage_directions=len(re.findall(r"\[[^\]\n]+\]", text)),
+                words=len(words),
+                mean_word_length=float(np.mean([len(w.replace("'", "")) for w in words])) if words else None)
+
+
+def whole_words(text):
+    """The text without a last, cut word: up to its last space or newline when it ends inside a word."""
+    if not text or not text[-1].isalpha():
+        return text
+    cut = max(text.rfind(" "), text.rfind("\n"))
+    return text[:cut] if cut > 0 else text
+
+
+def known_punctuation(vocab):
+    """The characters of a vocabulary that are neither letters, digits nor white space (in vocabulary order)."""
+    return "".join(ch for ch in vocab if not ch.isalnum() and not ch.isspace())
 
 
 # ---------------------------------------------------------------- what a prediction depends on

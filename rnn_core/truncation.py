@@ -67,7 +67,8 @@ def chunked_bptt(result, chunk, losses=None):
         h = run.trace.h[-1]                                     # carried on; in PyTorch: h = h.detach()
     params = {name: sum(run.grads.params[name] for run in runs) for name in PARAM_NAMES}
     terms = masked_gradient(result, chunk_mask(result.length, chunk), chunk, losses)
-    lost = {name: result.grads.params[name] - params[name] for name in PARAM_NAMES}
-    return Chunked(window=int(chunk), params=params, full=terms.full, lost=lost, kept_norms=terms.kept_norms,
+    # what is lost is the sum of the cut terms themselves (not full - params, which carries rounding): exactly 0
+    # when every cut term is 0, as at T = 2, K = 1, where the only cut term of W_hh multiplies h_0 = 0
+    return Chunked(window=int(chunk), params=params, full=terms.full, lost=terms.lost, kept_norms=terms.kept_norms,
                    lost_norms=terms.lost_norms, kept_by_step=terms.kept_by_step, lost_by_step=terms.lost_by_step,
                    runs=tuple(runs))

@@ -17,6 +17,9 @@ from app import theme
 from .common import animation_controls, lean_figure
 
 
+MAX_NAMED_STEPS = 10     # the loss bars name each step's input and target up to this length
+
+
 def _steps(T: int) -> list[int]:
     return list(range(1, T + 1))
 
@@ -31,32 +34,39 @@ def _step_axis(T: int, dtick_up_to: int = 30, **entries) -> dict:
 
 
 def loss_bars(losses, step_labels: Sequence[str] | None = None, classes: int | None = None,
-              height: int = 300) -> go.Figure:
+              targets: Sequence[str] | None = None, height: int = 300) -> go.Figure:
     """One bar per step: L_t. The total (their sum) is in the title. With ``classes``, a dotted line at
-    log(classes): the loss of a guess that gives every class the same probability."""
+    log(classes): the loss of a guess that gives every class the same probability (named in the title, so
+    that its label never covers a bar). With ``targets`` (the class to predict at each step) and the inputs
+    in ``step_labels``, each step's tick reads "input→target" while T <= MAX_NAMED_STEPS."""
     losses = np.asarray(losses, dtype=np.float64)
     T = losses.size
     bars = dict(type="bar", x=_steps(T), y=losses, marker=dict(color=theme.COLORS["loss"]), name="L_t",
                 customdata=_labels(step_labels, T),
                 hovertemplate="step %{x} (input %{customdata})<br>L = %{y:.4f}<extra></extra>")
-    layout = dict(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
-        title=dict(text=f"total loss L = sum of L<sub>t</sub> = {losses.sum():.4f}", font=dict(size=14)),
-        xaxis=_step_axis(T, title=dict(text="step t")),
-        yaxis=dict(title=dict(text="L<sub>t</sub> = -log p<sub>t</sub>[target]"), rangemode="tozero"))
+    title = f"total loss L = sum of L<sub>t</sub> = {losses.sum():.4f}"
+    xaxis = _step_axis(T, title=dict(text="step t"))
+    if targets is not None and step_labels is not None and T <= MAX_NAMED_STEPS:
+        xaxis.update(tickmode="array", tickvals=_steps(T), title=dict(text="step t: input word → word to predict"),
+                     ticktext=[f"{t}<br>{a}→{b}" for t, a, b in zip(_steps(T), step_labels, targets)])
+    layout = dict(height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, xaxis=xaxis,
+                  yaxis=dict(title=dict(text="L<sub>t</sub> = -log p<sub>t</sub>[target]"), rangemode="tozero"))
     if classes:
         level = float(np.log(classes))
+        title += f"<br>dotted line: log {classes} = {level:.3f}, every class equally likely"
+        layout["margin"]["t"] = 60
         layout["shapes"] = [dict(type="line", x0=0, x1=1, xref="paper", y0=level, y1=level, yref="y",
                                  line=dict(color=theme.OUTLINE, dash="dot", width=2))]
-        layout["annotations"] = [dict(x=1, xref="paper", xanchor="right", y=level, yref="y", yanchor="bottom",
-                                      showarrow=False, text=f"log {classes} = {level:.3f}: every class equally likely",
-                                      bgcolor=theme.LABEL_BACKGROUND, font=dict(color=theme.ON_LIGHT))]
-        layout["yaxis"]["range"] = [0, 1.15 * max(level, float(np.max(losses)) if T else level)]
+        layout["yaxis"]["range"] = [0, 1.1 * max(level, float(np.max(losses)) if T else level)]
+    layout["title"] = dict(text=title, font=dict(size=14))
     return lean_figure([bars], layout)
 
 
+SLIDER_INSET, PLOT_WIDTH = 10, 800      # px: Plotly's inset of a slider's first and last tick; a typical plot width
+
+
 def backward_animation(total, own, later, step_labels: Sequence[str] | None = None,
-                       frame_ms: int = 600, height: int = 420) -> go.Figure:
+                       frame_ms: int = 600, height: int = 460) -> go.Figure:
     """The backward pass, one frame per step, played from the last step back to the first.
 
     total[t] = ||dL/dh_t||, own[t] = ||dL_t/dh_t|| (from the step's own loss),
@@ -99,12 +109,19 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
     else:
         yaxis = dict(range=[0, 1.25 * top if top > 0 else 1.0])
     slider_font = dict(size=10)
-    if T > 24:                                                   # too many labels to read: hidden
+    if T > 24:                          # too many labels to read: hidden (the step axis right above names them)
         slider_font["color"] = theme.TRANSPARENT
     controls = animation_controls(T, active=0, first=1, frame_ms=frame_ms, prefix="backward pass has reached step ",
-                                  y=-0.12, slider_x=0.16, slider_font=slider_font)
+                                  y=-0.14, slider_x=0.0, slider_font=slider_font)
+    # The slider's ticks line up with the bar groups: its first tick under step 1, its last under step T. Plotly
+    # insets the ticks SLIDER_INSET px from the slider's ends, which is a fraction of the plot's width that
+    # depends on the screen: PLOT_WIDTH is a typical width (off by a few pixels at 390 or 1280 px).
+    first, last = ((t - 0.4) / (T + 0.2) for t in (1, T))     # steps 1 and T on the x range [0.4, T + 0.6]
+    inset = SLIDER_INSET / PLOT_WIDTH
+    controls["sliders"][0].update(x=first - inset, len=last - first + 2 * inset, pad=dict(t=10, l=0, r=0))
+    controls["updatemenus"][0].update(y=-0.5)                 # Play / Pause under the slider, not beside it
     layout = dict(
-        height=height, barmode="group", margin=dict(l=10, r=10, t=10, b=90),
+        height=height, barmode="group", margin=dict(l=10, r=10, t=10, b=150),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         yaxis=dict(title=dict(text="gradient norm" + (" (log scale)" if log_y else "")), **yaxis),
         xaxis=_step_axis(T, title=dict(text="step t"), range=[0.4, T + 0.6]),
@@ -112,37 +129,54 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
     return lean_figure(finished, layout, frames)
 
 
-def _step_colours(T: int) -> list[str]:
-    return sample_colorscale(theme.SEQUENTIAL, [0.5] if T == 1 else list(np.linspace(0, 1, T)))
+STEPS_IN_LEGEND = 10     # up to this many steps the legend names every step's colour; beyond, the labels do
 
 
-def contribution_stack(contributions, totals, row: int, height: int = 380) -> go.Figure:
+def step_colours(T: int) -> list[str]:
+    """The colour of each step's segment (steps 1..T): grey for step 1 (its term is 0), then up to
+    STEPS_IN_LEGEND steps one categorical colour each (theme.STEPS); longer sequences run along the sequential
+    scale from dark (early steps) to yellow (late), read off a colour bar, since 30 categories cannot all differ."""
+    if T <= STEPS_IN_LEGEND:
+        return [theme.NEUTRAL] + theme.STEPS[:T - 1]
+    return [theme.NEUTRAL] + sample_colorscale(theme.SEQUENTIAL, list(np.linspace(0, 1, T - 1)))
+
+
+def contribution_stack(contributions, totals, row: int, height: int = 420) -> go.Figure:
     """Stacked bars: row `row` (1-based, as on screen) of W_hh's gradient, one coloured segment per step.
 
     contributions: (T, H) the steps' terms dL/da_t[row] h_{t-1}^T; totals: (H,) that row of
-    grads.params["weight_hh"], drawn as diamonds (each at the net height of its stack).
+    grads.params["weight_hh"], drawn as diamonds (each at the net height of its stack). Colours: step_colours;
+    every segment tall enough carries its step number; step 1's term is 0 (h_0 = 0) and the legend says so.
     """
     contributions = np.asarray(contributions, dtype=np.float64)
     totals = np.asarray(totals, dtype=np.float64)
     T, H = contributions.shape
     names = [f"[{row},{j}]" for j in range(1, H + 1)]
-    colours = _step_colours(T)
-    data = [dict(type="bar", x=names, y=contributions[t], name=f"step {t + 1}", marker=dict(color=colours[t]),
-                 legendgroup="steps", showlegend=T <= 12 or t in (0, T - 1),
+    legend, colours = T <= STEPS_IN_LEGEND, step_colours(T)
+    data = [dict(type="bar", x=names, y=contributions[t], marker=dict(color=colours[t]),
+                 name=f"step {t + 1}" if t else "step 1 = 0",      # short: a phone's legend gives every entry the widest's room
+                 text=[str(t + 1)] * H, textposition="inside", insidetextanchor="middle", textangle=0,
+                 textfont=dict(size=12), showlegend=legend or t == 0,
                  hovertemplate=f"step {t + 1}: %{{y:.3g}}<extra>W<sub>hh</sub>%{{x}}</extra>") for t in range(T)]
     data.append(dict(
-        type="scatter", x=names, y=totals, mode="markers", name="∂L/∂W<sub>hh</sub> (the sum)",
+        type="scatter", x=names, y=totals, mode="markers", name="sum ∂L/∂W<sub>hh</sub>",
         marker=dict(symbol="diamond", size=13, color=theme.COLORS["gradient"], line=dict(width=1.5, color="white")),
         hovertemplate="total: %{y:.4g}<extra>W<sub>hh</sub>%{x}</extra>"))
+    if not legend:                                  # the key to the sequential colours: a bar of steps 2..T
+        data.insert(-1, dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                         marker=dict(color=[2, T], cmin=2, cmax=T, colorscale=theme.SEQUENTIAL, showscale=True,
+                                     colorbar=dict(title=dict(text="step", side="right"), thickness=12))))
     return lean_figure(data, dict(
-        barmode="relative", height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(font=dict(size=11)),
+        barmode="relative", height=height, margin=dict(l=10, r=10, t=10, b=10),
+        uniformtext=dict(minsize=12, mode="hide"),          # a step number that does not fit its segment is hidden
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=11)),
         xaxis=dict(title=dict(text=f"entry [i, j] of W<sub>hh</sub> (row i = {row})")),
         yaxis=dict(title=dict(text="contribution to the gradient"), zeroline=True)))
 
 
 def contribution_matrix(norms, *, highlight_row: int | None = None, cut=None, chunk: int | None = None,
                         height: int = 420) -> go.Figure:
-    """Heatmap of ||step j's term in dL_k/dW_hh|| (rows: loss step k, columns: step j; 0-based arrays).
+    """Heatmap of ||step s's term in dL_t/dW_hh|| (rows: loss step t, columns: step s; 0-based arrays).
 
     Zero above the diagonal (a loss never reaches later steps), drawn blank. ``cut`` (a boolean
     (T, T) mask) marks the cells truncated BPTT drops with an x; ``chunk`` outlines the triangles it
@@ -155,7 +189,7 @@ def contribution_matrix(norms, *, highlight_row: int | None = None, cut=None, ch
     reached = j <= k
     data = [dict(
         type="heatmap", z=np.where(reached, norms, np.nan), x=_steps(T), y=_steps(T), colorscale=theme.SEQUENTIAL,
-        name="norm of step j's term in ∂L<sub>k</sub>/∂W<sub>hh</sub>",
+        name="norm of step s's term in ∂L<sub>t</sub>/∂W<sub>hh</sub>",
         xgap=1, ygap=1, colorbar=dict(title=dict(text="norm", side="right"), thickness=12),
         hovertemplate="loss at step %{y}, term of step %{x}: %{z:.3g}<extra></extra>")]
     if cut is not None:
@@ -180,8 +214,8 @@ def contribution_matrix(norms, *, highlight_row: int | None = None, cut=None, ch
     layout = dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=_step_axis(T, 20, title=dict(text="step j whose use of W<sub>hh</sub> gives the term"), showgrid=False),
-        yaxis=_step_axis(T, 20, title=dict(text="loss L<sub>k</sub> at step k"), autorange="reversed",
+        xaxis=_step_axis(T, 20, title=dict(text="step s whose use of W<sub>hh</sub> gives the term"), showgrid=False),
+        yaxis=_step_axis(T, 20, title=dict(text="loss L<sub>t</sub> at step t"), autorange="reversed",
                          showgrid=False))
     if shapes:
         layout["shapes"] = shapes
@@ -189,7 +223,7 @@ def contribution_matrix(norms, *, highlight_row: int | None = None, cut=None, ch
 
 
 def row_bars(norms_row, step: int, height: int = 280) -> go.Figure:
-    """Bars of ||step j's term in dL_k/dW_hh|| for one loss k (``step``, 0-based); zero after it."""
+    """Bars of ||step s's term in dL_t/dW_hh|| for one loss t (``step``, 0-based); zero after it."""
     norms_row = np.asarray(norms_row, dtype=np.float64)
     T = norms_row.size
     colours = [theme.COLORS["gradient"] if t <= step else theme.NEUTRAL for t in range(T)]
@@ -199,8 +233,8 @@ def row_bars(norms_row, step: int, height: int = 280) -> go.Figure:
                    line=dict(color=theme.NEUTRAL, dash="dot"))
     return lean_figure([bars], dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, shapes=[divider],
-        xaxis=_step_axis(T, title=dict(text="step j")),
-        yaxis=dict(title=dict(text=f"||term of step j in ∂L<sub>{step + 1}</sub>/∂W<sub>hh</sub>||"),
+        xaxis=_step_axis(T, title=dict(text="step s")),
+        yaxis=dict(title=dict(text=f"||term of step s in ∂L<sub>{step + 1}</sub>/∂W<sub>hh</sub>||"),
                    rangemode="tozero")))
 
 
@@ -286,23 +320,24 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
     labels = [(c, rows[r], text) for c, r, text, _ in boxes]
     labels += [(t, rows["slope"], _number(1 - h[t] ** 2)) for t in range(1, T + 1)]
     labels += [(0, rows[r], names[r]) for r in ("x", "slope", "dh", "da", "term")]
+    labels += [(-0.62, rows["h"], "h<sub>t</sub>")]                       # the state row's name, left of h_0's box
     forward = [((t, rows["x"] - 0.28), (t, rows["h"] + 0.3)) for t in range(1, T + 1)]
     forward += [((t - 1 + width(t - 1) + 0.02, rows["h"]), (t - width(t) - 0.03, rows["h"])) for t in range(1, T + 2)]
     backward = [((T + 1 - width(T + 1), rows["h"] - 0.26), (T + half, rows["dh"] + 0.28))]
     backward += [((t, rows[a] - 0.28), (t, rows[b] + 0.3)) for t in range(1, T + 1) for a, b in (("dh", "da"), ("da", "term"))]
     backward += [((t - half, rows["da"] + 0.2), (t - 1 + half + 0.02, rows["dh"] - 0.22)) for t in range(2, T + 1)]
     red_labels = [(t - 0.62, (rows["dh"] + rows["da"]) / 2 - 0.12, f"×{w_h:g}") for t in range(2, T + 1)]
-    red_labels += [(T + 1, rows["slope"], f"h<sub>{T}</sub> − y")]
+    red_labels += [(T + 1, rows["slope"], f"h<sub>{T}</sub> − y*")]
     text = lambda items, colour=None, size=13: dict(                    # noqa: E731
         type="scatter", x=[i[0] for i in items], y=[i[1] for i in items], text=[i[2] for i in items], mode="text",
         hoverinfo="skip", showlegend=False, textfont=dict(size=size, **({"color": colour} if colour else {})))
-    columns = ["h<sub>0</sub>"] + [f"step {t}" for t in range(1, T + 1)] + [f"loss L<br>y = {target:g}"]
+    columns = ["h<sub>0</sub>"] + [f"step {t}" for t in range(1, T + 1)] + [f"loss L<br>y* = {target:g}"]
     data = [_arrows(forward, ink), _arrows(backward, red), text(labels), text(red_labels, red, 12),
             dict(type="scatter", x=list(range(1, T + 1)), y=list(terms), visible=False,   # for the data summary
                  name="term of step t in ∂L/∂w<sub>h</sub>")]
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=70, b=10), showlegend=False, shapes=shapes,
-        xaxis=dict(range=[-0.5, T + 1.5], tickvals=list(range(T + 2)), ticktext=columns, side="top", showgrid=False,
+        xaxis=dict(range=[-0.95, T + 1.5], tickvals=list(range(T + 2)), ticktext=columns, side="top", showgrid=False,
                    zeroline=False, fixedrange=True),
         yaxis=dict(range=[-0.4, 5.4], visible=False, fixedrange=True)))
 

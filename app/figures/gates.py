@@ -38,7 +38,8 @@ PIPE = 0.7                 # inner diameter of every pipe, in drawing units
 WALL = PIPE_WALL
 VALVE = 0.2                # half-thickness of a valve plate
 FRAME_MS = 700
-MAX_FRAMES = 40            # a cell figure animates at most this many steps, around the chosen one
+MAX_FRAMES = 20            # a cell figure animates at most this many steps, around the chosen one
+ANIMATION_PREFIX = "animation at step t = "   # the drawing's own slider: not the page's Step t control
 LOG10_FLOOR, LOG10_CEILING = -30.0, 30.0   # the highway plots clip here, with a note
 LABEL, VALUE, EQUATION = 12, 13, 14        # font sizes (px) of labels, values and the equation line
 HIGHLIGHT = 5                              # line width of the highlighted part (in its own colour: both themes)
@@ -97,8 +98,19 @@ def _term(v):
     return f"({_signed(v)})" if v < 0 else _signed(v)
 
 
+def percent(v):
+    """A gate's value as a percentage, for a sentence or a label: whole percents, with more decimals near 0% and
+    100%, so that a gate that is not shut or open reads neither 0% nor 100% (0.998 is 99.8%, not 100%)."""
+    p = 100 * float(v)
+    for decimals in range(4):
+        text = f"{p:.{decimals}f}"
+        if 0 < float(text) < 100 or p in (0.0, 100.0):
+            return text
+    return "more than 99.99" if p > 50 else "less than 0.01"
+
+
 def _pct(v):
-    return f"{100 * v:.0f}% open"
+    return f"{percent(v)}% open"
 
 
 def _font(size, color=TEXT, bold=False):
@@ -265,13 +277,24 @@ def _animated(frames, steps, step, layout, static, side_by_side):
     slider and Play / Pause buttons (beside the slider on a projector, under it otherwise, where a phone
     has room for both). `static` traces follow the animated ones and never change."""
     layout.update(animation_controls(len(frames), active=step - steps.start, first=steps.start + 1,
-                                     frame_ms=FRAME_MS, prefix="step t = ", y=-0.02,
+                                     frame_ms=FRAME_MS, prefix=ANIMATION_PREFIX, y=-0.02,
                                      slider_x=0.14 if side_by_side else 0.0, button_pad=dict(t=4, r=8)))
     if not side_by_side:
         plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
         layout["updatemenus"][0].update(y=-104 / plot_height, pad=dict(t=0, r=8))   # under the slider's labels
     return lean_figure(frames[step - steps.start] + static, layout,
-                       [dict(name=str(t + 1), data=data) for t, data in zip(steps, frames)])
+                       [dict(name=str(t + 1), data=[_moving(trace) for trace in data])
+                        for t, data in zip(steps, frames)])
+
+
+def _moving(trace):
+    """What a frame carries of an animated trace: its type and only what changes from step to step (the outlines
+    of streams and valves, the labels' text); Plotly keeps the rest of the trace as the figure draws it."""
+    return {key: trace[key] for key in ("type", "x", "y", "text")
+            if key in trace and key not in STILL.get(trace["mode"], ())}
+
+
+STILL = {"text": ("x", "y")}   # labels move their words, never their places
 
 
 def _frame(streams, valves, scale, faucet_text, olah_text, equation):
@@ -284,16 +307,19 @@ def _frame(streams, valves, scale, faucet_text, olah_text, equation):
 def _cell_figure(frames, steps, step, olah, faucet, ranges, side_by_side, height, series):
     """The cell figure from its frames and its two drawings' static parts (ranges: the drawings' axis ranges).
 
-    series: (name, values over every step) of the unit's gates and state, kept out of sight: they make the
-    chart's data summary, which screen readers read (its accessible name).
+    series: (name, values at the animated steps) of the unit's gates and state, kept out of sight: they make the
+    chart's data summary, which screen readers read (its accessible name). Like everything else in the figure they
+    cover the animated steps only, so a longer sequence that animates the same steps gives the same figure, and
+    the browser keeps the chart as it is instead of drawing it again.
     """
     olah_range, faucet_range = ranges
     layout = _cell_layout(side_by_side, (olah_range["x"], olah_range["y"]), (faucet_range["x"], faucet_range["y"]),
                           height or (460 if side_by_side else 820))
     layout["shapes"] = olah.shapes + faucet.shapes
     layout["annotations"] = olah.notes + faucet.notes
-    hidden = [dict(type="scatter", name=name, x=np.arange(1, len(values) + 1), y=np.asarray(values), visible=False,
-                   showlegend=False, xaxis="x3", yaxis="y3") for name, values in series]
+    hidden = [dict(type="scatter", name=name, x=np.arange(steps.start + 1, steps.stop + 1),
+                   y=np.asarray(values)[steps.start:steps.stop], visible=False, showlegend=False, xaxis="x3",
+                   yaxis="y3") for name, values in series]
     return _animated(frames, steps, step, layout, olah.traces() + faucet.traces() + hidden, side_by_side)
 
 
@@ -303,11 +329,23 @@ def _stream_key(drawing, x, y):
                         f"<span style='color:{NEGATIVE}'>■</span> {MINUS} negative", color=TEXT, anchor="right")
 
 
-def _cell_body(drawing):
-    """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page)."""
-    drawing.boxes.append(dict(type="rect", x0=0.4, x1=11.9, y0=0.3, y1=5.6, xref=drawing.xref, yref=drawing.yref,
+CELL_BODY = (0.4, 11.9, 0.3, 5.8)   # x0, x1, y0, y1 of the cell's outline in the standard diagrams
+
+
+def _cell_body(drawing, left_gaps=(), right_gaps=()):
+    """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page). The side walls
+    break at `left_gaps` and `right_gaps` ((y0, y1) each), where a state's label runs across them."""
+    x0, x1, y0, y1 = CELL_BODY
+    drawing.boxes.append(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=drawing.xref, yref=drawing.yref,
                                line=dict(width=0), fillcolor=OUTLINE, opacity=0.08, layer="below"))
-    drawing.box(6.15, 2.95, 11.5, 5.3, OUTLINE, fill=TRANSPARENT)
+    drawing.path([(x0, y0), (x1, y0)], color=OUTLINE)
+    drawing.path([(x0, y1), (x1, y1)], color=OUTLINE)
+    for x, gaps in ((x0, left_gaps), (x1, right_gaps)):
+        bottom = y0
+        for gap_lo, gap_hi in sorted(gaps) + [(y1, y1)]:
+            if gap_lo > bottom:
+                drawing.path([(x, bottom), (x, gap_lo)], color=OUTLINE)
+            bottom = max(bottom, gap_hi)
 
 
 def _gate_box(drawing, x, y, name, function, highlighted, what, w=1.7, h=1.25):
@@ -337,7 +375,7 @@ def _box_value(x, y, name, value, highlighted):
 # ---------------------------------------------------------------------------- LSTM
 
 LSTM_HIGHLIGHTS = {"f": "f", "i": "i", "g": "g", "o": "o", "c": "c", "h": "h"}
-LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
+LSTM_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.6))
 LSTM_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
 LSTM_BOXES = {"f": 2.3, "i": 4.3, "g": 6.3, "o": 8.3}      # x of each gate's box in the diagram
 LSTM_PIPES = {
@@ -357,7 +395,7 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    _cell_body(d)
+    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.0, 5.8), (0.3, 0.8)])   # the states' labels
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
@@ -385,7 +423,7 @@ def _lstm_olah(highlight):
 
 def _titles(olah, faucet, unit, what):
     """The two drawings' titles, each naming the unit."""
-    olah.label(-0.3, 6.0, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
+    olah.label(-0.3, 6.25, f"<b>standard diagram</b> of unit j = {unit + 1} ({what})", color=TEXT, anchor="left")
     faucet.label(0.0, 7.3, f"<b>faucets</b> of unit j = {unit + 1}", color=TEXT, anchor="left")
 
 
@@ -467,7 +505,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
         values = {"i": i[s], "f": f[s], "g": g[s], "o": o[s]}
         olah_text = [_box_value(LSTM_BOXES[k], 2.1, k, values[k], highlight == k) for k in "figo"]
         olah_text += [(-0.2, 4.85, f"c<sub>{t - 1}</sub> = {_short(c_prev[s])}", "bottom right"),
-                      (12.9, 5.15, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
+                      (12.9, 5.08, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
                       (12.9, 0.75, f"h<sub>{t}</sub> = {_short(h[s])}", "bottom left"),
                       (-0.2, 1.05, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
                       (1.2, -0.45, _input_label(t, labels, s), "middle right")]
@@ -484,7 +522,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
 # ---------------------------------------------------------------------------- GRU
 
 GRU_HIGHLIGHTS = {"z": "z", "r": "r", "n": "n", "h": "h"}
-GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.35))
+GRU_OLAH = dict(x=(-0.3, 13.0), y=(-0.75, 6.6))
 GRU_FAUCET = dict(x=(0.0, 12.6), y=(0.5, 7.6))
 GRU_BOXES = {"r": 2.4, "z": 8.0, "n": 10.4}
 GRU_PIPES = {
@@ -505,7 +543,7 @@ def _gru_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, h_y, mix_y = 2.1, 0.9, 5.0, 3.9
     keep_x, add_x, one_minus_x, reset_x = GRU_BOXES["z"], GRU_BOXES["n"], 9.2, 5.4
-    _cell_body(d)
+    _cell_body(d, left_gaps=[(5.0, 5.8)], right_gaps=[(5.0, 5.8)])   # the states' labels
     h_line = dict(color=COLORS["hidden"], width=HIGHLIGHT) if highlight == "h" else dict(color=WALL, width=3)
     d.path([(-0.2, h_y), (12.9, h_y)], **h_line)                                   # the hidden state, on top
     d.path([(0.5, h_y), (0.5, base_y), (keep_x, base_y)])                          # h_{t-1} down, with x_t
@@ -541,7 +579,7 @@ def _gru_faucet(highlight):
         lit = {"h": ("h_prev", "kept", "h"), "n": ("n",)}.get(highlight, ())
         _pipe_walls(d, seg, highlighted=name in lit)
     for x0, x1, y0, y1, text, concept in (
-            (0.75, 2.45, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", "hidden"),
+            (0.5, 2.7, 4.1, 4.75, "W<sub>hn</sub>h + b<sub>hn</sub>", "hidden"),
             (1.0, 8.9, 0.75, 1.55, "candidate n = tanh(W<sub>in</sub>x<sub>t</sub> + b<sub>in</sub> + r ⊙ (…))",
              "n")):
         d.box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, COLORS[concept],
@@ -582,7 +620,7 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
     T = len(h)
     scale = _scale(h, h_prev, u_n)
     olah, faucet = _gru_olah(highlight), _gru_faucet(highlight)
-    _titles(olah, faucet, unit, "Olah 2015")
+    _titles(olah, faucet, unit, "after Olah 2015, PyTorch's form")
     frames, p = [], GRU_PIPES
     steps = frame_window(T, step)
     for s in steps:
@@ -595,10 +633,10 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
                   ("r", [_valve(GRU_VALVES["r"], r[s], vertical_pipe=True)])]
         values = {"r": r[s], "z": z[s], "n": n[s]}
         olah_text = [_box_value(GRU_BOXES[k], 2.1, k, values[k], highlight == k) for k in "rzn"]
-        olah_text += [(-0.2, 5.15, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
-                      (12.9, 5.15, f"h<sub>{t}</sub> = {_short(h[s])}", "top left"),
+        olah_text += [(-0.2, 5.08, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
+                      (12.9, 5.08, f"h<sub>{t}</sub> = {_short(h[s])}", "top left"),
                       (1.5, -0.45, _input_label(t, labels, s), "middle right")]
-        faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {100 * z[s]:.0f}%", "middle center"),
+        faucet_text = [(4.7, 5.05, f"<b>z</b> keeps {percent(z[s])}%", "middle center"),
                        (8.55, 3.75, f"<b>1 − z</b><br>{_pct(1 - z[s])}", "middle right"),
                        (2.15, 2.95, f"<b>r</b> {_pct(r[s])}", "middle right")]
         frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
@@ -611,7 +649,8 @@ def gru_cell_figure(trace, unit=0, step=0, highlight="z", labels=None, side_by_s
 # ---------------------------------------------------------------------------- heatmaps
 
 SIGNED = {"g", "n", "c", "h"}
-TITLES = {"c": "c: cell state", "h": "h: hidden state"}
+TITLES = {"c": "c: cell state (unbounded)", "h": "h: hidden state"}
+KEYS = {"c": "≤ −1 blue → ≥ +1 vermilion"}   # c's colours stop at ±1, c does not (two lines: a phone's width)
 
 
 def _sequential(color):
@@ -632,11 +671,11 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
     T, H = values[names[0]].shape
     cols = 2
     rows = (len(names) + 1) // cols
-    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}")
-              + ("  (−1 blue, 0 white, +1 vermilion)" if n in SIGNED else f"  (0 white, 1 {NAMES[n]})")
+    titles = [(TITLES.get(n) or f"{n}: {GATE_NAMES[n]}") + "<br>" + KEYS.get(n, "−1 blue → +1 vermilion"
+                                                                            if n in SIGNED else f"0 white → 1 {NAMES[n]}")
               for n in names]
     layout = subplot_layout(rows, cols, titles=tuple(titles), horizontal_spacing=0.06,
-                            vertical_spacing=0.1 if rows > 2 else 0.16)
+                            vertical_spacing=0.13 if rows > 2 else 0.19)
     steps = list(range(1, T + 1))
     text = [[f"{labels[t]}" for t in range(T)] for _ in range(H)] if labels is not None else None
     data, shapes = [], []
@@ -670,7 +709,7 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
         layout["annotations"][k]["font"] = dict(size=13)
     if shapes:
         layout["shapes"] = shapes
-    layout.update(height=190 * rows + 80, margin=dict(l=10, r=10, t=40, b=10))
+    layout.update(height=205 * rows + 90, margin=dict(l=10, r=10, t=56, b=10))   # two-line titles
     return lean_figure(data, layout)
 
 
@@ -678,32 +717,44 @@ def gate_heatmaps(trace, names, unit=None, step=None, labels=None):
 
 
 def _clip_log10(values):
-    """(clipped log10 values, how many were clipped); nan (overflowed) counts as the ceiling."""
+    """(clipped log10 values, how many were clipped, how many of those are exactly 0); nan (overflowed) counts as
+    the ceiling, -inf (an exact 0) as the floor."""
     v = np.asarray(values, dtype=float)
     v = np.where(np.isnan(v), np.inf, v)
     clipped = int(np.sum((v < LOG10_FLOOR) | (v > LOG10_CEILING)))
-    return np.clip(v, LOG10_FLOOR, LOG10_CEILING), clipped
+    return np.clip(v, LOG10_FLOOR, LOG10_CEILING), clipped, int(np.sum(v == -np.inf))
+
+
+def edge_note(clipped, zeros):
+    """What the note over a log plot says about the values drawn at its edges: exact zeros named as such."""
+    parts = []
+    if zeros:
+        parts.append(f"{zeros} value{'s' if zeros > 1 else ''} exactly 0 (no path at all) drawn at the bottom edge")
+    if clipped > zeros:
+        parts.append(f"{clipped - zeros} value{'s' if clipped - zeros > 1 else ''} beyond 10^±{LOG10_CEILING:.0f} "
+                     "drawn at the edge (under- or overflow)")
+    return "; ".join(parts)
 
 
 def _log_lines(curves, title, x_title, data=()):
     """Layout and traces (after `data`) for curves: list of (name, log10 values, line dict, extra
     trace properties). Plot 10**clipped on a log axis."""
-    data, total_clipped, lo, hi = list(data), 0, 0.0, 0.0
+    data, total_clipped, total_zeros, lo, hi = list(data), 0, 0, 0.0, 0.0
     for name, log10_values, line, extra in curves:
-        v, clipped = _clip_log10(log10_values)
+        v, clipped, zeros = _clip_log10(log10_values)
         total_clipped += clipped
+        total_zeros += zeros
         lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
         data.append(dict(type="scatter", x=np.arange(1, len(v) + 1), y=10.0 ** v, name=name, mode="lines",
                          line=line, customdata=np.asarray(log10_values, dtype=float),
                          hovertemplate="step t = %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
     layout = dict(yaxis=dict(type="log", title=dict(text=title), range=[lo - 0.5, hi + 0.5], exponentformat="power"),
-                  xaxis=dict(title=dict(text=x_title)), height=420, margin=dict(l=10, r=10, t=50, b=10),
-                  legend=dict(orientation="h", x=0, y=-0.18, xanchor="left", yanchor="top"))
+                  xaxis=dict(title=dict(text=x_title)), height=440, margin=dict(l=10, r=10, t=50, b=10),
+                  legend=dict(orientation="h", x=0, y=-0.24, xanchor="left", yanchor="top"))
     if total_clipped:
         layout["annotations"] = [dict(xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
                                       showarrow=False, font=dict(size=11, color=COLORS["gradient"]),
-                                      text=f"{total_clipped} values beyond 10^±{LOG10_CEILING:.0f} drawn at the edge "
-                                           "(under- or overflow)")]
+                                      text=edge_note(total_clipped, total_zeros))]
     return data, layout
 
 
@@ -741,26 +792,24 @@ def highway_figure(highway_log10, lstm_log10, rnn_log10, unit, level=0.01):
                                                                             dash="dot"), {})]
     legend_entry = [dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color=COLORS["f"], width=1),
                          opacity=0.35, name="cell path, other units", legendgroup="others")] if H > 1 else []
-    data, layout = _log_lines(curves, "derivative size (log scale)",
-                              "step t (the derivative of the last step, T, with respect to step t)",
+    data, layout = _log_lines(curves, "derivative size (log scale)", "step t (derivative of step T by step t)",
                               data=legend_entry)
     _one_percent(layout, level)
     layout["title"] = dict(text="How far back a change at step t still reaches the last step", font=dict(size=14))
     return lean_figure(data, layout)
 
 
-def gradient_comparison_figure(norms):
-    """||dL/dh_t|| through time for each model in `norms` ({"rnn": (T,), "lstm": ..., "gru": ...})."""
-    styles = {"rnn": ("tanh RNN", COLORS["hidden"], "dot"), "lstm": ("LSTM", COLORS["cell_state"], "dash"),
-              "gru": ("GRU", COLORS["z"], "solid")}
-    curves = []
-    for kind, values in norms.items():
-        name, colour, dash = styles[kind]
-        with np.errstate(divide="ignore"):
-            log10_values = np.log10(np.asarray(values, dtype=float))
-        curves.append((name, log10_values, dict(color=colour, width=3, dash=dash), {}))
-    data, layout = _log_lines(curves, "‖∂L/∂h<sub>t</sub>‖ (log scale)",
-                              "step t (the loss is at the last step, T)")
+def gradient_comparison_figure(log10_norms):
+    """log10 ||d s_T / d s_t|| through time for each model in `log10_norms` ({"rnn": (T,), "lstm": ..., "gru":
+    ...}, rnn_core.gated.log10_jacobian_norms): the state s is h for the tanh RNN and the GRU, [h; c] for the
+    LSTM, the same measure as the highway figure's dashed and dotted lines."""
+    styles = {"rnn": ("tanh RNN ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", COLORS["hidden"], "dot"),
+              "lstm": ("LSTM ‖∂[h;c]<sub>T</sub>/∂[h;c]<sub>t</sub>‖", COLORS["cell_state"], "dash"),
+              "gru": ("GRU ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", COLORS["z"], "solid")}
+    curves = [(styles[kind][0], np.asarray(values, dtype=float), dict(color=styles[kind][1], width=3,
+                                                                     dash=styles[kind][2]), {})
+              for kind, values in log10_norms.items()]
+    data, layout = _log_lines(curves, "derivative size (log scale)", "step t (derivative of step T by step t)")
     _one_percent(layout, 0.01)
-    layout["title"] = dict(text="Gradient reaching each step from a loss at the last step", font=dict(size=14))
+    layout["title"] = dict(text="How far back a change at step t still reaches the last step", font=dict(size=14))
     return lean_figure(data, layout)

@@ -85,7 +85,8 @@ def activation_text(text: str, activation: Sequence[float], *, unit: int, cell: 
     """The text coloured by one unit's activation after reading each character (blue < 0 < orange)."""
     bound = max(1.0, float(np.nanmax(np.abs(activation))) if len(activation) else 1.0)
     trace, n_rows = _grid_trace(text, activation, offset=1, wrap=wrap, colorscale=DIVERGING, zmin=-bound, zmax=bound,
-                                zmid=0.0, value_name=f"{state}[{unit}]", name=f"{CELL_NAMES[cell]} unit {unit}")
+                                zmid=0.0, value_name=f"unit {unit} of {state}<sub>t</sub>",
+                                name=f"{CELL_NAMES[cell]} unit {unit}")
     xaxis, yaxis = _grid_axes(n_rows, wrap)
     return lean_figure([trace], dict(height=ROW_PX * n_rows + 60, margin=dict(l=10, r=10, t=40, b=10),
                                      title=dict(text=f"{CELL_NAMES[cell]}, unit {unit}: {state} after each character"),
@@ -132,14 +133,16 @@ def dependence_text(text: str, dependences: Mapping[str, Sequence[float]], *, fi
 
 def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[str], top_probs: Sequence[float],
                          drawn: str, state: Sequence[float], *, cell: str, step: int, temperature: float,
-                         columns: int = 16, shown: int = 32) -> go.Figure:
-    """One step of writing. Top: the last characters read, the one drawn at this step outlined. Bottom left:
-    the most likely next characters and their probabilities, the one drawn in colour. Bottom right: the
-    hidden state the step drew from, its H units in a grid (unit 1 top left, row by row).
+                         columns: int = 16, shown: int = 24) -> go.Figure:
+    """One step of writing. Top: the last characters read, from the left, then the one drawn at this step
+    (a key to the colours under it). Bottom left: the most likely next characters and their probabilities,
+    the one drawn in colour. Bottom right: the hidden state the step drew from, its H units in a grid
+    (unit 1 top left, row by row).
 
-    context: the prompt and the characters drawn before this step (the last `shown` - 1 are drawn; 32 cells
-    across leave a 12 px letter room in each on a 390 px phone, where 48 overlapped);
-    prompt_length: how many of context's characters are the prompt.
+    context: the prompt and the characters drawn before this step (the last `shown` - 1 are drawn, the first
+    of them as an ellipsis when earlier ones are left out; 24 cells across leave a 14 px letter room in each
+    on a 390 px phone, where 48 and 32 overlapped); prompt_length: how many of context's characters are the
+    prompt.
     """
     state = np.asarray(state, dtype=np.float64)
     H = state.size
@@ -150,16 +153,19 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
     tail = context[-(shown - 1):] if shown > 1 else ""
     start = len(context) - len(tail)                              # 0-based index of tail[0] in context
     strip = tail + drawn
+    letters = [shown_char(ch) for ch in strip]
     kinds = [0.0 if start + k < prompt_length else 0.45 for k in range(len(tail))] + [1.0]
     where = [("prompt" if start + k < prompt_length else f"drawn at step {start + k - prompt_length + 1}")
              for k in range(len(tail))] + [f"drawn at step {step}"]
+    if start > 0:                                                 # earlier characters are left out: say so
+        letters[0], where[0] = "\u2026", "earlier characters, not shown"
     labels = [repr(shown_char(ch)) for ch in top_chars]
     colors = [COLORS["output"] if ch == drawn else NEUTRAL for ch in top_chars]
     bound = max(1.0, float(np.nanmax(np.abs(state))))
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
     data = [
-        dict(type="heatmap", z=[kinds], x=list(range(shown - len(strip), shown)),   # right-aligned: this step last
-             text=[[shown_char(ch) for ch in strip]], texttemplate="%{text}",
+        dict(type="heatmap", z=[kinds], x=list(range(len(strip))),          # from the left: this step last
+             text=[letters], texttemplate="%{text}",
              customdata=[where], colorscale=WRITTEN_SCALE, zmin=0, zmax=1,
              showscale=False, xgap=1, ygap=1, name="text so far", textfont=dict(family="monospace"),
              hovertemplate="%{text}: %{customdata}<extra></extra>", xaxis="x", yaxis="y"),
@@ -171,22 +177,24 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
              colorbar=dict(thickness=10, len=0.6, y=0.0, yanchor="bottom", title=dict(text="h", side="right")),
              hovertemplate="unit %{customdata}<br>h = %{z:.3f}<extra></extra>", xaxis="x3", yaxis="y3"),
     ]
-    title = lambda text, x, y: dict(text=text, x=x, y=y, xref="paper", yref="paper", xanchor="center",  # noqa: E731
-                                    yanchor="bottom", showarrow=False)
+    title = lambda text, x, y, anchor="center", valign="bottom": dict(  # noqa: E731
+        text=text, x=x, y=y, xref="paper", yref="paper", xanchor=anchor, yanchor=valign, showarrow=False)
     drawn_note = "" if drawn in top_chars else f" (drawn: {shown_char(drawn)!r}, not among them)"
     layout = dict(
-        height=430, margin=dict(l=10, r=10, t=60, b=40), showlegend=False,
-        # Short, so a phone shows it whole: the two panels below are titled on their own.
-        title=dict(text=f"{CELL_NAMES[cell]}, step {step}: the text so far"),
+        height=460, margin=dict(l=10, r=10, t=60, b=40), showlegend=False,
+        # Short, so a phone shows it whole: the panels below are titled on their own.
+        title=dict(text=f"{CELL_NAMES[cell]}, step {step}: the text, then this draw"),
         xaxis=dict(hidden, domain=[0, 1], range=[-0.5, shown - 0.5], anchor="y"),
-        yaxis=dict(hidden, domain=[0.8, 0.92], anchor="x"),
+        yaxis=dict(hidden, domain=[0.85, 0.95], anchor="x"),
         xaxis2=dict(domain=[0, 0.5], range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", anchor="y2",
                     title=dict(text=f"probability at temperature {temperature:g}")),
-        yaxis2=dict(domain=[0, 0.62], autorange="reversed", type="category", anchor="x2"),
+        yaxis2=dict(domain=[0, 0.58], autorange="reversed", type="category", anchor="x2"),
         xaxis3=dict(hidden, domain=[0.62, 0.95], anchor="y3"),
-        yaxis3=dict(hidden, domain=[0, 0.62], autorange="reversed", scaleanchor="x3", anchor="x3"),
-        annotations=[title("most likely next characters" + drawn_note, 0.25, 0.64),
-                     title(f"h before step {step}: {H} units", 0.785, 0.64)],
+        yaxis3=dict(hidden, domain=[0, 0.58], autorange="reversed", scaleanchor="x3", anchor="x3"),
+        annotations=[title("grey: prompt \u00b7 blue: drawn before \u00b7 pink: drawn at this step", 0, 0.84,
+                           "left", "top"),
+                     title("most likely next characters" + drawn_note, 0.25, 0.6),
+                     title(f"h before step {step}: {H} units<br>unit 1 top left, row by row", 0.785, 0.6)],
     )
     return lean_figure(data, layout)
 
@@ -248,10 +256,11 @@ def correlation_bars(correlations: Mapping[str, Sequence[float]], units: Mapping
 
 def dependence_by_distance(distances: Sequence[int], curves: Mapping[str, Sequence[float]], *,
                            marked: int | None = None, height: int = 360) -> go.Figure:
-    """Average size of d log p(next) / d x over held-out text, against how many characters back (log y)."""
+    """Average size of d log p(x_{t+1}) / d x_{t-d} over held-out text against the distance d (log y); d = 0 is
+    x_t, the character just read."""
     data = [dict(type="scatter", x=list(distances), y=[float(v) for v in values], mode="lines", name=CELL_NAMES[kind],
                  line=dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5),
-                 hovertemplate="%{x} characters back<br>gradient size %{y:.3g}<extra>%{fullData.name}</extra>")
+                 hovertemplate="d = %{x}<br>gradient size %{y:.3g}<extra>%{fullData.name}</extra>")
             for kind, values in curves.items()]
     shapes = []
     if marked is not None:
@@ -259,23 +268,31 @@ def dependence_by_distance(distances: Sequence[int], curves: Mapping[str, Sequen
                            line=dict(color=COLORS["output"], width=2)))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
-        xaxis=dict(title=dict(text="characters back (1 = the character just read)")),
+        xaxis=dict(title=dict(text="d: characters before x<sub>t</sub> (0 = x<sub>t</sub>, the character just read)")),
         yaxis=dict(type="log", exponentformat="power", title=dict(text="mean gradient size (log scale)")),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
 def context_curves(ks: Sequence[int], bits: Mapping[str, Sequence[float]], full: Mapping[str, float], *,
-                   ngrams: Mapping[int, float] | None = None, marked: int | None = None,
-                   height: int = 380) -> go.Figure:
-    """Bits per character when the model may see only the last k characters, against k (log axis), one line per
-    cell; each cell's score with all the context as a dotted line; n-gram models as grey points at their history
-    length (an n-gram sees n - 1 characters)."""
+                   ngrams: Mapping[int, float] | None = None, marked: int | None = None, positions: int | None = None,
+                   zoom_from: int = 16, height: int = 560) -> go.Figure:
+    """Bits per character at the scored positions when the model may see only the last k characters, against k
+    (log axis), one line per cell; each cell's score with all the context as a dash-dot line; n-gram models as
+    grey points at their history length (an n-gram sees n - 1 characters). Below, the same curves zoomed to
+    k >= zoom_from, where the cells differ by hundredths of a bit.
+
+    positions: how many positions are scored (named in the y-axis title)."""
+    measure = (f"bits per character at the {positions:,} scored positions" if positions else
+               "bits per character at the scored positions")
     data = [dict(type="scatter", x=list(ks), y=[float(v) for v in values], mode="lines+markers", name=CELL_NAMES[kind],
                  line=dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5), marker=dict(size=6),
+                 legendgroup=kind,
                  hovertemplate="last %{x} characters<br>%{y:.3f} bits per character<extra>%{fullData.name}</extra>")
             for kind, values in bits.items()]
-    shapes = [dict(type="line", x0=0, x1=1, xref="x domain", y0=value, y1=value, yref="y",
-                   line=dict(color=CELL_COLORS[kind], dash="dot", width=1)) for kind, value in full.items()]
+    full_line = lambda value, kind, axes: dict(  # noqa: E731
+        type="line", x0=0, x1=1, xref=f"x{axes} domain", y0=value, y1=value, yref=f"y{axes}",
+        line=dict(color=CELL_COLORS[kind], dash="dashdot", width=1.5))
+    shapes = [full_line(value, kind, "") for kind, value in full.items()]
     if ngrams:
         orders = sorted(ngrams)
         # Named on the chart: the smallest order and the orders the lesson compares with (trigram, 5-gram); the
@@ -289,12 +306,41 @@ def context_curves(ks: Sequence[int], bits: Mapping[str, Sequence[float]], full:
                          textfont=dict(color=NGRAM_COLOR),
                          hovertemplate="%{customdata}: %{x} characters of history<br>%{y:.3f} bits per character"
                                        "<extra></extra>"))
+    # The legend's key to the dash-dot lines (shapes have no legend entry of their own).
+    data.append(dict(type="scatter", x=[None], y=[None], mode="lines", name="everything read",
+                     line=dict(color=NEUTRAL, dash="dashdot", width=1.5), hoverinfo="skip"))
+    ticks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if k <= max(ks)]
+    zoomed = [k for k in ks if k >= zoom_from]
+    layout = dict(height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
+                  xaxis=dict(type="log", tickvals=ticks, anchor="y",
+                             title=dict(text="k: characters the model may see (log scale)")),
+                  yaxis=dict(domain=[0.45, 1], anchor="x", title=dict(text=measure)),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    if len(zoomed) >= 2:
+        index = [list(ks).index(k) for k in zoomed]
+        for kind, values in bits.items():
+            data.append(dict(type="scatter", x=zoomed, y=[float(values[i]) for i in index], mode="lines+markers",
+                             name=CELL_NAMES[kind], legendgroup=kind, showlegend=False,
+                             line=dict(color=CELL_COLORS[kind], dash=CELL_DASHES[kind], width=2.5),
+                             marker=dict(size=6), xaxis="x2", yaxis="y2",
+                             hovertemplate="last %{x} characters<br>%{y:.3f} bits per character"
+                                           "<extra>%{fullData.name}</extra>"))
+        shapes += [full_line(value, kind, "2") for kind, value in full.items()]
+        shown = [float(values[i]) for values in bits.values() for i in index] + [float(v) for v in full.values()]
+        pad = max(0.01, 0.1 * (max(shown) - min(shown)))
+        layout.update(
+            xaxis2=dict(type="log", anchor="y2", tickvals=[k for k in ticks if k >= zoom_from],
+                        range=[np.log10(zoomed[0]) - 0.05, np.log10(zoomed[-1]) + 0.05]),
+            yaxis2=dict(domain=[0, 0.25], anchor="x2", range=[min(shown) - pad, max(shown) + pad], nticks=4,
+                        title=dict(text="zoom")),
+            annotations=[dict(text=f"zoom: k from {zoomed[0]} to {zoomed[-1]}", x=0, xref="x2 domain",
+                              xanchor="left", y=1, yref="y2 domain", yanchor="bottom", showarrow=False)])
+        layout["xaxis"]["title"] = None
+        layout["xaxis2"]["title"] = dict(text="k: characters the model may see (log scale)")
     if marked is not None:
         shapes.append(dict(type="line", x0=marked, x1=marked, y0=0, y1=1, yref="y domain",
                            line=dict(color=COLORS["output"], width=2)))
-    return lean_figure(data, dict(
-        height=height, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes,
-        xaxis=dict(type="log", tickvals=[k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if k <= max(ks)],
-                   title=dict(text="k: characters the model may see (log scale)")),
-        yaxis=dict(title=dict(text="held-out bits per character")),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+        if len(zoomed) >= 2 and marked >= zoomed[0]:
+            shapes.append(dict(type="line", x0=marked, x1=marked, y0=0, y1=1, xref="x2", yref="y2 domain",
+                               line=dict(color=COLORS["output"], width=2)))
+    return lean_figure(data, layout)

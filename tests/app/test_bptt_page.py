@@ -22,6 +22,7 @@ LESSON = page_for("pages/3_bptt.py")
 LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 PARTS = ["Warm-up: 3 steps back", "Losses", "Backward pass", "Shared W_hh", "Reach of a loss", "Truncated BPTT"]
 DEFAULTS = dict(b_seq="words", b_T=8, b_H=6, b_seed=0, b_smax=1.0, b_a=1.0)
+CUT, RELATIVE, COSINE = ("Terms of $W_{hh}$ cut", "$\\|g_K - g\\| / \\|g\\|$ of $W_{hh}$", "cosine$(g_K, g)$ of $W_{hh}$")
 
 
 def expected(b_seq, b_T, b_H, b_seed, b_smax, b_a):
@@ -63,6 +64,10 @@ def check_warmup(at, w_x, w_h, b, y):
     for t in range(3):
         assert f"= {back.w_h_terms[t] + 0.0:.4f}$" in said                   # every term with its value
     assert "$h_0 = 0$" in said and "always 0" in said
+    # the target is y*, never y (y_t is the readout's scores): in the text, the slider and the figure
+    assert "$L = (h_3 - y^*)^2/2$" in said and "every non-zero number" in said and " y$" not in said
+    assert any(s.label == "Target y*" for s in at.slider)
+    assert chain["layout"]["xaxis"]["ticktext"][-1] == f"loss L<br>y* = {y:g}"
     assert f"= {back.dw_h:.4f}$." in said
     shown = metrics(at)
     assert shown["Sum of the terms, $\\partial L/\\partial w_h$"] == f"{back.dw_h:.6f}"
@@ -103,10 +108,10 @@ def check(runs, settings):
     K = slider(truncation_at, "b_K") or T
     chunked = chunked_bptt(r, K)
     shown = metrics(truncation_at)
-    assert shown["$\\|g_K - g\\| / \\|g\\|$"] == f"{chunked.relative_difference:.3g}"
-    assert shown["cosine$(g_K, g)$"] == f"{chunked.cosine:.4f}"
+    assert shown[RELATIVE] == f"{chunked.relative_difference_of('weight_hh'):.3g}"
+    assert shown[COSINE] == f"{chunked.cosine_of('weight_hh'):.4f}"
     cut = ~chunk_mask(T, K) & (norms > 0)
-    assert shown["Terms cut"] == str(int(cut.sum()))
+    assert shown[CUT] == str(int(cut.sum()))
     marked = {(x, y) for x, y in zip(trunc_matrix["data"][1]["x"], trunc_matrix["data"][1]["y"])} \
         if len(trunc_matrix["data"]) > 1 else set()
     assert marked == {(j + 1, q + 1) for q, j in zip(*np.nonzero(cut))}
@@ -142,44 +147,148 @@ def test_extremes(seq, extreme):
     assert not any(link_notes(at) for at in runs)
 
 
+def bars_below_the_line(at):
+    """From the Losses figure alone: the bars, the dotted line's height, how many bars are below it."""
+    (chart,) = figures(at)
+    bars, level = plotly_array(chart["data"][0]["y"]), chart["layout"]["shapes"][0]["y0"]
+    return bars, level, int(np.sum(bars < level))
+
+
+def count_phrase(below, T):
+    return ("no bar is below the line" if below == 0 else f"all {T} bars are below the line" if below == T else
+            f"{below} of the {T} bars are below the line")
+
+
 def test_every_claim_is_computed_at_the_extremes():
     """Sentences that state a comparison say what this network's numbers show, at either end of the controls."""
     # the untrained losses against log C: near it at the defaults, far above it with large weights
     near = run_lesson(LESSON, {"b_part": "Losses"})
     r = expected(**DEFAULTS)
-    assert f"average {r.losses.mean():.3f}, close to that" in text(near)
-    for settings, side, share in [(dict(b_seq="sine", b_T=30, b_H=1, b_seed=0, b_smax=3.0, b_a=0.0), "above", "less"),
-                                  (dict(b_seq="sine", b_T=30, b_H=16, b_seed=0, b_smax=0.1, b_a=3.0), "below", "more")]:
+    bars, level, below = bars_below_the_line(near)
+    np.testing.assert_allclose(bars, r.losses, rtol=1e-12) and level == pytest.approx(np.log(4))
+    assert f"average {r.losses.mean():.3f}, close to that, and {count_phrase(below, 8)}:" in text(near)
+    for settings, side in [(dict(b_seq="sine", b_T=30, b_H=1, b_seed=0, b_smax=3.0, b_a=0.0), "above"),
+                           (dict(b_seq="sine", b_T=30, b_H=16, b_seed=0, b_smax=0.1, b_a=3.0), "below")]:
         r = expected(**settings)
         assert abs(r.losses.mean() - np.log(2)) > 0.3 * np.log(2)
-        assert (r.losses > np.log(2)).any() if side == "above" else (r.losses < np.log(2)).any()
         far = run_lesson(LESSON, url(settings, b_part="Losses"))
+        bars, level, below = bars_below_the_line(far)
+        np.testing.assert_allclose(bars, r.losses, rtol=1e-12)
         said = text(far)
-        assert f"average {r.losses.mean():.3f}, {side} that" in said and "close to that" not in said
-        assert f"gives the right class {share} than an even share at some steps" in said
+        assert f"average {r.losses.mean():.3f}, {side} that, and {count_phrase(below, 30)}:" in said
+        assert "close to that" not in said and "same class" not in said        # the sine's targets are mixed
     # H = 1: W_hh is one number
     one = run_lesson(LESSON, url(dict(DEFAULTS, b_H=1), b_part="Losses"))
     assert "is one number, of size $s_{max}$" in text(one) and "down to half" not in text(one)
     # the loss at step 1 does not reach W_hh at all (h_0 = 0); at step k the farthest term is compared, computed
-    first = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "1"})
-    assert "$L_1$ sends no gradient to $W_{hh}$ at all" in text(first)
     for settings in (DEFAULTS, dict(DEFAULTS, b_smax=3.0, b_a=0.0)):
         at = run_lesson(LESSON, url(settings, b_part="Reach of a loss", b_k=7))
         norms = per_loss(expected(**settings)).contribution_norms()
         ratio = norms[6, 1] / norms[6, 6]
         word = "smaller than" if ratio < 1 else "larger than"
         assert f"step 2, is {ratio:.2g} times the size of the term of step 7: {word} the nearest" in text(at)
-        pairs = [(norms[q, j], norms[q, j + 1]) for q in range(1, 8) for j in range(1, q)]
-        shrinking = sum(1 for a, b in pairs if 0 < a < b)
-        assert f"In {shrinking} of the {len(pairs)} neighbouring pairs" in text(at)
+        # the pairs counted in the sentence are the figure's: side-by-side non-zero cells of the triangle
+        z = plotly_array(figures(at)[1]["data"][0]["z"]).reshape(8, 8)
+        z = np.where(np.isnan(z), 0.0, z)
+        both = (z[:, :-1] > 0) & (z[:, 1:] > 0)
+        shrinking = int(np.sum(both & (z[:, :-1] < z[:, 1:])))
+        assert f"in {shrinking} of the {int(both.sum())} pairs of side-by-side non-zero terms" in text(at)
     # chunks as long as the sequence cut nothing
     full = run_lesson(LESSON, {"b_part": "Truncated BPTT", "b_K": "8"})
-    assert "nothing is cut: this is full BPTT" in text(full) and metrics(full)["cosine$(g_K, g)$"] == "1.0000"
+    assert "nothing is cut: this is full BPTT" in text(full) and metrics(full)[COSINE] == "1.0000"
     # chunks of 3 in 8 steps: the last chunk is shorter, and the sliding window's cosine is the core's
     at = run_lesson(LESSON, {"b_part": "Truncated BPTT", "b_K": "3"})
     sliding = truncated_bptt(expected(**DEFAULTS), 3)
     assert "3 chunks of 3 steps (the last has 2)" in text(at)
-    assert f"its cosine here would be {sliding.cosine:.4f}" in text(at)
+    assert f"its cosine here would be {sliding.cosine_of('weight_hh'):.4f}" in text(at)
+
+
+def test_an_impulse_task_has_one_target_class_and_the_sentence_counts_every_bar():
+    """Reader finding 6: at T = 30 every impulse bar is below log 2; the text counts them and says why."""
+    settings = dict(DEFAULTS, b_seq="impulse", b_T=30)
+    at = run_lesson(LESSON, url(settings, b_part="Losses"))
+    r = expected(**settings)
+    bars, level, below = bars_below_the_line(at)
+    np.testing.assert_allclose(bars, r.losses, rtol=1e-12)
+    assert below == 30 and set(r.targets.tolist()) == {1}
+    said = text(at)
+    assert "and all 30 bars are below the line:" in said and "at some steps" not in said
+    assert 'Every target of this task is the same class, "seen"' in said
+
+
+def test_words_bars_name_each_steps_input_and_target():
+    at = run_lesson(LESSON, {"b_part": "Losses"})
+    (chart,) = figures(at)
+    x, targets, classes = next_step_task("words", 8)
+    words = [classes[int(np.argmax(row))] for row in x]                 # the one-hot input of each step
+    assert chart["layout"]["xaxis"]["ticktext"] == [f"{t + 1}<br>{words[t]}→{classes[targets[t]]}" for t in range(8)]
+    assert "dotted line: log 4 = 1.386" in chart["layout"]["title"]["text"]
+    assert not chart["layout"].get("annotations")                       # no label drawn over a bar
+
+
+def test_reach_wording_at_the_first_two_steps():
+    """Reader finding 3: at t = 1 and 2 the sentence names h_0 as the initial state and reads like a person."""
+    first = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "1"})
+    (row, _) = figures(first)
+    assert not plotly_array(row["data"][0]["y"]).any()                  # no bar: L_1's only term is 0
+    said = text(first)
+    assert "$L_1$ sends no gradient to $W_{hh}$ and its row has no bar" in said
+    assert "are none" not in said and "steps 1 to 1" not in said and "from the step before" not in said
+    second = run_lesson(LESSON, {"b_part": "Reach of a loss", "b_k": "2", "b_T": "2"})
+    (row, _) = figures(second)
+    bars = plotly_array(row["data"][0]["y"])
+    assert bars[0] == 0 and bars[1] > 0
+    said = text(second)
+    assert "its two uses: at step 2, computing $h_2$ from $h_1$, and at step 1" in said
+    assert "Here the term of step 2 is non-zero; $L_{2}$ is the last loss" in said
+
+
+TRUNCATIONS = [(DEFAULTS, 2), (dict(DEFAULTS, b_T=2), 1), (dict(DEFAULTS, b_T=30, b_H=16, b_smax=3.0, b_a=3.0), 7)]
+
+
+@pytest.mark.parametrize("settings, K", TRUNCATIONS, ids=["defaults", "T2-K1", "max-K7"])
+def test_terms_cut_and_the_gradient_metrics_measure_the_same_terms(settings, K):
+    """Reader finding 1: the x marks, "Terms of W_hh cut" and both metrics all come from W_hh's terms, added up here
+    from rnn_core's per-loss terms (not from chunked_bptt, which the page uses)."""
+    r, T = expected(**settings), settings["b_T"]
+    terms = per_loss(r).contributions("weight_hh")                        # (loss t, step s, H, H)
+    keep = chunk_mask(T, K)
+    nonzero = np.linalg.norm(terms, axis=(2, 3)) > 0
+    g, g_K = terms.sum(axis=(0, 1)), terms[keep].sum(axis=0)
+    np.testing.assert_allclose(g, r.grads.params["weight_hh"], rtol=1e-10, atol=1e-14)
+    relative = np.linalg.norm(g - g_K) / np.linalg.norm(g)
+    cosine = np.sum(g * g_K) / (np.linalg.norm(g) * np.linalg.norm(g_K))
+    n_cut = int(np.sum(~keep & nonzero))
+    at = run_lesson(LESSON, url(settings, b_part="Truncated BPTT", b_K=K))
+    assert_ran_cleanly(at)
+    (_, matrix) = figures(at)
+    marks = len(matrix["data"][1]["x"]) if len(matrix["data"]) > 1 else 0
+    shown, said = metrics(at), text(at)
+    assert shown[CUT] == str(n_cut) and marks == n_cut
+    assert shown[RELATIVE] == f"{relative:.3g}" and shown[COSINE] == f"{cosine:.4f}"
+    everything = chunked_bptt(r, K).relative_difference                  # W_ih and the biases too
+    assert f"differs from the full one by {everything:.3g} of its length" in said
+    if n_cut == 0:                                    # T = 2, K = 1: only step 1's zero term is cut
+        assert relative < 1e-12 and shown[COSINE] == "1.0000" and everything > 0.01
+        assert "the only terms cut are those of step 1, which are 0 because $h_0 = 0$" in said
+        at.radio(key="b_predict_K").set_value(2).run()                   # C: it stays where it is
+        at.slider(key="b_K").set_value(2).run()
+        agrees = [m.value for m in at.success if "the figure agrees" in m.value]
+        assert len(agrees) == 1 and "and no other non-zero one, so nothing changes" in agrees[0]
+    else:
+        assert f"Here {n_cut} non-zero terms are cut, and $g_K$ differs from $g$ by {relative:.3g}" in said
+
+
+@pytest.mark.parametrize("K, said", [(1, "So every loss reaches only its own step."),
+                                     (3, "covers all 3 steps of its chunk, its own included"),
+                                     (8, "So every loss reaches back to step 1: this is full BPTT.")])
+def test_chunk_reach_wording(K, said):
+    """Reader finding 7: at K = 1 the end and the start of a chunk are one step, and "covers" counts its own step."""
+    at = run_lesson(LESSON, {"b_part": "Truncated BPTT", "b_K": str(K)})
+    (_, matrix) = figures(at)
+    keep = chunk_mask(8, K)
+    assert said in text(at) and "reaches back" not in text(at).split("Some books")[0].replace("reaches back to step 1", "")
+    assert keep.sum(axis=1).max() == min(K, 8)                            # the longest row the staircase keeps
 
 
 def test_warmup_predict_is_answered_by_the_core_at_w_h_zero():
@@ -197,7 +306,7 @@ def test_warmup_predict_is_answered_by_the_core_at_w_h_zero():
 
 def test_truncation_predict_is_answered_by_the_core():
     r = expected(**DEFAULTS)
-    low, high = chunked_bptt(r, 2).cosine, chunked_bptt(r, 4).cosine
+    low, high = chunked_bptt(r, 2).cosine_of("weight_hh"), chunked_bptt(r, 4).cosine_of("weight_hh")
     assert high > low + 1e-3                                                # at the defaults: it rises
     at = run_lesson(LESSON, {"b_part": "Truncated BPTT"})
     assert slider(at, "b_K") == 2
@@ -206,7 +315,7 @@ def test_truncation_predict_is_answered_by_the_core():
     assert_ran_cleanly(at)
     said = [e.value for e in at.error if e.value.startswith("**The figure shows A, not B.**")]
     assert len(said) == 1 and f"{low:.4f}" in said[0] and f"{high:.4f}" in said[0]
-    assert metrics(at)["cosine$(g_K, g)$"] == f"{high:.4f}"
+    assert metrics(at)[COSINE] == f"{high:.4f}"
 
 
 def test_programs_give_the_pages_numbers_in_pytorch():
@@ -252,7 +361,7 @@ def test_a_value_set_on_one_tab_is_kept_on_the_others():
     open_section(at, "b_part", "Truncated BPTT")
     assert slider(at, "b_T") == 12 and slider(at, "b_K") == 2
     r = expected(**dict(DEFAULTS, b_T=12))
-    assert metrics(at)["cosine$(g_K, g)$"] == f"{chunked_bptt(r, 2).cosine:.4f}"
+    assert metrics(at)[COSINE] == f"{chunked_bptt(r, 2).cosine_of('weight_hh'):.4f}"
 
 
 def test_fragment_panels_follow_their_sliders():
@@ -275,11 +384,11 @@ def test_fragment_panels_follow_their_sliders():
     np.testing.assert_allclose(plotly_array(figures(at)[0]["data"][0]["y"]), norms[6], rtol=1e-12, atol=1e-300)
     reached = np.flatnonzero(norms[6]) + 1      # step 1's term is 0: h_0 = 0
     assert list(reached) == list(range(2, 8))
-    assert "The loss $L_{7}$" in text(at) and "are 2 to 7;" in text(at)
+    assert "The loss $L_{7}$" in text(at) and "Here all 6 other terms are non-zero;" in text(at)
     at = run_lesson(LESSON, {"b_part": "Truncated BPTT"})
     at.slider(key="b_K").set_value(6).run()
     assert_ran_cleanly(at)
-    assert metrics(at)["cosine$(g_K, g)$"] == f"{chunked_bptt(r, 6).cosine:.4f}"
+    assert metrics(at)[COSINE] == f"{chunked_bptt(r, 6).cosine_of('weight_hh'):.4f}"
     assert "2 chunks of 6 steps (the last has 2)" in text(at)
     at.toggle(key="show_code").set_value(True).run()
     program = next(c.value for c in at.code if c.value.startswith("import torch"))

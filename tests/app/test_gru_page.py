@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from app.course import page_for
-from app.figures.gates import MAX_FRAMES
-from rnn_core.gated import (comparison_rows, gated_preset, gradient_comparison, gru_step_cho, hand_set_memory_gru,
+from app.figures.gates import MAX_FRAMES, edge_note, percent
+from app.gated_equations import steps_back
+from rnn_core.gated import (comparison_rows, gated_preset, gru_step_cho, hand_set_memory_gru, log10_jacobian_norms,
                             make_cell, reach, s_max, step_values)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, check_step_panel_numbers, figures, link_notes,
                                moved_step_panel, panel_controls, plotly_array, run_lesson, run_sections)
@@ -28,8 +29,12 @@ def core(preset="gap", T=40, H=4, bias=1.0, a=0.5, kappa=1.0, seed=0):
 
 
 def part(figure, name, frame=None):
-    data = figure["data"] if frame is None else next(f for f in figure["frames"] if f["name"] == str(frame))["data"]
-    return next(trace for trace in data if trace.get("meta", {}).get("part") == name)
+    """The figure's trace `name` (its meta.part), or what frame `frame` carries of it (frames hold only what
+    moves, in the order of the figure's animated traces)."""
+    index = next(k for k, trace in enumerate(figure["data"]) if trace.get("meta", {}).get("part") == name)
+    if frame is None:
+        return figure["data"][index]
+    return next(f for f in figure["frames"] if f["name"] == str(frame))["data"][index]
 
 
 def body(at):
@@ -44,17 +49,17 @@ def test_defaults_show_the_core_numbers():
     (cell,), (heatmaps,), (gradients,) = [figures(at) for at in runs]
     _, trace = core()
     t, j = 2, 4
-    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, 41)]
+    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, MAX_FRAMES + 1)]
     z, r = trace.gates["z"][t - 1, j - 1], trace.gates["r"][t - 1, j - 1]
     labels = " ".join(part(cell, "faucet labels")["text"])
-    assert f"<b>z</b> keeps {100 * z:.0f}%" in labels and f"<b>r</b> {100 * r:.0f}% open" in labels
+    assert f"<b>z</b> keeps {percent(z)}%" in labels and f"<b>r</b> {percent(r)}% open" in labels
     assert part(cell, "equation")["text"][0].endswith(f"= {z:.3f}")          # the highlighted gate: z
     for k, name in enumerate(["r", "z", "n"]):
         np.testing.assert_allclose(plotly_array(heatmaps["data"][k]["customdata"]), trace.gates[name].T)
     np.testing.assert_allclose(plotly_array(heatmaps["data"][3]["customdata"]), trace.h.T)
-    norms = gradient_comparison(4, 4, gated_preset("gap", 40), seed=0, lstm_bias=1.0, gru_bias=1.0)
+    norms = jacobians()
     for d, kind in zip(gradients["data"], ("rnn", "lstm", "gru")):
-        np.testing.assert_allclose(plotly_array(d["y"]), norms[kind], rtol=1e-10)
+        np.testing.assert_allclose(np.log10(plotly_array(d["y"])), norms[kind], rtol=1e-10)
     latex = cell_at.get("latex")[0].proto.body
     v = step_values(trace, t - 1, j - 1)
     assert f"{v['n']:.3f}" in latex and f"{v['h']:.3f}" in latex and rf"z_{{{t}}} &= \boxed" in latex
@@ -78,7 +83,7 @@ def test_one_step_and_one_unit_carry_from_tab_to_tab_and_into_the_figures():
     (cell,) = figures(at)
     assert cell["layout"]["sliders"][0]["active"] == t - 1
     z = trace.gates["z"][t - 1, j - 1]
-    assert f"<b>z</b> keeps {100 * z:.0f}%" in " ".join(part(cell, "faucet labels")["text"])
+    assert f"<b>z</b> keeps {percent(z)}%" in " ".join(part(cell, "faucet labels")["text"])
     v = step_values(trace, t - 1, j - 1)
     check_step_panel_numbers(at, LESSON, "gru", {name: v[name] for name in ("r", "z", "n", "h")}, "h", t, j)
 
@@ -146,29 +151,67 @@ def test_comparison_table_counts_from_the_cells_with_the_formula_in_math():
     assert "*(" not in body(at) and not at.table                       # no ASCII formula
 
 
+def jacobians(T=40, bias=1.0, kappa=1.0):
+    """log10 ||d s_T / d s_t|| of the three cells the comparison builds (s = [h; c] for the LSTM)."""
+    x = gated_preset("gap", T)
+    cells = {kind: make_cell(kind, 4, 4, seed=0, gate_bias=None if kind == "rnn" else bias, recurrent_scale=kappa)
+             for kind in ("rnn", "lstm", "gru")}
+    return {kind: log10_jacobian_norms(cell, cell.unroll(x)) for kind, cell in cells.items()}
+
+
 def test_comparison_sentence_is_the_metrics_and_the_figure():
-    for params in ({}, {"update_bias": "5"}, {"update_bias": "-5", "gru_rec_scale": "0"}, {"gru_T": "2"}):
+    """Reader finding 1: each count, in the sentence and the metrics, is read off the curve the figure draws, and
+    the LSTM's curve is its whole state [h; c] (at κ = 0 its h alone reaches nothing, its cell state does)."""
+    for params in ({}, {"update_bias": "5"}, {"update_bias": "-5", "gru_rec_scale": "0"}, {"gru_T": "2"},
+                   {"gru_rec_scale": "0"}):
         at = run_lesson(LESSON, {"gru_part": COMPARED, **params})
         assert_ran_cleanly(at)
         T = int(params.get("gru_T", 40))
         bias = float(params.get("update_bias", 1.0))
         kappa = float(params.get("gru_rec_scale", 1.0))
-        norms = gradient_comparison(4, 4, gated_preset("gap", T), seed=0, lstm_bias=bias, gru_bias=bias,
-                                    recurrent_scale=kappa)
-        with np.errstate(divide="ignore"):
-            reaches = {kind: reach(np.log10(v)) for kind, v in norms.items()}
-        assert [m.value.split()[0] for m in at.metric] == [str(reaches[k]) for k in ("rnn", "lstm", "gru")]
+        (figure,) = figures(at)
+        drawn = {kind: np.log10(plotly_array(d["y"])) for kind, d in zip(("rnn", "lstm", "gru"), figure["data"])}
+        norms = jacobians(T, bias, kappa)
+        for kind in norms:
+            np.testing.assert_allclose(drawn[kind], np.clip(norms[kind], -30, 30), rtol=1e-10)
+        reaches = {kind: reach(v) for kind, v in norms.items()}
+        assert [m.value for m in at.metric] == [steps_back(reaches[k]) for k in ("rnn", "lstm", "gru")]
         text = body(at)
-        assert (f"{reaches['rnn']} steps back in the tanh RNN, {reaches['lstm']} in the LSTM and {reaches['gru']} in "
-                f"the GRU" in text)
+        assert (f"{steps_back(reaches['rnn'])} in the tanh RNN, {steps_back(reaches['lstm'])} in the LSTM and "
+                f"{steps_back(reaches['gru'])} in the GRU" in text)
+        assert f"$b_f = b_z = {bias:g}$" in text and "not a ranking" in text
         best = max(reaches.values())
         leaders = [k for k, v in reaches.items() if v == best]
         assert ("carries it furthest" in text) == (len(leaders) == 1)
         rnn = make_cell("rnn", 4, 4, seed=0, recurrent_scale=kappa)
         assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at κ = {kappa:g}" in text
+        if kappa == 0:     # W_hh = 0: the RNN's h_t reaches nothing later, exactly; the LSTM's cell state does
+            assert reaches["rnn"] == 0 and (reaches["lstm"] > 0 or bias < 0)
+            notes = [a["text"] for a in figure["layout"]["annotations"]]
+            every = np.concatenate(list(norms.values()))
+            zeros, beyond = int(np.sum(every == -np.inf)), int(np.sum(np.isfinite(every) & (np.abs(every) > 30)))
+            assert zeros == T - 1 and edge_note(zeros + beyond, zeros) in notes
+            assert ("overflow" in edge_note(zeros + beyond, zeros)) == (beyond > 0)
     high = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "5"})
     low = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "-3"})
     assert int(low.metric[2].value.split()[0]) < 10 < 30 < int(high.metric[2].value.split()[0])
+
+
+def test_the_comparison_measures_what_lesson_5_measures():
+    """One measure in both lessons: at the same settings the LSTM and the tanh RNN reach as far here as on lesson
+    5's Gradient highway tab (its dashed and dotted lines, its tanh RNN metric)."""
+    from tests.app.test_lstm_page import LESSON as LSTM_LESSON
+    settings = {"T": "60", "H": "6", "rec_scale": "1.5", "seed": "3"}
+    gru = run_lesson(LESSON, {"gru_part": COMPARED, "update_bias": "2", **{f"gru_{k}": v for k, v in settings.items()}})
+    lstm = run_lesson(LSTM_LESSON, {"lstm_part": "Gradient highway", "forget_bias": "2",
+                                    **{f"lstm_{k}": v for k, v in settings.items()}})
+    assert_ran_cleanly(gru)
+    assert_ran_cleanly(lstm)
+    lines = {d.get("name", ""): plotly_array(d["y"]) for d in figures(lstm)[0]["data"]}
+    ours = {d["name"]: plotly_array(d["y"]) for d in figures(gru)[0]["data"]}
+    for name in ("LSTM ‖∂[h;c]<sub>T</sub>/∂[h;c]<sub>t</sub>‖", "tanh RNN ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖"):
+        np.testing.assert_allclose(ours[name], lines[name], rtol=1e-10)
+    assert gru.metric[0].value == lstm.metric[1].value          # the tanh RNN's count, in both lessons
 
 
 def test_hand_set_memory_keeps_the_word():
@@ -206,3 +249,43 @@ def test_extreme_settings_together():
 
 def test_sections_are_tabs_and_only_the_open_one_runs():
     check_section_tabs(LESSON, SECTIONS, [1, 1, 1], "cells compared")
+
+
+# ---------------------------------------------------------------------------- the fresh reader's findings (reader_l56)
+
+@pytest.mark.parametrize("t", [1, 2, 7])
+def test_the_mix_predict_has_exactly_one_true_option_even_when_the_old_state_is_0(t):
+    """Finding 4: at step 1 the old state h_0 is 0, so "at 0" was what the figure showed yet marked wrong. The
+    options are now nearer n_t, nearer h_{t-1}, exactly halfway, and the equation the figure writes decides."""
+    at = run_lesson(LESSON, {"gru_t": str(t), "gru_gate": "h"})
+    at.slider(key="update_bias").set_value(4.0).run()
+    _, trace = core(bias=4.0)
+    v = step_values(trace, t - 1, 3)
+    equation = part(figures(at)[0], "equation", frame=t)["text"][0]
+    assert equation.endswith(f"= {v['h']:.3f}".replace("-", "−"))
+    nearer = [abs(v["h"] - v["n"]) < abs(v["h"] - v["h_prev"]), abs(v["h"] - v["h_prev"]) < abs(v["h"] - v["n"]),
+              abs(v["h"] - v["n"]) == abs(v["h"] - v["h_prev"])]
+    assert sum(nearer) == 1
+    for pick in range(3):
+        at.radio(key="gru_predict_mix").set_value(pick).run()
+        said = [e.value for e in [*at.success, *at.error]]
+        assert len(said) == 1 and said[0].startswith("**" + "ABC"[pick] + ": the figure agrees") == nearer[pick]
+        assert f"$z_{{{t}}} = {v['z']:.3f}$" in said[0] and "never sets the state to 0" not in said[0]
+
+
+def test_the_reset_sentence_at_step_1_says_the_old_state_is_0():
+    """Finding 12: at t = 1, W_hn h_0 + b_hn is only the bias."""
+    at = run_lesson(LESSON, {"gru_t": "1", "gru_gate": "r"})
+    assert_ran_cleanly(at)
+    cell, trace = core()
+    v = step_values(trace, 0, 3)
+    assert v["h_prev"] == 0 and v["u_n"] == pytest.approx(cell.block("n", "bias_hh")[3])
+    assert f"of $W_{{hn}}h_{{0}} + b_{{hn}} = {v['u_n']:.3f}$" in body(at) and "only the bias $b_{hn}$" in body(at)
+    assert "only the bias" not in body(run_lesson(LESSON, {"gru_gate": "r"}))
+
+
+def test_short_and_one_unit_settings_are_worded_for_what_they_are():
+    """Finding 15: '1 step back', not '1 steps back'; one unit has one row."""
+    at = run_lesson(LESSON, {"gru_part": COMPARED, "gru_T": "2"})
+    assert "1 steps" not in body(at) and "(the whole sequence is 1 step back)" in body(at)
+    assert "The one row is unit 1" in body(run_lesson(LESSON, {"gru_part": MAPS, "gru_H": "1"}))

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 from app.course import page_for
-from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES
+from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, percent
+from app.figures.common import fmt
 from app.gated_controls import GateText, clicked_part, pick_from_diagram
+from app.gated_equations import steps_back
 from rnn_core import sigmoid
 from rnn_core.gated import (gated_preset, hand_set_memory_lstm, log10_highway, log10_jacobian_norms, make_cell,
                             memory_time, reach, s_max, steady_forget_gate, step_values, steps_above)
@@ -16,6 +18,7 @@ from tests.app.helpers import (assert_ran_cleanly, check_step_panel_numbers, fig
 LESSON = page_for("pages/5_lstm.py")
 CELL, MAPS, HIGHWAY = "Cell and faucets", "Gates over time", "Gradient highway"
 SECTIONS = [CELL, MAPS, HIGHWAY]
+PREDICT_FROM, PREDICT_TO = 1.0, 4.0      # the reach predict: from b_f = 1 (the default) to b_f = 4
 EVERY = {"lstm_input", "lstm_T", "lstm_H", "forget_bias", "lstm_t", "lstm_unit", "lstm_gate", "lstm_rec_scale",
          "lstm_a", "lstm_seed", "lstm_hand"}
 SHOWN = {CELL: {"lstm_input", "lstm_T", "lstm_H", "forget_bias", "lstm_t", "lstm_unit", "lstm_gate"},
@@ -31,8 +34,12 @@ def core(preset="gap", T=40, H=4, bias=1.0, a=0.5, kappa=1.0, seed=0):
 
 
 def part(figure, name, frame=None):
-    data = figure["data"] if frame is None else next(f for f in figure["frames"] if f["name"] == str(frame))["data"]
-    return next(trace for trace in data if trace.get("meta", {}).get("part") == name)
+    """The figure's trace `name` (its meta.part), or what frame `frame` carries of it (frames hold only what
+    moves, in the order of the figure's animated traces)."""
+    index = next(k for k, trace in enumerate(figure["data"]) if trace.get("meta", {}).get("part") == name)
+    if frame is None:
+        return figure["data"][index]
+    return next(f for f in figure["frames"] if f["name"] == str(frame))["data"][index]
 
 
 def body(at):
@@ -47,10 +54,10 @@ def test_defaults_show_the_core_numbers():
     (cell,), (heatmaps,), (highway,) = [figures(at) for at in runs]
     _, trace, rnn, rtrace = core()
     t, j = 2, 4                                                 # Step t and Unit j, counted from 1
-    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, 41)]
+    assert [f["name"] for f in cell["frames"]] == [str(k) for k in range(1, MAX_FRAMES + 1)]
     assert cell["layout"]["sliders"][0]["active"] == t - 1
     f = trace.gates["f"][t - 1, j - 1]
-    assert f"<b>f</b> {100 * f:.0f}% open" in " ".join(part(cell, "faucet labels")["text"])
+    assert f"<b>f</b> {percent(f)}% open" in " ".join(part(cell, "faucet labels")["text"])
     assert part(cell, "equation")["text"][0].endswith(f"= {f:.3f}")          # the highlighted gate: f
     for k, name in enumerate(["i", "f", "g", "o"]):
         np.testing.assert_allclose(plotly_array(heatmaps["data"][k]["customdata"]), trace.gates[name].T)
@@ -88,7 +95,7 @@ def test_one_step_and_one_unit_carry_from_tab_to_tab_and_into_the_figures():
     (cell,) = figures(at)
     assert cell["layout"]["sliders"][0]["active"] == t - 1
     v = step_values(trace, t - 1, j - 1)
-    assert f"<b>i</b> {100 * v['i']:.0f}% open" in " ".join(part(cell, "faucet labels")["text"])
+    assert f"<b>i</b> {percent(v['i'])}% open" in " ".join(part(cell, "faucet labels")["text"])
     check_step_panel_numbers(at, LESSON, "lstm", {name: v[name] for name in ("i", "f", "g", "o", "c", "h")}, "c", t, j)
     open_section(at, "lstm_part", HIGHWAY)
     assert at.slider(key="lstm_unit").value == j
@@ -119,7 +126,7 @@ def test_highlight_boxes_the_equation_and_writes_it_in_every_frame(highlight):
     latex = at.get("latex")[0].proto.body
     assert latex.count(r"\boxed") == 1 and f"{highlight}_{{2}} &= \\boxed" in latex
     (cell,) = figures(at)
-    for t in (1, 2, 40):
+    for t in (1, 2, MAX_FRAMES):
         v = step_values(trace, t - 1, 3)
         assert part(cell, "equation", frame=t)["text"][0].endswith(f"= {v[highlight]:.3f}".replace("-", "−"))
 
@@ -271,3 +278,117 @@ def test_hostile_links_are_handled():
 def test_sections_are_tabs_and_only_the_open_one_runs():
     from tests.app.helpers import check_section_tabs
     check_section_tabs(LESSON, SECTIONS, [1, 1, 1], "Highway<script>")
+
+
+# ---------------------------------------------------------------------------- the fresh reader's findings (reader_l56)
+
+def dashed(figure):
+    """The full LSTM Jacobian line of the highway figure, log10."""
+    line = next(d for d in figure["data"] if d.get("name", "").startswith("LSTM ‖"))
+    return np.log10(plotly_array(line["y"]))
+
+
+def test_the_explode_quiz_points_to_a_setting_where_the_dashed_line_explodes():
+    """Finding 5 (default-only): the quiz's feedback names a setting and the number the dashed line reaches there,
+    and that setting, opened by its link, draws that number and the explosion warning."""
+    at = run_lesson(LESSON)
+    at.radio(key="lstm_quiz_explode").set_value(2).run()
+    (why,) = [s.value for s in at.success]
+    link = why[why.index("](lstm?") + 7:why.index(")", why.index("](lstm?"))]
+    params = dict(pair.split("=") for pair in link.split("&"))
+    params["lstm_part"] = params["lstm_part"].replace("%20", " ")
+    assert params == {"lstm_part": HIGHWAY, "lstm_input": "sine", "lstm_T": "150", "forget_bias": "3",
+                      "lstm_rec_scale": "8"}
+    there = run_lesson(LESSON, params)
+    assert_ran_cleanly(there)
+    peak = 10.0 ** float(np.nanmax(dashed(figures(there)[0])))
+    assert peak > 1e3 and f"reaches {fmt(peak)}." in why
+    assert any(f"reaches {fmt(peak)} here" in w.value for w in there.warning)
+    assert not run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": "8"}).warning   # not at the defaults
+
+
+def test_with_hand_set_weights_kappa_moves_only_the_rnn_and_the_text_says_so():
+    """Finding 14 (default-only): hand-set weights have W_hh = 0, so κ leaves the dashed line as it is."""
+    lines = {}
+    for kappa in ("1", "8"):
+        at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_hand": "true", "lstm_rec_scale": kappa})
+        assert_ran_cleanly(at)
+        lines[kappa] = figures(at)[0]["data"]
+        assert "κ changes only the tanh RNN" in body(at) and "Raise κ and it can grow" not in body(at)
+    named = lambda data, start: next(plotly_array(d["y"]) for d in data if d.get("name", "").startswith(start))  # noqa: E731
+    np.testing.assert_array_equal(named(lines["1"], "LSTM ‖"), named(lines["8"], "LSTM ‖"))
+    assert not np.allclose(named(lines["1"], "tanh RNN"), named(lines["8"], "tanh RNN"))
+    assert "Raise κ and it can grow" in body(run_lesson(LESSON, {"lstm_part": HIGHWAY}))
+
+
+@pytest.mark.parametrize("T", [2, 12, 20, 40, 150])
+def test_the_reach_predict_has_exactly_one_true_option(T):
+    """Finding 3: at T = 20 the cell path reached the whole sequence within 5 steps, so A and C were both true.
+    The options now exclude each other, and the one the page calls right is the one the drawn line shows."""
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_T": str(T), "forget_bias": str(PREDICT_FROM)})
+    j = at.slider(key="lstm_unit").value
+    before = reach(np.log10(plotly_array(next(d for d in figures(at)[0]["data"]
+                                              if d.get("name") == f"cell path ∏f, unit {j}")["y"])))
+    at.slider(key="forget_bias").set_value(PREDICT_TO).run()
+    after = reach(np.log10(plotly_array(next(d for d in figures(at)[0]["data"]
+                                             if d.get("name") == f"cell path ∏f, unit {j}")["y"])))
+    whole = T - 1
+    holds = [after <= before + 5 and after < whole, after > before + 5 and after < whole, after == whole]
+    assert sum(holds) == 1
+    for pick in range(3):
+        at.radio(key="lstm_predict_reach").set_value(pick).run()
+        said = [e.value for e in [*at.success, *at.error]]
+        assert len(said) == 1 and said[0].startswith("**" + "ABC"[pick] + ": the figure agrees") == holds[pick]
+        assert f"stays above 1% for {steps_back(after)}" in said[0]
+
+
+def test_a_gate_near_1_never_reads_100_percent():
+    """Finding 11: the hand-set input gate at step 1 is 0.998: the sentence and the valve's label say 99.8%."""
+    at = run_lesson(LESSON, {"lstm_hand": "true", "forget_bias": "5", "lstm_t": "1", "lstm_gate": "i"})
+    assert_ran_cleanly(at)
+    trace = hand_set_memory_lstm(4, 4, forget_bias=5.0).unroll(gated_preset("gap", 40))
+    i = trace.gates["i"][0, 3]
+    assert 0.995 < i < 0.9995 and percent(i) == f"{100 * i:.1f}"
+    assert f"The input gate lets ${percent(i)}\\%$" in body(at) and "100\\%" not in body(at)
+    assert f"<b>i</b> {percent(i)}% open" in " ".join(part(figures(at)[0], "faucet labels", frame=1)["text"])
+    assert [percent(v) for v in (0.0, 1.0, 0.5, 0.0004, 0.99996)] == ["0", "100", "50", "0.04", "99.996"]
+
+
+@pytest.mark.parametrize("bias", [5.0, 1.0])
+def test_memory_time_and_table_are_told_apart(bias):
+    """Finding 9: at b_f = 5 the metric said ≈ 195 steps and the table 149: the page says why, from the same f̄."""
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "forget_bias": str(bias)})
+    _, trace, _, _ = core(bias=bias)
+    f_bar = steady_forget_gate(trace.gates["f"][:, 3])
+    tau, steady = memory_time(f_bar), memory_time(sigmoid(bias))
+    metric = at.metric[2].value
+    assert metric.startswith("≈ ") and float(metric.split()[1].replace(",", "")) == pytest.approx(tau, rel=0.01)
+    text = body(at)
+    assert f"Here $\\bar f = {f_bar:.4f}$ against $\\sigma({bias:g}) = {sigmoid(bias):.4f}$" in text
+    assert f"is {metric.removeprefix('≈ ')} and not the" in text
+    assert f"{steady:,.0f} steps" in text or f"{steady:,.1f} steps" in text
+
+
+def test_counts_that_leave_out_a_later_rise_say_so():
+    """Finding 6: at κ = 8 the dotted line is above 1% again further back than its unbroken count; the sentence
+    names those steps, read off the drawn line."""
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": "8"})
+    assert_ran_cleanly(at)
+    rnn = np.log10(plotly_array(next(d for d in figures(at)[0]["data"]
+                                     if d.get("name", "").startswith("tanh RNN"))["y"]))
+    back = reach(rnn)
+    again = np.nonzero(rnn[:len(rnn) - 2 - back] >= -2)[0] + 1
+    assert at.metric[1].label == "Tanh RNN: unbroken run above 1%" and at.metric[1].value == steps_back(back)
+    assert len(again) > 1
+    assert (f"the tanh RNN ({len(again)} earlier steps, between step {again.min()} and step {again.max()})"
+            in body(at))
+    assert "Each count is the unbroken run" not in body(run_lesson(LESSON, {"lstm_part": HIGHWAY}))
+
+
+def test_one_unit_and_hand_set_gates_are_worded_for_what_they_are():
+    """Finding 15: H = 1 has one row, and hand-set forget gates that are all one value are not a range."""
+    at = run_lesson(LESSON, {"lstm_part": MAPS, "lstm_H": "1"})
+    assert "The one row is unit 1" in body(at) and "units $1 \\dots 1$" not in body(at)
+    hand = run_lesson(LESSON, {"lstm_part": MAPS, "lstm_hand": "true", "forget_bias": "3"})
+    f = hand_set_memory_lstm(4, 4, forget_bias=3.0).unroll(gated_preset("gap", 40)).gates["f"]
+    assert f"{f.min():.3f}" == f"{f.max():.3f}" and f"the forget gates are all ${f.min():.3f}$" in body(hand)

@@ -21,6 +21,7 @@ KINDS = ("rnn", "lstm", "gru")
 OWN = "Your own text"
 RESULTS = json.loads((REPO_ROOT / "data" / "text_lab.json").read_text())
 PASSAGES = json.loads((REPO_ROOT / "data" / "text_lab_passages.json").read_text())["passages"]
+SHOWN = [tx.whole_words(p["text"]) for p in PASSAGES]   # the passages as the page shows them (no cut last word)
 # Typed text a student (or a link) might send: empty, long, emoji, other scripts, control characters, markup.
 MARKUP = ("**pwn1** [pwn2](javascript:alert(1)) <script>alert('pwn3')</script> <img src=x onerror=alert('pwn4')> "
           "$\\href{https://evil.example}{pwn5}$ :red[pwn6] ![pwn7](https://evil.example/x.png) `pwn8`")
@@ -90,6 +91,30 @@ def test_write_at_extreme_settings(params, models):
                 for kind in KINDS]
     assert [c.value.rstrip() for c in at.code[:3]] == [text.rstrip() for text in expected]  # st.code may drop a
     # final newline
+    kind = {"RNN (tanh)": "rnn", "GRU": "gru"}[params["tl_cell"]]
+    sample = tx.sample(models[kind], prompt, length, temperature, seed)
+    sure = tx.sample_certainty(vocab, sample)
+    said = prose(at)
+    assert (f"at temperature $\\tau = {temperature:g}$ the top bar takes 90% or more at {sure['n_sure']} of them and "
+            f"less than half at {sure['n_unsure']}.") in said
+    if sure["mean_after"] is not None and sure["mean_other"] is not None:
+        assert f"Right after a space or a newline the top bar has {sure['mean_after']:.0%} on average" in said
+    (_, bars, _), top = step_chart["data"], sure["top"][length - 1]
+    assert plotly_array(bars["x"])[0] == pytest.approx(top)                  # the top bar is the one counted
+
+
+def test_the_certainty_sentence_holds_at_the_temperature_extremes(models):
+    """The reader's finding: "one bar takes nearly everything ... after a space the probability spreads out" was
+    true at temperature 1 only. The counts now come from the shown probabilities: at 0.1 most steps are sure, at
+    2 none is, and the sentence says so."""
+    vocab = models["lstm"].vocab
+    prompt = tx.encode(vocab, "ROMEO.\n").indices
+    low = tx.sample_certainty(vocab, tx.sample(models["lstm"], prompt, 200, 0.1, 0))
+    high = tx.sample_certainty(vocab, tx.sample(models["lstm"], prompt, 200, 2.0, 0))
+    assert low["n_sure"] > 150 and high["n_sure"] < 10 and high["n_unsure"] > 150
+    for temperature, sure in ((0.1, low), (2.0, high)):
+        said = prose(part(WRITE, tl_temp=str(temperature)))
+        assert f"90% or more at {sure['n_sure']} of them and less than half at {sure['n_unsure']}" in said
 
 
 def test_predict_then_move_the_temperature():
@@ -135,10 +160,31 @@ def test_watch_it_learn_draws_the_stored_losses_and_samples():
     assert "After 0 updates" in prose(before)
 
 
+@pytest.mark.parametrize("checkpoint, temperature", [("0 (before training)", "0.5"), ("100", "1"), ("10,000", "1")])
+def test_the_samples_paragraph_counts_what_the_shown_samples_have(checkpoint, temperature):
+    """The paragraph under the samples says what the samples of the chosen checkpoint have, counted from the very
+    texts shown above it (it described 100 and 500 updates whatever the checkpoint before)."""
+    at = part(LEARN, tl_checkpoint=checkpoint, tl_learn_temp=temperature)
+    shown = [c.value for c in at.code]
+    traits = [tx.text_traits(text) for text in shown]
+    said = prose(at)
+    step = int(checkpoint.split()[0].replace(",", ""))
+    stored = [RESULTS["models"][k]["final_samples" if step == 10000 else "checkpoints"] for k in KINDS]
+    expected = [(s if step == 10000 else s[str(step)]["samples"])[str(float(temperature))] for s in stored]
+    assert [t.rstrip() for t in shown] == [t.rstrip() for t in expected]
+    traits = [tx.text_traits(text) for text in expected]
+    names = ("RNN (tanh)", "LSTM", "GRU")
+    assert f"Counted in these samples (after {step:,} updates, temperature {float(temperature):g}): line breaks " \
+        + ", ".join(f"{n} {t['line_breaks']}" for n, t in zip(names, traits)) in said
+    assert "stage directions in [brackets]: " + ", ".join(
+        f"{n} {t['stage_directions']}" for n, t in zip(names, traits)) in said
+    assert "(\"ROMEO.\"): " + ", ".join(f"{n} {t['speaker_lines']}" for n, t in zip(names, traits)) in said
+
+
 def test_inside_the_units_colours_the_text_by_the_core_states_and_finds_the_best_unit(models):
     at = part(UNITS, tl_unit="5")
     activation, finder = figures(at)
-    text = PASSAGES[0]["text"]
+    text = SHOWN[0]
     h = tx.states(models["lstm"], tx.encode(models["lstm"].vocab, text).indices).h
     z = plotly_array(activation["data"][0]["z"])
     where = plotly_array(activation["data"][0]["customdata"]).astype(int)
@@ -164,7 +210,7 @@ def test_a_feature_that_does_not_vary_says_so():
 
 def test_what_a_prediction_depends_on_draws_the_gradients_of_the_core(models):
     at = part(DEPENDS)
-    text = PASSAGES[0]["text"]
+    text = SHOWN[0]
     position = at.slider(key="tl_pos").value
     assert text[position] == "]"                      # the default asks about a closing bracket
     grid, distance = figures(at)
@@ -178,11 +224,18 @@ def test_what_a_prediction_depends_on_draws_the_gradients_of_the_core(models):
                                    rtol=1e-5, atol=1e-7)
     for trace, kind in zip(distance["data"], KINDS):
         np.testing.assert_allclose(plotly_array(trace["y"]), RESULTS["models"][kind]["dependence_mean"])
-    back = at.slider(key="tl_back").value
-    means = {kind: RESULTS["models"][kind]["dependence_mean"][back - 1] for kind in ("rnn", "lstm")}
+    d = at.slider(key="tl_back").value
+    assert plotly_array(distance["data"][0]["x"])[0] == 0               # d = 0 is x_t, the character just read
+    means = {kind: RESULTS["models"][kind]["dependence_mean"][d] for kind in ("rnn", "lstm")}
     ratio = means["lstm"] / means["rnn"]
-    assert back == 50 and f"the LSTM's is {float(f'{ratio:.3g}'):,.0f} times the RNN's" in prose(at)  # 1,530
-    far = part(DEPENDS, tl_back="256")
+    assert d == 50 and f"At $d = 50$ the average is {means['rnn']:.2g} for the RNN" in prose(at)
+    assert f"the LSTM's is {float(f'{ratio:.3g}'):,.0f} times the RNN's" in prose(at)
+    x = plotly_array(distance["data"][1]["x"])
+    assert plotly_array(distance["data"][1]["y"])[list(x).index(d)] == pytest.approx(means["lstm"])  # the marked d
+    just_read = prose(part(DEPENDS, tl_back="0"))
+    assert "At $d = 0$ (the character just read)" in just_read and "At $d = 0$ the ratios" not in just_read
+    far = part(DEPENDS, tl_back="300")                                  # clamped to the largest d, 255
+    assert far.slider(key="tl_back").value == 255
     means = {kind: RESULTS["models"][kind]["dependence_mean"][255] for kind in ("rnn", "lstm")}
     power = round(float(np.log10(means["lstm"] / means["rnn"])))
     assert power > 6 and f"the LSTM's is about $10^{{{power}}}$ times the RNN's" in prose(far)
@@ -198,6 +251,22 @@ def test_how_much_context_draws_the_stored_curves_and_the_table():
     assert f"With k = 4: RNN {RESULTS['models']['rnn']['context_bits'][k4]:.2f}" in said
     assert f"| LSTM | {RESULTS['models']['lstm']['held_out']['total']:.3f} |" in said
     needed = {kind: tx.context_needed(RESULTS["context_ks"], RESULTS["models"][kind]["context_bits"]) for kind in KINDS}
+    full = {kind: RESULTS["models"][kind]["full_context_bits"] for kind in KINDS}
+    whole = {kind: RESULTS["models"][kind]["held_out"]["total"] for kind in KINDS}
+    assert [shape["y0"] for shape in chart["layout"]["shapes"][:3]] == [full[k] for k in KINDS]   # dash-dot lines
+    assert (f"RNN {full['rnn']:.2f}, LSTM {full['lstm']:.2f}, GRU {full['gru']:.2f} at these positions, against "
+            f"{whole['rnn']:.2f}, {whole['lstm']:.2f} and {whole['gru']:.2f} over every character") in said
+    assert "bits per character at the 2,048 scored positions" == chart["layout"]["yaxis"]["title"]["text"]
+    assert all(full[k] > whole[k] for k in KINDS) and "these positions are harder than average" in said
+    gated = min(RESULTS["models"]["lstm"]["context_bits"][-1], RESULTS["models"]["gru"]["context_bits"][-1])
+    behind = RESULTS["models"]["rnn"]["context_bits"][-1] - gated
+    assert (f"the RNN is {behind:.2f} bits behind the better gated cell at these positions; over all of both plays, "
+            f"reading everything, it is {whole['rnn'] - min(whole['lstm'], whole['gru']):.2f} behind") in said
+    three = RESULTS["ngrams"]["3"]
+    diamonds = next(t for t in chart["data"] if t["name"] == "n-gram (Witten-Bell)")
+    assert plotly_array(diamonds["y"])[list(plotly_array(diamonds["x"])).index(2)] == pytest.approx(
+        three["at_positions"])
+    assert f"the trigram {three['at_positions']:.2f} here and {three['held_out']:.2f} over all of both plays" in said
     assert needed == {"rnn": 16, "lstm": 48, "gru": 48}  # the shipped models; one phrase when the two agree
     assert (f"More than {needed['rnn']} characters no longer help the RNN (it stays within 0.01 bits of its best), "
             f"while the LSTM and the GRU keep gaining up to {needed['lstm']}:") in said
@@ -252,7 +321,11 @@ def test_any_typed_prompt_is_read_safely(case, models):
     if len(typed) > 500:
         assert f"Your prompt has {len(typed):,} characters; the models read the first 500." in said
     if known.skipped:
-        assert f"{known.skipped:,} character{'s' if known.skipped != 1 else ''} of your prompt" in said
+        kinds = len(known.unknown)
+        different = ("" if known.skipped == 1 else f" ({kinds} different)" if kinds > 1 else " (all the same one)")
+        assert f"{known.skipped:,} character{'s' if known.skipped != 1 else ''}{different} of your prompt" in said
+        marks = tx.known_punctuation(models["lstm"].vocab)
+        assert f"these marks: `{' '.join(marks)}`" in said and "<" not in marks and "$" not in marks
         assert all(f"U+{ord(ch):04X}" in said for ch in known.unknown[:12])
     prompt = tx.decode(models["lstm"].vocab, known.indices)
     samples = [c.value for c in at.code if not c.value.startswith("skipped: ")][:3]

@@ -51,7 +51,7 @@ def test_bptt_controls_and_backward_animation(server, page):
     assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open part (Losses) is drawn
     open_tab(page, "Reach of a loss")
     assert "b_part=Reach+of+a+loss" in page.url and len(chart_texts(page)) == 2
-    move_slider(page, "Loss at step k", 2)                    # 4 -> 6
+    move_slider(page, "Loss at step t", 2)                    # 4 -> 6
     open_tab(page, "Truncated BPTT")
     move_slider(page, "Chunk length K", 2)                    # 2 -> 4
     page.wait_for_function("() => location.search.includes('b_K=4')", timeout=10_000)
@@ -194,12 +194,12 @@ def test_bptt_fragment_slider_reruns_only_its_panel(server, page):
     before = chart_text(page, 0, "∂L4")                        # the row bars of "Which steps does ... reach?"
     assert "∂L4/∂Whh" in before
     del reruns[:]
-    move_slider(page, "Loss at step k", 3)                    # 4 -> 7
-    assert slider_value(page, "Loss at step k") == "7" and "b_k=7" in page.url
+    move_slider(page, "Loss at step t", 3)                    # 4 -> 7
+    assert slider_value(page, "Loss at step t") == "7" and "b_k=7" in page.url
     assert_no_exception(page)
     after = chart_text(page, 0, "∂L7")
     assert after != before and "∂L7/∂Whh" in after
-    assert "steps after 7 contribute nothing" in page.locator("[data-testid=stMain]").inner_text()
+    assert "steps after 7 add nothing" in page.locator("[data-testid=stMain]").inner_text()
     assert reruns and all(reruns), reruns                     # every rerun was a fragment's, not the page's
     assert_no_nan_on_screen(page)
     screenshot(page, "bptt_fragment_k7")

@@ -362,3 +362,50 @@ def test_context_needed_is_where_more_context_stops_helping():
     assert tx.context_needed(ks, [5.0, 3.0, 2.5, 2.405, 2.40]) == 8
     assert tx.context_needed(ks, [5.0, 3.0, 2.5, 2.42, 2.40]) == 16
     assert tx.context_needed(ks, [2.0, 3.0, 4.0, 5.0, 6.0]) == 1
+
+
+def test_text_traits_count_lines_speakers_directions_and_words():
+    text = "ROMEO.\nBut soft! [Aside.] what light\n\nFIRST WITCH.\nROMEO. hm\n[Exit"
+    traits = tx.text_traits(text)
+    assert traits["line_breaks"] == 5
+    assert traits["speaker_lines"] == 2             # "ROMEO." and "FIRST WITCH." alone on a line; not "ROMEO. hm"
+    assert traits["stage_directions"] == 1          # "[Exit" is not closed
+    words = ["ROMEO", "But", "soft", "Aside", "what", "light", "FIRST", "WITCH", "ROMEO", "hm", "Exit"]
+    assert traits["words"] == len(words)
+    assert traits["mean_word_length"] == pytest.approx(np.mean([len(w) for w in words]))
+    assert tx.text_traits("...\n")["mean_word_length"] is None
+
+
+def test_sample_certainty_counts_the_top_bar_of_every_step():
+    vocab = "ab \n"
+    probs = np.array([[0.95, 0.05, 0, 0], [0.4, 0.3, 0.3, 0], [0.6, 0.2, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]])
+    sample = tx.Sample(prompt=np.array([0, 2]), drawn=np.array([0, 3, 1, 0]), probs=probs, states=np.zeros((4, 1)),
+                       temperature=1.0, seed=0)
+    sure = tx.sample_certainty(vocab, sample)
+    np.testing.assert_allclose(sure["top"], [0.95, 0.4, 0.6, 0.25])
+    # step 1 reads the prompt's last character ' ', step 2 reads 'a', step 3 '\n', step 4 'b'
+    assert list(sure["after_break"]) == [True, False, True, False]
+    assert sure["n_sure"] == 1 and sure["n_unsure"] == 2
+    assert sure["mean_after"] == pytest.approx((0.95 + 0.6) / 2) and sure["mean_other"] == pytest.approx(0.325)
+    no_prompt = tx.sample_certainty(vocab, tx.Sample(np.array([], dtype=np.int64), sample.drawn, probs,
+                                                     sample.states, 1.0, 0))
+    assert list(no_prompt["after_break"]) == [False, False, True, False]
+
+
+def test_whole_words_and_known_punctuation():
+    assert tx.whole_words("[Knocking.] K") == "[Knocking.]"
+    assert tx.whole_words("remember m") == "remember"
+    assert tx.whole_words("done.") == "done." and tx.whole_words("word") == "word" and tx.whole_words("") == ""
+    assert tx.known_punctuation("\n !\"&'()*,-./0123456789:;?ABCabc[]") == "!\"&'()*,-./:;?[]"
+
+
+def test_the_shipped_vocabulary_is_what_the_skipped_note_says():
+    """The lesson's note: the models know A-Z, a-z, 0-9, the space, the newline and the listed marks (and no more)."""
+    import json
+    import string
+
+    from app.course import REPO_ROOT
+    vocab = json.loads((REPO_ROOT / "data" / "text_lab.json").read_text())["corpus"]["vocab"]
+    marks = tx.known_punctuation(vocab)
+    assert sorted(vocab) == sorted(string.ascii_letters + string.digits + " \n" + marks)
+    assert not set("<>$%#+=\u2014\u201c") & set(vocab)

@@ -29,7 +29,7 @@ def test_loss_bars():
     assert list(fig.data[0].x) == list(range(1, 8))
     assert f"{r.total_loss:.4f}" in fig.layout.title.text
     assert fig.layout.shapes[0].y0 == pytest.approx(np.log(4))            # an even guess over 4 classes
-    assert "log 4 = 1.386" in fig.layout.annotations[0].text
+    assert "log 4 = 1.386" in fig.layout.title.text and not fig.layout.annotations   # no label over a bar
 
 
 def test_backward_animation_plays_from_the_last_step_with_a_slider_along_the_time_axis():
@@ -118,6 +118,8 @@ def test_warmup_chain_shows_rnn_core_scalar_numbers():
     assert back.w_h_terms[0] == 0 and "-0.000" not in texts and texts.count("0") >= 2   # h_0 and step 1's term
     assert f"{back.loss:.4f}" in texts and texts.count(f"×{WARMUP_W_H:g}") == 2        # back through w_h twice
     assert list(fig.layout.xaxis.ticktext)[1:4] == ["step 1", "step 2", "step 3"]
+    assert fig.layout.xaxis.ticktext[-1] == "loss L<br>y* = 0.5" and "h<sub>3</sub> − y*" in texts   # the target y*
+    assert "h<sub>t</sub>" in texts                                           # the state row has its name
     assert not fig.layout.annotations                                          # labels and arrows are traces
     arrows = [trace for trace in fig.data if trace.mode == "lines+markers"]
     assert [list(trace.x).count(None) for trace in arrows] == [3 + 4, 1 + 6 + 2]   # grey: 7 arrows, red: 9
@@ -147,3 +149,41 @@ def test_every_figure_passes_plotlys_validation_unchanged(T, H):
         checked = validated(fig)                 # raises on any misspelt property or invalid value
         assert checked.to_dict() == fig.to_dict(), name
     assert len(frames_of(figures["backward"])) == T
+
+
+def test_stack_colours_tell_the_steps_apart():
+    """Reader finding 4: up to 10 steps one categorical colour each (theme.STEPS, tested for colour-blind readers
+    in tests/kit/test_theme.py), step 1 grey and named as 0; beyond, an ordered scale with its colour bar."""
+    from app import theme
+    r = result(T=8)
+    contributions = step_contributions(r.trace, r.grads)["weight_hh"]
+    fig = contribution_stack(contributions[:, 0, :], r.grads.params["weight_hh"][0], 1)
+    bars = [d for d in fig.data if d.type == "bar"]
+    colours = [b.marker.color for b in bars]
+    assert colours == [theme.NEUTRAL] + theme.STEPS[:7] and len(set(colours)) == 8
+    assert bars[0].name == "step 1 = 0" and all(b.showlegend for b in bars)
+    assert [b.text[0] for b in bars] == [str(t) for t in range(1, 9)] and fig.layout.uniformtext.mode == "hide"
+    long = result(T=30)
+    terms = step_contributions(long.trace, long.grads)["weight_hh"]
+    fig = contribution_stack(terms[:, 0, :], long.grads.params["weight_hh"][0], 1)
+    bars = [d for d in fig.data if d.type == "bar"]
+    assert len(set(b.marker.color for b in bars)) == 30 and sum(bool(b.showlegend) for b in bars) == 1
+    key = [d for d in fig.data if d.type == "scatter" and d.marker.showscale]
+    assert len(key) == 1 and (key[0].marker.cmin, key[0].marker.cmax) == (2, 30)
+    np.testing.assert_array_equal(fig.data[-1].y, long.grads.params["weight_hh"][0])   # the diamonds stay last
+
+
+@pytest.mark.parametrize("T", [2, 8, 30])
+def test_backward_slider_ticks_sit_under_the_bars(T):
+    """Reader finding 5: the slider spans step 1 to step T of the x axis (Plotly insets its ticks 10 px from its
+    ends; the figure allows for that at an 800 px plot, a few pixels off at other widths)."""
+    norms = np.linspace(1.0, 2.0, T)
+    fig = backward_animation(norms, norms, norms)
+    slider, (low, high) = fig.layout.sliders[0], fig.layout.xaxis.range
+    width = 800
+    at = lambda step: (step - low) / (high - low) * width                 # noqa: E731  bar centre, px
+    first_tick = slider.x * width + 10
+    last_tick = (slider.x + slider.len) * width - 10
+    assert first_tick == pytest.approx(at(1), abs=0.5) and last_tick == pytest.approx(at(T), abs=0.5)
+    assert slider.pad.l == 0 and slider.pad.r == 0
+    assert fig.layout.updatemenus[0].y < slider.y                            # Play / Pause under the slider

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from app.figures.gates import (GRU_BOXES, GRU_HIGHLIGHTS, LOG10_FLOOR, LSTM_BOXES, LSTM_HIGHLIGHTS, MAX_FRAMES, PIPE,
+from app.figures.gates import (ANIMATION_PREFIX, GRU_BOXES, GRU_HIGHLIGHTS, LOG10_FLOOR, LSTM_BOXES, LSTM_HIGHLIGHTS, MAX_FRAMES, PIPE,
                                frame_window, gate_heatmaps, gradient_comparison_figure, gru_cell_figure,
-                               highway_figure, lstm_cell_figure)
+                               highway_figure, lstm_cell_figure, percent)
 from app.theme import COLORS, DIVERGING, OUTLINE
-from rnn_core.gated import (gated_labels, gated_preset, gradient_comparison, hand_set_memory_lstm, log10_highway,
+from rnn_core.gated import (gated_labels, gated_preset, hand_set_memory_lstm, log10_highway,
                             log10_jacobian_norms, make_cell, step_values)
 
 from tests.figures.specs import frame_named, frames_of, validated
@@ -26,10 +26,18 @@ def gru_trace():
 
 
 def part(traces, name):
-    """The trace of a cell figure (or of one of its frames) whose meta.part is `name`."""
+    """The trace of a cell figure whose meta.part is `name`."""
     found = [trace for trace in traces if (trace.meta or {}).get("part") == name]
     assert len(found) == 1, name
     return found[0]
+
+
+def moving(fig, frame, name):
+    """What a frame carries of the figure's trace `name` (a frame holds only what changes: x, y or text, in the
+    order of the figure's animated traces)."""
+    index = [k for k, trace in enumerate(fig.data) if (trace.meta or {}).get("part") == name]
+    assert len(index) == 1, name
+    return frame.data[index[0]]
 
 
 def rectangles(trace):
@@ -50,22 +58,22 @@ def test_lstm_cell_figure_has_a_frame_per_step_named_from_1_and_valves_open_by_t
     frames = frames_of(fig)
     assert [frame.name for frame in frames] == [str(t) for t in range(1, T + 1)]
     assert [s.label for s in fig.layout.sliders[0].steps] == [str(t) for t in range(1, T + 1)]
-    assert fig.layout.sliders[0].active == 4 and fig.layout.sliders[0].currentvalue.prefix == "step t = "
+    assert fig.layout.sliders[0].active == 4 and fig.layout.sliders[0].currentvalue.prefix == ANIMATION_PREFIX
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Play", "Pause"]
     for s in (0, 4, T - 1):
-        data, t = frames[s].data, s + 1
+        t = s + 1
         f, i, o, g = (lstm_trace.gates[k][s, unit] for k in ("f", "i", "o", "g"))
-        np.testing.assert_allclose(valve_gaps(part(data, "valve f"), vertical=False), [f * PIPE], atol=1e-12)
-        np.testing.assert_allclose(valve_gaps(part(data, "valve i"), vertical=True), [i * PIPE], atol=1e-12)
-        np.testing.assert_allclose(valve_gaps(part(data, "valve o"), vertical=True), [o * PIPE], atol=1e-12)
-        assert part(data, "valve f").fillcolor == COLORS["f"] and part(data, "valve i").fillcolor == COLORS["i"]
-        faucet = " ".join(part(data, "faucet labels").text)
-        assert f"<b>f</b> {100 * f:.0f}% open" in faucet and f"<b>o</b> {100 * o:.0f}% open" in faucet
-        diagram = " ".join(part(data, "diagram labels").text)
+        np.testing.assert_allclose(valve_gaps(moving(fig, frames[s], "valve f"), vertical=False), [f * PIPE], atol=1e-12)
+        np.testing.assert_allclose(valve_gaps(moving(fig, frames[s], "valve i"), vertical=True), [i * PIPE], atol=1e-12)
+        np.testing.assert_allclose(valve_gaps(moving(fig, frames[s], "valve o"), vertical=True), [o * PIPE], atol=1e-12)
+        assert part(fig.data, "valve f").fillcolor == COLORS["f"] and part(fig.data, "valve i").fillcolor == COLORS["i"]
+        faucet = " ".join(moving(fig, frames[s], "faucet labels").text)
+        assert f"<b>f</b> {percent(f)}% open" in faucet and f"<b>o</b> {percent(o)}% open" in faucet
+        diagram = " ".join(moving(fig, frames[s], "diagram labels").text)
         assert f"<b>g</b> {g:.2f}".replace("-", "−") in diagram and f"<b>i</b> {i:.2f}" in diagram
         assert f"c<sub>{t}</sub> = {lstm_trace.c[s, unit]:.2f}".replace("-", "−") in diagram
         assert f"h<sub>{t - 1}</sub>" in diagram and f"x<sub>{t}</sub>: {gated_labels('words', T)[s]}" in diagram
-        equation = part(data, "equation").text[0]
+        equation = moving(fig, frames[s], "equation").text[0]
         v = step_values(lstm_trace, s, unit)
         assert equation.startswith(f"f<sub>{t}</sub> = σ(W<sub>if</sub>x<sub>{t}</sub>")
         assert f"h<sub>{t - 1}</sub>" in equation and equation.endswith(f"= {v['f']:.3f}".replace("-", "−"))
@@ -113,40 +121,43 @@ def test_lstm_streams_are_as_wide_as_the_values(lstm_trace):
     c = lstm_trace.c[s, unit]
     values = [c_prev, f * c_prev, c, g, i * g, np.tanh(c), lstm_trace.h[s, unit]]
     scale = max(1.0, np.abs(lstm_trace.c[:, unit]).max(), np.abs(np.r_[0.0, lstm_trace.c[:-1, unit]]).max())
-    data = frames_of(fig)[s].data
+    frame = frames_of(fig)[s]
     for name, sign in (("streams +", 1), ("streams -", -1)):
         expected = sorted(abs(v) / scale * PIPE for v in values if sign * v > 0)
-        np.testing.assert_allclose(sorted(min(w, h) for w, h in rectangles(part(data, name))), expected, atol=1e-12)
+        np.testing.assert_allclose(sorted(min(w, h) for w, h in rectangles(moving(fig, frame, name))), expected,
+                                   atol=1e-12)
 
 
 def test_hand_set_memory_shows_the_input_valve_shut_and_forget_open():
     trace = hand_set_memory_lstm(4, 4, forget_bias=5.0).unroll(gated_preset("gap", 60))
-    data = frame_named(lstm_cell_figure(trace, unit=3, step=50), 51).data     # 60 steps: the 40 around step 51
-    assert valve_gaps(part(data, "valve f"), vertical=False)[0] > 0.99 * PIPE
-    assert valve_gaps(part(data, "valve i"), vertical=True)[0] < 0.01 * PIPE
-    assert len(part(data, "streams +").x) > 0                                  # the stored value still flows
+    fig = lstm_cell_figure(trace, unit=3, step=50)
+    frame = frame_named(fig, 51)     # 60 steps: the MAX_FRAMES around step 51
+    assert valve_gaps(moving(fig, frame, "valve f"), vertical=False)[0] > 0.99 * PIPE
+    assert valve_gaps(moving(fig, frame, "valve i"), vertical=True)[0] < 0.01 * PIPE
+    assert len(moving(fig, frame, "streams +").x) > 0                                  # the stored value still flows
 
 
 def test_gru_cell_figure_mixing_and_reset_valves(gru_trace):
     unit = 2
-    frames = frames_of(gru_cell_figure(gru_trace, unit=unit, step=0, highlight="h"))
+    fig = gru_cell_figure(gru_trace, unit=unit, step=0, highlight="h")
+    frames = frames_of(fig)
     assert [frame.name for frame in frames] == [str(t) for t in range(1, T + 1)]
     for s in (0, 5, T - 1):
-        data, t = frames[s].data, s + 1
+        t = s + 1
         r, z = gru_trace.gates["r"][s, unit], gru_trace.gates["z"][s, unit]
-        valves = part(data, "valve z")                       # the keep valve on the state pipe, the write valve below
+        valves = moving(fig, frames[s], "valve z")                       # the keep valve on the state pipe, the write valve below
         half = len(valves.x) // 2
         keep = valve_gaps(type(valves)(x=valves.x[:half], y=valves.y[:half]), vertical=False)[0]
         write = valve_gaps(type(valves)(x=valves.x[half:], y=valves.y[half:]), vertical=True)[0]
         np.testing.assert_allclose([keep, write], [z * PIPE, (1 - z) * PIPE], atol=1e-12)
-        np.testing.assert_allclose(valve_gaps(part(data, "valve r"), vertical=True), [r * PIPE], atol=1e-12)
-        faucet = " ".join(part(data, "faucet labels").text)
-        assert f"<b>z</b> keeps {100 * z:.0f}%" in faucet and f"<b>r</b> {100 * r:.0f}% open" in faucet
+        np.testing.assert_allclose(valve_gaps(moving(fig, frames[s], "valve r"), vertical=True), [r * PIPE], atol=1e-12)
+        faucet = " ".join(moving(fig, frames[s], "faucet labels").text)
+        assert f"<b>z</b> keeps {percent(z)}%" in faucet and f"<b>r</b> {percent(r)}% open" in faucet
         v = step_values(gru_trace, s, unit)
-        equation = part(data, "equation").text[0]
+        equation = moving(fig, frames[s], "equation").text[0]
         assert equation.startswith(f"h<sub>{t}</sub> = (1 − z<sub>{t}</sub>) ⊙ n<sub>{t}</sub>")
         assert equation.endswith(f"= {v['h']:.3f}".replace("-", "−"))
-        assert f"<b>n</b> {v['n']:.2f}".replace("-", "−") in " ".join(part(data, "diagram labels").text)
+        assert f"<b>n</b> {v['n']:.2f}".replace("-", "−") in " ".join(moving(fig, frames[s], "diagram labels").text)
 
 
 def test_gru_reset_equation_is_pytorchs(gru_trace):
@@ -192,8 +203,11 @@ def test_heatmap_titles_name_their_colours_in_words_in_the_text_colour(lstm_trac
     which colour is which."""
     fig = gate_heatmaps(lstm_trace, ["f", "g", "h"])
     titles = [note.text for note in fig.layout.annotations[:3]]
-    assert titles[0] == "f: forget gate  (0 white, 1 violet)"
-    assert titles[1].endswith("(−1 blue, 0 white, +1 vermilion)") and DIVERGING[-1][1] == "#D55E00"
+    assert titles[0] == "f: forget gate<br>0 white → 1 violet"
+    assert titles[1].endswith("<br>−1 blue → +1 vermilion") and DIVERGING[-1][1] == "#D55E00"
+    cell = gate_heatmaps(lstm_trace, ["c", "h"]).layout.annotations[0].text      # reader finding 10: c is unbounded
+    assert cell == "c: cell state (unbounded)<br>≤ −1 blue → ≥ +1 vermilion"
+    assert np.abs(lstm_trace.c).max() > 0 and gate_heatmaps(lstm_trace, ["c"]).data[0].zmax == 1
     assert all(note.font.color is None for note in fig.layout.annotations[:3])
 
 
@@ -228,17 +242,42 @@ def test_highway_figure_clips_with_a_note_when_the_product_underflows():
     assert any("drawn at the edge" in a.text for a in fig.layout.annotations)
 
 
-def test_gradient_comparison_figure_plots_the_norms():
+def jacobian_comparison(x, units, kappa=1.0):
+    """log10 ||d s_T / d s_t|| of the three cells from one seed, as lesson 6 computes them."""
+    cells = {kind: make_cell(kind, x.shape[1], units, seed=3, gate_bias=None if kind == "rnn" else 1.0,
+                             recurrent_scale=kappa) for kind in ("rnn", "lstm", "gru")}
+    return {kind: log10_jacobian_norms(cell, cell.unroll(x)) for kind, cell in cells.items()}
+
+
+def test_gradient_comparison_figure_plots_the_jacobian_norms_of_the_whole_state():
+    """h for the RNN and the GRU, [h; c] for the LSTM: the measure of lesson 5's highway figure, curve for curve."""
     x = gated_preset("words", 25)
-    norms = gradient_comparison(4, 6, x, seed=3, lstm_bias=2.0, gru_bias=1.0)
+    norms = jacobian_comparison(x, 6)
     fig = gradient_comparison_figure(norms)
-    assert [d.name for d in fig.data] == ["tanh RNN", "LSTM", "GRU"]
+    assert [d.name for d in fig.data] == ["tanh RNN ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖",
+                                          "LSTM ‖∂[h;c]<sub>T</sub>/∂[h;c]<sub>t</sub>‖", "GRU ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖"]
     for d, kind in zip(fig.data, ("rnn", "lstm", "gru")):
-        np.testing.assert_allclose(d.y, norms[kind], rtol=1e-10)
+        np.testing.assert_allclose(np.log10(np.asarray(d.y, dtype=float)), norms[kind], rtol=1e-10)
         assert list(d.x) == list(range(1, 26))
-    inf = gradient_comparison_figure({"rnn": np.array([np.inf, 1e5, 1.0])})
+    lstm = make_cell("lstm", 4, 6, seed=3, gate_bias=1.0)
+    highway = highway_figure(log10_highway(lstm.unroll(x)), log10_jacobian_norms(lstm, lstm.unroll(x)),
+                             norms["rnn"], unit=0)
+    np.testing.assert_allclose(highway.data[-2].y, fig.data[1].y)     # the dashed LSTM line of lesson 5
+    np.testing.assert_allclose(highway.data[-1].y, fig.data[0].y)     # the dotted tanh RNN line of lesson 5
+    inf = gradient_comparison_figure({"rnn": np.log10([np.inf, 1e5, 1.0])})
     assert np.all(np.isfinite(inf.data[0].y))
-    assert any("drawn at the edge" in a.text for a in inf.layout.annotations)
+    assert any("drawn at the edge (under- or overflow)" in a.text for a in inf.layout.annotations)
+
+
+def test_exact_zeros_are_named_as_zeros_not_as_underflow():
+    """κ = 0: W_hh = 0, so a change of the tanh RNN's h_t (t < T) reaches nothing later: exactly 0; the LSTM's
+    cell path still carries [h; c] back."""
+    T = 12
+    norms = jacobian_comparison(gated_preset("words", T), 4, kappa=0.0)
+    assert np.all(norms["rnn"][:-1] == -np.inf) and np.all(np.isfinite(norms["lstm"]))
+    notes = [a.text for a in gradient_comparison_figure(norms).layout.annotations]
+    assert f"{T - 1} values exactly 0 (no path at all) drawn at the bottom edge" in notes
+    assert not any("overflow" in note for note in notes)
 
 
 @pytest.mark.parametrize("steps, units", [(T, H), (150, 16)])
@@ -257,7 +296,7 @@ def test_every_figure_passes_plotlys_validation_unchanged(steps, units):
         "gru heatmaps": gate_heatmaps(gru_trace, ["r", "z", "n"]),
         "highway": highway_figure(log10_highway(highway_trace), log10_jacobian_norms(lstm, highway_trace),
                                   log10_jacobian_norms(rnn, rnn_trace), unit=0),
-        "gradients": gradient_comparison_figure(gradient_comparison(4, units, x, seed=3, lstm_bias=2.0, gru_bias=1.0)),
+        "gradients": gradient_comparison_figure(jacobian_comparison(x, units)),
     }
     for name, fig in figures.items():
         checked = validated(fig)                 # raises on any misspelt property or invalid value
@@ -265,8 +304,8 @@ def test_every_figure_passes_plotlys_validation_unchanged(steps, units):
     assert len(frames_of(figures["lstm cell"])) == len(frames_of(figures["gru cell"])) == min(steps, MAX_FRAMES)
 
 
-@pytest.mark.parametrize("T, step, first", [(12, 0, 0), (12, 11, 0), (40, 39, 0), (41, 40, 1), (150, 0, 0),
-                                             (150, 75, 55), (150, 149, 110)])
+@pytest.mark.parametrize("T, step, first", [(12, 0, 0), (12, 11, 0), (20, 19, 0), (21, 20, 1), (150, 0, 0),
+                                             (150, 75, 65), (150, 149, 130)])
 def test_long_sequences_animate_the_steps_around_the_chosen_one(T, step, first):
     window = frame_window(T, step)
     assert window == range(first, first + min(T, MAX_FRAMES)) and step in window
@@ -276,7 +315,7 @@ def test_long_sequences_animate_the_steps_around_the_chosen_one(T, step, first):
     assert [f.name for f in frames_of(fig)] == names and [s.label for s in fig.layout.sliders[0].steps] == names
     assert fig.layout.sliders[0].active == step - first
     f_gate = trace.gates["f"][step, 1]
-    assert f"<b>f</b> {100 * f_gate:.0f}% open" in " ".join(part(frame_named(fig, step + 1).data, "faucet labels").text)
+    assert f"<b>f</b> {percent(f_gate)}% open" in " ".join(moving(fig, frame_named(fig, step + 1), "faucet labels").text)
 
 
 def test_the_cell_figures_summary_is_the_units_gates_over_every_step(lstm_trace, gru_trace):

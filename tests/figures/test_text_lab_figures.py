@@ -48,6 +48,7 @@ def test_activation_text_colours_each_character_by_its_unit(models):
         assert value == pytest.approx(h[position - 1])
     assert fig.data[0].zmid == 0 and fig.data[0].zmax == -fig.data[0].zmin >= 1
     assert "unit 3" in fig.layout.title.text
+    assert fig.data[0].colorbar.title.text == "unit 3 of h<sub>t</sub>"         # not h[3]: code counts from 0
 
 
 def test_dependence_text_draws_each_cells_gradient_as_a_share_of_its_largest(models):
@@ -92,9 +93,13 @@ def test_sampling_step_figure_shows_the_text_so_far_the_top_five_and_the_state(m
     np.testing.assert_allclose(np.ravel(grid.z)[:6], sample.states[step - 1])
     assert list(np.ravel(grid.customdata)[:6]) == [1, 2, 3, 4, 5, 6]          # units counted from 1
     assert [c == "#AA3377" for c in bars.marker.color] == [ch == drawn for ch in chars]
+    assert list(strip.x) == list(range(len(context) + 1))                       # from the left
+    assert "unit 1 top left, row by row" in " ".join(a.text for a in fig.layout.annotations)
+    assert "grey: prompt" in fig.layout.annotations[0].text                    # the key to the strip's colours
     long = sampling_step_figure("x" * 100, 100, chars, probs[0], "y", sample.states[0], cell="gru", step=1,
                                 temperature=1.0, shown=48)
     assert len(long.data[0].text[0]) == 48 and long.data[0].text[0][-1] == "y"
+    assert long.data[0].text[0][0] == "\u2026" and long.data[0].text[0][1] == "x"   # earlier characters left out
 
 
 def test_learning_curves_context_curves_distance_and_correlations():
@@ -112,10 +117,20 @@ def test_learning_curves_context_curves_distance_and_correlations():
     ngram = fig.data[2]
     assert list(ngram.x) == [2, 4] and list(ngram.text) == ["3-gram", "5-gram"]
     orders = {n: 3.0 - 0.1 * n for n in range(2, 8)}
-    named = context_curves(ks, bits, {"rnn": 2.45}, ngrams=orders).data[-1]
+    named = next(t for t in context_curves(ks, bits, {"rnn": 2.45}, ngrams=orders).data
+                 if t.name == "n-gram (Witten-Bell)")
     assert list(named.text) == ["2-gram", "3-gram", "", "5-gram", "", ""]           # neighbours left unnamed
     assert list(named.customdata) == [f"{n}-gram" for n in range(2, 8)]             # hover names them all
-    assert [s.y0 for s in fig.layout.shapes[:2]] == [2.45, 2.2]
+    assert [s.y0 for s in fig.layout.shapes[:2]] == [2.45, 2.2] and fig.layout.shapes[0].line.dash == "dashdot"
+    assert "everything read" in [t.name for t in fig.data]                     # the dash-dot lines' legend entry
+    ks = [1, 4, 16, 64, 256]
+    bits = {"rnn": [4.0, 3.0, 2.46, 2.45, 2.45], "lstm": [4.0, 3.0, 2.46, 2.37, 2.36]}
+    fig = context_curves(ks, bits, {"rnn": 2.45, "lstm": 2.37}, marked=64, positions=2048)
+    assert fig.layout.yaxis.title.text == "bits per character at the 2,048 scored positions"
+    zoom = [t for t in fig.data if t.yaxis == "y2"]
+    assert [list(t.x) for t in zoom] == [[16, 64, 256]] * 2 and list(zoom[1].y) == [2.46, 2.37, 2.36]
+    assert fig.layout.yaxis2.range[0] < 2.36 and fig.layout.yaxis2.range[1] > 2.46
+    assert fig.layout.yaxis2.range[1] - fig.layout.yaxis2.range[0] < 0.2        # a zoom: a tenth of a bit fills it
 
     fig = dependence_by_distance([1, 2, 3], {"lstm": [1.0, 0.5, 0.25]}, marked=2)
     assert list(fig.data[0].y) == [1.0, 0.5, 0.25] and fig.layout.yaxis.type == "log"

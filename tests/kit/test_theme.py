@@ -100,3 +100,15 @@ def test_series_drawn_together_stay_apart_for_colour_blind_readers(pair, deficie
 
 def test_every_concept_has_a_name_for_sentences():
     assert set(theme.NAMES) == set(theme.COLORS)
+
+
+@pytest.mark.parametrize("deficiency", [None, *CVD])
+def test_step_colours_stay_apart_for_colour_blind_readers(deficiency):
+    """Lesson 3's stacked per-step terms: every pair of step colours at least 18 apart (CIE76), and each colour
+    visible on the light and the dark background."""
+    steps = theme.STEPS
+    assert len(set(steps)) == len(steps) == 9
+    gaps = [np.linalg.norm(lab(a, deficiency) - lab(b, deficiency)) for i, a in enumerate(steps) for b in steps[i + 1:]]
+    assert min(gaps) >= 18
+    for colour in steps:
+        assert contrast(colour, "#FFFFFF") >= 1.5 and contrast(colour, "#0E1117") >= 1.5
