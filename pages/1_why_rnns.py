@@ -12,6 +12,7 @@ from rnn_core.shapes import (MEET_OPENING, MEET_TIME_WORDS, MEET_VOCAB, SHAPES, 
 from rnn_core.unrolled import run_by_steps
 
 FIXED, ANY_LENGTH, MEMORY, SHAPE_PART = "Fixed size input", "One cell, any length", "Hidden state", "Sequence shapes"
+FIRST_FIGURE = 310  # px, each tab's first figure when presenting: whole under the title at 1280 x 720
 TITLES = [FIXED, ANY_LENGTH, MEMORY, SHAPE_PART]
 MAX_WORDS = 50
 DENSE_BUILT_FOR = 10  # the sentence length the fixed-size layer below was designed for
@@ -97,7 +98,7 @@ def fixed_size_part(words: int, hidden: int) -> None:
     predicted = st.session_state.get("why_predict_dense") is not None   # the check below: drawn in full once made
     cut = not predicted and words < PREDICT_T
     lesson.chart(parameter_count_figure(lengths, cell_count, dense_counts, words, dense_until=words if cut else None),
-                 key="params_chart",
+                 key="params_chart", present_height=FIRST_FIGURE,
                  alt="Parameters against the sequence length T: a dense layer on the whole sentence (a rising line) "
                      "and one RNN cell (a flat line).")
     metric_rnn, metric_dense = st.columns(2)
@@ -164,7 +165,7 @@ def any_length_part(words: int, hidden: int, seed: int) -> None:
     """The one RNN cell unrolled over the sentence, whatever its length."""
     sentence = message_of_length(words)
     states = sentence_states(words, hidden, seed)
-    lesson.chart(word_state_heatmap(states, sentence), key="states_chart",
+    lesson.chart(word_state_heatmap(states, sentence), key="states_chart", present_height=FIRST_FIGURE,
                  alt=f"Heatmap of the hidden state of one RNN cell reading {plural(words, 'word')}: steps across, "
                      "units down.")
     lesson.explain(
@@ -186,6 +187,7 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
     labels = list(words_a)
     labels[time_step] = " | ".join(MEET_TIME_WORDS)
     lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart",
+                 present_height=FIRST_FIGURE,
                  alt="How much two messages that differ in one word differ, step by step: their inputs (bars) and "
                      "their hidden states (line).")
     first, last = state_diff[time_step], state_diff[-1]
@@ -218,7 +220,7 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
 def shapes_part(shape: str, steps: int) -> None:
     """The shapes of sequence problems, drawn unrolled."""
     shape_layout = layout(shape, steps)
-    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart",
+    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart", present_height=FIRST_FIGURE,
                  alt=f"The {SHAPE_LABELS[shape]} shape, unrolled: inputs at the bottom, hidden states in the middle, "
                      "outputs on top.")
     lesson.explain(SHAPE_USES[shape])

@@ -18,6 +18,7 @@ from rnn_core.scalar import forward
 from rnn_core.unrolled import lesson_cell, run_by_steps, spectral_radius
 
 WARMUP, UNROLLED, STATES = "Warm-up by hand", "Unrolled cell", "Hidden state"
+FIRST_FIGURE = 310  # px, each tab's first figure when presenting: whole under the title at 1280 x 720
 TITLES = [WARMUP, UNROLLED, STATES]
 PRESET_LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 BLOW_UP = 1e6                        # |h| beyond this is called an explosion on screen
@@ -152,6 +153,7 @@ def warmup_part(w_x, w_h, b, xs):
     found = ", ".join(f"h_{t} = {fwd.h[t]:.3f}" for t, k in enumerate(known, start=1) if k)
     with figure_slot.container():
         lesson.chart(warmup_figure(xs, fwd.h, w_x=w_x, w_h=w_h, b=b, known=known), key="warmup",
+                     present_height=FIRST_FIGURE,
                      alt=(f"A one-unit RNN unrolled over {len(xs)} steps: inputs "
                           + ", ".join(f"x_{t} = {x:g}" for t, x in enumerate(xs, start=1))
                           + f", h_0 = 0, w_x = {w_x:g}, w_h = {w_h:g}, b = {b:g}"
@@ -264,6 +266,7 @@ def states_part(s, cell, trace, y, labels, step, unit):
     T, H = trace.h.shape
     h = trace.h
     lesson.chart(state_heatmap(h, step_labels=labels, highlight=(step, unit), log_beyond=BLOW_UP), key="heatmap",
+                 present_height=FIRST_FIGURE,
                  alt=f"Heatmap of the hidden state: {T} steps across, {H} units down; unit {unit} at step {step} "
                      "outlined.")
     explosion_warning(h, logarithmic=True)
