@@ -109,19 +109,3 @@ def test_the_precomputed_analyses_have_their_shapes_and_directions():
     # the n-gram baselines the issue quotes: trigram about 3.06, 5-gram about 2.50
     assert RESULTS["ngrams"]["3"]["held_out"] == pytest.approx(3.06, abs=0.01)
     assert RESULTS["ngrams"]["5"]["held_out"] == pytest.approx(2.50, abs=0.01)
-
-
-@pytest.mark.parametrize("kind", list(KINDS))
-def test_two_hundred_characters_are_written_in_under_a_second(kind):
-    """Issue 17 item 4: the Write part draws 200 characters of each cell; each takes well under a second
-    (about 10 to 40 ms here; best of three, so another process on the machine does not decide it)."""
-    import time
-    model = tx.load_char_model(MODELS / f"char_{kind}.npz")
-    prompt = tx.encode(model.vocab, "ROMEO.\n").indices
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        sample = tx.sample(model, prompt, 200, 1.0, seed=0)
-        times.append(time.perf_counter() - start)
-    assert len(sample.drawn) == 200 and sample.states.shape == (200, model.hidden_size)
-    assert min(times) < 1.0, times
