@@ -94,8 +94,8 @@ def shown_values() -> dict[str, float]:
         if t > 1:
             values[f"w_h h_{t - 1} (lesson 2's working)"] = w_h * fwd.h[t - 1]
     values |= {f"h_3 at w_h = {-w_h:g} (lesson 2's predict)": flipped.h[3],
-               # lesson 3's predict (w_h set to 0) shows these gradients; the state h_2 it also shows at w_h = 0
-               # (4 decimals only, never typed or rounded to 3) is not a warm-up default
+               # lesson 3's predict (w_h set to 0) shows these
+               "h_2 at w_h = 0": forward(w_x, 0.0, b, xs).h[2],
                "dL/dh_2 at w_h = 0": at_zero.dh[1], "dL/da_3 at w_h = 0": at_zero.da[2],
                "term of step 2 at w_h = 0": at_zero.w_h_terms[1], "dL/dw_h at w_h = 0": at_zero.dw_h}
     return values
