@@ -7,13 +7,15 @@ books use for the same things.
 NOTATION_CARD = r"""
 **Counting.** A sequence is $x_1, \dots, x_T$. $h_0$ is the initial state (zeros unless a lesson sets
 it) and $h_t$ is the state after reading $x_t$. Steps are counted $1 \dots T$, units $1 \dots H$, rows
-and columns of a matrix from 1. Code counts from 0: `trace.h[t-1]` holds $h_t$.
+and columns of a matrix from 1. Code counts from 0: `trace.h[t-1]` holds $h_t$. Sizes: $T$ the sequence
+length, $I$ the input size (numbers per $x_t$), $H$ the hidden size (units in $h_t$). The LSTM and GRU rows
+below belong to lessons 5 and 6.
 
 **RNN.** $h_t = \tanh(a_t)$, with the pre-activation $a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$;
 output scores (logits) $y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$. A target is never $y$: lesson 3's
 warm-up calls its target $y^*$.
 
-**LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l write it
+**LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l, the book *Dive into Deep Learning*, write it
 $\tilde C_t$):
 $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ with $c_0 = 0$, and $h_t = o_t \odot \tanh(c_t)$.
 

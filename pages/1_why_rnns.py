@@ -8,10 +8,11 @@ from app.figures.shapes import memory_figure, parameter_count_figure, sequence_s
 from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN
 from rnn_core.shapes import (MEET_OPENING, MEET_TIME_WORDS, MEET_VOCAB, SHAPES, dense_num_parameters, encode,
-                             fit_to_length, layout, meet_message, state_distance)
+                             fit_to_length, layout, meet_message, percent, share_left, state_distance)
 from rnn_core.unrolled import run_by_steps
 
 FIXED, ANY_LENGTH, MEMORY, SHAPE_PART = "Fixed size input", "One cell, any length", "Hidden state", "Sequence shapes"
+FIRST_FIGURE = 310  # px, each tab's first figure when presenting: whole under the title at 1280 x 720
 TITLES = [FIXED, ANY_LENGTH, MEMORY, SHAPE_PART]
 MAX_WORDS = 50
 DENSE_BUILT_FOR = 10  # the sentence length the fixed-size layer below was designed for
@@ -65,6 +66,11 @@ def message_of_length(words: int) -> tuple[str, ...]:
     return meet_message("afternoon", MAX_WORDS)[:words]
 
 
+def predict_dense_answer(ratio: float) -> int:
+    """The predict-then-move check's option for the dense layer's count over the cell's: < 2, 2 to 10, > 10."""
+    return 0 if ratio < 2 else 1 if ratio <= 10 else 2
+
+
 def rnn_parameters(hidden: int) -> int:
     """H(I + H) + 2H: the parameters of one RNN cell over the lesson's vocabulary (no random numbers needed)."""
     return RNN.random(VOCAB, hidden, seed=0).num_parameters
@@ -89,7 +95,10 @@ def fixed_size_part(words: int, hidden: int) -> None:
     lengths = np.arange(1, MAX_WORDS + 1)
     dense_counts = np.array([dense_num_parameters(VOCAB, int(t), hidden) for t in lengths])
     dense_now, cell_count = int(dense_counts[words - 1]), rnn_parameters(hidden)
-    lesson.chart(parameter_count_figure(lengths, cell_count, dense_counts, words), key="params_chart",
+    predicted = st.session_state.get("why_predict_dense") is not None   # the check below: drawn in full once made
+    cut = not predicted and words < PREDICT_T
+    lesson.chart(parameter_count_figure(lengths, cell_count, dense_counts, words, dense_until=words if cut else None),
+                 key="params_chart", present_height=FIRST_FIGURE,
                  alt="Parameters against the sequence length T: a dense layer on the whole sentence (a rising line) "
                      "and one RNN cell (a flat line).")
     metric_rnn, metric_dense = st.columns(2)
@@ -99,11 +108,14 @@ def fixed_size_part(words: int, hidden: int) -> None:
     lesson.explain(
         f"Each word is a {lesson.glossary_link('one-hot')} vector of $I = {VOCAB}$ numbers. A fully connected (dense) "
         f"layer flattens the sentence into $T \\cdot I = {words * VOCAB}$ numbers and keeps **one weight per input "
-        f"position** for each of its {plural(hidden, 'unit')} ($H = {hidden}$): a matrix of shape "
+        f"position** for {'its 1 unit' if hidden == 1 else f'each of its {hidden} units'} ($H = {hidden}$): a "
+        f"matrix of shape "
         f"({hidden}, {words * VOCAB}), a different "
-        "one for every length, growing with $T$ (the grey line). The RNN cell reads one word per step with the "
-        f"same weights, $W_{{ih}}$ ({hidden}, {VOCAB}) and $W_{{hh}}$ ({hidden}, {hidden}), whatever the length (the "
-        f"orange line). At $T = {words}$ the dense layer has {bigger} parameters than the cell"
+        "one for every length, growing with $T$ (the grey line"
+        + (", drawn up to your $T$ until you have made the prediction below" if cut else "") + "). The RNN cell reads one word per step with the "
+        f"same weights, $W_{{ih}}$ ({hidden}, {VOCAB}) and $W_{{hh}}$ ({hidden}, {hidden}), plus two bias vectors "
+        f"$b_{{ih}}$ and $b_{{hh}}$ of {plural(hidden, 'number')} each (PyTorch keeps two; one would do), whatever the "
+        f"length (the orange line). At $T = {words}$ the dense layer has {bigger} parameters than the cell"
         + (": the trouble is not its size but that its size, and its meaning, are tied to $T$." if bigger != "more"
            else ", and every extra word adds more.") + " Move Sequence length T and watch which line moves.")
     st.latex(
@@ -120,8 +132,8 @@ def fixed_size_part(words: int, hidden: int) -> None:
         lost = " ".join(sentence[DENSE_BUILT_FOR:DENSE_BUILT_FOR + 4]) + (" …" if dropped > 4 else "")
         fit_note = f"truncation throws away its last {plural(dropped, 'word')} (*{lost}*)"
     elif padded:
-        fit_note = (f"padding appends {plural(padded, 'all-zero word')}, and the weights for "
-                    f"those positions learn only from shorter sentences")
+        fit_note = (f"padding appends {plural(padded, 'all-zero word')}; the weights for those positions multiply "
+                    "zeros, so they learn nothing from your sentence, only from sentences long enough to reach them")
     else:
         fit_note = "it fits exactly, but only because its length happens to be the designed one"
     lesson.explain(
@@ -131,15 +143,14 @@ def fixed_size_part(words: int, hidden: int) -> None:
         "dense layer for 128 × 128 images has no weights for the extra pixels of a 200 × 200 image.")
     dense_then = dense_num_parameters(VOCAB, PREDICT_T, hidden)
     ratio = dense_then / cell_count
-    answer = 0 if ratio > 1.1 else 2 if ratio < 1 / 1.1 else 1
     lesson.predict(
         "why_predict_dense",
-        f"Keep $H = {hidden}$ and set $T = {PREDICT_T}$: how does the dense layer's parameter count compare with the "
-        "RNN cell's?",
-        ["The dense layer has more", "About the same, within 10%", "The RNN cell has more"],
-        answer=answer,
+        f"Keep $H = {hidden}$ and set $T = {PREDICT_T}$: how many times as many parameters as the RNN cell does the "
+        "dense layer have then?",
+        ["Fewer than twice as many", "From 2 to 10 times as many", "More than 10 times as many"],
+        answer=predict_dense_answer(ratio),
         why=(f"At $T = {PREDICT_T}$ the dense layer has $H\\,T\\,I + H = {tex_int(dense_then)}$ parameters and the "
-             f"cell $H(I+H) + 2H = {tex_int(cell_count)}$, {ratio:.1f} times as many. The cell's count has no $T$ in "
+             f"cell $H(I+H) + 2H = {tex_int(cell_count)}$: {ratio:.1f} times as many. The cell's count has no $T$ in "
              "it; the dense layer's grows by $H \\cdot I$ with every word."),
         instruction=f"move Sequence length T to {PREDICT_T}", ready=words == PREDICT_T)
     cell = RNN.random(VOCAB, hidden, seed=0)
@@ -154,7 +165,7 @@ def any_length_part(words: int, hidden: int, seed: int) -> None:
     """The one RNN cell unrolled over the sentence, whatever its length."""
     sentence = message_of_length(words)
     states = sentence_states(words, hidden, seed)
-    lesson.chart(word_state_heatmap(states, sentence), key="states_chart",
+    lesson.chart(word_state_heatmap(states, sentence), key="states_chart", present_height=FIRST_FIGURE,
                  alt=f"Heatmap of the hidden state of one RNN cell reading {plural(words, 'word')}: steps across, "
                      "units down.")
     lesson.explain(
@@ -176,25 +187,30 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
     labels = list(words_a)
     labels[time_step] = " | ".join(MEET_TIME_WORDS)
     lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart",
+                 present_height=FIRST_FIGURE,
                  alt="How much two messages that differ in one word differ, step by step: their inputs (bars) and "
                      "their hidden states (line).")
+    first, last = state_diff[time_step], state_diff[-1]
+    left = share_left(state_diff, time_step)
+    later = len(words_a) - 1 - time_step
+    change = "fades" if last < first else "grows" if last > first else "stays the same"
     lesson.explain(
         "To guess the blank in *we are free this **afternoon** … so let's meet for ___*, you use a word from much "
         "earlier: *afternoon* suggests *lunch*, *evening* suggests *dinner*. A network that sees only the current "
         "word receives *for* in both messages and cannot tell them apart. An RNN passes its hidden state from step "
-        "to step, $h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so an earlier word can still shape "
-        "the state when the blank comes.")
-    first, last = state_diff[time_step], state_diff[-1]
-    later = len(words_a) - 1 - time_step
-    change = "fades" if last < first else "grows" if last > first else "stays"
+        "to step, $h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so the earlier word still reaches "
+        "the state when the blank comes"
+        + (f", but it fades: only {percent(left)} of the difference it made is left at *for*." if change == "fades" else
+           f": at *for* the difference it made is {percent(left)} of what it was at the time word."))
     lesson.explain(
-        f"Both messages run through the same RNN cell ($H = {hidden}$). Their inputs differ only at step "
-        f"{time_step + 1}, the time word (blue bar, {input_diff[time_step]:.3g}; 0 everywhere else); their hidden "
-        f"states differ from there on (orange line). The difference {change} from {first:.3g} at *{words_a[time_step]}* "
-        f"to {last:.3g} at *for*, {plural(later, 'step')} later, while the word *for* itself is the same in both. "
-        f"These weights are random, so the cell keeps the earlier word only by chance; training has to find weights "
-        f"that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells (LSTM, GRU) make "
-        f"it easier. Move the filler words to put the time word further back.")
+        f"Both messages run through the same RNN cell ($H = {hidden}$): message a with *{MEET_TIME_WORDS[0]}*, "
+        f"message b with *{MEET_TIME_WORDS[1]}*. Their inputs differ only at step {time_step + 1}, the time word "
+        f"(blue bar, {input_diff[time_step]:.3g}: the distance $\\sqrt 2$ between two different one-hot vectors; 0 "
+        f"everywhere else); their hidden states differ from there on (orange line). The difference {change} from "
+        f"{first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for*, {plural(later, 'step')} later, while the word "
+        f"*for* itself is the same in both. These weights are random, so how much survives is chance; training has to "
+        f"find weights that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells "
+        f"(LSTM, GRU) make it easier. Move the filler words to put the time word further back.")
     lesson.note("Elman (1990) introduced this simple recurrent network, with its state fed back at every step.")
     lesson.show_code(state_distance, RNN.step)
     lesson.downloads("why_rnns_memory", {"input_difference": input_diff, "state_difference": state_diff},
@@ -204,18 +220,22 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
 def shapes_part(shape: str, steps: int) -> None:
     """The shapes of sequence problems, drawn unrolled."""
     shape_layout = layout(shape, steps)
-    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart",
+    lesson.chart(sequence_shape_figure(shape_layout), key="shape_chart", present_height=FIRST_FIGURE,
                  alt=f"The {SHAPE_LABELS[shape]} shape, unrolled: inputs at the bottom, hidden states in the middle, "
                      "outputs on top.")
     lesson.explain(SHAPE_USES[shape])
     lesson.explain(
         f"Drawn {lesson.glossary_link('unrolling', 'unrolled')}, an RNN is one cell copied along time: inputs $x_t$ at "
-        "the bottom, hidden states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ to the next step), outputs "
+        "the bottom, hidden states $h_t$ in the middle (the orange arrows carry $h_{t-1}$ into step $t$), outputs "
         "$y_t$ on top. "
         f"{SHAPE_LABELS[shape].capitalize()}{'' if shape == 'one_to_one' else f', {steps} steps drawn'}: "
         f"{plural(len(shape_layout.inputs), 'input')}, {plural(shape_layout.steps, 'hidden state')}, "
         f"{plural(len(shape_layout.outputs), 'output')} and {plural(shape_layout.recurrent_edges, 'recurrent arrow')}. "
-        + ("Every hidden square is the same cell with the same weights. " if shape != "one_to_one" else "")
+        + ("" if shape == "one_to_one" else
+           "The encoder's squares (orange) share one cell and its weights, the decoder's (dark orange) another: a "
+           "translation model is two RNNs, and the encoder's last state starts the decoder (Sutskever et al. 2014; "
+           "Cho et al. 2014). " if shape == "many_to_many_delayed" else
+           "Every hidden square is the same cell with the same weights. ")
         + "Where inputs go in and outputs come out decides what the network can be used for: pick another shape.")
     lesson.note("The shapes follow Karpathy (2015), “The unreasonable effectiveness of recurrent neural networks”.")
 
@@ -293,12 +313,14 @@ lesson.quiz(
 )
 lesson.quiz(
     "quiz_memory",
-    "In the “let's meet for ___” chart the two messages differ only in the time word. Why do their hidden states "
-    "still differ at *for*?",
-    ["The inputs at *for* still differ", "Each $h_t$ is built from $h_{t-1}$", "Each step uses its own weights"],
+    "In the “let's meet for ___” chart the two messages differ only in the time word, yet their hidden states still "
+    "differ at *for*, even where the orange line looks flat. Where does that difference come from?",
+    ["Their inputs at *for* are not the same", "The state carries it on, step by step",
+     "Each step has weights of its own"],
     answer=1,
     why="At *for* both inputs are the same one-hot vector; the difference arrives through $W_{hh} h_{t-1}$, carried "
-        "from the time word step after step.",
+        "from the time word step after step. With these random weights it shrinks on the way: the Hidden state tab "
+        "says how much of it is left.",
     wrong=["Both messages end with the very same words, so their inputs at *for* are the same one-hot vector "
            "(the blue bar is 0 there).", None,
            "The RNN uses the same weights at every step; different weights could not explain a difference that "
@@ -311,9 +333,11 @@ lesson.takeaways([
     "Where inputs go in and outputs come out (one-to-many, many-to-one, many-to-many) decides what an RNN can do.",
 ])
 lesson.misconceptions([
-    ("The article calls an RNN a “cyclic” network, as if its computation went round in a circle.",
-     "The name is *recurrent* neural network. The loop in the folded drawing is a one-step delay: the hidden "
-     "state computed at step t-1 is an input of the same cell at step t. For a sequence of T steps the "
+    ("An RNN is a “cyclic” network, as if its computation went round in a circle (the translated article this "
+     "course's syllabus follows says so).",
+     "The name is *recurrent* neural network. Books often draw it *folded*: one box with an arrow from its output "
+     "back into itself. That arrow is a one-step delay: the hidden state computed at step t-1 is an input of the "
+     "same cell at step t. For a sequence of T steps the "
      "computation is a finite chain of T applications of one cell, the unrolled diagram in the Sequence "
      "shapes tab, and that chain is what backpropagation through time differentiates."),
     ("RNNs “solve the problems of” fully connected and convolutional networks.",

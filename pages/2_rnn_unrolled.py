@@ -18,6 +18,7 @@ from rnn_core.scalar import forward
 from rnn_core.unrolled import lesson_cell, run_by_steps, spectral_radius
 
 WARMUP, UNROLLED, STATES = "Warm-up by hand", "Unrolled cell", "Hidden state"
+FIRST_FIGURE = 310  # px, each tab's first figure when presenting: whole under the title at 1280 x 720
 TITLES = [WARMUP, UNROLLED, STATES]
 PRESET_LABELS = {"words": "Words", "sine": "Sine wave", "impulse": "Impulse"}
 BLOW_UP = 1e6                        # |h| beyond this is called an explosion on screen
@@ -51,17 +52,35 @@ def last_size(h) -> float:
 ANSWER_KEYS = ("warm_h1", "warm_h2", "warm_h3")
 
 
-def _keep(key: str) -> None:
-    """A typed answer outlives the tab: Streamlit forgets the state of a text box that is not drawn."""
+def _keep(key: str, weights: tuple) -> None:
+    """A typed answer outlives the tab (Streamlit forgets the state of a text box that is not drawn), and so do
+    the weights it was typed for: it is checked against those, not against sliders moved later."""
     st.session_state[f"{key}_kept"] = st.session_state.get(key, "")
+    st.session_state[f"{key}_for"] = weights
 
 
-def answer_box(container, step: int) -> str:
+def answer_box(container, step: int, weights: tuple) -> tuple[str, tuple]:
+    """The text box for h_step, and the weights (w_x, w_h, b, xs) its answer was typed for."""
     key = ANSWER_KEYS[step - 1]
     if key not in st.session_state and f"{key}_kept" in st.session_state:
         st.session_state[key] = st.session_state[f"{key}_kept"]
-    return container.text_input(f"Your $h_{step}$", key=key, placeholder="e.g. 0.123", on_change=_keep,
-                                args=(key,), max_chars=12)
+    text = container.text_input(f"Your $h_{step}$", key=key, placeholder="e.g. 0.123", on_change=_keep,
+                                args=(key, weights), max_chars=12)
+    return text, st.session_state.get(f"{key}_for", weights)
+
+
+WEIGHT_NAMES = ("w_x", "w_h", "b", "x_1", "x_2", "x_3")
+
+
+def weight_changes(typed_for: tuple, now: tuple) -> list[tuple[str, float, float]]:
+    """(name, value typed for, value now) for each warm-up number that differs between two settings."""
+    flat = lambda w: (w[0], w[1], w[2], *w[3])  # noqa: E731
+    return [(name, old, new) for name, old, new in zip(WEIGHT_NAMES, flat(typed_for), flat(now))
+            if not math.isclose(old, new, abs_tol=1e-12)]
+
+
+def _listed(changes, which: int) -> str:
+    return ", ".join(f"${name} = {change[which]:g}$" for name, *change in changes)
 
 
 def tanh_table() -> str:
@@ -81,31 +100,49 @@ def warmup_part(w_x, w_h, b, xs):
         "type them below (3 decimals). On a calculator, tanh is the *hyp* key followed by *tan*; or use "
         "$\\tanh a = (e^{2a} - 1)/(e^{2a} + 1)$, or the table under the boxes. The same three numbers "
         "$w_x, w_h, b$ serve every step: that is the whole idea of a recurrent network.")
-    typed, verdicts = [], []
+    now = (w_x, w_h, b, tuple(xs))
+    typed, verdicts, older = [], [], []
+    notice = st.empty()  # says so when answers were typed for other weights than the sliders show now
     for t, column in enumerate(st.columns(len(xs)), start=1):
-        text = answer_box(column, t)
-        typed.append(parse_answer(text))
-        verdict = None if typed[-1] is None else check_answer(t, typed[-1], fwd, w_x, w_h, b, xs,
-                                                              previous=typed[-2] if t > 1 else None)
-        verdicts.append(verdict)
+        text, typed_for = answer_box(column, t, now)
+        typed.append((parse_answer(text), typed_for))
+        verdict, changes = None, []
+        if typed[-1][0] is not None:
+            verdict = check_answer(t, typed[-1][0], fwd, w_x, w_h, b, xs,
+                                   previous=typed[-2][0] if t > 1 and typed[-2][1] == typed_for else None)
+            if not verdict.right and typed_for != now:  # typed for other numbers: checked against those
+                changes = weight_changes(typed_for, now)
+                verdict = check_answer(t, typed[-1][0], forward(*typed_for), *typed_for,
+                                       previous=typed[-2][0] if t > 1 and typed[-2][1] == typed_for else None)
+        verdicts.append(None if changes else verdict)
+        if changes:
+            older.append(changes)
+        prefix = f"For {_listed(changes, 0)}: " if changes else ""
         if verdict is None:
             if text.strip():
                 column.warning("Type a number, such as 0.123.", icon=":material/edit:")
         elif verdict.right:
-            column.success(verdict.message, icon=":material/check_circle:")
+            column.success(prefix + verdict.message, icon=":material/check_circle:")
         else:
-            column.error(f"**Not yet.** {verdict.message}", icon=":material/cancel:")
+            column.error(f"**Not yet.** {prefix}{verdict.message}", icon=":material/cancel:")
+    if older:
+        changes = max(older, key=len)
+        notice.info(f"An answer you typed for {_listed(changes, 0)} is checked against the numbers you typed it for; "
+                    f"the figure now shows {_listed(changes, 1)}. Put the sliders back, or press Reset to defaults, to "
+                    "see your answers on the figure again; an answer typed now is checked for the numbers now.",
+                    icon=":material/info:")
     with st.expander("A table of tanh", icon=":material/table_chart:"):
         st.markdown(tanh_table())
         st.markdown("Between two rows, interpolate: $\\tanh 0.65 \\approx (0.537 + 0.604)/2 = 0.571$ (exactly "
                     f"${math.tanh(0.65):.3f}$). For a negative $a$, $\\tanh(-a) = -\\tanh a$; beyond $a = 1.5$, "
                     "$\\tanh a$ is above $0.905$ and creeps towards 1.")
     solved = all(v is not None and v.right for v in verdicts)
-    shown = controls.toggle("Show the full working", "warm_show",
-                            help="Each pre-activation and state, with the numbers.") or solved
+    if solved:  # the working is shown: no switch that would say it is off
+        st.success("All three right. Here is the full working, to compare with yours.",
+                   icon=":material/celebration:")
+    shown = solved or controls.toggle("Show the full working", "warm_show",
+                                      help="Each pre-activation and state, with the numbers.")
     if shown:
-        if solved:
-            st.success("All three right. Here is the working, to compare with yours.", icon=":material/celebration:")
         st.latex(warmup_working_latex(fwd, w_x, w_h, b, xs))
         lesson.explain(
             "$h_0 = 0$, so the first step has no recurrent term: $h_1 = \\tanh(w_x x_1 + b)$. "
@@ -116,6 +153,7 @@ def warmup_part(w_x, w_h, b, xs):
     found = ", ".join(f"h_{t} = {fwd.h[t]:.3f}" for t, k in enumerate(known, start=1) if k)
     with figure_slot.container():
         lesson.chart(warmup_figure(xs, fwd.h, w_x=w_x, w_h=w_h, b=b, known=known), key="warmup",
+                     present_height=FIRST_FIGURE,
                      alt=(f"A one-unit RNN unrolled over {len(xs)} steps: inputs "
                           + ", ".join(f"x_{t} = {x:g}" for t, x in enumerate(xs, start=1))
                           + f", h_0 = 0, w_x = {w_x:g}, w_h = {w_h:g}, b = {b:g}"
@@ -132,7 +170,7 @@ def warmup_part(w_x, w_h, b, xs):
         "warm_predict_sign",
         f"The warm-up uses $w_h = {WARMUP_W_H:g}$. Flip its sign to $w_h = {-WARMUP_W_H:g}$, keeping the other "
         "numbers: what happens to $h_3$?",
-        ["It keeps its sign and grows in size", "It keeps its sign and shrinks in size", "It changes sign",
+        ["It keeps its sign, with a greater size", "It keeps its sign, with a smaller size", "It changes sign",
          "It does not change at all"],
         answer=answer,
         why=(f"With $w_h = {WARMUP_W_H:g}$, $h_3 = {before:.3f}$; with $w_h = {-WARMUP_W_H:g}$, $h_3 = {after:.3f}$. "
@@ -160,7 +198,7 @@ def _memory_sentence(fwd, w_x, w_h, T) -> str:
 
 # --- The matrix RNN ------------------------------------------------------------------------------------------
 
-def explosion_warning(h) -> None:
+def explosion_warning(h, logarithmic: bool = False) -> None:
     """Said whenever some unit of the state has grown past BLOW_UP (or past the floating-point range)."""
     with np.errstate(invalid="ignore"):
         past = ~np.isfinite(h) | (np.abs(h) > BLOW_UP)
@@ -171,7 +209,9 @@ def explosion_warning(h) -> None:
     size = "beyond the largest floating-point number" if not np.isfinite(largest) else f"{largest:.2e}"
     st.warning(f"The hidden state has exploded: from step {step} on some unit exceeds {BLOW_UP:.0e} in size, and the "
                f"largest is {size}. Without a squashing nonlinearity nothing stops repeated multiplication by a "
-               "$W_{hh}$ that stretches some vector by more than 1 at every step.", icon=":material/warning:")
+               "$W_{hh}$ that stretches some vector by more than 1 at every step."
+               + (" The heatmap's colours are on a logarithmic scale here: each step of the colour bar is ten times "
+                  "the one before." if logarithmic else ""), icon=":material/warning:")
 
 
 def unrolled_part(s, cell, trace, y, labels):
@@ -225,10 +265,11 @@ def states_part(s, cell, trace, y, labels, step, unit):
     """The state heatmap, one unit's update at one step with its numbers, and the predict-then-move check."""
     T, H = trace.h.shape
     h = trace.h
-    lesson.chart(state_heatmap(h, step_labels=labels, highlight=(step, unit)), key="heatmap",
+    lesson.chart(state_heatmap(h, step_labels=labels, highlight=(step, unit), log_beyond=BLOW_UP), key="heatmap",
+                 present_height=FIRST_FIGURE,
                  alt=f"Heatmap of the hidden state: {T} steps across, {H} units down; unit {unit} at step {step} "
                      "outlined.")
-    explosion_warning(h)
+    explosion_warning(h, logarithmic=True)
     rho = spectral_radius(cell.weight_hh)
     m1, m2, m3 = st.columns(3)
     m1.metric("Largest singular value $s_{max}$ of $W_{hh}$", f"{s['s_max']:g}")
@@ -380,12 +421,13 @@ unrolled_demo()
 lesson.quiz(
     "quiz_sharing",
     "An RNN reads a sequence of 100 steps. How many different recurrent weight matrices $W_{hh}$ does it use?",
-    ["100: one matrix for each step", "99: one per pair of neighbouring steps", "One, shared by every step"],
+    ["100: one matrix for each step", "One per different input word", "1: the same matrix at every step"],
     answer=2,
     why="The unrolled picture repeats the cell, not its weights: every step multiplies by the same $W_{hh}$, "
         "which is why one network can read sequences of any length.",
     wrong=["Unrolling draws one copy of the cell per step, but every copy holds the very same numbers.",
-           "An arrow between neighbouring steps is the state being passed on, not a matrix of its own.", None],
+           "$W_{hh}$ multiplies the previous state, not the input, and no weight depends on which word arrives: "
+           "the same matrices meet every input.", None],
 )
 lesson.quiz(
     "quiz_state",
@@ -419,8 +461,9 @@ lesson.quiz(
     ["A chain of $T$ applications of one cell", "A loop the data circles until it settles",
      "$T$ independent networks, one per step"],
     answer=0,
-    why="The loop in the folded drawing is a one-step delay. Unrolled, the computation is a finite chain in which "
-        "step $t$ reads the state of step $t-1$, so the whole sequence is one fixed computation.",
+    why="Drawn folded, as one box with an arrow back into itself, an RNN seems to loop; that arrow is a one-step "
+        "delay. Unrolled, the computation is a finite chain in which step $t$ reads the state of step $t-1$, so the "
+        "whole sequence is one fixed computation.",
     wrong=[None, "Each step runs once, in order: nothing is repeated until it converges.",
            "The copies share their weights, and each one reads the state of the step before it."],
 )
@@ -435,9 +478,10 @@ lesson.takeaways([
     "tanh keeps it between −1 and 1.",
 ])
 lesson.misconceptions([
-    ("An RNN is a “cyclic” network whose signal circulates in a loop (as the syllabus article puts it).",
-     "It is *recurrent*: the same cell is applied once per step, and the loop in the folded drawing only means "
-     "that step $t$ reads the state of step $t-1$. Over a sequence of $T$ steps the computation is the finite "
+    ("An RNN is a “cyclic” network whose signal circulates in a loop (as the translated article this course's "
+     "syllabus follows puts it).",
+     "It is *recurrent*: the same cell is applied once per step. Books often draw it folded, as one box with an "
+     "arrow back into itself; that arrow only means that step $t$ reads the state of step $t-1$. Over a sequence of $T$ steps the computation is the finite "
      "chain drawn in the Unrolled cell tab; nothing goes round until it settles."),
     ("Each time step is a separate layer with its own weights.",
      "The steps share $W_{ih}$, $W_{hh}$ and the biases; unrolling only draws the same cell several times."),

@@ -44,7 +44,7 @@ def preset_labels(name, length):
     x = preset(name, length)
     if name == "words":
         return [SENTENCE[t % len(SENTENCE)] for t in range(length)]
-    return [f"{v:.2f}" for v in x[:, 0]]
+    return [f"{v:.2f}".replace("-0.00", "0.00") for v in x[:, 0]]   # sin(pi) is -1e-16: no "-0.00"
 
 
 def feature_names(name):

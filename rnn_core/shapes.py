@@ -112,3 +112,17 @@ def encode(words) -> np.ndarray:
 def state_distance(trace_a, trace_b) -> np.ndarray:
     """(T,) ||h_t^a - h_t^b||: how differently two messages left the hidden state at each step."""
     return np.linalg.norm(trace_a.h - trace_b.h, axis=-1)
+
+
+def share_left(state_difference, time_step: int) -> float:
+    """How much of the difference the time word made is left at the last step: ||h_T^a - h_T^b|| divided by
+    ||h_k^a - h_k^b|| at the time word's step k (``time_step``, from 0). Below 1 the difference has faded."""
+    first = float(state_difference[time_step])
+    return float(state_difference[-1]) / first if first else 0.0
+
+
+def percent(share: float) -> str:
+    """A share as a percentage a teacher can read out: '1.3%', '45%', 'less than 0.1%'."""
+    if share < 0.001:
+        return "less than 0.1%"
+    return f"{100 * share:.2g}%" if share < 0.1 else f"{100 * share:.0f}%"

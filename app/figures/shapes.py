@@ -10,11 +10,13 @@ import plotly.graph_objects as go
 
 from app.figures.common import lean_figure
 from app.figures.heatmaps import state_heatmap_parts
-from app.theme import COLORS, NEUTRAL
+from app.theme import COLORS, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT
+from rnn_core.shapes import percent, share_left
 
 ROW = {"input": 0.0, "hidden": 1.0, "output": 2.0}  # drawn bottom to top, like Karpathy's diagrams
 SYMBOL = {"input": "x", "hidden": "h", "output": "y"}
 ROLE_NAME = {"input": "input", "hidden": "hidden state", "output": "output"}
+DECODER = "#9E5A00"  # a darker orange: the decoder's hidden states, a second cell with weights of its own
 
 
 def _node_trace(role: str, steps, size: float, names: dict) -> dict:
@@ -77,7 +79,11 @@ def sequence_shape_figure(layout, title: str | None = None, names: dict | None =
         hovermode="closest",
         xaxis=dict(visible=False, range=[-0.7, max(steps - 1, 1) + 0.7] if steps > 1 else [-1.5, 1.5]),
         yaxis=dict(visible=False, range=[-0.45, 2.8]))
-    if layout.name == "many_to_many_delayed":
+    if layout.name == "many_to_many_delayed":  # two RNNs: the decoder's cell has weights of its own
+        half = steps // 2
+        nodes[1]["marker"]["color"] = [COLORS["hidden"]] * half + [DECODER] * (steps - half)
+        nodes[1]["hovertext"] = [f"{text} ({'encoder' if t < half else 'decoder'} cell)"
+                                 for t, text in enumerate(nodes[1]["hovertext"])]
         middle = steps / 2 - 0.5
         figure_layout["shapes"] = [_vline(middle, dict(color=NEUTRAL, dash="dash", width=1))]
         notes += [dict(x=x, y=2.55, text=text, showarrow=False, font=dict(color=NEUTRAL, size=13), name="section")
@@ -87,17 +93,20 @@ def sequence_shape_figure(layout, title: str | None = None, names: dict | None =
     return lean_figure(nodes, figure_layout)
 
 
-def parameter_count_figure(lengths, rnn_parameters: int, dense_parameters, current: int) -> go.Figure:
+def parameter_count_figure(lengths, rnn_parameters: int, dense_parameters, current: int,
+                           dense_until: int | None = None) -> go.Figure:
     """Parameters against sequence length: one RNN cell (flat) and a dense layer on the flattened sequence.
 
     lengths: (N,) sequence lengths T; dense_parameters: (N,) H*T*I + H for each; current: the
-    length the student picked, marked on both lines.
+    length the student picked, marked on both lines; dense_until: draw the dense line only up to this length
+    (so that a prediction about a longer T is not read off the figure), or all of it.
     """
     lengths = np.asarray(lengths)
     dense = np.asarray(dense_parameters)
     k = int(np.flatnonzero(lengths == current)[0])
+    drawn = lengths <= dense_until if dense_until is not None else np.ones(len(lengths), bool)
     data = [
-        dict(type="scatter", x=lengths, y=dense, mode="lines", name="dense layer on the whole sequence",
+        dict(type="scatter", x=lengths[drawn], y=dense[drawn], mode="lines", name="dense layer on the whole sequence",
              line=dict(color=NEUTRAL, width=3)),
         dict(type="scatter", x=lengths, y=np.full(len(lengths), rnn_parameters), mode="lines",
              name="one RNN cell, any length", line=dict(color=COLORS["hidden"], width=3)),
@@ -108,7 +117,7 @@ def parameter_count_figure(lengths, rnn_parameters: int, dense_parameters, curre
     ]
     return lean_figure(data, dict(
         height=320, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        xaxis=dict(title=dict(text="sequence length T (words)")),
+        xaxis=dict(title=dict(text="sequence length T (words)"), range=[0, float(lengths[-1]) + 1]),
         yaxis=dict(title=dict(text="parameters"), rangemode="tozero")))
 
 
@@ -135,7 +144,11 @@ def _word_axis(words, keep=()) -> dict:
 def word_state_heatmap(h, words) -> go.Figure:
     """The shared state heatmap of h (T, H), its steps labelled with the words read (every word on hover)."""
     heatmap, layout = state_heatmap_parts(h, name="h", step_labels=list(words))
-    layout["xaxis"].update(_word_axis(words, keep=(len(words) - 1,)), title=dict(text="word read at step t"))
+    axis = _word_axis(words, keep=(len(words) - 1,))
+    thinned = len(axis["tickvals"]) < len(words)
+    if thinned:  # not every column is labelled: say which step each label is
+        axis["ticktext"] = [f"{t} · {word}" for t, word in zip(axis["tickvals"], axis["ticktext"])]
+    layout["xaxis"].update(axis, title=dict(text="step t · word read" if thinned else "word read at step t"))
     return lean_figure([heatmap], layout)
 
 
@@ -154,8 +167,12 @@ def memory_figure(words, input_difference, state_difference, time_step: int) -> 
              name="hidden states differ: ‖h<sub>t</sub>ᵃ − h<sub>t</sub>ᵇ‖",
              line=dict(color=COLORS["hidden"], width=3), marker=dict(size=7)),
     ]
-    blank = dict(x=len(words), y=float(state_difference[-1]), text="the blank comes next",
-                 showarrow=True, arrowhead=2, ax=-10, ay=-40, font=dict(size=12))
+    left = share_left(state_difference, time_step)
+    blank = dict(x=len(words), y=float(state_difference[-1]),
+                 text=(f"at <i>{words[-1]}</i>: {float(state_difference[-1]):.3g}<br>"
+                       f"{percent(left)} of its size at step {time_step + 1}"),
+                 showarrow=True, arrowhead=2, ax=-30, ay=-90, xanchor="right", font=dict(size=12, color=ON_LIGHT),
+                 name="left", bgcolor=LABEL_BACKGROUND)
     return lean_figure(data, dict(
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),

@@ -175,8 +175,9 @@ def unrolled_diagram(x, h, y=None, *, step_labels: Sequence[str] | None = None,
         left, width = (0.45, 0.55) if shared else (0.34 + 0.22 * k, 0.22)
         layout[axes[title[0]]] = dict(
             colorscale=theme.DIVERGING, cmin=-bound, cmax=bound,
-            colorbar=dict(orientation="h", title=dict(text=title, side="right"), thickness=10, len=width * 0.85,
-                          x=left + width * 0.1, xanchor="left", y=0.0, yanchor="top", ypad=14, nticks=3))
+            colorbar=dict(orientation="h", title=dict(text=title, side="top"), thickness=10, len=width * 0.85,
+                          x=left + width * 0.1, xanchor="left", y=0.0, yanchor="top", ypad=14,
+                          tickvals=[-bound, 0.0, bound], ticktext=[fmt(-bound), "0", fmt(bound)]))
     slider = layout["sliders"][0]  # under the Play and Pause buttons, across the whole width
     slider.update(x=0.0, len=1.0, pad=dict(t=58))
     return lean_figure(frames[-1]["data"] + drawing, layout, frames)

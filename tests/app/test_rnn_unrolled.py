@@ -83,7 +83,11 @@ def check_hidden_state(at, settings):
     cell, _, trace, _ = expected(**settings)
     T, H = trace.h.shape
     (heatmap,) = figures(at)
-    np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), trace.h.T, rtol=1e-12)
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.where(np.isfinite(trace.h), trace.h, np.nan)
+        exploded = np.nanmax(np.abs(finite)) > 1e6     # then the colours are sign(h) log10(1 + |h|)
+        shown = np.sign(finite) * np.log10(1 + np.abs(finite)) if exploded else finite
+    np.testing.assert_allclose(plotly_array(heatmap["data"][0]["z"]), shown.T, rtol=1e-12)
     assert list(plotly_array(heatmap["data"][0]["x"])) == list(range(1, T + 1))
     step, unit = slider_value(at, "t"), slider_value(at, "j")
     outline = heatmap["layout"]["shapes"][0]
@@ -139,14 +143,15 @@ def test_warmup_opens_first_with_the_shared_example_and_nothing_revealed():
 
 def test_typed_answers_are_checked_and_then_the_working_appears():
     fwd = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
-    at = type_answer(run_lesson(LESSON), 1, "0.537")
-    assert at.success[0].value == "Right: $h_1 = 0.537$ (to 3 decimals)."
-    assert warm_values(at) == ["0", "0.537", "?", "?"]
-    type_answer(at, 2, "0.780")  # the pre-activation, tanh left out
+    h1 = f"{fwd.h[1]:.3f}"
+    at = type_answer(run_lesson(LESSON), 1, h1)
+    assert at.success[0].value == f"Right: $h_1 = {h1}$ (to 3 decimals)."
+    assert warm_values(at) == ["0", h1, "?", "?"]
+    type_answer(at, 2, f"{fwd.pre[1]:.3f}")  # the pre-activation, tanh left out
     assert at.error[0].value.startswith("**Not yet.** This is the pre-activation $a_2$")
-    assert warm_values(at) == ["0", "0.537", "?", "?"] and not at.latex
-    type_answer(at, 2, "0,65")
-    type_answer(at, 3, "0.121")
+    assert warm_values(at) == ["0", h1, "?", "?"] and not at.latex
+    type_answer(at, 2, f"{fwd.h[2]:.2f}".replace(".", ","))   # 2 decimals, with a decimal comma
+    type_answer(at, 3, f"{fwd.h[3]:.3f}")
     assert [s.value.startswith("Right") for s in at.success[:3]] == [True, True, True]
     assert any("All three right" in s.value for s in at.success)
     assert warm_values(at) == ["0"] + [f"{h:.3f}" for h in fwd.h[1:]]
@@ -195,7 +200,7 @@ def test_an_error_carried_from_the_previous_step_is_named_and_answers_outlive_th
     assert [at.text_input(key=f"warm_h{t}").value for t in (1, 2, 3)] == ["0.6", f"{carried:.3f}", "abc"]
 
 
-@pytest.mark.parametrize("w_h,answer", [(-0.8, 2), (0.8, None)])
+@pytest.mark.parametrize("w_h,answer", [(-WARMUP_W_H, 2), (WARMUP_W_H, None)])
 def test_predict_the_sign_flip(w_h, answer):
     at = run_lesson(LESSON)
     at.radio(key="warm_predict_sign").set_value(0).run()
@@ -203,11 +208,13 @@ def test_predict_the_sign_flip(w_h, answer):
     assert_ran_cleanly(at)
     before = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
     after = forward(WARMUP_W_X, -WARMUP_W_H, WARMUP_B, WARMUP_XS)
-    if answer is None:  # not moved to -0.8 yet
+    if answer is None:  # not moved to -w_h yet
         assert any("Now set the recurrent weight" in i.value for i in at.info)
         return
+    letter = "C" if before.h[3] * after.h[3] < 0 else "A" if abs(after.h[3]) > abs(before.h[3]) else "B"
+    assert letter == "B"    # the default numbers: h_3 keeps its sign and shrinks
     shown = at.error[0].value
-    assert shown.startswith("**The figure shows C, not A.**") and before.h[3] * after.h[3] < 0
+    assert shown.startswith(f"**The figure shows {letter}, not A.**")
     assert f"$h_3 = {before.h[3]:.3f}$" in shown and f"$h_3 = {after.h[3]:.3f}$" in shown
     assert f"$a_2$ goes from ${before.pre[1]:.3f}$ to ${after.pre[1]:.3f}$" in shown
 
@@ -397,3 +404,57 @@ def test_sections_are_tabs_and_only_the_open_one_runs():
     check_section_tabs(LESSON, TITLES, [1, 1, 1], "hidden state")
     at = run_lesson(LESSON, {SECTION: STATES, "t": "5"})
     assert at.slider(key="t").value == 5 and not link_notes(at)
+
+
+def test_moving_a_weight_after_answering_does_not_mark_right_answers_wrong():
+    """The predict-then-move check asks for w_h = -w_h: the answers typed for the default weights stay checked
+    against those weights (and say so), the figure shows the new weights' states as still to be found, and an
+    answer typed now is checked against the numbers now."""
+    fwd = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    at = run_lesson(LESSON)
+    for t in (1, 2, 3):
+        type_answer(at, t, f"{fwd.h[t]:.3f}")
+    assert any("All three right" in s.value for s in at.success)
+    at.slider(key="warm_wh").set_value(-WARMUP_W_H).run()
+    assert_ran_cleanly(at)
+    assert not [e.value for e in at.error if "Not yet" in e.value]
+    kept = [s.value for s in at.success if s.value.startswith(f"For $w_h = {WARMUP_W_H:g}$: Right")]
+    flipped = forward(WARMUP_W_X, -WARMUP_W_H, WARMUP_B, WARMUP_XS)
+    assert flipped.h[1] == fwd.h[1]                     # h_0 = 0: h_1 does not depend on w_h
+    assert at.success[0].value == f"Right: $h_1 = {fwd.h[1]:.3f}$ (to 3 decimals)."   # right for both
+    assert len(kept) == 2 and not any("All three right" in s.value for s in at.success)
+    notice = next(i.value for i in at.info if "is checked against the numbers you typed it for" in i.value)
+    assert f"$w_h = {WARMUP_W_H:g}$" in notice and f"$w_h = {-WARMUP_W_H:g}$" in notice
+    assert warm_values(at) == ["0", f"{flipped.h[1]:.3f}", "?", "?"]   # the new weights' h_2, h_3 not given away
+    type_answer(at, 2, f"{flipped.h[2]:.3f}")           # typed now: checked for the numbers now
+    assert at.success[1].value == f"Right: $h_2 = {flipped.h[2]:.3f}$ (to 3 decimals)."
+    type_answer(at, 3, "0.5")                           # wrong for both: the slip is named for the numbers now
+    assert any(e.value.startswith("**Not yet.**") and "For $" not in e.value for e in at.error)
+    at.slider(key="warm_wh").set_value(WARMUP_W_H).run()   # back: h_2 was typed for -w_h
+    assert f"For $w_h = {-WARMUP_W_H:g}$: Right: $h_2" in " ".join(s.value for s in at.success)
+
+
+def test_an_exploded_state_map_colours_every_step_on_a_log_scale():
+    """Linear, s_max = 3: the state passes 1e6 early; on a linear colour scale everything before the last steps
+    would be white, so the colours follow sign(h) log10(1 + |h|), the colour bar says so, and so does the warning."""
+    settings = {**DEFAULTS, "f": "linear", "sigma": 3.0, "steps": 100, "hidden": 16}
+    at = run_lesson(LESSON, {**url(settings), SECTION: STATES})
+    assert_ran_cleanly(at)
+    h = expected(**settings)[2].h
+    (heatmap,) = figures(at)[0]["data"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.where(np.isfinite(h), h, np.nan)
+        np.testing.assert_allclose(plotly_array(heatmap["z"]), (np.sign(finite) * np.log10(1 + np.abs(finite))).T,
+                                   rtol=1e-12)
+    assert heatmap["colorbar"]["title"]["text"] == "h, log scale"
+    first = int(np.argmax((np.abs(finite) > 1e6).any(axis=1))) + 1
+    warning = next(w.value for w in at.warning if "exploded" in w.value)
+    assert f"from step {first} on" in warning and "logarithmic scale" in warning
+    assert np.nanmax(np.abs(plotly_array(heatmap["z"])[:, first - 1])) > 0.5 * heatmap["zmax"] / 5   # not white
+    calm = run_lesson(LESSON, {SECTION: STATES})
+    assert figures(calm)[0]["data"][0]["colorbar"]["title"]["text"] == "h"
+
+
+def test_sine_labels_never_read_minus_zero():
+    labels = sequences.preset_labels("sine", 30)
+    assert "-0.00" not in labels and labels.count("0.00") >= 2     # sin(0) and sin(pi), which is -1e-16

@@ -12,8 +12,8 @@ import pytest
 from app.figures.shapes import word_ticks
 from app.course import page_for
 from rnn_core import RNN
-from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
-                             state_distance)
+from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, fit_to_length, layout,
+                             meet_message, percent, share_left, state_distance)
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, fragment_controls, link_notes,
                                open_section, panel_controls, run_lesson, run_sections)
 
@@ -60,7 +60,9 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
     (params,), (states,), (memory,), (diagram,) = section_figures
     cell = RNN.random(VOCAB, hidden, seed=seed)
     dense_line, rnn_line, marks = params["data"]
-    np.testing.assert_array_equal(arr(dense_line["y"]), [dense_num_parameters(VOCAB, t, hidden) for t in range(1, 51)])
+    drawn = range(1, 51) if words >= 20 else range(1, words + 1)   # up to T until the T = 20 check is answered
+    np.testing.assert_array_equal(arr(dense_line["x"]), drawn)
+    np.testing.assert_array_equal(arr(dense_line["y"]), [dense_num_parameters(VOCAB, t, hidden) for t in drawn])
     np.testing.assert_array_equal(arr(rnn_line["y"]), np.full(50, cell.num_parameters))
     np.testing.assert_array_equal(arr(marks["x"]), [words, words])
     np.testing.assert_array_equal(arr(marks["y"]), [dense_num_parameters(VOCAB, words, hidden), cell.num_parameters])
@@ -68,7 +70,8 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
     sentence = meet_message("afternoon", 50)[:words]
     np.testing.assert_allclose(arr(states["data"][0]["z"]), cell.unroll(encode(sentence)).h.T, rtol=1e-12)
     ticks = word_ticks(words, keep=(words - 1,))
-    assert states["layout"]["xaxis"]["ticktext"] == [sentence[t] for t in ticks]
+    labels = [f"{t + 1} · {sentence[t]}" if len(ticks) < words else sentence[t] for t in ticks]  # thinned: numbered
+    assert states["layout"]["xaxis"]["ticktext"] == labels
     assert states["layout"]["xaxis"]["tickvals"] == [t + 1 for t in ticks]   # step t of word t, from 1
 
     xa, xb = encode(meet_message("afternoon", gap)), encode(meet_message("evening", gap))
@@ -157,17 +160,25 @@ def test_truncation_and_padding_are_counted():
     assert "padding appends 6 all-zero words" in text(short)
 
 
-@pytest.mark.parametrize("hidden", [1, 8, 32])
-def test_predict_dense_against_the_cell(hidden):
+@pytest.mark.parametrize("hidden,answer", [(1, 2), (8, 2), (15, 2), (16, 1), (32, 1)])
+def test_predict_dense_against_the_cell(hidden, answer):
+    """The check asks how many times as many parameters the dense layer has at T = 20: its line is drawn only up to
+    the T on screen until the prediction is made, and the answer and the figure's two points are one computation."""
     at = run_lesson(LESSON, {"hidden": str(hidden)})
-    at.radio(key="why_predict_dense").set_value(2).run()
+    assert arr(figures(at)[0]["data"][0]["x"]).max() == 5          # not read off the figure before predicting
+    assert "(the grey line, drawn up to your $T$ until you have made the prediction below)" in text(at)
+    at.radio(key="why_predict_dense").set_value(0).run()
     assert any(f"Now move Sequence length T to 20" in i.value for i in at.info)
+    assert "drawn up to your $T$ until you have made the prediction below" not in text(at)
+    assert arr(figures(at)[0]["data"][0]["x"]).max() == 50         # predicted: the whole line
     at.slider(key="words").set_value(20).run()
     assert_ran_cleanly(at)
     dense, cell = dense_num_parameters(VOCAB, 20, hidden), RNN.random(VOCAB, hidden).num_parameters
+    ratio = dense / cell
+    assert answer == (0 if ratio < 2 else 1 if ratio <= 10 else 2)
     said = at.error[0].value
-    assert said.startswith("**The figure shows A, not C.**") and dense > cell
-    assert f"{dense:,}".replace(",", "{,}") in said and f"{dense / cell:.1f} times as many" in said
+    assert said.startswith(f"**The figure shows {'ABC'[answer]}, not A.**")
+    assert f"{dense:,}".replace(",", "{,}") in said and f"{ratio:.1f} times as many" in said
     marks = figures(at)[0]["data"][2]
     np.testing.assert_array_equal(arr(marks["y"]), [dense, cell])   # the figure's two points are the sentence's
 
@@ -251,3 +262,63 @@ def test_sections_are_tabs_and_only_the_open_one_runs():
     check_section_tabs(LESSON, TITLES, [1, 1, 1, 1], "<b>Course</b>")
     at = run_lesson(LESSON, {SECTION: MEMORY, "gap": "9"})
     assert at.slider(key="gap").value == 9 and not link_notes(at)
+
+
+@pytest.mark.parametrize("words", [1, 5, 9])
+def test_padding_sentence_says_which_sentences_teach_the_padded_weights(words):
+    """The padded positions' weights multiply zeros: a dense layer's weight gradient, outer(dL/dy, x), is 0 there for
+    this sentence and not for one long enough to reach them, which is what the sentence says."""
+    at = run_lesson(LESSON, {"words": str(words)})
+    padded = 10 - words
+    said = text(at)
+    assert (f"padding appends {padded} all-zero word{'s' if padded > 1 else ''}; the weights for those positions "
+            "multiply zeros, so they learn nothing from your sentence, only from sentences long enough to reach "
+            "them") in said and "shorter sentences" not in said
+    rng = np.random.default_rng(0)
+    upstream = rng.normal(size=8)                                 # dL/dy of the dense layer's 8 units
+    for length, learns in ((words, False), (10, True)):
+        x, _, _ = fit_to_length(encode(meet_message("afternoon", 50)[:length]), 10)
+        grad = np.outer(upstream, x.reshape(-1)).reshape(8, 10, VOCAB)   # dL/dW, one block per position
+        assert np.any(grad[:, words:, :] != 0) == learns
+
+
+def test_hidden_state_says_how_much_is_left_as_its_figure_does():
+    """The share of the time word's difference left at *for*: one computation for the sentence and the figure's label;
+    at the defaults it fades to about 1%, and the text says it fades."""
+    for query in ({}, {"gap": "30", "hidden": "1"}, {"gap": "0", "hidden": "32", "seed": "5"}):
+        at = run_lesson(LESSON, {SECTION: MEMORY, **query})
+        assert_ran_cleanly(at)
+        gap, hidden, seed = int(query.get("gap", 3)), int(query.get("hidden", 8)), int(query.get("seed", 0))
+        cell = RNN.random(VOCAB, hidden, seed=seed)
+        diff = state_distance(cell.unroll(encode(meet_message("afternoon", gap))),
+                              cell.unroll(encode(meet_message("evening", gap))))
+        k = len(MEET_OPENING)
+        left = share_left(diff, k)
+        assert left == diff[-1] / diff[k]
+        label = next(a for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "left")["text"]
+        assert label == f"at <i>for</i>: {diff[-1]:.3g}<br>{percent(left)} of its size at step {k + 1}"
+        if diff[-1] < diff[k]:
+            assert f"but it fades: only {percent(left)} of the difference it made is left at *for*." in text(at)
+        else:
+            assert f"at *for* the difference it made is {percent(left)} of what it was" in text(at)
+        if not query:
+            assert percent(left) == "1.3%" and diff[-1] < diff[k]
+    assert (percent(0.0004), percent(0.0125), percent(0.45), percent(1.3)) == ("less than 0.1%", "1.2%", "45%", "130%")
+
+
+def test_delayed_shape_says_encoder_and_decoder_are_two_cells():
+    at = run_lesson(LESSON, {SECTION: SHAPE_PART, "shape": "many_to_many_delayed"})
+    said = text(at)
+    assert "the decoder's (dark orange) another" in said and "Every hidden square is the same cell" not in said
+    assert "the orange arrows carry $h_{t-1}$ into step $t$" in said
+    synced = text(run_lesson(LESSON, {SECTION: SHAPE_PART, "shape": "many_to_many_synced"}))
+    assert "Every hidden square is the same cell with the same weights." in synced
+
+
+@pytest.mark.parametrize("hidden", [1, 8])
+def test_the_cells_count_names_its_biases(hidden):
+    said = text(run_lesson(LESSON, {"hidden": str(hidden)}))
+    count = RNN.random(VOCAB, hidden).num_parameters
+    assert count == hidden * (VOCAB + hidden) + 2 * hidden
+    assert f"two bias vectors $b_{{ih}}$ and $b_{{hh}}$ of {hidden} number{'s' if hidden > 1 else ''} each" in said
+    assert ("for its 1 unit" in said) == (hidden == 1) and "each of its 1 unit" not in said

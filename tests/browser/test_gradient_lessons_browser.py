@@ -1,6 +1,7 @@
 """The BPTT and vanishing/exploding lessons in headless Chromium: controls, Play, extremes, screenshots."""
 
 from app.course import page_for
+from app.warmup import WARMUP_W_H
 from tests.browser.helpers import (assert_no_exception, move_slider, open_page, open_tab, plotly_slider_value,
                                    record_reruns, press_play, screenshot, share_link, slider_value, wait_for_run,
                                    SCREENSHOTS)
@@ -36,10 +37,10 @@ def test_bptt_controls_and_backward_animation(server, page):
     open_page(page, f"{server}/{BPTT.url_path}")
     assert_no_exception(page)
     assert "backpropagation through time" in page.locator("h1").first.inner_text().lower()
-    move_slider(page, "Recurrent weight w_h", -8)             # the warm-up: 0.8 -> 0
+    move_slider(page, "Recurrent weight w_h", -round(WARMUP_W_H * 10))   # the warm-up: w_h -> 0, in steps of 0.1
     assert float(slider_value(page, "Recurrent weight w_h")) == 0 and "b_wh=0" in page.url
     drawn = chart_text(page, 0, "×0")
-    assert "×0.8" not in drawn and drawn.count("×0") == 2      # both arrows back a step now multiply by w_h = 0
+    assert f"×{WARMUP_W_H:g}" not in drawn and drawn.count("×0") == 2   # both arrows back a step multiply by w_h = 0
     open_tab(page, "Losses")
     move_slider(page, "Sequence length T", 4)                 # 8 -> 12
     move_slider(page, "Hidden size H", -2)                    # 6 -> 4

@@ -71,12 +71,12 @@ def test_rnn_unrolled_warmup_typed_in_a_real_browser(server, page):
     open_unrolled(page, server)
     assert page.get_by_role("tab", name="Warm-up by hand").get_attribute("aria-selected") == "true"
     assert warmup_values(page) == ["0", "?", "?", "?"]
-    answer_box(page, 1).fill("0.537")
+    answer_box(page, 1).fill(f"{fwd.h[1]:.3f}")
     answer_box(page, 1).press("Enter")
     wait_for_run(page)
     page.locator("[data-testid=stAlertContentSuccess]").filter(has_text="Right").first.wait_for(timeout=30_000)
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] text')]"
-                           ".some(t => t.textContent === '0.537')", timeout=30_000)
+                           f".some(t => t.textContent === '{fwd.h[1]:.3f}')", timeout=30_000)
     answer_box(page, 2).fill(f"{fwd.pre[1]:.3f}")          # the pre-activation: tanh left out
     answer_box(page, 2).press("Enter")
     wait_for_run(page)
@@ -91,25 +91,26 @@ def test_rnn_unrolled_warmup_typed_in_a_real_browser(server, page):
     wait_for_run(page)
     page.get_by_text("All three right", exact=False).wait_for(timeout=30_000)
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] text')]"
-                           ".some(t => t.textContent === '0.121')", timeout=30_000)
+                           f".some(t => t.textContent === '{fwd.h[3]:.3f}')", timeout=30_000)
     assert warmup_values(page) == ["0"] + [f"{h:.3f}" for h in fwd.h[1:]]
-    assert page.locator(".katex-display").filter(has_text="0.780").count() >= 1   # the working, written out
+    assert page.locator(".katex-display").filter(has_text=f"{fwd.pre[1]:.3f}").count() >= 1   # the working, written out
     assert_no_exception(page)
     screenshot(page, "rnn_unrolled_warmup_solved")
 
 
 def test_rnn_unrolled_warmup_predict_the_sign_flip(server, page):
     open_unrolled(page, server)
-    page.get_by_text("C. It changes sign").click()
+    page.get_by_text("B. It keeps its sign, with a smaller size").click()
     wait_for_run(page)
-    move_slider(page, "Recurrent weight w_h", -16)             # 0.8 -> -0.8 in steps of 0.1
-    assert slider_value(page, "Recurrent weight w_h") == "-0.80"
-    agrees = page.locator("[data-testid=stAlertContentSuccess]").filter(has_text="C: the figure agrees")
+    move_slider(page, "Recurrent weight w_h", -round(20 * WARMUP_W_H))   # w_h -> -w_h in steps of 0.1
+    assert slider_value(page, "Recurrent weight w_h") == f"{-WARMUP_W_H:.2f}"
+    agrees = page.locator("[data-testid=stAlertContentSuccess]").filter(has_text="B: the figure agrees")
     agrees.wait_for(timeout=30_000)
+    before = forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)
     after = forward(WARMUP_W_X, -WARMUP_W_H, WARMUP_B, WARMUP_XS)
     said = agrees.inner_text()   # KaTeX writes a minus sign as U+2212
-    assert f"{abs(after.h[3]):.3f}" in said and after.h[3] < 0 and f"{WARMUP_W_H:g}" in said
-    assert "warm_wh=-0.8" in share_link(page)
+    assert f"{abs(after.h[3]):.3f}" in said and 0 < after.h[3] < before.h[3] and f"{WARMUP_W_H:g}" in said
+    assert f"warm_wh={-WARMUP_W_H:g}" in share_link(page)
     assert_no_exception(page)
 
 

@@ -116,7 +116,7 @@ def test_warmup_chain_shows_rnn_core_scalar_numbers():
             assert f"{value:.3f}" in texts
     assert f"{back.w_h_terms[1]:.3f}" in texts and f"{back.w_h_terms[2]:.3f}" in texts
     assert back.w_h_terms[0] == 0 and "-0.000" not in texts and texts.count("0") >= 2   # h_0 and step 1's term
-    assert f"{back.loss:.4f}" in texts and texts.count("×0.8") == 2        # back through w_h twice
+    assert f"{back.loss:.4f}" in texts and texts.count(f"×{WARMUP_W_H:g}") == 2        # back through w_h twice
     assert list(fig.layout.xaxis.ticktext)[1:4] == ["step 1", "step 2", "step 3"]
     assert fig.layout.xaxis.ticktext[-1] == "loss L<br>y* = 0.5" and "h<sub>3</sub> − y*" in texts   # the target y*
     assert "h<sub>t</sub>" in texts                                           # the state row has its name

@@ -211,10 +211,12 @@ def test_warmup_figure_shows_what_the_student_found():
                                   known=[True, False, False]))
     texts = {tuple(t.text): t for t in fig.data if t.mode == "text"}
     values = next(t for t in fig.data if t.mode == "text" and t.text[0] == "0")   # h_0 = 0, then h_1 .. h_3
-    assert list(values.text) == ["0", f"{fwd.h[1]:.3f}", "?", "?"] == ["0", "0.537", "?", "?"]
-    assert ("1", "0.5", "-1") in texts                                          # x_1 .. x_3 under the inputs
+    assert list(values.text) == ["0", f"{fwd.h[1]:.3f}", "?", "?"] and fwd.h[1] == math.tanh(WARMUP_W_X * WARMUP_XS[0]
+                                                                                        + WARMUP_B)
+    assert tuple(f"{x:g}" for x in WARMUP_XS) in texts                         # x_1 .. x_3 under the inputs
     heading = next(t for t in fig.data if t.mode == "text" and "tanh" in t.text[0]).text[0]
-    assert "w<sub>x</sub> = 0.5" in heading and "w<sub>h</sub> = 0.8" in heading and "b = 0.1" in heading
+    assert (f"w<sub>x</sub> = {WARMUP_W_X:g}" in heading and f"w<sub>h</sub> = {WARMUP_W_H:g}" in heading
+            and f"b = {WARMUP_B:g}" in heading)
     nodes = fig.data[0]
     assert list(nodes.x) == [0, 1, 2, 3] and list(nodes.text) == [f"h<sub>{t}</sub>" for t in range(4)]
     assert nodes.marker.color[1] == theme.COLORS["hidden"] and nodes.marker.color[2] == theme.PALE  # found: filled
@@ -235,3 +237,14 @@ def test_warmup_working_has_every_number():
     latex = warmup_working_latex(forward(0.5, 0.8, 0.1, xs), 0.5, 0.8, 0.1, xs)
     assert r"a_{2} &= 0.5 \cdot 0.5 + 0.8 \cdot 0.537 + 0.1 = 0.780" in latex
     assert r"h_{3} &= \tanh(0.122) = 0.121" in latex
+
+
+def test_unrolled_colour_bars_name_their_ends_and_sit_under_their_titles():
+    """Split colour bars (x, h, y on different ranges) each label -bound, 0 and +bound, their title on top, so a
+    state of 1e36 is readable on the bar and no title covers a bar."""
+    h = np.array([[0.5, -2.0], [3e35, -4e36]])
+    fig = unrolled_diagram(np.ones((2, 1)), h, np.array([[1.0], [-2.0]]))
+    bars = {name: fig.layout[axis].colorbar for name, axis in (("x", "coloraxis"), ("h", "coloraxis2"))}
+    bound = symmetric_range(h)
+    assert list(bars["h"].tickvals) == [-bound, 0.0, bound] and list(bars["h"].ticktext) == [fmt(-bound), "0", fmt(bound)]
+    assert all(bar.title.side == "top" for bar in bars.values())

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from app.figures.heatmaps import state_heatmap
-from app.figures.shapes import (ROW, memory_figure, parameter_count_figure, sequence_shape_figure,
+from app.figures.shapes import (DECODER, ROW, memory_figure, parameter_count_figure, sequence_shape_figure,
                                 word_state_heatmap, word_ticks)
 from app.theme import COLORS
 from rnn_core import RNN
@@ -33,7 +33,12 @@ def test_nodes_and_arrows_match_the_layout(name, length):
     for role, trace in (("input", nodes["input"]), ("hidden", nodes["hidden state"]),
                         ("output", nodes["output"])):
         assert set(trace.y) == {ROW[role]}
-        assert trace.marker.color == COLORS[role]
+        if role == "hidden" and name == "many_to_many_delayed":   # two RNNs: the decoder's cell in a second shade
+            assert list(trace.marker.color) == [COLORS[role]] * length + [DECODER] * length
+            parts = ["encoder"] * length + ["decoder"] * length
+            assert all(text.endswith(f"({part} cell)") for text, part in zip(trace.hovertext, parts))
+        else:
+            assert trace.marker.color == COLORS[role]
     assert len(arrows(fig, "input")) == len(lay.inputs)
     assert len(arrows(fig, "output")) == len(lay.outputs)
     assert len(arrows(fig, "recurrent")) == lay.recurrent_edges
@@ -85,7 +90,9 @@ def test_word_ticks_thin_long_sentences_but_keep_the_key_words():
     ticks = word_ticks(50, keep=(4, 49))
     assert {0, 4, 49} <= set(ticks) and 5 not in ticks and len(ticks) <= 13  # 5 would collide with 4
     fig = word_state_heatmap(np.zeros((50, 3)), meet_message("afternoon", 41))
-    assert fig.layout.xaxis.ticktext[-1] == "for"
+    assert fig.layout.xaxis.ticktext[-1] == "50 · for"              # thinned: each label names its step
+    assert fig.layout.xaxis.title.text == "step t · word read"
+    assert word_state_heatmap(np.zeros((12, 3)), meet_message("afternoon", 3)).layout.xaxis.ticktext[-1] == "for"
 
 
 def test_memory_figure_is_the_state_distance():
