@@ -4,7 +4,7 @@ the matrix lessons build on numbers the student computed.
     h_t = tanh(w_x x_t + w_h h_{t-1} + b),   h_0 = 0,   t = 1, 2, 3
 
 Lesson 2 runs it forwards (h_1, h_2, h_3 by hand, checked here); lesson 3 runs the same three steps backwards.
-With these values: a_1 = 0.8, h_1 = 0.664; a_2 = 0.714, h_2 = 0.613; a_3 = 0.963, h_3 = 0.746
+With these values: a_1 = 1.500, h_1 = 0.905; a_2 = 1.324, h_2 = 0.868; a_3 = -0.956, h_3 = -0.742
 (``rnn_core.scalar.forward`` computes them).
 """
 
@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from rnn_core.scalar import ScalarForward
 
-WARMUP_W_X = 0.3                # input weight w_x
-WARMUP_W_H = 1.0                # recurrent weight w_h
-WARMUP_B = 0.5                  # bias b
-WARMUP_XS = (1.0, -1.5, -0.5)   # inputs x_1, x_2, x_3
+WARMUP_W_X = 0.9                # input weight w_x
+WARMUP_W_H = 0.8                # recurrent weight w_h (not 1: multiplying by it must show, forwards and backwards)
+WARMUP_B = -0.3                 # bias b
+WARMUP_XS = (2.0, 1.0, -1.5)    # inputs x_1, x_2, x_3
+# Chosen so that no number the two lessons show sits near a rounding edge at 3 decimals (tests/app/test_warmup.py)
+# and every slip the checker names gives a number of its own.
 
 TOLERANCE = 0.005   # an answer within this of h_t is right to 2 decimals (0.0005: to 3 decimals)
 CLOSE = 0.02        # within this, the rounding is what differs
