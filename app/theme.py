@@ -46,6 +46,7 @@ GATE_NAMES: dict[str, str] = {
     "r": "reset gate", "z": "update gate", "n": "candidate",
 }
 
+DECODER = "#9E5A00"  # a darker orange than the hidden states: lesson 1's decoder, a second RNN
 NEUTRAL = "#8C8C8C"  # outlines of steps not computed yet
 
 # Ink for drawings. Figures have transparent backgrounds, so anything drawn on the page's

@@ -4,7 +4,6 @@ server takes the values), sees every run end, and counts the exceptions it is sh
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from types import SimpleNamespace
@@ -14,6 +13,7 @@ import pytest
 
 from benchmarks import hall
 from tests.browser.helpers import serve
+from tests import fresh_loop
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def opened(base_url: str, then=None):
         async with hall.Session(base_url, "") as session:
             first = await session.open()
             return session, first, (await then(session) if then else None)
-    return asyncio.run(scenario())
+    return fresh_loop.run(scenario())
 
 
 def test_finds_the_lesson_controls_in_the_deltas(lesson_server):
@@ -82,7 +82,7 @@ def test_moves_reach_the_server_and_rerun_the_fragment(lesson_server):
 
 def test_a_class_follows_the_teacher_or_explores_and_counts_exceptions(lesson_server):
     args = SimpleNamespace(moves=8, think=0.01, seed=8, timeout=30)
-    result = asyncio.run(hall.run_class(lesson_server, [""], 4, SimpleNamespace(**vars(args), ramp=0.2,
+    result = fresh_loop.run(hall.run_class(lesson_server, [""], 4, SimpleNamespace(**vars(args), ramp=0.2,
                                                                               time_limit=120)))
     assert result.errors == []
     assert len(result.loads_ms) == 4 and len(result.moves) == 4 * 8

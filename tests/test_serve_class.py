@@ -5,7 +5,6 @@ process is up, SIGTERM leaves nothing running; the Compose file says what the sc
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -23,6 +22,7 @@ import yaml
 from benchmarks import hall
 from benchmarks.server_stats import process_tree
 from tests.browser.helpers import free_port
+from tests import fresh_loop
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = REPO_ROOT / "scripts" / "serve_class.sh"
@@ -121,7 +121,7 @@ def test_sessions_spread_and_stay_on_their_process(tmp_path):
 
     with hall_of_two(tmp_path / "serve_class.log") as (url, script, backends):
         wait_for(lambda: health(url) == 200, 120, "the balancer answers its health check")
-        found = asyncio.run(scenario(url))
+        found = fresh_loop.run(scenario(url))
         cookies = [c[hall.AFFINITY_COOKIE] for c in found["cookies"]]
         assert sorted(cookies) == ["p1", "p2"]
         ports = [found["first"]["port"], found["second"]["port"]]

@@ -10,13 +10,12 @@ import plotly.graph_objects as go
 
 from app.figures.common import lean_figure
 from app.figures.heatmaps import state_heatmap_parts
-from app.theme import COLORS, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT
+from app.theme import COLORS, DECODER, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT
 from rnn_core.shapes import percent, share_left
 
 ROW = {"input": 0.0, "hidden": 1.0, "output": 2.0}  # drawn bottom to top, like Karpathy's diagrams
 SYMBOL = {"input": "x", "hidden": "h", "output": "y"}
 ROLE_NAME = {"input": "input", "hidden": "hidden state", "output": "output"}
-DECODER = "#9E5A00"  # a darker orange: the decoder's hidden states, a second cell with weights of its own
 
 
 def _node_trace(role: str, steps, size: float, names: dict) -> dict:

@@ -3,6 +3,7 @@
 from threadpoolctl import threadpool_info
 
 from app.runtime import one_blas_thread
+from tests import fresh_loop
 
 
 def test_one_blas_thread_limits_every_blas_library_of_the_process():
@@ -34,4 +35,4 @@ def test_tcp_nodelay_reaches_sockets_bound_with_protocol_zero_as_streamlit_binds
         return value
 
     tcp_nodelay()
-    assert asyncio.run(accepted_nodelay()) != 0
+    assert fresh_loop.run(accepted_nodelay()) != 0
