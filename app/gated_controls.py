@@ -14,7 +14,7 @@ from functools import partial
 import streamlit as st
 
 from app import controls, lesson
-from rnn_core.gated import GATED_PRESETS
+from rnn_core.gated import GATED_PRESETS, lesson_cell
 
 PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's meet for lunch",
                  "sine": "Sine wave", "impulse": "Impulse"}
@@ -61,6 +61,14 @@ class GatedSettings:
         """The settings that define the cell and its input (the cache key of its trace)."""
         return (self.preset, self.length, self.hidden, self.gate_bias, self.input_bound, self.recurrent_scale,
                 self.seed, self.hand_set)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def shared_cell(kind, preset, length, hidden, gate_bias, input_bound, recurrent_scale, seed, hand_set):
+    """The LSTM or GRU a gated lesson's controls describe (rnn_core.gated.lesson_cell: the cell, its trace and the
+    step labels), once per server for every student at the same settings. Each lesson binds its kind:
+    ``run = partial(shared_cell, "lstm")``, called with ``GatedSettings.cell``."""
+    return lesson_cell(kind, preset, length, hidden, gate_bias, input_bound, recurrent_scale, seed, hand_set)
 
 
 def _place(panel: lesson.ControlPanel, part: str, box: Sequence[str], more: Sequence[str]):

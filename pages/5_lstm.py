@@ -1,5 +1,7 @@
 """Lesson 5: LSTM, gates as faucets beside the standard cell diagram, memory time and the gradient highway."""
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -7,14 +9,14 @@ from app import lesson
 from app.figures.common import fmt
 from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure, percent
 from app.gated_controls import (DEFAULT_HIDDEN, DEFAULT_INPUT_BOUND, DEFAULT_SEED, GateText, cell_chart,
-                                gated_controls)
+                                gated_controls, shared_cell)
 from app.equations import tex_number
 from app.gated_equations import (REACH_OPTIONS, gate_range, gate_terms_sentence, lstm_step_latex, reach_option,
                                   recurrent_sentence, rises_again, steps_back, unit_rows)
 from app.theme import NAMES
 from app.torch_snippet import pytorch_snippet
 from rnn_core import LSTM, sigmoid
-from rnn_core.gated import (cell_path, chrono_forget_biases, feature_names, hand_set_memory_lstm, lesson_cell,
+from rnn_core.gated import (cell_path, chrono_forget_biases, feature_names, hand_set_memory_lstm,
                             log10_highway, log10_jacobian_norms, make_cell, memory_time, reach, run_steps, s_max,
                             steady_forget_gate, step_values, steps_above)
 
@@ -36,10 +38,7 @@ LSTM_TEXT = GateText(
     scale_parts=(HIGHWAY,), hand_parts=(HIGHWAY,), hand_effect_parts=tuple(TITLES), always_seeded_parts=(HIGHWAY,))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def run(preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set):
-    """The LSTM the controls describe, its trace and the step labels (the same for every student: shared)."""
-    return lesson_cell("lstm", preset, length, hidden, forget_bias, input_bound, recurrent_scale, seed, hand_set)
+run = partial(shared_cell, "lstm")  # the LSTM the controls describe, its trace and step labels: shared
 
 
 def cell_figure(settings, unit, step, highlight, presenting):

@@ -1,17 +1,19 @@
 """Lesson 6: GRU, reset and update gates beside the standard cell diagram; RNN vs LSTM vs GRU."""
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
 from app import lesson
 from app.figures.gates import (GRU_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_cell_figure,
                                percent)
-from app.gated_controls import GateText, cell_chart, gated_controls
+from app.gated_controls import GateText, cell_chart, gated_controls, shared_cell
 from app.gated_equations import (gate_range, gate_terms_sentence, gru_step_latex, recurrent_sentence,
                                   reset_placement_latex, rises_again, steps_back, unit_rows)
 from app.torch_snippet import pytorch_snippet
 from rnn_core import GRU, sigmoid
-from rnn_core.gated import (comparison_rows, gated_preset, gru_step_cho, hand_set_memory_gru, lesson_cell,
+from rnn_core.gated import (comparison_rows, gated_preset, gru_step_cho, hand_set_memory_gru,
                             log10_jacobian_norms, make_cell, reach, run_steps, s_max, step_values)
 from rnn_core.spectra import jacobian, jacobian_norms
 
@@ -43,10 +45,7 @@ GRU_TEXT = GateText(
     scale_parts=(COMPARED,), hand_parts=(), hand_effect_parts=(CELL, MAPS), always_seeded_parts=(COMPARED,))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def run(preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set):
-    """The GRU the controls describe, its trace and the step labels (the same for every student: shared)."""
-    return lesson_cell("gru", preset, length, hidden, update_bias, input_bound, recurrent_scale, seed, hand_set)
+run = partial(shared_cell, "gru")  # the GRU the controls describe, its trace and step labels: shared
 
 
 def cell_figure(settings, unit, step, highlight, presenting):
