@@ -14,6 +14,8 @@ below belong to lessons 5 and 6.
 **RNN.** $h_t = \tanh(a_t)$, with the pre-activation $a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$;
 output scores (logits) $y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$. A target is never $y$: lesson 3's
 warm-up calls its target $y^*$.
+The warm-ups of lessons 2 and 3 use one unit: $w_x$, $w_h$ and $b$ are then the numbers $W_{ih}$, $W_{hh}$ and
+$b_{ih} + b_{hh}$.
 
 **LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l, the book *Dive into Deep Learning*, write it
 $\tilde C_t$):
