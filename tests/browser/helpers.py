@@ -202,9 +202,19 @@ def share_link(page) -> str:
 
     The popover is lazy: opening it reruns the whole page, so the link has every control's
     current value, including those of a fragment that reran alone."""
-    page.locator("[data-testid=stPopover] button").filter(has_text="Copy link to this view").click()
+    button = page.locator("[data-testid=stPopover] button").filter(has_text="Copy link to this view")
     box = page.locator("[data-testid=stPopoverBody] [data-testid=stCode] code")
-    box.wait_for(timeout=10_000)
+    wait_for_run(page)  # a click during a rerun can be lost (CI's two workers make reruns slow)
+    for attempt in range(3):
+        if attempt:
+            page.keyboard.press("Escape")  # a half-open popover: close it and open it again
+            wait_for_run(page)
+        button.click()
+        wait_for_run(page)
+        with contextlib.suppress(PlaywrightTimeout):
+            box.wait_for(timeout=15_000)
+            break
+    box.wait_for(timeout=1_000)
     text = box.inner_text().strip()
     page.keyboard.press("Escape")
     return text
