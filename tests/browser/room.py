@@ -44,7 +44,7 @@ def measure(page) -> dict:
     charts = page.locator("[data-testid=stPlotlyChart]")
     for k in range(charts.count()):  # a chart below the fold may not be drawn until it is scrolled to
         charts.nth(k).scroll_into_view_if_needed()
-        charts.nth(k).locator("svg.main-svg").first.wait_for(timeout=15_000)
+        charts.nth(k).locator("svg.main-svg").first.wait_for(timeout=30_000)
     page.locator("[data-testid=stMain]").evaluate("main => main.scrollTo(0, 0)")
     page.wait_for_timeout(200)
     return page.evaluate(MEASURE)

@@ -107,7 +107,7 @@ def test_a_click_on_a_gate_highlights_it(page, server, name, target):
     wait_for_charts(page)
     click_data_point(page, x, y, xaxis, yaxis)
     wait_for_run(page)
-    page.wait_for_function("key => location.search.includes(key)", arg=f"{name}_gate={gate}", timeout=10_000)
+    page.wait_for_function("key => location.search.includes(key)", arg=f"{name}_gate={gate}", timeout=30_000)
     assert_no_exception(page)
     assert equation(page)[0].startswith(f"{gate}2 = ")                 # its equation, at step 2
     screenshot(page, f"{name}_clicked_{gate}")

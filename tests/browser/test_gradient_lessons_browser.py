@@ -47,14 +47,14 @@ def test_bptt_controls_and_backward_animation(server, page):
     move_slider(page, "Largest singular value s_max", 10)     # 1.0 -> 1.5
     assert slider_value(page, "Sequence length T") == "12"
     page.wait_for_function("() => ['b_T=12', 'b_H=4', 'b_smax=1.5'].every(p => location.search.includes(p))",
-                           timeout=10_000)                 # the address follows the controls
+                           timeout=30_000)                 # the address follows the controls
     assert chart_texts(page) and len(chart_texts(page)) == 1  # only the open part (Losses) is drawn
     open_tab(page, "Reach of a loss")
     assert "b_part=Reach+of+a+loss" in page.url and len(chart_texts(page)) == 2
     move_slider(page, "Loss at step t", 2)                    # 4 -> 6
     open_tab(page, "Truncated BPTT")
     move_slider(page, "Chunk length K", 2)                    # 2 -> 4
-    page.wait_for_function("() => location.search.includes('b_K=4')", timeout=10_000)
+    page.wait_for_function("() => location.search.includes('b_K=4')", timeout=30_000)
     assert "chunks of K = 4 steps" in chart_text(page, 0, "K = 4")
     assert_no_exception(page)
     assert_no_nan_on_screen(page)
@@ -268,10 +268,10 @@ def test_vanishing_in_the_room(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     open_page(page, f"{base}/{VANISHING.url_path}?v_part=Clipping")
     switch = page.locator("[data-testid=stCheckbox]").filter(has_text="More controls")
-    switch.wait_for(state="visible", timeout=15_000)
+    switch.wait_for(state="visible", timeout=30_000)
     coordinate = page.locator("[data-testid=stWidgetLabel]").filter(has_text="First coordinate")
     assert not coordinate.is_visible()
     switch.locator("label").click()
     wait_for_run(page)
-    coordinate.wait_for(state="visible", timeout=15_000)
+    coordinate.wait_for(state="visible", timeout=30_000)
     page.close()

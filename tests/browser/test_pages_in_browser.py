@@ -137,7 +137,7 @@ def test_rnn_unrolled_more_controls_open_where_a_tab_has_them(server, page):
     assert toggle.is_visible() and not seed.is_visible()
     toggle.locator("label").click()
     wait_for_run(page)
-    seed.wait_for(state="visible", timeout=10_000)
+    seed.wait_for(state="visible", timeout=30_000)
     assert slider(page, "Input weight scale a").is_visible()
     open_tab(page, "Warm-up by hand")
     assert not toggle.is_visible() and not seed.is_visible()

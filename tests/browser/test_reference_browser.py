@@ -18,7 +18,7 @@ def test_a_glossary_address_opens_at_its_term(page, server):
     assert_no_exception(page)
     page.wait_for_function("() => { const h = document.getElementById('softmax'); if (!h) return false; "
                            "const r = h.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }",
-                           timeout=15_000)
+                           timeout=30_000)
     assert page.locator("h3#softmax").inner_text().strip() == "softmax"
     assert page.locator("h3[id]").count() >= len(TERMS)
     assert not in_view(page, "adam")
@@ -30,7 +30,7 @@ def test_the_letter_index_and_a_lessons_link_reach_their_terms(page, server):
     assert in_view(page, "adam") or page.locator("h3#adam").count() == 1
     page.locator("[data-testid=stMain] a[href='#saturation']").first.click()
     page.wait_for_function("() => { const r = document.getElementById('saturation').getBoundingClientRect(); "
-                           "return r.top >= 0 && r.top < window.innerHeight; }", timeout=10_000)
+                           "return r.top >= 0 && r.top < window.innerHeight; }", timeout=30_000)
     open_page(page, f"{server}/memory_lab")
     link = page.locator("[data-testid=stMain] a", has_text="held-out").first
     href = link.get_attribute("href")
@@ -38,7 +38,7 @@ def test_the_letter_index_and_a_lessons_link_reach_their_terms(page, server):
     open_page(page, re.sub(r"/memory_lab.*", "/", page.url) + href)
     page.wait_for_function("() => { const h = document.getElementById('held-out-set'); if (!h) return false; "
                            "const r = h.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }",
-                           timeout=15_000)
+                           timeout=30_000)
 
 
 def test_the_recap_renders_every_equation_and_prints(page, server):

@@ -108,19 +108,19 @@ def test_more_controls_shows_the_folded_controls_of_the_open_tab_only(browser):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         open_page(page, base + "/")
         switch = page.locator("[data-testid=stCheckbox]").filter(has_text="More controls")
-        switch.wait_for(state="visible", timeout=15_000)             # Growth folds the seed, style and marks
+        switch.wait_for(state="visible", timeout=30_000)             # Growth folds the seed, style and marks
         assert (visible("Random seed"), visible("Style"), visible("Marks")) == (0, 0, 0)
         switch.locator("label").click()
         wait_for_run(page)
-        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Marks").wait_for(state="visible", timeout=15_000)
+        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Marks").wait_for(state="visible", timeout=30_000)
         assert (visible("Random seed"), visible("Style"), visible("Marks")) == (1, 1, 1)
         page.get_by_role("tab", name="Table").click()
         wait_for_run(page)
-        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Digits").wait_for(state="visible", timeout=15_000)
+        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Digits").wait_for(state="visible", timeout=30_000)
         assert (visible("Random seed"), visible("Style"), visible("Marks"), visible("Digits")) == (1, 0, 0, 1)
         page.get_by_role("tab", name="Summary").click()  # a tab that folds nothing, after one that folds
         wait_for_run(page)
-        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Width").wait_for(state="visible", timeout=15_000)
+        page.locator("[data-testid=stWidgetLabel]").filter(has_text="Width").wait_for(state="visible", timeout=30_000)
         assert (visible("Random seed"), visible("Digits"), visible("Width"), visible("Length T")) == (0, 0, 1, 1)
         assert not switch.is_visible()
         page.close()

@@ -13,7 +13,7 @@ PARTS = ["Write", "Watch it learn", "Inside the units", "What a prediction depen
 def chart_letters(page, chart=0):
     """The characters drawn in the cells of a text chart (one SVG text per cell)."""
     figure = page.locator("[data-testid=stPlotlyChart]").nth(chart)
-    figure.locator("svg.main-svg").first.wait_for(timeout=15_000)
+    figure.locator("svg.main-svg").first.wait_for(timeout=30_000)
     return [t for t in figure.locator("g.heatmaplayer text").all_text_contents() if t.strip()]
 
 

@@ -80,7 +80,7 @@ def test_every_tab_opens_draws_and_keeps_the_controls(server, page):
     move_slider(page, "Filler words", 10)
     page.get_by_text("17 steps later", exact=False).first.wait_for(timeout=30_000)
     assert slider_value(page, "Filler words") == "13"
-    page.wait_for_function("() => location.search.includes('gap=13')", timeout=10_000)  # the address follows
+    page.wait_for_function("() => location.search.includes('gap=13')", timeout=30_000)  # the address follows
 
     open_section(page, "Sequence shapes")
     assert wait_points(page, 3 + 3 + 1) == 7  # many-to-one, 3 steps drawn
