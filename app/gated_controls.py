@@ -149,9 +149,9 @@ def gated_controls(part: str, titles: Sequence[str], text: GateText) -> GatedSet
         help="W_hh = κ × PyTorch's random initialisation (entries uniform in ±1/√H), for every cell the "
              "lesson builds from the seed.")
     input_bound = controls.float_slider(
-        "Input weight scale a", key("a"), 0.0, 4.0, DEFAULT_INPUT_BOUND, 0.1,
+        "Input weight scale α", key("a"), 0.0, 4.0, DEFAULT_INPUT_BOUND, 0.1,
         container=panel.slot(*seeded, more=True),
-        help="Entries of W_ih uniform in [-a, a] (a = 0.5 is PyTorch's own init at H = 4).")
+        help="Entries of W_ih uniform in [-α, α] (α = 0.5 is PyTorch's own init at H = 4).")
     seed = controls.seed_input(key=key("seed"), default=DEFAULT_SEED, container=panel.slot(*seeded, more=True))
     return GatedSettings(preset, length, hidden, gate_bias, step, unit, highlight, recurrent_scale, input_bound,
                          seed, hand_set)

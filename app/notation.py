@@ -35,6 +35,9 @@ $b_z$ set $b_{if} = b_f$, $b_{hf} = 0$ (and $b_{iz} = b_z$, $b_{hz} = 0$).
 $\sigma(a) = 1/(1 + e^{-a})$. $s_1 \ge \dots \ge s_H$ are the singular values of $W_{hh}$ and
 $s_{max} = s_1$; $\rho$ is its spectral radius (largest $|\lambda|$, never above $s_{max}$);
 $\gamma$ bounds the slope of the activation (1 for tanh, 1/4 for the sigmoid).
+Two controls set random weights: the input weight scale $\alpha$ draws each entry of $W_{ih}$ from
+$[-\alpha, \alpha]$ (lessons 2 to 6; the letter $a$ stays the pre-activation), and the recurrent weight scale
+$\kappa$ multiplies PyTorch's random $W_{hh}$ (lessons 5 and 6; lessons 2 to 4 set $s_{max}$ instead).
 
 **Text (lesson 8).** $V$ characters, each read as a one-hot $x_t$; the logits for the next character are
 $y_t = W_{hy} h_t + b_y$, and writing draws it from $\mathrm{softmax}(y_t / \tau)$ at temperature $\tau$

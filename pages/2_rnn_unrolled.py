@@ -247,8 +247,8 @@ def _count(n: int, word: str) -> str:
 def _unrolled_try(s, T) -> str:
     """What to try next, true for the settings on screen."""
     if s["a"] == 0:
-        return ("With input weight scale $a = 0$, $W_{ih}$ is all zeros: the inputs never reach the cell, so every "
-                "state comes from the biases and $h_{t-1}$ alone, the same for any input sequence. Raise $a$ to let "
+        return ("With input weight scale $\\alpha = 0$, $W_{ih}$ is all zeros: the inputs never reach the cell, so every "
+                "state comes from the biases and $h_{t-1}$ alone, the same for any input sequence. Raise $\\alpha$ to let "
                 "the input in.")
     if T == 1:
         return ("With $T = 1$ there is a single column: $h_1 = f(W_{ih} x_1 + b_{ih} + b_{hh})$, because "
@@ -400,9 +400,9 @@ def unrolled_demo():
         step = controls.int_slider("Step t", "t", 1, length, min(4, length), container=panel.slot(STATES))
         unit = controls.int_slider("Unit j", "j", 1, hidden, 1, container=panel.slot(STATES))
         input_scale = controls.float_slider(
-            "Input weight scale a", "input_scale", 0.0, 3.0, 1.0, 0.1,
+            "Input weight scale α", "input_scale", 0.0, 3.0, 1.0, 0.1,
             container=panel.slot(STATES, more=True) if part == STATES else panel.slot(UNROLLED),
-            help="Entries of W_ih are drawn uniformly from [-a, a].")
+            help="Entries of W_ih are drawn uniformly from [-α, α].")
         seed = controls.seed_input(container=panel.slot(UNROLLED, STATES, more=True))
 
         if part == WARMUP:

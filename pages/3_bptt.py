@@ -410,12 +410,13 @@ def bptt_demo():
     part, body = lesson.tabs("b_part", PARTS)
     with body:
         panel = lesson.ControlPanel(part, scope="bptt")
-        target = controls.float_slider("Target y*", "b_y", -1.0, 1.0, TARGET, 0.05, container=panel.slot(WARMUP))
-        w_h = controls.float_slider("Recurrent weight w_h", "b_wh", -2.0, 2.0, WARMUP_W_H, 0.1,
-                                    container=panel.slot(WARMUP))
+        # the warm-up's weights in lesson 2's order and steps, then the target this lesson adds
         w_x = controls.float_slider("Input weight w_x", "b_wx", -2.0, 2.0, WARMUP_W_X, 0.1,
                                     container=panel.slot(WARMUP))
-        b = controls.float_slider("Bias b", "b_b", -1.0, 1.0, WARMUP_B, 0.05, container=panel.slot(WARMUP))
+        w_h = controls.float_slider("Recurrent weight w_h", "b_wh", -2.0, 2.0, WARMUP_W_H, 0.1,
+                                    container=panel.slot(WARMUP))
+        b = controls.float_slider("Bias b", "b_b", -1.0, 1.0, WARMUP_B, 0.1, container=panel.slot(WARMUP))
+        target = controls.float_slider("Target y*", "b_y", -1.0, 1.0, TARGET, 0.05, container=panel.slot(WARMUP))
         preset = controls.choice("Input sequence", "b_seq", list(sequences.PRESETS), "words",
                                  format_func=lambda name: PRESET_LABELS.get(name, name),
                                  container=panel.slot(*MATRIX_PARTS),
@@ -428,9 +429,9 @@ def bptt_demo():
                                       container=panel.slot(*MATRIX_PARTS),
                                       help="W_hh is built with singular values spread evenly from s_max down to "
                                            "half of it.")
-        input_scale = controls.float_slider("Input weight scale a", "b_a", 0.0, 3.0, 1.0, 0.1,
+        input_scale = controls.float_slider("Input weight scale α", "b_a", 0.0, 3.0, 1.0, 0.1,
                                             container=panel.slot(*MATRIX_PARTS),
-                                            help="Entries of W_ih are drawn uniformly from [-a, a].")
+                                            help="Entries of W_ih are drawn uniformly from [-α, α].")
         row = controls.int_slider("Row i of W_hh", "b_row", 1, hidden, 1, container=panel.slot(SHARED))
         k = controls.int_slider("Loss at step t", "b_k", 1, length, min(4, length), container=panel.slot(REACH))
         chunk = controls.int_slider("Chunk length K", "b_K", 1, length, min(2, length),

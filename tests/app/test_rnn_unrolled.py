@@ -266,7 +266,7 @@ def test_extremes_match_core(input, f, extreme):
         settings = dict(input=input, steps=100, hidden=16, f=f, sigma=3.0, input_scale=3.0, seed=2**31 - 1)
     unrolled_text, states_text = check_matrix_parts(settings)
     if extreme == "min":  # a = 0 says so; T = 1 and H = 1 leave one column and one unit
-        assert "With input weight scale $a = 0$, $W_{ih}$ is all zeros" in unrolled_text
+        assert "With input weight scale $\\alpha = 0$, $W_{ih}$ is all zeros" in unrolled_text
         assert "(steps 1 to 1), every row one unit (1 to 1)" in states_text
         assert "(which is $h_0 = 0$)" in states_text
     assert (("with $f$ linear, that sum is the state itself" in states_text) == (f == "linear")

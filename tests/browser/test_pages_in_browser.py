@@ -129,7 +129,7 @@ def test_rnn_unrolled_every_tab_opens(server, page):
 
 
 def test_rnn_unrolled_more_controls_open_where_a_tab_has_them(server, page):
-    """Hidden state folds Input weight scale a and the seed under More controls; the toggle shows them, and a tab
+    """Hidden state folds Input weight scale α and the seed under More controls; the toggle shows them, and a tab
     with nothing folded (the warm-up) has no toggle."""
     open_unrolled(page, server, "?unrolled_part=Hidden+state")
     toggle = page.locator("[data-testid=stCheckbox]").filter(has_text="More controls")
@@ -138,7 +138,7 @@ def test_rnn_unrolled_more_controls_open_where_a_tab_has_them(server, page):
     toggle.locator("label").click()
     wait_for_run(page)
     seed.wait_for(state="visible", timeout=30_000)
-    assert slider(page, "Input weight scale a").is_visible()
+    assert slider(page, "Input weight scale α").is_visible()
     open_tab(page, "Warm-up by hand")
     assert not toggle.is_visible() and not seed.is_visible()
     assert_no_exception(page)
