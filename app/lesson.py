@@ -74,10 +74,13 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "l
 #   above 10:1 on the dark theme (axe-core, WCAG 2.1 AA).
 # - KaTeX rounds an equation a pixel or two wider than its st.latex box, which turns the box into
 #   a scrollable region that the keyboard cannot reach (axe: scrollable-region-focusable).
+# - On a phone a tap shows Plotly's mode bar over the chart's title and legend: it is hidden below
+#   640 px (its PNG button is for the teacher's slides; Streamlit's own fullscreen button stays).
 BASE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 0.8; }
 .katex-display > .katex { padding: 0 2px; }
 [data-testid="stPageLink"] p { font-size: 1rem; }
+@media (max-width: 640px) { [data-testid="stPlotlyChart"] .modebar-container { display: none !important; } }
 </style>"""
 # Static CSS for presentation mode, for a 1280 x 720 projector: body text at least 20 px; tab,
 # metric and control labels at least 18 px. It contains no user text.

@@ -155,6 +155,11 @@ def test_axe_keyboard_and_phone(server, browser, lesson):
         assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
         for box in page.locator("[data-testid=stPlotlyChart]").all():
             assert box.bounding_box()["width"] >= 300
+        # a finger on a chart (a hover here) does not put Plotly's mode bar over its title and legend
+        page.locator("[data-testid=stPlotlyChart]").first.hover()
+        bars = page.evaluate("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .modebar-container')]"
+                             ".map(bar => getComputedStyle(bar).display)")
+        assert bars and set(bars) == {"none"}, bars
         screenshot(page, f"course_phone_{lesson.url_path}")
     finally:
         context.close()
