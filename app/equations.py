@@ -95,8 +95,10 @@ def rnn_update_latex(cell, trace, step: int, unit: int) -> str:
             rf"&= {tex_number(terms.pre_activation)}",
         ]
     a = tex_number(terms.pre_activation)
-    activation = rf"{f}(a_{{{t}}}[{j}]) = {f}({a})" if f else rf"a_{{{t}}}[{j}]"  # linear: h is a itself
-    rows.append(rf"h_{{{t}}}[{j}] &= {activation} = {tex_number(terms.h)}")
+    if f:  # two rows, so that a phone's 358 px hold the last number
+        rows += [rf"h_{{{t}}}[{j}] &= {f}(a_{{{t}}}[{j}])", rf"&= {f}({a}) = {tex_number(terms.h)}"]
+    else:  # linear: h is a itself
+        rows.append(rf"h_{{{t}}}[{j}] &= a_{{{t}}}[{j}] = {tex_number(terms.h)}")
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 

@@ -21,6 +21,7 @@ PRESET_LABELS = {"gap": "Context word, then a long gap", "words": "Words: let's 
 DEFAULT_STEP, DEFAULT_UNIT = 2, 4      # step 2: the step after the context word; unit 4 latches "lunch"
 DEFAULT_INPUT_BOUND = 0.5              # W_ih entries in [-0.5, 0.5]: PyTorch's own init at H = 4
 DEFAULT_HIDDEN, DEFAULT_SEED = 4, 0
+KAPPA_MAX = 8.0                        # the recurrent weight scale slider's top
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class GatedSettings:
     unit: int                 # Unit j, 1..H
     highlight: str
     recurrent_scale: float    # kappa: W_hh = kappa x PyTorch's init
-    input_bound: float        # a: W_ih entries uniform in [-a, a]
+    input_bound: float        # alpha: W_ih entries uniform in [-alpha, alpha]
     seed: int
     hand_set: bool
 
@@ -144,7 +145,7 @@ def gated_controls(part: str, titles: Sequence[str], text: GateText) -> GatedSet
                                help=text.hand_help)
     seeded = text.always_seeded_parts if hand_set else every   # hand-set weights ignore seed and scales
     recurrent_scale = controls.float_slider(
-        "Recurrent weight scale κ", key("rec_scale"), 0.0, 8.0, 1.0, 0.1,
+        "Recurrent weight scale κ", key("rec_scale"), 0.0, KAPPA_MAX, 1.0, 0.1,
         container=_place(panel, part, tuple(t for t in text.scale_parts if t in seeded), seeded),
         help="W_hh = κ × PyTorch's random initialisation (entries uniform in ±1/√H), for every cell the "
              "lesson builds from the seed.")

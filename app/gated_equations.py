@@ -81,7 +81,7 @@ def steps_back(n: int) -> str:
 
 def recurrent_sentence(rnn_s_max: float, kappa: float) -> str:
     """What the tanh RNN's largest singular value says about its gradient (gamma = 1 for tanh), at kappa."""
-    return (f"The tanh RNN's $W_{{hh}}$ has $s_{{max}} = {rnn_s_max:.3f}$ at κ = {kappa:g}, "
+    return (f"The tanh RNN's $W_{{hh}}$ has $s_{{max}} = {rnn_s_max:.3f}$ at $\\kappa = {kappa:g}$, "
             + ("below 1, so its gradient must vanish." if rnn_s_max < 1 else
                "above 1, so its gradient may grow; whether it does depends on the tanh's slopes."))
 

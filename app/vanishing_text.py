@@ -183,7 +183,7 @@ def spread_tex(singular_values) -> str:
 
 
 def preset_head(r, setting) -> str:
-    return (f"tanh, $H = {setting['hidden']}$, {spread_tex(r.singular_values)}, $a = {setting['input_scale']:g}$, "
+    return (f"tanh, $H = {setting['hidden']}$, {spread_tex(r.singular_values)}, $\\alpha = {setting['input_scale']:g}$, "
             f"$T = {r.steps}$: $\\|\\partial h_T/\\partial h_1\\| = {tex_log10(r.farthest)}$, about {r.factor:.3g} "
             "per step")
 

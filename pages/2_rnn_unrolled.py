@@ -248,8 +248,8 @@ def _unrolled_try(s, T) -> str:
     """What to try next, true for the settings on screen."""
     if s["a"] == 0:
         return ("With input weight scale $\\alpha = 0$, $W_{ih}$ is all zeros: the inputs never reach the cell, so every "
-                "state comes from the biases and $h_{t-1}$ alone, the same for any input sequence. Raise $\\alpha$ to let "
-                "the input in.")
+                "state comes from the biases and $h_{t-1}$ alone: changing the words changes nothing. Raise "
+                "$\\alpha$ to let the input in.")
     if T == 1:
         return ("With $T = 1$ there is a single column: $h_1 = f(W_{ih} x_1 + b_{ih} + b_{hh})$, because "
                 "$h_0 = 0$ leaves $W_{hh}$ nothing to multiply. Lengthen the sequence to see the chain.")
@@ -306,9 +306,11 @@ def _states_reading(s, trace, rho) -> str:
     if s["input"] == "words" and T > period:
         with np.errstate(over="ignore", invalid="ignore"):
             apart = float(np.linalg.norm(h[period] - h[0]))
-        text += (f"Steps 1 and {period + 1} read the same word, *{sequences.SENTENCE[0]}*, with the same weights, yet "
-                 f"$h_1$ and $h_{{{period + 1}}}$ differ by {fmt(apart)} (the size of their difference): each state "
-                 "also carries the earlier words, through $h_{t-1}$. ")
+        same = (f"Steps 1 and {period + 1} read the same word, *{sequences.SENTENCE[0]}*, with the same weights, yet "
+                f"$h_1$ and $h_{{{period + 1}}}$ differ by {fmt(apart)} (the size of their difference): ")
+        text += same + ("each state also carries the earlier words, through $h_{t-1}$. " if s["a"] > 0 else
+                        "with input weight scale $\\alpha = 0$ no word reaches the cell, so the difference is only "
+                        f"where each step starts from, $h_0 = 0$ against $h_{{{period}}}$, which the biases built up. ")
     if s["f"] == "tanh":
         return text + (f"Tanh keeps every entry between −1 and 1, whatever $s_{{max}}$: a large $W_{{hh}}$ "
                        f"{lesson.glossary_link('saturation', 'saturates')} the units instead of blowing them up. "
@@ -354,7 +356,7 @@ def states_prediction(s) -> None:
 
 def _settings(s) -> dict:
     return {"input": s["input"], "T": s["T"], "H": s["H"], "f": s["f"], "s_max": s["s_max"],
-            "input_weight_scale_a": s["a"], "seed": s["seed"]}
+            "input_weight_scale_alpha": s["a"], "seed": s["seed"]}
 
 
 lesson.header(

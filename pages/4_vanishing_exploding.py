@@ -277,7 +277,7 @@ def vanishing_demo():
         length = controls.int_slider("Sequence length T", "v_T", 2, 500, 50, container=panel.slot(*NETWORK_PARTS))
         input_scale = controls.float_slider(
             "Input weight scale α", "v_in", 0.0, 4.0, 1.0, 0.1, container=panel.slot(*NETWORK_PARTS),
-            help="Entries of W_ih uniform in [-α, α]. Large inputs push tanh and sigmoid units into saturation.")
+            help="Entries of W_ih uniform in [-α, α]. Large input weights push tanh and sigmoid units into saturation.")
         hidden = controls.int_slider("Hidden size H", "v_H", 2, 16, 4,
                                      container=panel.slot(*NETWORK_PARTS, more=clipping))
         preset = controls.choice("Input sequence", "v_seq", list(sequences.PRESETS), "words",

@@ -8,8 +8,8 @@ import streamlit as st
 from app import lesson
 from app.figures.common import fmt
 from app.figures.gates import LSTM_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, highway_figure, lstm_cell_figure, percent
-from app.gated_controls import (DEFAULT_HIDDEN, DEFAULT_INPUT_BOUND, DEFAULT_SEED, GateText, cell_chart,
-                                gated_controls, shared_cell)
+from app.gated_controls import (DEFAULT_HIDDEN, DEFAULT_INPUT_BOUND, DEFAULT_SEED, KAPPA_MAX, GateText,
+                                cell_chart, gated_controls, shared_cell)
 from app.equations import tex_number
 from app.gated_equations import (REACH_OPTIONS, gate_range, gate_terms_sentence, lstm_step_latex, reach_option,
                                   recurrent_sentence, rises_again, steps_back, unit_rows)
@@ -178,8 +178,9 @@ def highway_part(s, trace):
         f"keeps more than 1% for {_above(f_bar)}; on the chart the line stays above 1% for "
         f"{steps_back(unit_reach)}, of the {whole} the sequence has.")
     dashed = ("The hand-set weights have $W_{hh} = 0$, so here the dashed line takes no path through $W_{hh}$ and "
-              "κ changes only the tanh RNN." if s.hand_set else
-              "Raise κ and it can grow even where the cell path only shrinks.")
+              "$\\kappa$ changes only the tanh RNN." if s.hand_set else
+              ("Raise $\\kappa$ and it can grow even where the cell path only shrinks." if s.recurrent_scale < KAPPA_MAX else
+               "At this largest $\\kappa$ it can grow even where the cell path only shrinks."))
     r0, r5 = path_reach(s.cell, 0.0, j - 1), path_reach(s.cell, 5.0, j - 1)
     lesson.explain(
         f"Drag $b_f$: with these weights unit {j}'s cell path stays above 1% for {steps_back(r0)} at $b_f = 0$ and "
@@ -242,8 +243,16 @@ def exploding_setting():
     link = ("lstm?lstm_part=Gradient%20highway&lstm_input=sine&lstm_T={length}&forget_bias={forget_bias:g}"
             "&lstm_rec_scale={recurrent_scale:g}").format(**e)
     return (f"To see it, [open the Gradient highway tab]({link}) with the sine wave, $T = {e['length']}$, "
-            f"$b_f = {e['forget_bias']:g}$ and κ = {e['recurrent_scale']:g}: the dashed line, the full LSTM Jacobian, "
+            f"$b_f = {e['forget_bias']:g}$ and $\\kappa = {e['recurrent_scale']:g}$: the dashed line, the full LSTM Jacobian, "
             f"reaches {fmt(peak)}.")
+
+
+def _gate_movers(s) -> str:
+    """What moves the forget gate away from sigma(b_f) with these weights: an input weight scale of 0 zeroes W_if
+    (the hand-set cell's forget gates are sigma(b_f) itself, so it never gets here)."""
+    if s.input_bound == 0:
+        return "the hidden state (at $\\alpha = 0$, $W_{if}$ is 0)"
+    return "the input and the hidden state"
 
 
 def table_versus_unit(s, f_bar, tau):
@@ -254,7 +263,7 @@ def table_versus_unit(s, f_bar, tau):
         return (f"Unit {s.unit}'s $\\bar f = {f_bar:.4f}$ is $\\sigma(b_f)$ itself here, so its memory time is the "
                 "one a steady gate at this $b_f$ has.")
     return (f"Unit {s.unit}'s gates are not $\\sigma(b_f)$ itself: $f_t = \\sigma(W_{{if}}x_t + b_f + "
-            f"W_{{hf}}h_{{t-1}})$, so the input and the hidden state move it. Here $\\bar f = {f_bar:.4f}$ against "
+            f"W_{{hf}}h_{{t-1}})$, so {_gate_movers(s)} can move it. Here $\\bar f = {f_bar:.4f}$ against "
             f"$\\sigma({s.gate_bias:g}) = {steady:.4f}$, which is why the memory time above is "
             f"{rounded_steps(tau).removeprefix('≈ ')} and not the "
             f"{rounded_steps(memory_time(steady)).removeprefix('≈ ')} of a steady gate at $b_f = {s.gate_bias:g}$.")
@@ -300,7 +309,7 @@ def hand_set_memory(s, trace):
 
 def _settings(s):
     return dict(input=s.preset, T=s.length, H=s.hidden, forget_bias=s.gate_bias, hand_set=s.hand_set,
-                input_weight_scale_a=s.input_bound, recurrent_weight_scale_kappa=s.recurrent_scale, seed=s.seed)
+                input_weight_scale_alpha=s.input_bound, recurrent_weight_scale_kappa=s.recurrent_scale, seed=s.seed)
 
 
 lesson.header(

@@ -192,7 +192,7 @@ def compared_part(s, inputs):
         "ranking of the cells: other weights (another seed) or other biases can change the order."
         + rises_again({MODEL_NAMES[k]: v for k, v in norms.items()}, np.log10(LEVEL)) + " "
         + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
-        + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise κ and any of them can "
+        + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise $\\kappa$ and any of them can "
         "grow instead.")
     rows = {r["kind"]: r for r in comparison_rows(inputs, s.hidden)}
     per_block = s.hidden * (inputs + s.hidden) + 2 * s.hidden
@@ -235,7 +235,7 @@ def furthest(reaches):
 
 def _settings(s):
     return dict(input=s.preset, T=s.length, H=s.hidden, update_bias=s.gate_bias, hand_set=s.hand_set,
-                input_weight_scale_a=s.input_bound, recurrent_weight_scale_kappa=s.recurrent_scale, seed=s.seed)
+                input_weight_scale_alpha=s.input_bound, recurrent_weight_scale_kappa=s.recurrent_scale, seed=s.seed)
 
 
 lesson.header(

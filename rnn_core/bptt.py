@@ -280,7 +280,7 @@ def masked_gradient(result, keep, window, losses=None):
 
 def rnn_with_singular_values(input_size, hidden_size, *, s_max=1.0, input_scale=1.0, seed=0):
     """The tanh RNN of lessons 2 and 3: W_hh = matrix_with_singular_values(s), with s spread evenly from
-    s_max down to s_max / 2; W_ih uniform in [-a, a] (a = input_scale); biases as PyTorch initialises them."""
+    s_max down to s_max / 2; W_ih uniform in [-alpha, alpha] (alpha = input_scale); biases as PyTorch initialises them."""
     base = RNN.random(input_size, hidden_size, seed=seed)   # entries uniform in [-1/sqrt(H), 1/sqrt(H)]
     return base.replace(weight_ih=input_scale * np.sqrt(hidden_size) * base.weight_ih,
                         weight_hh=matrix_with_singular_values(s_max * np.linspace(1.0, 0.5, hidden_size), seed=seed))

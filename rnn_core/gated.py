@@ -70,11 +70,11 @@ def scaled(cell, input_scale=1.0, recurrent_scale=1.0):
 
 
 def make_cell(kind, input_size, hidden_size, *, seed=0, gate_bias=None, input_bound=0.5, recurrent_scale=1.0):
-    """RNN, LSTM or GRU from one seed: W_ih entries uniform in [-a, a] (a = input_bound, as in every
+    """RNN, LSTM or GRU from one seed: W_ih entries uniform in [-alpha, alpha] (alpha = input_bound, as in every
     lesson), W_hh = kappa x PyTorch's init (kappa = recurrent_scale), biases PyTorch's init.
 
-    PyTorch draws every parameter from U(-1/sqrt(H), 1/sqrt(H)); W_ih is that draw times a sqrt(H), so
-    a = 1/sqrt(H) (0.5 at H = 4) is PyTorch's own init. gate_bias: LSTM forget-gate bias
+    PyTorch draws every parameter from U(-1/sqrt(H), 1/sqrt(H)); W_ih is that draw times alpha sqrt(H), so
+    alpha = 1/sqrt(H) (0.5 at H = 4) is PyTorch's own init. gate_bias: LSTM forget-gate bias
     (b_if = gate_bias, b_hf = 0) or GRU update-gate bias (b_iz = gate_bias, b_hz = 0); ignored for the
     RNN, which has no gates.
     """

@@ -1,7 +1,7 @@
 """Lesson 2's network: one RNN cell whose recurrent matrix has a chosen largest singular value, run step by step.
 
     W_hh = U diag(s_max, ..., s_max / 2) V^T      singular values evenly from s_max down to half of it
-    W_ih entries uniform in [-a, a]                the input weight scale a
+    W_ih entries uniform in [-alpha, alpha]        the input weight scale alpha
     h_t  = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   h_0 = 0,   t = 1 .. T
 
 ``lesson_cell`` builds the cell, ``run_by_steps`` is the loop the unrolled diagram draws (one call of
@@ -16,12 +16,12 @@ from .cells import RNN
 from .spectra import matrix_with_singular_values
 
 
-def lesson_cell(input_size: int, hidden_size: int, nonlinearity: str, s_max: float, a: float, seed: int) -> RNN:
-    """The RNN of lesson 2: W_hh with singular values s_max .. s_max/2, W_ih uniform in [-a, a]."""
+def lesson_cell(input_size: int, hidden_size: int, nonlinearity: str, s_max: float, alpha: float, seed: int) -> RNN:
+    """The RNN of lesson 2: W_hh with singular values s_max .. s_max/2, W_ih uniform in [-alpha, alpha]."""
     base = RNN.random(input_size, hidden_size, nonlinearity=nonlinearity, seed=seed)  # biases: PyTorch's init
     singular_values = s_max * np.linspace(1.0, 0.5, hidden_size)                    # s_1 = s_max, ..., s_H = s_max/2
     return RNN(
-        weight_ih=a * np.sqrt(hidden_size) * base.weight_ih,  # PyTorch draws U(-1/sqrt(H), 1/sqrt(H)): now U(-a, a)
+        weight_ih=alpha * np.sqrt(hidden_size) * base.weight_ih,  # PyTorch draws U(-1/sqrt(H), 1/sqrt(H)): now U(-alpha, alpha)
         weight_hh=matrix_with_singular_values(singular_values, seed=seed),
         bias_ih=base.bias_ih, bias_hh=base.bias_hh, nonlinearity=nonlinearity,
     )

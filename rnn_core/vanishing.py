@@ -75,7 +75,7 @@ def spectral_radius(matrix):
 
 def make_network(singular_values, nonlinearity="tanh", input_size=1, input_scale=1.0, seed=0):
     """The lesson's RNN: W_hh = U diag(s) V^T (matrix_with_singular_values), W_ih entries uniform in
-    [-a, a] (a = input_scale), biases PyTorch's init U(-1/sqrt(H), 1/sqrt(H)), all from one seed."""
+    [-alpha, alpha] (alpha = input_scale), biases PyTorch's init U(-1/sqrt(H), 1/sqrt(H)), all from one seed."""
     H = len(singular_values)
     if nonlinearity == "sigmoid":
         base = SigmoidRNN.random(input_size, H, seed=seed)

@@ -275,8 +275,13 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
 
 
 def _number(value: float, digits: int = 3) -> str:
-    """A value for a box: fixed decimals, and an exact zero as "0" (never "-0.000")."""
-    return "0" if value == 0 else f"{value:.{digits}f}"
+    """A value for a box: fixed decimals; an exact zero as "0", and a value too small for the decimals in two
+    significant digits ("-1.2e-5", never "-0.000")."""
+    if value == 0:
+        return "0"
+    if abs(value) < 0.5 * 10 ** -digits:
+        return f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e+")
+    return f"{value:.{digits}f}"
 
 
 def _arrows(segments, colour: str, width: float = 1.6) -> dict:

@@ -58,8 +58,10 @@ def check_warmup(at, w_x, w_h, b, y):
     back = scalar.backward(w_x, w_h, b, WARMUP_XS, y)
     (chain,) = figures(at)
     boxes = [label for trace in chain["data"] if trace.get("mode") == "text" for label in trace["text"]]
-    for t in range(3):
-        assert f"{back.da[t]:.3f}" in boxes or back.da[t] == 0
+    for t in range(3):   # 3 decimals; a value too small for them in two significant digits, never "-0.000"
+        value = back.da[t]
+        assert value == 0 or (f"{value:.1e}".replace("e-0", "e-") if abs(value) < 5e-4 else f"{value:.3f}") in boxes
+    assert "-0.000" not in boxes and "0.000" not in boxes
     said = text(at)
     for t in range(3):
         assert f"= {back.w_h_terms[t] + 0.0:.4f}$" in said                   # every term with its value

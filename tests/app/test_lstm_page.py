@@ -207,9 +207,9 @@ def test_forget_bias_sentence_is_computed_and_so_is_the_book_table():
         assert memory_time(sigmoid(b)) == pytest.approx(float(steps.split()[0].replace(",", "")), abs=0.5)
     assert "the biases range from $0$ to $3.66$ and the memory times from 2 to 40 steps" in text
     _, _, rnn, _ = core()
-    assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at κ = 1, below 1, so its gradient must vanish" in text
+    assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at $\\kappa = 1$, below 1, so its gradient must vanish" in text
     wide = body(run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": "8"}))
-    assert f"$s_{{max}} = {8 * s_max(rnn.weight_hh):.3f}$ at κ = 8, above 1, so its gradient may grow" in wide
+    assert f"$s_{{max}} = {8 * s_max(rnn.weight_hh):.3f}$ at $\\kappa = 8$, above 1, so its gradient may grow" in wide
 
 
 def test_hand_set_memory_states_what_the_forget_gate_keeps():
@@ -314,11 +314,31 @@ def test_with_hand_set_weights_kappa_moves_only_the_rnn_and_the_text_says_so():
         at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_hand": "true", "lstm_rec_scale": kappa})
         assert_ran_cleanly(at)
         lines[kappa] = figures(at)[0]["data"]
-        assert "κ changes only the tanh RNN" in body(at) and "Raise κ and it can grow" not in body(at)
+        assert "$\\kappa$ changes only the tanh RNN" in body(at) and "and it can grow" not in body(at)
     named = lambda data, start: next(plotly_array(d["y"]) for d in data if d.get("name", "").startswith(start))  # noqa: E731
     np.testing.assert_array_equal(named(lines["1"], "LSTM ‖"), named(lines["8"], "LSTM ‖"))
     assert not np.allclose(named(lines["1"], "tanh RNN"), named(lines["8"], "tanh RNN"))
-    assert "Raise κ and it can grow" in body(run_lesson(LESSON, {"lstm_part": HIGHWAY}))
+    assert "Raise $\\kappa$ and it can grow" in body(run_lesson(LESSON, {"lstm_part": HIGHWAY}))
+    at_top = body(run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": "8"}))   # the slider's top: no "raise"
+    assert "At this largest $\\kappa$ it can grow" in at_top and "Raise $\\kappa$" not in at_top
+
+
+@pytest.mark.parametrize("query, movers, zero", [
+    ({}, "so the input and the hidden state can move it", None),
+    ({"lstm_a": "0"}, "so the hidden state (at $\\alpha = 0$, $W_{if}$ is 0) can move it", "weight_ih"),
+])
+def test_what_moves_the_forget_gate_is_what_the_weights_allow(query, movers, zero):
+    """A reader found "the input and the hidden state move it" at α = 0, where W_if is all zeros."""
+    at = run_lesson(LESSON, {"lstm_part": HIGHWAY, **query})
+    assert_ran_cleanly(at)
+    text = body(at)
+    if "is $\\sigma(b_f)$ itself here" in text:
+        pytest.fail("the unit's gate should differ from sigma(b_f) at these settings")
+    assert movers in text
+    if zero:
+        from app.gated_controls import lesson_cell
+        cell = lesson_cell("lstm", "words", 20, 4, 1.0, 0.0, 1.0, 0, False)[0]
+        assert not np.any(getattr(cell, zero))
 
 
 @pytest.mark.parametrize("T", [2, 12, 20, 40, 150])

@@ -458,3 +458,18 @@ def test_an_exploded_state_map_colours_every_step_on_a_log_scale():
 def test_sine_labels_never_read_minus_zero():
     labels = sequences.preset_labels("sine", 30)
     assert "-0.00" not in labels and labels.count("0.00") >= 2     # sin(0) and sin(pi), which is -1e-16
+
+
+def test_at_input_scale_zero_the_states_say_no_word_reaches_the_cell():
+    """A reader found "each state also carries the earlier words" at α = 0, where no word reaches the cell: the
+    difference between h_1 and h_5 is then h_0 = 0 against h_4, built by the biases (the core agrees: W_ih = 0)."""
+    settings = {**DEFAULTS, "input_scale": 0.0}
+    _, said = check_matrix_parts(settings)
+    cell, _, trace, _ = expected(**settings)
+    assert not np.any(cell.weight_ih)
+    apart = float(np.linalg.norm(trace.h[4] - trace.h[0]))
+    assert apart > 0   # the biases alone move the state
+    assert (f"$h_1$ and $h_{{5}}$ differ by {fmt(apart)} (the size of their difference): with input weight scale "
+            "$\\alpha = 0$ no word reaches the cell, so the difference is only where each step starts from, "
+            "$h_0 = 0$ against $h_{4}$") in said
+    assert "each state also carries the earlier words" not in said

@@ -268,6 +268,8 @@ def test_presets_show_what_their_sentences_say():
     assert f"{tex_log10(saturated.farthest)}$, about {saturated.factor:.3g} per step, while a linear RNN with this " \
            "$W_{hh}$ grows" in said
     assert "$s_k$ from 1.09 to 1.5" in said and min(saturated.singular_values) > 1                  # every s_k > 1
+    for preset in (SATURATED, EXPLODING):   # the input weight scale is α: the letter a is the pre-activation a_k
+        assert f"$\\alpha = {preset['input_scale']:g}$, $T = " in said and f"$a = {preset['input_scale']:g}$" not in said
     assert "Every $s_k$ is above 1, so $W_{hh}$ stretches every direction" in said
     assert saturated.rho > 1 and saturated.regime == "vanishing"
     share = slopes_share_per_step(exploding)

@@ -106,6 +106,19 @@ def test_chunk_strip_cuts_the_backward_arrows_at_every_boundary():
     assert len(fig.layout.shapes) == 3
 
 
+def test_warmup_chain_writes_a_tiny_gradient_in_two_digits_not_as_minus_zero():
+    """A reader found ∂L/∂a_1 = -1.2e-5 written "-0.000" in a red box at b = 1 (lesson 3's warm-up, ?b_b=1)."""
+    back = scalar.backward(WARMUP_W_X, WARMUP_W_H, 1.0, WARMUP_XS, 0.5)
+    fwd = scalar.forward(WARMUP_W_X, WARMUP_W_H, 1.0, WARMUP_XS)
+    tiny = [value for value in (*back.dh, *back.da) if 0 < abs(value) < 5e-4]
+    assert tiny, "b = 1 should give a gradient too small for 3 decimals"
+    fig = warmup_chain(WARMUP_XS, fwd.h, back.dh, back.da, back.w_h_terms, 0.5, back.loss, WARMUP_W_H)
+    texts = [str(text) for trace in fig.data if trace.text is not None for text in trace.text]
+    assert not any(text in ("-0.000", "0.000") for text in texts)
+    for value in tiny:
+        assert f"{value:.1e}".replace("e-0", "e-") in texts
+
+
 def test_warmup_chain_shows_rnn_core_scalar_numbers():
     back = scalar.backward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS, 0.5)
     fwd = scalar.forward(WARMUP_W_X, WARMUP_W_H, WARMUP_B, WARMUP_XS)

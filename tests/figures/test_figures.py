@@ -133,6 +133,10 @@ def test_equation_terms_reproduce_the_trace(nonlinearity, H):
             assert latex.endswith(f"= {tex_number(trace.h[t, j])}\\end{{aligned}}")
             assert f"h_{{{t + 1}}}[{j + 1}] &=" in latex and f"h_{{{t}}}[k]" in latex   # from h_t, written h_{t-1}
             assert f"&= {tex_number(terms.pre_activation)} \\\\ " in latex
+            if nonlinearity != "linear":   # f(a) on a row of its own: a phone's 358 px hold the last number
+                name = {"tanh": "\\tanh", "relu": "\\operatorname{relu}"}[nonlinearity]
+                assert latex.endswith(f" \\\\ &= {name}({tex_number(terms.pre_activation)}) = "
+                                      f"{tex_number(trace.h[t, j])}\\end{{aligned}}"), latex[-80:]
 
 
 def test_the_first_step_reads_h0():
