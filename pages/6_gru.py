@@ -192,8 +192,8 @@ def compared_part(s, inputs):
         "ranking of the cells: other weights (another seed) or other biases can change the order."
         + rises_again({MODEL_NAMES[k]: v for k, v in norms.items()}, np.log10(LEVEL)) + " "
         + recurrent_sentence(s_max(rnn_whh), s.recurrent_scale)
-        + " Raise $b_z$ and the gated cells keep more of the old state at each step; raise $\\kappa$ and any of them can "
-        "grow instead.")
+        + " A larger $b_z$ makes the gated cells keep more of the old state at each step; a larger $\\kappa$ can make "
+        "any of them grow instead.")
     rows = {r["kind"]: r for r in comparison_rows(inputs, s.hidden)}
     per_block = s.hidden * (inputs + s.hidden) + 2 * s.hidden
     line = lambda name, cells: f"| {name} | " + " | ".join(cells) + " |"  # noqa: E731

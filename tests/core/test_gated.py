@@ -264,7 +264,7 @@ def test_reach_counts_steps_back_until_the_curve_first_drops_below_the_threshold
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("H", [1, 4, 16])
-def test_input_weight_scale_a_bounds_the_entries_of_w_ih(kind, H):
+def test_input_weight_scale_alpha_bounds_the_entries_of_w_ih(kind, H):
     """Input weight scale α: entries of W_ih uniform in [-α, α] (PyTorch's draw, rescaled), as in every lesson;
     a = 1/sqrt(H) is PyTorch's own init. The recurrent weight scale kappa multiplies PyTorch's W_hh."""
     pytorch = make_cell(kind, 4, H, seed=3, input_bound=1 / np.sqrt(H))
