@@ -52,7 +52,7 @@ from app import controls
 from app.course import REFERENCE, Page, next_lesson
 from app.export import figure_summary, share_url, to_csv, to_json
 from app.figures.common import PreparedFigure, plotly_spec, readable_fonts
-from app.notation import NOTATION_CARD
+from app.notation import notation_card
 
 COPY_LINK_HINT = (":material/link: Every control on this page is stored in the page address, "
                   "so a link reproduces exactly this view, seed included.")
@@ -187,7 +187,8 @@ def finish_page(url_path: str) -> str:
             card = st.popover("Notation", icon=":material/functions:", key=NOTATION_KEY, on_change="rerun")
             if card.open:
                 with card:
-                    st.markdown(NOTATION_CARD)
+                    page = current_page()
+                    st.markdown(notation_card(page.number if page else None))
     return link
 
 

@@ -197,3 +197,19 @@ def test_download_buttons_write_the_lessons_numbers_when_pressed(server, page):
     saved = json.loads(open(download.value.path()).read())
     assert saved["settings"]["T"] == DEFAULTS["b_T"]
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("url_path", ["rnn_unrolled", "text_lab"])
+def test_the_notation_card_shows_the_rows_a_lesson_has_reached(server, page, url_path):
+    """Lesson 2's card stops before the gated cells and names what later lessons add; the last lesson's has it all."""
+    lesson = next(lesson for lesson in LESSONS if lesson.url_path == url_path)
+    open_page(page, url(server, lesson))
+    page.locator("[data-testid=stPopover] button").filter(has_text="Notation").click()
+    wait_for_run(page)
+    body = page.locator("[data-testid=stPopoverBody]").filter(has_text="Counting.")
+    body.wait_for(timeout=30_000)
+    text = body.inner_text()
+    assert "RNN." in text and ("LSTM." in text) == (url_path == "text_lab")
+    assert ("Later lessons add the LSTM's gates (lesson 5)" in text) == (url_path == "rnn_unrolled")
+    screenshot(page, f"notation_{url_path}")
+    page.keyboard.press("Escape")
