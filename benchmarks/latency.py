@@ -205,16 +205,22 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def lessons_from_args(doc: str, presses: int) -> tuple[argparse.Namespace, list]:
+    """The command line of the browser benchmarks (--presses, --lessons, --json) and the lessons it names."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--presses", type=int, default=15)
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--presses", type=int, default=presses)
     parser.add_argument("--lessons", help="comma-separated url paths (default: every lesson)")
     parser.add_argument("--json")
     args = parser.parse_args()
     lessons = available()
     if args.lessons:
         lessons = [lesson for lesson in lessons if lesson.url_path in args.lessons.split(",")]
+    return args, lessons
+
+
+def main() -> None:
+    args, lessons = lessons_from_args(__doc__, 15)
     result = run(args.presses, lessons)
     print(table(result))
     save_json(args.json, result)

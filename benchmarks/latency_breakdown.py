@@ -25,18 +25,15 @@ benchmarks.latency is the measure of the budget.
 
 from __future__ import annotations
 
-import argparse
 import collections
-import logging
 import statistics
 import time
 from urllib.parse import urlencode
 
 from playwright.sync_api import sync_playwright
 
-from app.course import available
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, WEBSOCKET_SPY, lesson_url, serve
-from benchmarks.latency import open_instrumented, sections, time_presses
+from benchmarks.latency import lessons_from_args, open_instrumented, sections, time_presses
 from benchmarks.report import save_json
 
 GROUPS = ("plotly", "streamlit", "markdown", "browser", "gc")
@@ -134,15 +131,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--presses", type=int, default=6)
-    parser.add_argument("--lessons", help="comma-separated url paths (default: every lesson)")
-    parser.add_argument("--json")
-    args = parser.parse_args()
-    lessons = available()
-    if args.lessons:
-        lessons = [lesson for lesson in lessons if lesson.url_path in args.lessons.split(",")]
+    args, lessons = lessons_from_args(__doc__, 6)
     rows = run(args.presses, lessons)
     print(table(rows))
     save_json(args.json, rows)
