@@ -186,6 +186,8 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
     time_step = len(MEET_OPENING)
     labels = list(words_a)
     labels[time_step] = " | ".join(MEET_TIME_WORDS)
+    for k in range(time_step + 1, time_step + 1 + gap):  # filler: italic, so that nobody reads it as a sentence
+        labels[k] = f"<i>{labels[k]}</i>"
     lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart",
                  present_height=FIRST_FIGURE,
                  alt="How much two messages that differ in one word differ, step by step: their inputs (bars) and "
@@ -210,7 +212,8 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
         f"{first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for*, {plural(later, 'step')} later, while the word "
         f"*for* itself is the same in both. These weights are random, so how much survives is chance; training has to "
         f"find weights that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells "
-        f"(LSTM, GRU) make it easier. Move the filler words to put the time word further back.")
+        f"(LSTM, GRU) make it easier. The words in italics are filler, there only to put distance between the time "
+        f"word and the blank: move the filler slider to put the time word further back.")
     lesson.note("Elman (1990) introduced this simple recurrent network, with its state fed back at every step.")
     lesson.show_code(state_distance, RNN.step)
     lesson.downloads("why_rnns_memory", {"input_difference": input_diff, "state_difference": state_diff},

@@ -81,6 +81,11 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
     np.testing.assert_array_equal(arr(line["x"]), np.arange(1, len(xa) + 1))
     xaxis = memory["layout"]["xaxis"]
     assert dict(zip(xaxis["tickvals"], xaxis["ticktext"]))[len(MEET_OPENING) + 1] == "afternoon | evening"
+    italic = [label.startswith("<i>") for label in xaxis["ticktext"]]       # the filler, and only the filler
+    words = meet_message("afternoon", gap)
+    shown = [words[value - 1] for value in xaxis["tickvals"]]
+    filler = range(len(MEET_OPENING) + 1, len(MEET_OPENING) + 1 + gap)
+    assert italic == [value - 1 in filler for value in xaxis["tickvals"]], (shown, xaxis["ticktext"])
 
     lay = layout(shape, steps)
     nodes = traces(diagram)
