@@ -11,10 +11,13 @@ ROWS = (
 **Counting.** A sequence is $x_1, \dots, x_T$. $h_0$ is the initial state (zeros unless a lesson sets
 it) and $h_t$ is the state after reading $x_t$. Steps are counted $1 \dots T$, units $1 \dots H$, rows
 and columns of a matrix from 1. Code counts from 0: `trace.h[t-1]` holds $h_t$. Sizes: $T$ the sequence
-length, $I$ the input size (numbers per $x_t$), $H$ the hidden size (units in $h_t$).
+length, $I$ the input size (numbers per $x_t$), $H$ the hidden size (units in $h_t$). Unit $j$ of $h_t$ is
+$h_t[j]$, and $W[i, k]$ is a matrix's entry in row $i$, column $k$.
 """),
     (1, "the RNN", r"""
-**RNN.** $h_t = \tanh(a_t)$, with the pre-activation $a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$;
+**RNN.** $h_t = f(a_t)$, with the nonlinearity $f$ (tanh unless a lesson lets you choose relu or none; from
+lesson 5 on, $f_t$ is the LSTM's forget gate instead) and the pre-activation
+$a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$;
 output scores (logits) $y_t = W_{hy} h_t + b_y$, loss $L = \sum_t L_t$. A target is never $y$: lesson 3's
 warm-up calls its target $y^*$.
 The warm-ups of lessons 2 and 3 use one unit: $w_x$, $w_h$ and $b$ are then the numbers $W_{ih}$, $W_{hh}$ and

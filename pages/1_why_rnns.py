@@ -202,7 +202,8 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
         "word receives *for* in both messages and cannot tell them apart. An RNN passes its hidden state from step "
         "to step, $h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$, so the earlier word still reaches "
         "the state when the blank comes"
-        + (f", but it fades: only {percent(left)} of the difference it made is left at *for*." if change == "fades" else
+        + (f", but it fades: {'' if left < 0.001 else 'only '}{percent(left)} of the difference it made is left at *for*."
+           if change == "fades" else
            f": at *for* the difference it made is {percent(left)} of what it was at the time word."))
     lesson.explain(
         f"Both messages run through the same RNN cell ($H = {hidden}$): message a with *{MEET_TIME_WORDS[0]}*, "
@@ -212,8 +213,11 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
         f"{first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for*, {plural(later, 'step')} later, while the word "
         f"*for* itself is the same in both. These weights are random, so how much survives is chance; training has to "
         f"find weights that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells "
-        f"(LSTM, GRU) make it easier. The words in italics are filler, there only to put distance between the time "
-        f"word and the blank: move the filler slider to put the time word further back.")
+        f"(LSTM, GRU) make it easier. "
+        + (f"The italic words under the chart ({', '.join(f'*{w}*' for w in dict.fromkeys(words_a[time_step + 1:time_step + 1 + gap]))}) "
+           "are filler, there only to put distance between the time word and the blank: move the filler slider to "
+           "put the time word further back." if gap else
+           "Move the filler slider to put filler words between the time word and the blank."))
     lesson.note("Elman (1990) introduced this simple recurrent network, with its state fed back at every step.")
     lesson.show_code(state_distance, RNN.step)
     lesson.downloads("why_rnns_memory", {"input_difference": input_diff, "state_difference": state_diff},

@@ -179,6 +179,9 @@ def highway_part(s, trace):
         f"{steps_back(unit_reach)}, of the {whole} the sequence has.")
     dashed = ("The hand-set weights have $W_{hh} = 0$, so here the dashed line takes no path through $W_{hh}$ and "
               "$\\kappa$ changes only the tanh RNN." if s.hand_set else
+              "At $\\kappa = 0$, $W_{hh} = 0$: here the dashed line takes no path through $W_{hh}$ and lies on the "
+              "cell path. Raise $\\kappa$ and it can grow even where the cell path only shrinks."
+              if s.recurrent_scale == 0 else
               ("Raise $\\kappa$ and it can grow even where the cell path only shrinks." if s.recurrent_scale < KAPPA_MAX else
                "At this largest $\\kappa$ it can grow even where the cell path only shrinks."))
     r0, r5 = path_reach(s.cell, 0.0, j - 1), path_reach(s.cell, 5.0, j - 1)
@@ -248,10 +251,13 @@ def exploding_setting():
 
 
 def _gate_movers(s) -> str:
-    """What moves the forget gate away from sigma(b_f) with these weights: an input weight scale of 0 zeroes W_if
-    (the hand-set cell's forget gates are sigma(b_f) itself, so it never gets here)."""
+    """What moves the forget gate away from sigma(b_f) with these weights: an input weight scale of 0 zeroes W_if,
+    a recurrent weight scale of 0 zeroes W_hf (both 0, or the hand-set cell: the gate is sigma(b_f) itself, and the
+    text says so before it gets here)."""
     if s.input_bound == 0:
         return "the hidden state (at $\\alpha = 0$, $W_{if}$ is 0)"
+    if s.recurrent_scale == 0:
+        return "the input (at $\\kappa = 0$, $W_{hf}$ is 0)"
     return "the input and the hidden state"
 
 
@@ -262,11 +268,15 @@ def table_versus_unit(s, f_bar, tau):
     if abs(f_bar - steady) < 5e-5:
         return (f"Unit {s.unit}'s $\\bar f = {f_bar:.4f}$ is $\\sigma(b_f)$ itself here, so its memory time is the "
                 "one a steady gate at this $b_f$ has.")
+    unit_time = rounded_steps(tau).removeprefix('≈ ')
+    steady_time = rounded_steps(memory_time(steady)).removeprefix('≈ ')
     return (f"Unit {s.unit}'s gates are not $\\sigma(b_f)$ itself: $f_t = \\sigma(W_{{if}}x_t + b_f + "
             f"W_{{hf}}h_{{t-1}})$, so {_gate_movers(s)} can move it. Here $\\bar f = {f_bar:.4f}$ against "
-            f"$\\sigma({s.gate_bias:g}) = {steady:.4f}$, which is why the memory time above is "
-            f"{rounded_steps(tau).removeprefix('≈ ')} and not the "
-            f"{rounded_steps(memory_time(steady)).removeprefix('≈ ')} of a steady gate at $b_f = {s.gate_bias:g}$.")
+            f"$\\sigma({s.gate_bias:g}) = {steady:.4f}$, "
+            + (f"which is why the memory time above is {unit_time} and not the {steady_time} of a steady gate at "
+               f"$b_f = {s.gate_bias:g}$." if unit_time != steady_time else
+               f"so close that the memory time above is the {steady_time} of a steady gate at $b_f = {s.gate_bias:g}$ "
+               "to the digits shown."))
 
 
 def _after_memory_time(f, tau):

@@ -230,7 +230,8 @@ def furthest(reaches):
         return f"the {leaders[0]} carries it furthest"
     if len(leaders) == len(reaches):
         return "all three carry it equally far"
-    return f"the {leaders[0]} and the {leaders[1]} carry it equally far, further than the third"
+    behind = next(MODEL_NAMES[kind] for kind, steps in reaches.items() if steps != best)
+    return f"the {leaders[0]} and the {leaders[1]} carry it equally far, further than the {behind},"
 
 
 def _settings(s):

@@ -289,3 +289,19 @@ def test_short_and_one_unit_settings_are_worded_for_what_they_are():
     at = run_lesson(LESSON, {"gru_part": COMPARED, "gru_T": "2"})
     assert "1 steps" not in body(at) and "(the whole sequence is 1 step back)" in body(at)
     assert "The one row is unit 1" in body(run_lesson(LESSON, {"gru_part": MAPS, "gru_H": "1"}))
+
+
+def test_a_tie_of_two_cells_names_the_third():
+    """A reader found "the LSTM and the GRU carry it equally far, further than the third with these weights" (κ = 8):
+    the cell behind is named, from the same counts as the metrics."""
+    at = run_lesson(LESSON, {"gru_part": COMPARED, "gru_rec_scale": "8"})
+    assert_ran_cleanly(at)
+    text = body(at)
+    assert "further than the third" not in text
+    counts = {m.label.split(":")[0]: m.value for m in at.metric[:3]}
+    best = max(counts.values(), key=lambda v: int(v.split()[0]))
+    leaders = [k for k, v in counts.items() if v == best]
+    assert len(leaders) == 2                 # κ = 8: the LSTM and the GRU tie
+    if len(leaders) == 2:
+        behind = next(k for k in counts if k not in leaders)
+        assert f"carry it equally far, further than the {behind}, with these weights" in text

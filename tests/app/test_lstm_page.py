@@ -1,6 +1,8 @@
 """Lesson 5 (LSTM) through AppTest: every tab at defaults and at its controls' ends, one key per control, links
 counted from 1 and clamped, and every number a sentence states derived from the same computation as the figure."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -326,6 +328,7 @@ def test_with_hand_set_weights_kappa_moves_only_the_rnn_and_the_text_says_so():
 @pytest.mark.parametrize("query, movers, zero", [
     ({}, "so the input and the hidden state can move it", None),
     ({"lstm_a": "0"}, "so the hidden state (at $\\alpha = 0$, $W_{if}$ is 0) can move it", "weight_ih"),
+    ({"lstm_rec_scale": "0", "lstm_input": "words"}, "so the input (at $\\kappa = 0$, $W_{hf}$ is 0) can move it", "weight_hh"),
 ])
 def test_what_moves_the_forget_gate_is_what_the_weights_allow(query, movers, zero):
     """A reader found "the input and the hidden state move it" at α = 0, where W_if is all zeros."""
@@ -337,8 +340,19 @@ def test_what_moves_the_forget_gate_is_what_the_weights_allow(query, movers, zer
     assert movers in text
     if zero:
         from app.gated_controls import lesson_cell
-        cell = lesson_cell("lstm", "words", 20, 4, 1.0, 0.0, 1.0, 0, False)[0]
+        alpha, kappa = (0.0, 1.0) if zero == "weight_ih" else (0.5, 0.0)
+        cell = lesson_cell("lstm", "words", 20, 4, 1.0, alpha, kappa, 0, False)[0]
         assert not np.any(getattr(cell, zero))
+    if zero == "weight_hh":   # no path through W_hh: the dashed line is the cell path, and the text says so
+        assert "At $\\kappa = 0$, $W_{hh} = 0$: here the dashed line takes no path through $W_{hh}$" in text
+
+
+def test_a_memory_time_equal_to_the_steady_gates_is_not_said_to_differ():
+    """A reader found "the memory time above is 3.7 steps and not the 3.7 steps of a steady gate" (κ = 0, sine)."""
+    text = body(run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": "0", "lstm_input": "sine"}))
+    found = re.search(r"memory time above is ([^ ]+ steps?) and not the ([^ ]+ steps?) of", text)
+    assert found is None or found.group(1) != found.group(2), found.group(0)
+    assert found or "so close that the memory time above is the" in text or "is $\\sigma(b_f)$ itself here" in text
 
 
 @pytest.mark.parametrize("T", [2, 12, 20, 40, 150])

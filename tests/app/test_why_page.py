@@ -303,9 +303,16 @@ def test_hidden_state_says_how_much_is_left_as_its_figure_does():
         label = next(a for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "left")["text"]
         assert label == f"at <i>for</i>: {diff[-1]:.3g}<br>{percent(left)} of its size at step {k + 1}"
         if diff[-1] < diff[k]:
-            assert f"but it fades: only {percent(left)} of the difference it made is left at *for*." in text(at)
+            only = "" if left < 0.001 else "only "           # never "only less than 0.1%"
+            assert f"but it fades: {only}{percent(left)} of the difference it made is left at *for*." in text(at)
         else:
             assert f"at *for* the difference it made is {percent(left)} of what it was" in text(at)
+        filler = dict.fromkeys(meet_message("afternoon", gap)[k + 1:k + 1 + gap])   # the italic tick labels
+        said = text(at)
+        if gap:
+            assert "The italic words under the chart (" + ", ".join(f"*{w}*" for w in filler) + ") are filler" in said
+        else:
+            assert "italic" not in said
         if not query:
             assert percent(left) == "1.3%" and diff[-1] < diff[k]
     assert (percent(0.0004), percent(0.0125), percent(0.45), percent(1.3)) == ("less than 0.1%", "1.2%", "45%", "130%")
