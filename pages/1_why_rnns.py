@@ -179,6 +179,15 @@ def any_length_part(words: int, hidden: int, seed: int) -> None:
                      settings={"words": list(sentence), "H": hidden, "seed": seed})
 
 
+def filler_sentence(filler) -> str:
+    """What the italic words under the memory chart are (none at gap 0)."""
+    if not filler:
+        return "Move the filler slider to put filler words between the time word and the blank."
+    named = ", ".join(f"*{word}*" for word in dict.fromkeys(filler))
+    return (f"The italic words under the chart ({named}) are filler, there only to put distance between the time "
+            "word and the blank: move the filler slider to put the time word further back.")
+
+
 def memory_part(hidden: int, seed: int, gap: int) -> None:
     """What the hidden state adds, shown on the “let's meet for ___” messages."""
     input_diff, state_diff = meet_comparison(gap, hidden, seed)
@@ -213,11 +222,7 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
         f"{first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for*, {plural(later, 'step')} later, while the word "
         f"*for* itself is the same in both. These weights are random, so how much survives is chance; training has to "
         f"find weights that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells "
-        f"(LSTM, GRU) make it easier. "
-        + (f"The italic words under the chart ({', '.join(f'*{w}*' for w in dict.fromkeys(words_a[time_step + 1:time_step + 1 + gap]))}) "
-           "are filler, there only to put distance between the time word and the blank: move the filler slider to "
-           "put the time word further back." if gap else
-           "Move the filler slider to put filler words between the time word and the blank."))
+        f"(LSTM, GRU) make it easier. " + filler_sentence(words_a[time_step + 1:time_step + 1 + gap]))
     lesson.note("Elman (1990) introduced this simple recurrent network, with its state fed back at every step.")
     lesson.show_code(state_distance, RNN.step)
     lesson.downloads("why_rnns_memory", {"input_difference": input_diff, "state_difference": state_diff},
