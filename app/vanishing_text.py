@@ -46,10 +46,11 @@ def spectrum_tex(singular_values) -> str:
 
 
 def bound_equation(r) -> str:
-    """LaTeX: ||dh_T/dh_1|| = ... <= (gamma s_max)^(T-1) = ..., three short lines (a phone shows them whole)."""
+    """LaTeX: ||dh_T/dh_1|| = ... <= (gamma s_max)^(T-1) = ..., four short lines (a 390 px phone shows them whole)."""
     T = r.steps
     return (rf"\begin{{aligned}}\left\|\frac{{\partial h_{{{T}}}}}{{\partial h_1}}\right\| &= {tex_log10(r.farthest)}"
-            rf" \\ &\le (\gamma\, s_{{max}})^{{{T - 1}}} = ({gamma_tex(r.gamma)} \cdot {r.s_max:.3g})^{{{T - 1}}}"
+            rf" \\ &\le (\gamma\, s_{{max}})^{{{T - 1}}}"
+            rf" \\ &= ({gamma_tex(r.gamma)} \cdot {r.s_max:.3g})^{{{T - 1}}}"
             rf" \\ &= {tex_log10(float(r.log10_bound[0]))}\end{{aligned}}")
 
 
