@@ -81,6 +81,9 @@ def steps_back(n: int) -> str:
 
 def recurrent_sentence(rnn_s_max: float, kappa: float) -> str:
     """What the tanh RNN's largest singular value says about its gradient (gamma = 1 for tanh), at kappa."""
+    if kappa == 0:
+        return ("At $\\kappa = 0$ the tanh RNN's $W_{hh}$ is zero: its last state depends on no earlier state, so "
+                "its gradient is exactly 0 one step back, and its run above 1% is 0 steps.")
     return (f"The tanh RNN's $W_{{hh}}$ has $s_{{max}} = {rnn_s_max:.3f}$ at $\\kappa = {kappa:g}$, "
             + ("below 1, so its gradient must vanish." if rnn_s_max < 1 else
                "above 1, so its gradient may grow; whether it does depends on the tanh's slopes."))

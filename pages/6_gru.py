@@ -186,7 +186,7 @@ def compared_part(s, inputs):
         f"norm $\\lVert \\partial s_{{{s.length}}} / \\partial s_t \\rVert$ of the cell's whole state $s$: $h$ for the "
         "tanh RNN and the GRU, $h$ and the cell state $c$ together for the LSTM, the same measure as the Gradient "
         "highway tab of the LSTM lesson: the largest gradient that a loss at the last step, with gradient norm 1 "
-        f"there, can send back to step $t$. Here it stays above 1% for {steps_back(reaches['rnn'])} in the tanh RNN, "
+        f"there, can send back to step $t$. Here its unbroken run above 1% reaches {steps_back(reaches['rnn'])} in the tanh RNN, "
         f"{steps_back(reaches['lstm'])} in the LSTM and {steps_back(reaches['gru'])} in the GRU (the whole sequence "
         f"is {steps_back(s.length - 1)}): {furthest(reaches)} with these weights. That is one network each, not a "
         "ranking of the cells: other weights (another seed) or other biases can change the order."

@@ -184,8 +184,11 @@ def test_comparison_sentence_is_the_metrics_and_the_figure():
         leaders = [k for k, v in reaches.items() if v == best]
         assert ("carries it furthest" in text) == (len(leaders) == 1)
         rnn = make_cell("rnn", 4, 4, seed=0, recurrent_scale=kappa)
-        assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at $\\kappa = {kappa:g}$" in text
+        if kappa != 0:
+            assert f"$s_{{max}} = {s_max(rnn.weight_hh):.3f}$ at $\\kappa = {kappa:g}$" in text
         if kappa == 0:     # W_hh = 0: the RNN's h_t reaches nothing later, exactly; the LSTM's cell state does
+            assert s_max(rnn.weight_hh) == 0 and norms["rnn"][-2] == -np.inf
+            assert "its gradient is exactly 0 one step back, and its run above 1% is 0 steps" in text
             assert reaches["rnn"] == 0 and (reaches["lstm"] > 0 or bias < 0)
             notes = [a["text"] for a in figure["layout"]["annotations"]]
             every = np.concatenate(list(norms.values()))
