@@ -28,6 +28,13 @@ $b_{ih} + b_{hh}$.
 $\tilde C_t$):
 $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ with $c_0 = 0$, and $h_t = o_t \odot \tanh(c_t)$.
 """),
+    (5, "memory times", r"""
+**Memory (lesson 5).** A steady forget gate $f$ keeps $f^{\,k}$ of the cell state after $k$ steps, so it remembers
+for about $1/(1 - f)$ steps, its memory time. $\bar f$ is the steady gate that keeps as much as a unit's
+changing gates do (their geometric mean). Chrono initialisation draws each forget bias as $b_f = \log u$, with
+the number $u$ uniform in $[1, T_{max} - 1]$ and $T_{max}$ the longest memory wanted (lesson 4's $u$ is another
+thing: a fixed unit vector).
+"""),
     (6, "the GRU's gates", r"""
 **GRU.** Gates $r_t, z_t$ (reset, update) and candidate $n_t$ (d2l: $\tilde h_t$):
 $n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$ and
