@@ -29,8 +29,8 @@ def tex(value, term=True, digits=4):
     value = float(value) + 0.0                       # -0.0 becomes 0.0
     if abs(value) >= 10 ** -digits or value == 0:
         text = f"{value:.{digits}f}"
-    else:                                           # 4.00e-05 as 4.00 \times 10^{-5}, not an italic e
-        mantissa, exponent = f"{value:.2e}".split("e")
+    else:                     # 4.0e-05 as 4.0 \times 10^{-5}, not an italic e; two digits, as the boxes write it
+        mantissa, exponent = f"{value:.1e}".split("e")
         text = f"{mantissa} \\times 10^{{{int(exponent)}}}"
     return f"({text})" if term and value < 0 else text
 

@@ -276,11 +276,12 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
 
 def _number(value: float, digits: int = 3) -> str:
     """A value for a box: fixed decimals; an exact zero as "0", and a value too small for the decimals in two
-    significant digits ("-1.2e-5", never "-0.000")."""
+    significant digits as the lesson's text writes it ("-1.2×10<sup>-5</sup>", never "-0.000")."""
     if value == 0:
         return "0"
     if abs(value) < 0.5 * 10 ** -digits:
-        return f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e+")
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}×10<sup>{int(exponent)}</sup>"
     return f"{value:.{digits}f}"
 
 

@@ -60,7 +60,10 @@ def check_warmup(at, w_x, w_h, b, y):
     boxes = [label for trace in chain["data"] if trace.get("mode") == "text" for label in trace["text"]]
     for t in range(3):   # 3 decimals; a value too small for them in two significant digits, never "-0.000"
         value = back.da[t]
-        assert value == 0 or (f"{value:.1e}".replace("e-0", "e-") if abs(value) < 5e-4 else f"{value:.3f}") in boxes
+        mantissa, exponent = f"{value:.1e}".split("e")
+        assert value == 0 or (f"{mantissa}×10<sup>{int(exponent)}</sup>" if abs(value) < 5e-4 else f"{value:.3f}") in boxes
+        if 0 < abs(value) < 1e-4:     # the list below writes a tiny value as the box does: same two digits
+            assert f"{mantissa} \\times 10^{{{int(exponent)}}}" in text(at)
     assert "-0.000" not in boxes and "0.000" not in boxes
     said = text(at)
     for t in range(3):

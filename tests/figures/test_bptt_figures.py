@@ -116,7 +116,8 @@ def test_warmup_chain_writes_a_tiny_gradient_in_two_digits_not_as_minus_zero():
     texts = [str(text) for trace in fig.data if trace.text is not None for text in trace.text]
     assert not any(text in ("-0.000", "0.000") for text in texts)
     for value in tiny:
-        assert f"{value:.1e}".replace("e-0", "e-") in texts
+        mantissa, exponent = f"{value:.1e}".split("e")
+        assert f"{mantissa}×10<sup>{int(exponent)}</sup>" in texts
 
 
 def test_warmup_chain_shows_rnn_core_scalar_numbers():
