@@ -14,7 +14,7 @@ from plotly.colors import sample_colorscale
 
 from app import theme
 
-from .common import animation_controls, lean_figure
+from .common import animation_controls, decade_ticks, lean_figure
 
 
 MAX_NAMED_STEPS = 10     # the loss bars name each step's input and target up to this length
@@ -105,7 +105,8 @@ def backward_animation(total, own, later, step_labels: Sequence[str] | None = No
     top = max(float(np.max(total)) if T else 1.0, float(np.max(own)) if T else 1.0)
     if log_y:
         low = float(np.log10(positive.min())) - 0.3
-        yaxis = dict(type="log", range=[low, float(np.log10(positive.max())) + 0.5])
+        high = float(np.log10(positive.max())) + 0.5
+        yaxis = dict(type="log", range=[low, high], **decade_ticks(low, high))
     else:
         yaxis = dict(range=[0, 1.25 * top if top > 0 else 1.0])
     slider_font = dict(size=10)

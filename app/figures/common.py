@@ -39,6 +39,13 @@ def symmetric_range(*arrays, floor: float = 1.0) -> float:
     return largest
 
 
+def decade_ticks(log10_low: float, log10_high: float, most: int = 8) -> dict:
+    """Tick settings for a log axis spanning 10**log10_low .. 10**log10_high: labels at powers of ten only (every
+    decade, or every n-th when there would be more than `most`), never Plotly's bare minor labels "2" and "5"."""
+    span = max(float(log10_high) - float(log10_low), 1.0) if math.isfinite(log10_high - log10_low) else 1.0
+    return dict(dtick=max(1, math.ceil(span / most)), tick0=0, exponentformat="power")
+
+
 def finite_for_colour(a, bound: float) -> np.ndarray:
     """Values for a colour axis: +-inf become +-bound, NaN becomes 0 (hover text says overflow)."""
     return np.nan_to_num(np.asarray(a, dtype=np.float64), nan=0.0, posinf=bound, neginf=-bound)

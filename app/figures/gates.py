@@ -31,7 +31,7 @@ from app.theme import (COLORS, DIVERGING, GATE_NAMES, LABEL_BACKGROUND, NAMES, O
 
 from rnn_core.gated import step_values
 
-from .common import animation_controls, lean_figure, subplot_layout
+from .common import animation_controls, decade_ticks, lean_figure, subplot_layout
 
 POSITIVE, NEGATIVE = DIVERGING[-1][1], DIVERGING[0][1]
 PIPE = 0.7                 # inner diameter of every pipe, in drawing units
@@ -748,7 +748,8 @@ def _log_lines(curves, title, x_title, data=()):
         data.append(dict(type="scatter", x=np.arange(1, len(v) + 1), y=10.0 ** v, name=name, mode="lines",
                          line=line, customdata=np.asarray(log10_values, dtype=float),
                          hovertemplate="step t = %{x}<br>" + name + " = %{y:.3g}<extra></extra>", **extra))
-    layout = dict(yaxis=dict(type="log", title=dict(text=title), range=[lo - 0.5, hi + 0.5], exponentformat="power"),
+    layout = dict(yaxis=dict(type="log", title=dict(text=title), range=[lo - 0.5, hi + 0.5],
+                             **decade_ticks(lo - 0.5, hi + 0.5)),
                   xaxis=dict(title=dict(text=x_title)), height=440, margin=dict(l=10, r=10, t=50, b=10),
                   legend=dict(orientation="h", x=0, y=-0.24, xanchor="left", yanchor="top"))
     if total_clipped:
@@ -762,6 +763,7 @@ def _one_percent(layout, level):
     """A dotted line at the level the lessons count "reach" by (1%), labelled, within the y range."""
     axis = layout["yaxis"]
     axis["range"] = [min(axis["range"][0], float(np.log10(level)) - 0.5), axis["range"][1]]
+    axis.update(decade_ticks(*axis["range"]))
     layout.setdefault("shapes", []).append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=level,
                                                 y1=level, line=dict(color=OUTLINE, width=1.5, dash="dot")))
     layout.setdefault("annotations", []).append(dict(xref="paper", x=1.0, yref="y", y=np.log10(level),

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from app import theme
 
-from .common import lean_figure
+from .common import decade_ticks, lean_figure
 
 LOG10_FLOAT_MAX = math.log10(np.finfo(np.float64).max)      # 308.25: beyond it a float64 is inf
 LOG10_FLOAT_TINY = math.log10(np.finfo(np.float64).smallest_subnormal)  # -323.3: below it, 0
@@ -334,15 +334,16 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
 
 def step_length_figure(plain_steps, clipped_steps, *, clipped_name: str = "clipped", height: int = 300) -> go.Figure:
     """||p_{i+1} - p_i|| for every update i = 1..n of both runs, on a log axis (ticks as powers of ten)."""
-    data = []
+    data, logs = [], []
     for name, steps, colour in (("plain gradient descent", plain_steps, theme.COLORS["gradient"]),
                                 (clipped_name, clipped_steps, theme.COLORS["input"])):
         steps = np.asarray(steps, dtype=np.float64)
+        logs += list(np.log10(steps[np.isfinite(steps) & (steps > 0)]))
         data.append(dict(type="scatter", x=np.arange(1, steps.size + 1), y=steps, mode="lines+markers", name=name,
                          line=dict(color=colour), marker=dict(size=4),
                          hovertemplate="update %{x}: length %{y:.3g}<extra>" + name + "</extra>"))
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=10, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
-        yaxis=dict(type="log", title=dict(text="update length in (w, b)"), exponentformat="power"),
+        yaxis=dict(type="log", title=dict(text="update length in (w, b)"), **decade_ticks(min(logs, default=0.0), max(logs, default=0.0))),
         xaxis=dict(title=dict(text="update"))))
