@@ -31,6 +31,18 @@ def tex_number(value: float, digits: int = 3) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
+def keep_punctuation_with_math(markdown: str) -> str:
+    """Markdown with a comma, period or semicolon that follows inline math moved inside it ("$a$, b" -> "$a,$ b"):
+    a browser may break a line between a formula and the text after it, which would start the next line with the
+    comma. (A colon stays outside: inside math it is spaced as a relation.)"""
+    pieces = markdown.split("$")
+    for closing in range(2, len(pieces), 2):             # pieces[closing] is the text right after the closing $
+        if pieces[closing][:1] in (",", ".", ";"):
+            pieces[closing - 1] += pieces[closing][0]
+            pieces[closing] = pieces[closing][1:]
+    return "$".join(pieces)
+
+
 def signed_term(value: float) -> str:
     """A number as a LaTeX summand: negatives in parentheses, so that sums read a + (-b)."""
     text = tex_number(value)

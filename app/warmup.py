@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from app.equations import keep_punctuation_with_math
 from rnn_core.scalar import ScalarForward
 
 WARMUP_W_X = 0.9                # input weight w_x
@@ -38,6 +39,9 @@ def parse_answer(text: str | None) -> float | None:
 class Verdict:
     right: bool
     message: str    # Markdown, the course's own words and numbers (never the typed text)
+
+    def __post_init__(self):    # a comma after a formula stays on its line
+        object.__setattr__(self, "message", keep_punctuation_with_math(self.message))
 
 
 def check_answer(step: int, typed: float, fwd: ScalarForward, w_x: float, w_h: float, b: float, xs,

@@ -148,7 +148,7 @@ def test_typed_answers_are_checked_and_then_the_working_appears():
     assert at.success[0].value == f"Right: $h_1 = {h1}$ (to 3 decimals)."
     assert warm_values(at) == ["0", h1, "?", "?"]
     type_answer(at, 2, f"{fwd.pre[1]:.3f}")  # the pre-activation, tanh left out
-    assert at.error[0].value.startswith("**Not yet.** This is the pre-activation $a_2$")
+    assert at.error[0].value.startswith("**Not yet.** This is the pre-activation $a_2,$")
     assert warm_values(at) == ["0", h1, "?", "?"] and not at.latex
     type_answer(at, 2, f"{fwd.h[2]:.2f}".replace(".", ","))   # 2 decimals, with a decimal comma
     type_answer(at, 3, f"{fwd.h[3]:.3f}")
@@ -192,7 +192,7 @@ def test_an_error_carried_from_the_previous_step_is_named_and_answers_outlive_th
     type_answer(at, 1, "0.6")
     carried = math.tanh(WARMUP_W_X * WARMUP_XS[1] + WARMUP_W_H * 0.6 + WARMUP_B)
     type_answer(at, 2, f"{carried:.3f}")
-    assert "follows from your $h_1 = 0.6$" in at.error[1].value
+    assert "follows from your $h_1 = 0.6,$" in at.error[1].value
     type_answer(at, 3, "abc")
     assert any(w.value == "Type a number, such as 0.123." for w in at.warning)
     open_section(at, SECTION, UNROLLED)

@@ -42,21 +42,21 @@ def test_right_to_three_and_to_two_decimals(step):
 def test_slips_are_named():
     a, h, xs = FWD.pre, FWD.h, WARMUP_XS
     w_x, w_h, b = WARMUP_W_X, WARMUP_W_H, WARMUP_B
-    assert "pre-activation $a_2$" in check(2, round(a[1], 3)).message                      # tanh left out
+    assert "pre-activation $a_2,$" in check(2, round(a[1], 3)).message                      # tanh left out
     assert "$w_h h_1$ is missing" in check(2, math.tanh(w_x * xs[1] + b)).message        # recurrent term left out
     assert "bias $b$ is missing" in check(3, math.tanh(w_x * xs[2] + w_h * h[2])).message
     assert "input term $w_x x_3$ is missing" in check(3, math.tanh(w_h * h[2] + b)).message
     assert "wrong sign" in check(3, math.tanh(-w_x * xs[2] + w_h * h[2] + b)).message      # w_x x_3, sign flipped
     assert "uses $a_1$ here" in check(2, math.tanh(w_x * xs[1] + w_h * a[0] + b)).message  # h_1 taken before tanh
     carried = check(2, math.tanh(w_x * xs[1] + w_h * 0.6 + b), previous=0.6)             # from a wrong h_1
-    assert not carried.right and "follows from your $h_1 = 0.6$" in carried.message
+    assert not carried.right and "follows from your $h_1 = 0.6,$" in carried.message
     step = next(t for t in (1, 2, 3) if abs(math.floor(h[t] * 100) / 100 - h[t]) > TOLERANCE)
     cut = math.floor(h[step] * 100) / 100                                                # cut off, not rounded
     assert "Close" in check(step, cut).message and abs(cut - h[step]) <= CLOSE
     outside = next(v for v in (1.5, 1.7, 1.9) if abs(v - a[0]) > CLOSE)   # not a_1 (that slip has its own message)
-    assert "between $-1$ and $1$" in check(1, outside).message
+    assert "between $-1$ and $1,$" in check(1, outside).message
     generic = check(3, 0.3)
-    assert not generic.right and f"$\\tanh({math.atanh(0.3):.3f})$" in generic.message
+    assert not generic.right and f"$\\tanh({math.atanh(0.3):.3f}),$" in generic.message
 
 
 def test_a_slip_is_not_named_when_it_gives_the_right_number():

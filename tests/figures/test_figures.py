@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 from app import theme
-from app.equations import rnn_update_latex, rnn_update_terms, tex_number, warmup_working_latex
+from app.equations import (keep_punctuation_with_math, rnn_update_latex, rnn_update_terms, tex_number,
+                           warmup_working_latex)
 from app.figures import state_heatmap, unrolled_diagram
 from app.figures.common import fmt, symmetric_range
 from app.figures.unrolled import MAX_FRAMES, TRACES, WINDOW, warmup_figure, window_start
@@ -252,3 +253,15 @@ def test_unrolled_colour_bars_name_their_ends_and_sit_under_their_titles():
     bound = symmetric_range(h)
     assert list(bars["h"].tickvals) == [-bound, 0.0, bound] and list(bars["h"].ticktext) == [fmt(-bound), "0", fmt(bound)]
     assert all(bar.title.side == "top" for bar in bars.values())
+
+
+def test_punctuation_after_inline_math_moves_inside_it():
+    """A reader saw a warm-up verdict start a line with a comma: the break fell between a formula and its comma."""
+    assert keep_punctuation_with_math("Right to 2 decimals: $h_1 = 0.7163$, $0.716$ to 3 decimals.") == \
+        "Right to 2 decimals: $h_1 = 0.7163,$ $0.716$ to 3 decimals."
+    assert keep_punctuation_with_math("compute $w_x x_2$, $w_h h_1$ and $b$ again.") == \
+        "compute $w_x x_2,$ $w_h h_1$ and $b$ again."
+    assert keep_punctuation_with_math("ends with $a_1$.") == "ends with $a_1.$"
+    assert keep_punctuation_with_math("no math, here.") == "no math, here."
+    assert keep_punctuation_with_math("$h_1$ is $\\tanh(a_1)$") == "$h_1$ is $\\tanh(a_1)$"
+    assert keep_punctuation_with_math("For $w_h = 0.8$: Right") == "For $w_h = 0.8$: Right"   # a colon stays out
