@@ -197,7 +197,7 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
     labels[time_step] = " | ".join(MEET_TIME_WORDS)
     for k in range(time_step + 1, time_step + 1 + gap):  # filler: italic, so that nobody reads it as a sentence
         labels[k] = f"<i>{labels[k]}</i>"
-    lesson.chart(memory_figure(labels, input_diff, state_diff, time_step), key="memory_chart",
+    lesson.chart(memory_figure(labels, input_diff, state_diff, time_step, filler=gap), key="memory_chart",
                  present_height=FIRST_FIGURE,
                  alt="How much two messages that differ in one word differ, step by step: their inputs (bars) and "
                      "their hidden states (line).")

@@ -151,8 +151,11 @@ def word_state_heatmap(h, words) -> go.Figure:
     return lean_figure([heatmap], layout)
 
 
-def memory_figure(words, input_difference, state_difference, time_step: int) -> go.Figure:
+def memory_figure(words, input_difference, state_difference, time_step: int, filler: int = 0) -> go.Figure:
     """Two messages that differ in one word: how much their inputs and hidden states differ at each step.
+
+    The `filler` words after the time word are the only ones whose labels may be thinned: every word of the
+    message itself keeps its label.
 
     input_difference: (T,) ||x_t^a - x_t^b|| (nonzero only at the differing word);
     state_difference: (T,) ||h_t^a - h_t^b||; time_step: index (from 0) of the differing word. Steps are
@@ -176,5 +179,5 @@ def memory_figure(words, input_difference, state_difference, time_step: int) -> 
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         annotations=[blank], shapes=[_vline(time_step + 1, dict(color=NEUTRAL, dash="dot", width=1))],
-        xaxis=_word_axis(words, keep=(time_step, len(words) - 1)),
+        xaxis=_word_axis(words, keep=[t for t in range(len(words)) if not time_step < t <= time_step + filler]),
         yaxis=dict(title=dict(text="difference (L2 norm)"), rangemode="tozero")))

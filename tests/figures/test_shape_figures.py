@@ -8,8 +8,8 @@ from app.figures.shapes import (DECODER, ROW, memory_figure, parameter_count_fig
                                 word_state_heatmap, word_ticks)
 from app.theme import COLORS
 from rnn_core import RNN
-from rnn_core.shapes import (MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout, meet_message,
-                             state_distance)
+from rnn_core.shapes import (MEET_ENDING, MEET_OPENING, MEET_VOCAB, SHAPES, dense_num_parameters, encode, layout,
+                             meet_message, state_distance)
 from tests.figures.specs import validated
 
 
@@ -19,6 +19,19 @@ def traces_by_name(fig):
 
 def arrows(fig, name):
     return [a for a in fig.layout.annotations if a.name == name]
+
+
+@pytest.mark.parametrize("gap", [0, 8, 30])
+def test_memory_figure_labels_every_word_of_the_message_and_thins_only_the_filler(gap):
+    """A reader found "so let's meet" unlabelled at gaps 8 and 30: only filler words may lose their label."""
+    words = meet_message("afternoon", gap)
+    figure = memory_figure(words, np.zeros(len(words)), np.ones(len(words)), len(MEET_OPENING), filler=gap)
+    steps = dict(zip(figure.layout.xaxis.tickvals, figure.layout.xaxis.ticktext))
+    message = [t for t in range(len(words)) if not len(MEET_OPENING) < t <= len(MEET_OPENING) + gap]
+    assert [steps[t + 1] for t in message] == [words[t] for t in message]
+    assert [words[t] for t in message] == list(MEET_OPENING) + ["afternoon"] + list(MEET_ENDING)
+    assert all(steps[t] == words[t - 1] for t in steps)          # a thinned axis labels each step with its word
+    assert len(steps) <= len(message) + 12
 
 
 @pytest.mark.parametrize("name", SHAPES)
