@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.figures.gradients import fmt_number
 from app.figures.shapes import memory_figure, parameter_count_figure, sequence_shape_figure, word_state_heatmap
 from app.torch_snippet import pytorch_snippet
 from rnn_core import RNN
@@ -219,7 +220,7 @@ def memory_part(hidden: int, seed: int, gap: int) -> None:
         f"message b with *{MEET_TIME_WORDS[1]}*. Their inputs differ only at step {time_step + 1}, the time word "
         f"(blue bar, {input_diff[time_step]:.3g}: the distance $\\sqrt 2$ between two different one-hot vectors; 0 "
         f"everywhere else); their hidden states differ from there on (orange line). The difference {change} from "
-        f"{first:.3g} at *{words_a[time_step]}* to {last:.3g} at *for*, {plural(later, 'step')} later, while the word "
+        f"{fmt_number(first)} at *{words_a[time_step]}* to {fmt_number(last)} at *for*, {plural(later, 'step')} later, while the word "
         f"*for* itself is the same in both. These weights are random, so how much survives is chance; training has to "
         f"find weights that keep it, and lessons 4 to 7 show why that is hard for a plain RNN and how gated cells "
         f"(LSTM, GRU) make it easier. " + filler_sentence(words_a[time_step + 1:time_step + 1 + gap]))

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.common import lean_figure
+from app.figures.gradients import fmt_number
 from app.figures.heatmaps import state_heatmap_parts
 from app.theme import COLORS, DECODER, LABEL_BACKGROUND, NEUTRAL, ON_LIGHT
 from rnn_core.shapes import percent, share_left
@@ -151,6 +152,27 @@ def word_state_heatmap(h, words) -> go.Figure:
     return lean_figure([heatmap], layout)
 
 
+GROUPED_ABOVE = 20    # a message longer than this labels its opening and ending as phrases (a phone's width)
+
+
+def _message_axis(words, time_step: int, filler: int) -> dict:
+    """X-axis settings for a message: every word of the message keeps a label, only filler labels are thinned. A
+    message longer than GROUPED_ABOVE words labels its opening words and its ending words but the last as one
+    phrase each, under the middle of their steps, so that a phone's narrow axis does not pile them up."""
+    message = [t for t in range(len(words)) if not time_step < t <= time_step + filler]
+    if len(words) <= GROUPED_ABOVE:
+        return _word_axis(words, keep=message)
+    axis = _word_axis(words, keep=(time_step, len(words) - 1))
+    ticks = {value - 1: text for value, text in zip(axis["tickvals"], axis["ticktext"])
+             if time_step <= value - 1 <= time_step + filler - 2 or value == len(words)}   # filler close to the ending: dropped
+    opening, ending = range(0, time_step), range(time_step + filler + 1, len(words) - 1)
+    for steps in (opening, ending):
+        if len(steps):
+            ticks[(steps[0] + steps[-1]) / 2] = " ".join(words[t] for t in steps)
+    ticks = sorted(ticks.items())
+    return dict(axis, tickvals=[t + 1 for t, _ in ticks], ticktext=[text for _, text in ticks])
+
+
 def memory_figure(words, input_difference, state_difference, time_step: int, filler: int = 0) -> go.Figure:
     """Two messages that differ in one word: how much their inputs and hidden states differ at each step.
 
@@ -171,7 +193,7 @@ def memory_figure(words, input_difference, state_difference, time_step: int, fil
     ]
     left = share_left(state_difference, time_step)
     blank = dict(x=len(words), y=float(state_difference[-1]),
-                 text=(f"at <i>{words[-1]}</i>: {float(state_difference[-1]):.3g}<br>"
+                 text=(f"at <i>{words[-1]}</i>: {fmt_number(state_difference[-1])}<br>"
                        f"{percent(left)} of its size at step {time_step + 1}"),
                  showarrow=True, arrowhead=2, ax=-30, ay=-90, xanchor="right", font=dict(size=12, color=ON_LIGHT),
                  name="left", bgcolor=LABEL_BACKGROUND)
@@ -179,5 +201,5 @@ def memory_figure(words, input_difference, state_difference, time_step: int, fil
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         annotations=[blank], shapes=[_vline(time_step + 1, dict(color=NEUTRAL, dash="dot", width=1))],
-        xaxis=_word_axis(words, keep=[t for t in range(len(words)) if not time_step < t <= time_step + filler]),
+        xaxis=_message_axis(words, time_step, filler),
         yaxis=dict(title=dict(text="difference (L2 norm)"), rangemode="tozero")))

@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pytest
 
+from app.figures.gradients import fmt_number
 from app.figures.shapes import word_ticks
 from app.course import page_for
 from rnn_core import RNN
@@ -83,7 +84,7 @@ def check_figures(section_figures, words, hidden, seed, gap, shape, steps):
     assert dict(zip(xaxis["tickvals"], xaxis["ticktext"]))[len(MEET_OPENING) + 1] == "afternoon | evening"
     italic = [label.startswith("<i>") for label in xaxis["ticktext"]]       # the filler, and only the filler
     words = meet_message("afternoon", gap)
-    shown = [words[value - 1] for value in xaxis["tickvals"]]
+    shown = [words[int(value) - 1] for value in xaxis["tickvals"]]    # a phrase's label sits between its steps
     filler = range(len(MEET_OPENING) + 1, len(MEET_OPENING) + 1 + gap)
     assert italic == [value - 1 in filler for value in xaxis["tickvals"]], (shown, xaxis["ticktext"])
 
@@ -198,7 +199,7 @@ def test_memory_sentences_are_the_figures_numbers():
     line = figures(at)[0]["data"][1]
     np.testing.assert_allclose(arr(line["y"]), state_diff, rtol=1e-12)
     change = "fades" if state_diff[-1] < state_diff[time_step] else "grows"
-    assert (f"The difference {change} from {state_diff[time_step]:.3g} at *afternoon* to {state_diff[-1]:.3g} at "
+    assert (f"The difference {change} from {fmt_number(state_diff[time_step])} at *afternoon* to {fmt_number(state_diff[-1])} at "
             f"*for*, {len(words_a) - 1 - time_step} steps later") in text(at)
     assert f"only at step {time_step + 1}, the time word (blue bar, {np.sqrt(2):.3g}" in text(at)
 
@@ -301,7 +302,7 @@ def test_hidden_state_says_how_much_is_left_as_its_figure_does():
         left = share_left(diff, k)
         assert left == diff[-1] / diff[k]
         label = next(a for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "left")["text"]
-        assert label == f"at <i>for</i>: {diff[-1]:.3g}<br>{percent(left)} of its size at step {k + 1}"
+        assert label == f"at <i>for</i>: {fmt_number(diff[-1])}<br>{percent(left)} of its size at step {k + 1}"
         if diff[-1] < diff[k]:
             only = "" if left < 0.001 else "only "           # never "only less than 0.1%"
             assert f"but it fades: {only}{percent(left)} of the difference it made is left at *for*." in text(at)
