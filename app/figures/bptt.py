@@ -320,9 +320,10 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
                   (t, "dh", _number(dh[t - 1]), red), (t, "da", _number(da[t - 1]), red),
                   (t, "term", _number(terms[t - 1]), red)]
     boxes += [(0, "h", _number(h[0]), theme.COLORS["hidden"]), (T + 1, "h", _number(loss, 4), theme.COLORS["loss"])]
-    half = 0.3
-    width = lambda c: 0.42 if c == T + 1 else half                     # noqa: E731  the loss's box holds 4 decimals
-    shapes = [dict(type="rect", x0=c - width(c), x1=c + width(c), y0=rows[r] - 0.26, y1=rows[r] + 0.26,
+    half = 0.36                      # a box 0.72 columns wide holds "-0.070" at 12 px on a 390 px phone
+    wide = {(c, r): 0.46 for c, r, text, _ in boxes if "×10" in text}   # and a tiny value's "-1.2×10⁻⁵" 0.92 wide
+    width = lambda c, r="h": 0.42 if c == T + 1 else wide.get((c, r), half)   # noqa: E731  the loss has 4 decimals
+    shapes = [dict(type="rect", x0=c - width(c, r), x1=c + width(c, r), y0=rows[r] - 0.26, y1=rows[r] + 0.26,
                    line=dict(color=colour, width=2)) for c, r, _, colour in boxes]
     labels = [(c, rows[r], text) for c, r, text, _ in boxes]
     labels += [(t, rows["slope"], _number(1 - h[t] ** 2)) for t in range(1, T + 1)]
@@ -330,16 +331,17 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
     labels += [(-0.62, rows["h"], "h<sub>t</sub>")]                       # the state row's name, left of h_0's box
     forward = [((t, rows["x"] - 0.28), (t, rows["h"] + 0.3)) for t in range(1, T + 1)]
     forward += [((t - 1 + width(t - 1) + 0.02, rows["h"]), (t - width(t) - 0.03, rows["h"])) for t in range(1, T + 2)]
-    backward = [((T + 1 - width(T + 1), rows["h"] - 0.26), (T + half, rows["dh"] + 0.28))]
+    backward = [((T + 1 - width(T + 1), rows["h"] - 0.26), (T + width(T, "dh"), rows["dh"] + 0.28))]
     backward += [((t, rows[a] - 0.28), (t, rows[b] + 0.3)) for t in range(1, T + 1) for a, b in (("dh", "da"), ("da", "term"))]
-    backward += [((t - half, rows["da"] + 0.2), (t - 1 + half + 0.02, rows["dh"] - 0.22)) for t in range(2, T + 1)]
+    backward += [((t - width(t, "da"), rows["da"] + 0.2), (t - 1 + width(t - 1, "dh") + 0.02, rows["dh"] - 0.22))
+                 for t in range(2, T + 1)]
     red_labels = [(t - 0.62, (rows["dh"] + rows["da"]) / 2 - 0.12, f"×{w_h:g}") for t in range(2, T + 1)]
     red_labels += [(T + 1, rows["slope"], f"h<sub>{T}</sub> − y*")]
     text = lambda items, colour=None, size=13: dict(                    # noqa: E731
         type="scatter", x=[i[0] for i in items], y=[i[1] for i in items], text=[i[2] for i in items], mode="text",
         hoverinfo="skip", showlegend=False, textfont=dict(size=size, **({"color": colour} if colour else {})))
     columns = ["h<sub>0</sub>"] + [f"step {t}" for t in range(1, T + 1)] + [f"loss L<br>y* = {target:g}"]
-    data = [_arrows(forward, ink), _arrows(backward, red), text(labels), text(red_labels, red, 12),
+    data = [_arrows(forward, ink), _arrows(backward, red), text(labels, size=12), text(red_labels, red, 12),
             dict(type="scatter", x=list(range(1, T + 1)), y=list(terms), visible=False,   # for the data summary
                  name="term of step t in ∂L/∂w<sub>h</sub>")]
     return lean_figure(data, dict(
