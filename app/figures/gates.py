@@ -395,7 +395,7 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    _cell_body(d, left_gaps=[(4.3, 4.9), (1.0, 1.6)], right_gaps=[(5.0, 5.8), (0.3, 0.8)])   # the states' labels
+    _cell_body(d, left_gaps=[(3.9, 4.95), (0.95, 2.0)], right_gaps=[(5.0, 5.8), (0.3, 1.15)])   # the states' labels
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
