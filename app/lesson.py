@@ -76,11 +76,16 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "l
 #   a scrollable region that the keyboard cannot reach (axe: scrollable-region-focusable).
 # - On a phone a tap shows Plotly's mode bar over the chart's title and legend: it is hidden below
 #   640 px (its PNG button is for the teacher's slides; Streamlit's own fullscreen button stays).
+# - On a phone a lesson's tab strip scrolls sideways and opens scrolled to its start, so a link to a
+#   later tab showed a strip without the open tab: below 640 px the tabs wrap onto more rows instead.
 BASE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 0.8; }
 .katex-display > .katex { padding: 0 2px; }
 [data-testid="stPageLink"] p { font-size: 1rem; }
-@media (max-width: 640px) { [data-testid="stPlotlyChart"] .modebar-container { display: none !important; } }
+@media (max-width: 640px) {
+  [data-testid="stPlotlyChart"] .modebar-container { display: none !important; }
+  [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem; }
+}
 </style>"""
 # Static CSS for presentation mode, for a 1280 x 720 projector: body text at least 20 px; tab,
 # metric and control labels at least 18 px. It contains no user text.

@@ -155,6 +155,10 @@ def test_axe_keyboard_and_phone(server, browser, lesson):
         assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
         for box in page.locator("[data-testid=stPlotlyChart]").all():
             assert box.bounding_box()["width"] >= 300
+        # every tab of the lesson's strip is on screen (they wrap), so a link to a later tab shows the open tab
+        tabs = page.evaluate("() => [...document.querySelectorAll('[data-testid=stTabs] [role=tab]')]"
+                             ".map(tab => { const b = tab.getBoundingClientRect(); return [b.left, b.right]; })")
+        assert tabs and all(0 <= left and right <= 390 for left, right in tabs), tabs
         # a finger on a chart (a hover here) does not put Plotly's mode bar over its title and legend
         page.locator("[data-testid=stPlotlyChart]").first.hover()
         bars = page.evaluate("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .modebar-container')]"
