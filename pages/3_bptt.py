@@ -7,6 +7,7 @@ from app import controls, lesson, theme
 from app.bptt_programs import chunked_program, warmup_program
 from app.figures.bptt import (STEPS_IN_LEGEND, backward_animation, chunk_strip, contribution_matrix,
                               contribution_stack, loss_bars, row_bars, warmup_chain)
+from app.figures.gradients import fmt_number
 from app.torch_snippet import pytorch_snippet
 from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import RNN, Readout, scalar, sequences
@@ -267,7 +268,7 @@ def reach_text(norms, k):
         far = reached[0]
         ratio = row[far - 1] / row[k - 1]
         size = "smaller than" if ratio < 1 else "larger than" if ratio > 1 else "as large as"
-        text += (f" The farthest one, step {far}, is {ratio:.2g} times the size of the term of step {k}: "
+        text += (f" The farthest one, step {far}, is {fmt_number(ratio)} times the size of the term of step {k}: "
                  f"{size} the nearest.")
     return text
 
@@ -336,7 +337,7 @@ def truncated_part(result, losses, chunk):
                      "non-zero terms truncation cuts are marked x, the terms each chunk keeps are outlined.")
     a, b, c = st.columns(3)
     a.metric("Terms of $W_{hh}$ cut", cut_terms)
-    b.metric("$\\|g_K - g\\| / \\|g\\|$ of $W_{hh}$", f"{relative:.3g}")
+    b.metric("$\\|g_K - g\\| / \\|g\\|$ of $W_{hh}$", fmt_number(relative))
     c.metric("cosine$(g_K, g)$ of $W_{hh}$", f"{cosine:.4f}")
     if chunk >= T:
         effect = (f"With $K = {chunk} \\ge T = {T}$ nothing is cut: this is full BPTT, and the two gradients are "
@@ -344,14 +345,14 @@ def truncated_part(result, losses, chunk):
     else:
         if cut_terms == 0:
             effect = ("Here the only terms cut are those of step 1, which are 0 because $h_0 = 0$: no x, and $g_K = g$ "
-                      f"(relative difference {relative:.3g}, cosine {cosine:.4f}).")
+                      f"(relative difference {fmt_number(relative)}, cosine {cosine:.4f}).")
         else:
             effect = (f"Here {cut_terms} non-zero term{'s are' if cut_terms != 1 else ' is'} cut, and $g_K$ differs "
-                      f"from $g$ by {relative:.3g} of its length, at cosine {cosine:.4f} (1 means the same "
+                      f"from $g$ by {fmt_number(relative)} of its length, at cosine {cosine:.4f} (1 means the same "
                       f"direction).")
         effect += (f" $W_{{ih}}$ and the biases lose terms at the same places, step 1 included, where their terms "
                    f"multiply $x_1$ and 1 instead of $h_0 = 0$: over all four of the cell's parameters the truncated "
-                   f"gradient differs from the full one by {chunked.relative_difference:.3g} of its length.")
+                   f"gradient differs from the full one by {fmt_number(chunked.relative_difference)} of its length.")
     lesson.explain(
         f"Here $g = \\partial L/\\partial W_{{hh}}$ is the full gradient of $W_{{hh}}$ and $g_K$ the truncated one; "
         f"the triangle and the three numbers are about $W_{{hh}}$ alone. Each x is a non-zero term of $g$ that "

@@ -8,6 +8,7 @@ import streamlit as st
 from app import lesson
 from app.figures.gates import (GRU_HIGHLIGHTS, MAX_FRAMES, gate_heatmaps, gradient_comparison_figure, gru_cell_figure,
                                percent)
+from app.figures.gradients import fmt_number
 from app.gated_controls import GateText, cell_chart, gated_controls, shared_cell
 from app.gated_equations import (gate_range, gate_terms_sentence, gru_step_latex, recurrent_sentence,
                                   reset_placement_latex, rises_again, steps_back, unit_rows)
@@ -109,7 +110,7 @@ def cell_part(s, cell, trace):
             f"word is written, and stays at $\\sigma(b_z) = {sigmoid(s.gate_bias):.4f}$ otherwise, so it is kept. "
             "With the reset gate shut the candidate is about 0 in between, and $h$ shrinks by about $z$ per step: of "
             f"what unit {j} held after step 1, its update gates alone leave a fraction "
-            f"$z_2 z_3 \\cdots z_{{{s.length}}} = {kept:.3g}$ at step {s.length}.")
+            f"$z_2 z_3 \\cdots z_{{{s.length}}}$ = {fmt_number(kept)} at step {s.length}.")
     z_high = run(*(s.cell[:3] + (PREDICT_TO,) + s.cell[4:]))[1].gates["z"][t - 1, j - 1]
     lesson.predict(
         "gru_predict_mix",
@@ -142,7 +143,7 @@ def reset_placement(cell, trace, t, j):
     gap = abs(h_py[j - 1] - h_cho[j - 1])
     U_n, b_hn = cell.block("n"), cell.block("n", "bias_hh")
     if gap >= 5e-7:
-        why = f"here they differ by ${gap:.3g}$ in $h_{{{t}}}$ of unit {j}"
+        why = f"here they differ by {fmt_number(gap)} in $h_{{{t}}}$ of unit {j}"
     elif np.array_equal(U_n, np.eye(len(U_n))) and not np.any(b_hn):
         why = ("here they agree, because the hand-set weights have $W_{hn} = I$ and $b_{hn} = 0$, and then "
                "$r \\odot (I h) = I (r \\odot h)$")

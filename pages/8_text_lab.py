@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
+from app.figures.gradients import fmt_number
 from app.figures.memory_lab import CELL_NAMES
 from app.figures.text_lab import (WRAP, activation_text, context_curves, correlation_bars, dependence_by_distance,
                                   dependence_text, learning_curves, sampling_step_figure, shown_char)
@@ -465,7 +466,7 @@ def distance_sentence(curves: dict, d: int, positions: int) -> str:
                 "the RNN's has vanished below the smallest number a float32 holds")
     said = (f"The same gradient size, averaged over {positions:,} positions of the held-out plays, against the "
             f"distance $d$. At $d = {d}$" + (" (the character just read)" if d == 0 else "")
-            + f" the average is {at['rnn']:.2g} for the RNN, {at['lstm']:.2g} for the LSTM and {at['gru']:.2g} "
+            + f" the average is {fmt_number(at['rnn'])} for the RNN, {fmt_number(at['lstm'])} for the LSTM and {fmt_number(at['gru'])} "
             f"for the GRU: {compared}.")
     if d != 0:
         said += (f" At $d = 0$ the ratios are {times(curves['lstm'][0] / curves['rnn'][0])} and "
@@ -527,7 +528,7 @@ def sensitivity_sentence(results, needed) -> str:
     far = results["distance"] - 1
     lstm = results["models"]["lstm"]["dependence_mean"]
     return (f"The previous part found the LSTM's prediction still sensitive to a character {far} characters "
-            f"back (mean gradient {lstm[far]:.2g}), yet here reading more than {needed['lstm']} characters lowers "
+            f"back (mean gradient {fmt_number(lstm[far])}), yet here reading more than {needed['lstm']} characters lowers "
             "its bits by 0.01 at most. Both are true: a gradient says how much the prediction would move if that character "
             "changed, not whether knowing it makes the prediction better. Only this chart measures what the "
             "context is worth.")
@@ -658,7 +659,7 @@ lesson.quiz(
     why="The state is carried from chunk to chunk, so what the model read 150 characters ago is still in $h_t$ "
         "(faded). Truncation limits how far back one update adjusts the weights, not how far the state reaches: "
         f"averaged over held-out text, the LSTM's gradient 150 characters back ($d = 150$) is "
-        f"{dependence[150]:.2g}, {dependence[150] / dependence[0]:.2g} of its size for the character just read. "
+        f"{fmt_number(dependence[150])}, {fmt_number(dependence[150] / dependence[0])} of its size for the character just read. "
         "(A gradient says the prediction is sensitive to that character; whether the character helps it predict "
         "better is what the last part measures.)",
     wrong=["The cut is in the backward pass of training only. Reading text, the state flows forward without any "

@@ -10,6 +10,7 @@ import torch  # requirements-test.txt; never an app dependency
 
 from app.bptt_programs import chunked_program, warmup_program
 from app.course import page_for
+from app.figures.gradients import fmt_number
 from app.warmup import WARMUP_B, WARMUP_W_H, WARMUP_W_X, WARMUP_XS
 from rnn_core import Readout, scalar
 from rnn_core.bptt import (many_to_many, next_step_task, per_loss, rnn_with_singular_values, step_contributions,
@@ -191,7 +192,7 @@ def test_every_claim_is_computed_at_the_extremes():
         norms = per_loss(expected(**settings)).contribution_norms()
         ratio = norms[6, 1] / norms[6, 6]
         word = "smaller than" if ratio < 1 else "larger than"
-        assert f"step 2, is {ratio:.2g} times the size of the term of step 7: {word} the nearest" in text(at)
+        assert f"step 2, is {fmt_number(ratio)} times the size of the term of step 7: {word} the nearest" in text(at)
         # the pairs counted in the sentence are the figure's: side-by-side non-zero cells of the triangle
         z = plotly_array(figures(at)[1]["data"][0]["z"]).reshape(8, 8)
         z = np.where(np.isnan(z), 0.0, z)
@@ -270,7 +271,7 @@ def test_terms_cut_and_the_gradient_metrics_measure_the_same_terms(settings, K):
     marks = len(matrix["data"][1]["x"]) if len(matrix["data"]) > 1 else 0
     shown, said = metrics(at), text(at)
     assert shown[CUT] == str(n_cut) and marks == n_cut
-    assert shown[RELATIVE] == f"{relative:.3g}" and shown[COSINE] == f"{cosine:.4f}"
+    assert shown[RELATIVE] == fmt_number(relative) and shown[COSINE] == f"{cosine:.4f}"
     everything = chunked_bptt(r, K).relative_difference                  # W_ih and the biases too
     assert f"differs from the full one by {everything:.3g} of its length" in said
     if n_cut == 0:                                    # T = 2, K = 1: only step 1's zero term is cut
@@ -281,7 +282,7 @@ def test_terms_cut_and_the_gradient_metrics_measure_the_same_terms(settings, K):
         agrees = [m.value for m in at.success if "the figure agrees" in m.value]
         assert len(agrees) == 1 and "and no other non-zero one, so nothing changes" in agrees[0]
     else:
-        assert f"Here {n_cut} non-zero terms are cut, and $g_K$ differs from $g$ by {relative:.3g}" in said
+        assert f"Here {n_cut} non-zero terms are cut, and $g_K$ differs from $g$ by {fmt_number(relative)}" in said
 
 
 @pytest.mark.parametrize("K, said", [(1, "So every loss reaches only its own step."),

@@ -6,6 +6,7 @@ import pytest
 
 from app.course import page_for
 from app.figures.gates import MAX_FRAMES, edge_note, percent
+from app.figures.gradients import fmt_number
 from app.gated_equations import steps_back
 from rnn_core.gated import (comparison_rows, gated_preset, gru_step_cho, hand_set_memory_gru, log10_jacobian_norms,
                             make_cell, reach, s_max, step_values)
@@ -110,7 +111,7 @@ def test_reset_placement_is_computed_for_the_pages_cell():
         np.testing.assert_allclose(h_py, trace.h[t - 1], rtol=1e-12)
         placement = at.get("latex")[1].proto.body
         assert f"{py['n'][j - 1]:.3f}" in placement and f"{cho['n'][j - 1]:.3f}" in placement
-        assert f"here they differ by ${abs(h_py[j - 1] - h_cho[j - 1]):.3g}$ in $h_{{{t}}}$ of unit {j}" in body(at)
+        assert f"here they differ by {fmt_number(abs(h_py[j - 1] - h_cho[j - 1]))} in $h_{{{t}}}$ of unit {j}" in body(at)
     hand = body(run_lesson(LESSON, {"gru_hand": "true"}))
     assert "here they agree, because the hand-set weights have $W_{hn} = I$ and $b_{hn} = 0$" in hand
 
@@ -225,7 +226,7 @@ def test_hand_set_memory_keeps_the_word():
     trace = hand_set_memory_gru(4, 4, update_bias=5.0).unroll(gated_preset("gap", 60))
     assert trace.h[-1, 3] > 0.5
     assert f"h<sub>60</sub> = {trace.h[-1, 3]:.2f}" in " ".join(part(cell, "diagram labels", frame=60)["text"])
-    assert f"$z_2 z_3 \\cdots z_{{60}} = {np.prod(trace.gates['z'][1:, 3]):.3g}$ at step 60" in body(at)
+    assert f"$z_2 z_3 \\cdots z_{{60}}$ = {fmt_number(np.prod(trace.gates['z'][1:, 3]))} at step 60" in body(at)
 
 
 @pytest.mark.parametrize("section, key", [(section, key) for section, keys in SHOWN.items() for key in sorted(keys)

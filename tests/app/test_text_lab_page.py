@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.course import REPO_ROOT, page_for
+from app.figures.gradients import fmt_number
 from app.figures.text_lab import shown_char
 from rnn_core import text as tx
 from tests.app.helpers import (assert_ran_cleanly, check_section_tabs, figures, link_notes, plotly_array,
@@ -228,7 +229,7 @@ def test_what_a_prediction_depends_on_draws_the_gradients_of_the_core(models):
     assert plotly_array(distance["data"][0]["x"])[0] == 0               # d = 0 is x_t, the character just read
     means = {kind: RESULTS["models"][kind]["dependence_mean"][d] for kind in ("rnn", "lstm")}
     ratio = means["lstm"] / means["rnn"]
-    assert d == 50 and f"At $d = 50$ the average is {means['rnn']:.2g} for the RNN" in prose(at)
+    assert d == 50 and f"At $d = 50$ the average is {fmt_number(means['rnn'])} for the RNN" in prose(at)
     assert f"the LSTM's is {float(f'{ratio:.3g}'):,.0f} times the RNN's" in prose(at)
     x = plotly_array(distance["data"][1]["x"])
     assert plotly_array(distance["data"][1]["y"])[list(x).index(d)] == pytest.approx(means["lstm"])  # the marked d
