@@ -212,7 +212,7 @@ def exploding_preset_text(r, setting) -> str:
 
 
 def predict_question(nonlinearity: str, target_s_max: float) -> str:
-    return (f"With $f$ = {nonlinearity} and these inputs, set $s_{{max}}$ to {target_s_max}, above 1. Will "
+    return (f"With $f$ = {nonlinearity} and these inputs, set $s_{{max}}$ to {target_s_max}. Will "
             "$\\|\\partial h_T/\\partial h_1\\|$ end above 1?")
 
 

@@ -58,7 +58,7 @@ def check_answer(step: int, typed: float, fwd: ScalarForward, w_x: float, w_h: f
     if abs(typed - truth) <= 0.0005:
         return Verdict(True, f"Right: $h_{t} = {truth:.3f}$ (to 3 decimals).")
     if near(truth):
-        return Verdict(True, f"Right to 2 decimals: $h_{t} = {truth:.4f}$, ${truth:.3f}$ to 3 decimals.")
+        return Verdict(True, f"Right to 2 decimals: $h_{t} = {truth:.4f}$ (${truth:.3f}$ to 3 decimals).")
     slips = []
     if previous is not None and abs(previous - h_prev) > TOLERANCE:
         slips.append((math.tanh(w_x * x + w_h * previous + b),

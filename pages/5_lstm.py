@@ -165,7 +165,7 @@ def highway_part(s, trace):
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Cell path of unit {j} above 1%", steps_back(unit_reach))
     m2.metric("Tanh RNN: unbroken run above 1%", steps_back(rnn_reach))
-    m3.metric(f"Memory time of unit {j}, $1/(1-\\bar f)$", rounded_steps(tau))
+    m3.metric(f"Memory time of unit {j}, $1/(1-\\overline{{f}})$", rounded_steps(tau))   # a bar seen from the back
     last = s.length
     whole = last - 1
     lesson.explain(
@@ -174,9 +174,9 @@ def highway_part(s, trace):
         f"The thick {NAMES['f']} line is that product for unit {j}; it is also the share of $c_t$ still in "
         f"$c_{{{last}}}$. Unit {j}'s forget gates multiply to the same as a steady gate $\\bar f = {f_bar:.4f}$ at "
         "every step (their geometric mean), and a steady gate keeps $\\bar f^{\\,k}$ after $k$ steps. Its memory "
-        f"time $1/(1-\\bar f)$ is {rounded_steps(tau).removeprefix('≈ ')}: {_after_memory_time(f_bar, tau)}. It "
-        f"keeps more than 1% for {_above(f_bar)}; on the chart the line stays above 1% for "
-        f"{steps_back(unit_reach)}, of the {whole} the sequence has.")
+        f"time $1/(1-\\bar f)$ is {rounded_steps(tau).removeprefix('≈ ')}: {_after_memory_time(f_bar, tau)}. A "
+        f"steady gate $\\bar f$ would keep more than 1% for {_above(f_bar)}; the real, varying gates keep it for "
+        f"{steps_back(unit_reach)} (the thick line stays above 1% that far), of the {whole} the sequence has.")
     dashed = ("The hand-set weights have $W_{hh} = 0$, so here the dashed line takes no path through $W_{hh}$ and "
               "$\\kappa$ changes only the tanh RNN." if s.hand_set else
               "At $\\kappa = 0$, $W_{hh} = 0$: here the dashed line takes no path through $W_{hh}$ and lies on the "

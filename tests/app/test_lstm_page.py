@@ -184,9 +184,10 @@ def test_memory_time_sentence_and_metric_are_the_core_numbers():
     text = body(at)
     assert f"\\bar f = {f_bar:.4f}" in text and f"is {tau:,.1f} steps" in text
     assert f"\\bar f^{{\\,{tau:.1f}}} = {f_bar ** tau:.2f}$ is left, close to $1/e" in text
-    assert f"more than 1% for {steps_above(f_bar):,} steps" in text
+    assert f"steady gate $\\bar f$ would keep more than 1% for {steps_above(f_bar):,} steps" in text
     path = reach(log10_highway(trace)[:, 2])
-    assert f"stays above 1% for {path} steps back, of the 39 the sequence has" in text
+    assert (f"the real, varying gates keep it for {path} steps back (the thick line stays above 1% that far), of the "
+            "39 the sequence has") in text
 
 
 def test_rule_of_thumb_is_flagged_where_it_fails():
