@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import controls, lesson, theme
 from app.bptt_programs import chunked_program, warmup_program
-from app.figures.bptt import (STEPS_IN_LEGEND, backward_animation, chunk_strip, contribution_matrix,
+from app.figures.bptt import (SCIENTIFIC_BELOW, STEPS_IN_LEGEND, backward_animation, chunk_strip, contribution_matrix,
                               contribution_stack, loss_bars, row_bars, warmup_chain)
 from app.figures.gradients import fmt_number
 from app.torch_snippet import pytorch_snippet
@@ -28,10 +28,10 @@ RED = theme.NAMES["gradient"]
 def tex(value, term=True, digits=4):
     """A number for LaTeX; a negative term gets parentheses so that sums and products read a + (-b)."""
     value = float(value) + 0.0                       # -0.0 becomes 0.0
-    if abs(value) >= 10 ** -digits or value == 0:
+    if abs(value) >= SCIENTIFIC_BELOW or value == 0:
         text = f"{value:.{digits}f}"
-    else:                     # 4.0e-05 as 4.0 \times 10^{-5}, not an italic e; two digits, as the boxes write it
-        mantissa, exponent = f"{value:.1e}".split("e")
+    else:                     # 4.00e-05 as 4.00 \times 10^{-5}, not an italic e; three digits, as the boxes write it
+        mantissa, exponent = f"{value:.2e}".split("e")
         text = f"{mantissa} \\times 10^{{{int(exponent)}}}"
     return f"({text})" if term and value < 0 else text
 
@@ -96,9 +96,9 @@ def warmup_part(w_x, w_h, b, target):
         f"The term of step 1 is always 0: $w_h$'s first use multiplies $h_0 = 0$, so nudging $w_h$ does not change "
         f"$a_1$ at all. **Check it without calculus:** run the three steps again with $w_h \\pm 10^{{-6}}$; the loss "
         f"changes at a slope of {measured:.6f}, and the sum of the terms is {back.dw_h:.6f}: a difference of "
-        f"{abs(measured - back.dw_h):.1e}, the error of the finite difference itself. Try the target $y^*$: every "
+        f"{fmt_number(abs(measured - back.dw_h))}, the error of the finite difference itself. Try the target $y^*$: every "
         f"non-zero number in the {RED} boxes is proportional to $h_{T} - y^*$, so they all change sign together when "
-        f"$y^*$ passes $h_{T} = {fwd.h[T]:.3f}$.")
+        f"$y^*$ passes $h_{T} = {tex(fwd.h[T], False)}$.")
     left, right = st.columns(2)
     left.metric("Sum of the terms, $\\partial L/\\partial w_h$", f"{back.dw_h:.6f}")
     right.metric("Finite difference", f"{measured:.6f}")

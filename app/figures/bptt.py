@@ -275,13 +275,16 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
                    showgrid=False, zeroline=False, fixedrange=True)))
 
 
+SCIENTIFIC_BELOW = 1e-3   # the warm-up writes smaller numbers as m×10^k, in its boxes and in its list alike
+
+
 def _number(value: float, digits: int = 3) -> str:
-    """A value for a box: fixed decimals; an exact zero as "0", and a value too small for the decimals in two
-    significant digits as the lesson's text writes it ("-1.2×10<sup>-5</sup>", never "-0.000")."""
+    """A value for a box: fixed decimals; an exact zero as "0", and a value below 10^-3 in three significant
+    digits, as the lesson's list of terms writes it ("-3.63×10<sup>-4</sup>", never "-0.000" or "-0.0004")."""
     if value == 0:
         return "0"
-    if abs(value) < 0.5 * 10 ** -digits:
-        mantissa, exponent = f"{value:.1e}".split("e")
+    if abs(value) < SCIENTIFIC_BELOW:
+        mantissa, exponent = f"{value:.2e}".split("e")
         return f"{mantissa}×10<sup>{int(exponent)}</sup>"
     return f"{value:.{digits}f}"
 
@@ -305,7 +308,7 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
 
     xs: x_1..x_T; h: h_0..h_T (T + 1 values); dh, da, terms: dL/dh_t, dL/da_t and the term of step t in
     dL/dw_h = dL/da_t h_{t-1} (T values each, rnn_core.scalar.backward). Column 0 holds h_0 and the row
-    names, columns 1..T the steps, column T + 1 the loss. Forward arrows are grey, backward ones dark red;
+    names, columns 1..T the steps, a column at T + 1.2 the loss. Forward arrows are grey, backward ones dark red;
     the arrows back to the previous step are labelled with the w_h they multiply by. Texts and arrows
     are traces (one per colour), the boxes shapes: a few SVG groups instead of one per label.
     """
@@ -319,10 +322,11 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
         boxes += [(t, "x", f"{xs[t - 1]:g}", theme.COLORS["input"]), (t, "h", _number(h[t]), theme.COLORS["hidden"]),
                   (t, "dh", _number(dh[t - 1]), red), (t, "da", _number(da[t - 1]), red),
                   (t, "term", _number(terms[t - 1]), red)]
-    boxes += [(0, "h", _number(h[0]), theme.COLORS["hidden"]), (T + 1, "h", _number(loss, 4), theme.COLORS["loss"])]
+    loss_x = T + 1.2                 # the loss's column, set apart so that a wide h_T box leaves room for the arrow
+    boxes += [(0, "h", _number(h[0]), theme.COLORS["hidden"]), (loss_x, "h", _number(loss, 4), theme.COLORS["loss"])]
     half = 0.36                      # a box 0.72 columns wide holds "-0.070" at 12 px on a 390 px phone
-    wide = {(c, r): 0.46 for c, r, text, _ in boxes if "×10" in text}   # and a tiny value's "-1.2×10⁻⁵" 0.92 wide
-    width = lambda c, r="h": 0.42 if c == T + 1 else wide.get((c, r), half)   # noqa: E731  the loss has 4 decimals
+    wide = {(c, r): 0.48 for c, r, text, _ in boxes if "×10" in text}   # and a tiny value's "-3.63×10⁻⁴" 0.96 wide
+    width = lambda c, r="h": 0.42 if c == loss_x else wide.get((c, r), half)   # noqa: E731  the loss has 4 decimals
     shapes = [dict(type="rect", x0=c - width(c, r), x1=c + width(c, r), y0=rows[r] - 0.26, y1=rows[r] + 0.26,
                    line=dict(color=colour, width=2)) for c, r, _, colour in boxes]
     labels = [(c, rows[r], text) for c, r, text, _ in boxes]
@@ -330,13 +334,14 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
     labels += [(0, rows[r], names[r]) for r in ("x", "slope", "dh", "da", "term")]
     labels += [(-0.62, rows["h"], "h<sub>t</sub>")]                       # the state row's name, left of h_0's box
     forward = [((t, rows["x"] - 0.28), (t, rows["h"] + 0.3)) for t in range(1, T + 1)]
-    forward += [((t - 1 + width(t - 1) + 0.02, rows["h"]), (t - width(t) - 0.03, rows["h"])) for t in range(1, T + 2)]
-    backward = [((T + 1 - width(T + 1), rows["h"] - 0.26), (T + width(T, "dh"), rows["dh"] + 0.28))]
+    columns_x = list(range(T + 1)) + [loss_x]                           # h_0, the steps, the loss
+    forward += [((a + width(a) + 0.02, rows["h"]), (b - width(b) - 0.03, rows["h"])) for a, b in zip(columns_x, columns_x[1:])]
+    backward = [((loss_x - width(loss_x), rows["h"] - 0.26), (T + width(T, "dh"), rows["dh"] + 0.28))]
     backward += [((t, rows[a] - 0.28), (t, rows[b] + 0.3)) for t in range(1, T + 1) for a, b in (("dh", "da"), ("da", "term"))]
     backward += [((t - width(t, "da"), rows["da"] + 0.2), (t - 1 + width(t - 1, "dh") + 0.02, rows["dh"] - 0.22))
                  for t in range(2, T + 1)]
     red_labels = [(t - 0.62, (rows["dh"] + rows["da"]) / 2 - 0.12, f"×{w_h:g}") for t in range(2, T + 1)]
-    red_labels += [(T + 1, rows["slope"], f"h<sub>{T}</sub> − y*")]
+    red_labels += [(loss_x, rows["slope"], f"h<sub>{T}</sub> − y*")]
     text = lambda items, colour=None, size=13: dict(                    # noqa: E731
         type="scatter", x=[i[0] for i in items], y=[i[1] for i in items], text=[i[2] for i in items], mode="text",
         hoverinfo="skip", showlegend=False, textfont=dict(size=size, **({"color": colour} if colour else {})))
@@ -346,7 +351,7 @@ def warmup_chain(xs, h, dh, da, terms, target: float, loss: float, w_h: float, h
                  name="term of step t in ∂L/∂w<sub>h</sub>")]
     return lean_figure(data, dict(
         height=height, margin=dict(l=10, r=10, t=70, b=10), showlegend=False, shapes=shapes,
-        xaxis=dict(range=[-0.95, T + 1.5], tickvals=list(range(T + 2)), ticktext=columns, side="top", showgrid=False,
+        xaxis=dict(range=[-0.95, loss_x + 0.5], tickvals=columns_x, ticktext=columns, side="top", showgrid=False,
                    zeroline=False, fixedrange=True),
         yaxis=dict(range=[-0.4, 5.4], visible=False, fixedrange=True)))
 

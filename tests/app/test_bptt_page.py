@@ -52,6 +52,14 @@ def metrics(at):
     return {m.label: m.value for m in at.metric}
 
 
+def listed(value: float) -> str:
+    """How the warm-up's list writes a number: 4 decimals, or below 10^-3 three digits times a power of ten."""
+    if value == 0 or abs(value) >= 1e-3:
+        return f"{value:.4f}"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
 def check_warmup(at, w_x, w_h, b, y):
     """The warm-up part: the diagram and the list hold rnn_core.scalar's numbers, the check is a live finite
     difference."""
@@ -59,28 +67,32 @@ def check_warmup(at, w_x, w_h, b, y):
     back = scalar.backward(w_x, w_h, b, WARMUP_XS, y)
     (chain,) = figures(at)
     boxes = [label for trace in chain["data"] if trace.get("mode") == "text" for label in trace["text"]]
-    for t in range(3):   # 3 decimals; a value too small for them in two significant digits, never "-0.000"
-        value = back.da[t]
-        mantissa, exponent = f"{value:.1e}".split("e")
-        assert value == 0 or (f"{mantissa}×10<sup>{int(exponent)}</sup>" if abs(value) < 5e-4 else f"{value:.3f}") in boxes
-        if 0 < abs(value) < 1e-4:     # the list below writes a tiny value as the box does: same two digits
-            assert f"{mantissa} \\times 10^{{{int(exponent)}}}" in text(at)
-    assert "-0.000" not in boxes and "0.000" not in boxes
+    fwd = scalar.forward(w_x, w_h, b, WARMUP_XS)
     said = text(at)
+    for value in (*fwd.h[1:], *back.dh, *back.da, *back.w_h_terms):   # 3 decimals, or below 10^-3 three digits
+        mantissa, exponent = f"{value:.2e}".split("e")
+        tiny = 0 < abs(value) < 1e-3
+        assert value == 0 or (f"{mantissa}×10<sup>{int(exponent)}</sup>" if tiny else f"{value:.3f}") in boxes
+        if tiny:     # the list below writes a tiny value as its box does: the same three digits
+            assert f"{mantissa} \\times 10^{{{int(exponent)}}}" in said, (value, said)
+    assert "-0.000" not in boxes and "0.000" not in boxes
     for t in range(3):
-        assert f"= {back.w_h_terms[t] + 0.0:.4f}$" in said                   # every term with its value
+        assert f"= {listed(back.w_h_terms[t] + 0.0)}$" in said                # every term with its value
+    assert f"passes $h_3 = {listed(fwd.h[3])}$" in said                      # the sign change, in the list's format
     assert "$h_0 = 0$" in said and "always 0" in said
     # the target is y*, never y (y_t is the readout's scores): in the text, the slider and the figure
     assert "$L = (h_3 - y^*)^2/2$" in said and "every non-zero number" in said and " y$" not in said
     assert any(s.label == "Target y*" for s in at.slider)
     assert chain["layout"]["xaxis"]["ticktext"][-1] == f"loss L<br>y* = {y:g}"
-    assert f"= {back.dw_h:.4f}$." in said
+    assert f"= {listed(back.dw_h)}$." in said
     shown = metrics(at)
     assert shown["Sum of the terms, $\\partial L/\\partial w_h$"] == f"{back.dw_h:.6f}"
     measured = float(shown["Finite difference"])
     assert measured == pytest.approx(back.dw_h, abs=2e-6)
-    gap = float(re.search(r"a difference of ([0-9.e+-]+), the error of the finite difference", said).group(1))
-    assert gap < 1e-7
+    gap = re.search(r"a difference of ([^,]+), the error of the finite difference", said).group(1)
+    mantissa, _, power = gap.partition(" × 10")
+    exponent = int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))) if power else 0
+    assert float(mantissa) * 10.0 ** exponent < 1e-7 and "e-" not in gap     # written 7.40 × 10⁻¹², not 7.4e-12
 
 
 def check(runs, settings):
