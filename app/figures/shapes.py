@@ -152,6 +152,7 @@ def word_state_heatmap(h, words) -> go.Figure:
     return lean_figure([heatmap], layout)
 
 
+LABEL_AT = 1.5       # the memory chart's label is centred at 1.5 times its highest bar or point
 GROUPED_ABOVE = 20    # a message longer than this labels its opening and ending as phrases (a phone's width)
 
 
@@ -192,14 +193,16 @@ def memory_figure(words, input_difference, state_difference, time_step: int, fil
              line=dict(color=COLORS["hidden"], width=3), marker=dict(size=7)),
     ]
     left = share_left(state_difference, time_step)
-    blank = dict(x=len(words), y=float(state_difference[-1]),
+    top = max(float(np.max(input_difference)), float(np.max(state_difference)), 1e-12)
+    # The label sits above every bar and point (on a phone it is as wide as half the chart), its arrow down to "for"
+    blank = dict(x=len(words), y=float(state_difference[-1]), axref="x", ayref="y", ax=len(words), ay=LABEL_AT * top,
                  text=(f"at <i>{words[-1]}</i>: {fmt_number(state_difference[-1])}<br>"
                        f"{percent(left)} of its size at step {time_step + 1}"),
-                 showarrow=True, arrowhead=2, ax=-30, ay=-90, xanchor="right", font=dict(size=12, color=ON_LIGHT),
+                 showarrow=True, arrowhead=2, xanchor="right", font=dict(size=12, color=ON_LIGHT),
                  name="left", bgcolor=LABEL_BACKGROUND)
     return lean_figure(data, dict(
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         annotations=[blank], shapes=[_vline(time_step + 1, dict(color=NEUTRAL, dash="dot", width=1))],
         xaxis=_message_axis(words, time_step, filler),
-        yaxis=dict(title=dict(text="difference (L2 norm)"), rangemode="tozero")))
+        yaxis=dict(title=dict(text="difference (L2 norm)"), range=[0, (LABEL_AT + 0.35) * top])))

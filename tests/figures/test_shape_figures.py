@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from app.figures.heatmaps import state_heatmap
-from app.figures.shapes import (DECODER, GROUPED_ABOVE, ROW, memory_figure, parameter_count_figure,
+from app.figures.shapes import (DECODER, GROUPED_ABOVE, LABEL_AT, ROW, memory_figure, parameter_count_figure,
                                 sequence_shape_figure, word_state_heatmap, word_ticks)
 from app.theme import COLORS
 from rnn_core import RNN
@@ -126,7 +126,10 @@ def test_memory_figure_is_the_state_distance():
     np.testing.assert_array_equal(line.y, dist)
     assert list(line.x) == list(bars.x) == list(range(1, len(words_a) + 1))   # steps counted from 1
     assert fig.layout.shapes[0].x0 == len(MEET_OPENING) + 1                  # the time word is step 5
-    assert fig.layout.annotations[0].x == len(words_a)                       # the blank comes after step T
+    label = fig.layout.annotations[0]
+    assert label.x == label.ax == len(words_a)                               # the blank comes after step T
+    top = max(np.sqrt(2), dist.max())                     # the label above every bar and point, inside the range
+    assert label.ayref == "y" and label.ay == LABEL_AT * top and fig.layout.yaxis.range[1] > (LABEL_AT + 0.3) * top
     expected_bars = np.zeros(len(words_a))
     expected_bars[len(MEET_OPENING)] = np.sqrt(2)  # two one-hot vectors differ in two entries
     np.testing.assert_allclose(bars.y, expected_bars)
