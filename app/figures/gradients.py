@@ -288,8 +288,7 @@ def cliff_figure(ws, bs, surface, plain, clipped, *, clipped_name: str = "clippe
         type="heatmap", x=ws, y=bs, z=z, colorscale=theme.SEQUENTIAL, zmin=-6, zmax=float(np.max(z)),
         name="loss L(w, b) (from 1e-6)", meta=dict(summary="log10"),
         colorbar=dict(title=dict(text="loss", side="right"), thickness=12,
-                      tickvals=[-6, -4, -2, 0, 1, 2], ticktext=["10<sup>-6</sup>", "10<sup>-4</sup>", "0.01", "1",
-                                                                 "10", "100"]),
+                      tickvals=[-6, -4, -2, 0, 2], ticktext=[f"10<sup>{k}</sup>" for k in (-6, -4, -2, 0, 2)]),
         hovertemplate="w = %{x:.3f}<br>b = %{y:.3f}<br>L = 10<sup>%{z:.2f}</sup><extra></extra>")]
     arrows = []
     # The plain path under the clipped one, wide: until the wall the two take the same updates, and the red then

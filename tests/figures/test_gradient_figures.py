@@ -138,6 +138,8 @@ def test_cliff_figure_shows_where_the_plain_run_was_thrown():
     arrow, label = fig.layout.annotations
     assert label.text == f"thrown to<br>(w, b) = ({gone[0]:.1f}, {gone[1]:.1f})" and not label.showarrow
     assert (label.x, label.y) == (arrow.x, arrow.y) != (arrow.ax, arrow.ay)  # at the arrow's tip, not at the wall
+    bar = fig.data[0].colorbar                   # one notation on the colour bar: powers of ten, not "0.01" beside them
+    assert list(bar.ticktext) == [f"10<sup>{int(k)}</sup>" for k in bar.tickvals]
     assert (arrow.ax, arrow.ay) == tuple(plain.points[plain.largest_step_index]) and not arrow.text
     assert label.xanchor == "right" and label.yanchor == "bottom"          # thrown up and right: label up and left
     steps = step_length_figure(plain.step_lengths, clipped.step_lengths)
