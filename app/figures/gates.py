@@ -332,13 +332,14 @@ def _stream_key(drawing, x, y):
 CELL_BODY = (0.4, 11.9, 0.3, 5.8)   # x0, x1, y0, y1 of the cell's outline in the standard diagrams
 
 
-def _cell_body(drawing, left_gaps=(), right_gaps=()):
+def _cell_body(drawing, left_gaps=(), right_gaps=(), bottom_end=None):
     """The cell's outline, faintly shaded (a translucent grey reads on a light and a dark page). The side walls
-    break at `left_gaps` and `right_gaps` ((y0, y1) each), where a state's label runs across them."""
+    break at `left_gaps` and `right_gaps` ((y0, y1) each), where a state's label runs across them; the bottom
+    edge stops at x = `bottom_end` when a label runs across its right end."""
     x0, x1, y0, y1 = CELL_BODY
     drawing.boxes.append(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=drawing.xref, yref=drawing.yref,
                                line=dict(width=0), fillcolor=OUTLINE, opacity=0.08, layer="below"))
-    drawing.path([(x0, y0), (x1, y0)], color=OUTLINE)
+    drawing.path([(x0, y0), (x1 if bottom_end is None else bottom_end, y0)], color=OUTLINE)
     drawing.path([(x0, y1), (x1, y1)], color=OUTLINE)
     for x, gaps in ((x0, left_gaps), (x1, right_gaps)):
         bottom = y0
@@ -395,7 +396,8 @@ def _lstm_olah(highlight):
     d = _Drawing("x", "y")
     box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
-    _cell_body(d, left_gaps=[(3.9, 4.95), (0.95, 2.0)], right_gaps=[(5.0, 5.8), (0.3, 1.15)])   # the states' labels
+    _cell_body(d, left_gaps=[(3.9, 4.95), (0.95, 2.0)], right_gaps=[(5.0, 5.8), (0.3, 1.15)],
+               bottom_end=10.2)                                                # the states' labels (on a phone too)
     c_line = dict(color=COLORS["cell_state"], width=HIGHLIGHT) if highlight == "c" else dict(color=WALL, width=3)
     d.path([(-0.2, c_y), (12.9, c_y)], **c_line)                                   # the cell state, on top
     d.path([(-0.2, base_y), (LSTM_BOXES["o"], base_y)])                           # [h_{t-1}, x_t]
@@ -507,7 +509,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
         olah_text += [(-0.2, 4.85, f"c<sub>{t - 1}</sub> = {_short(c_prev[s])}", "bottom right"),
                       (12.9, 5.08, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
                       (12.9, 0.75, f"h<sub>{t}</sub> = {_short(h[s])}", "bottom left"),
-                      (-0.2, 1.05, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
+                      (-0.2, 0.95, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
                       (1.2, -0.45, _input_label(t, labels, s), "middle right")]
         faucet_text = [(3.0, 5.05, f"<b>f</b> {_pct(f[s])}", "middle center"),
                        (5.45, 3.2, f"<b>i</b> {_pct(i[s])}", "middle left"),
