@@ -26,7 +26,8 @@ $b_{ih} + b_{hh}$.
     (5, "the LSTM's gates", r"""
 **LSTM.** Gates $i_t, f_t, o_t$ (input, forget, output) and candidate $g_t$ (Olah and d2l, the book *Dive into Deep Learning*, write it
 $\tilde C_t$):
-$c_t = f_t \odot c_{t-1} + i_t \odot g_t$ with $c_0 = 0$, and $h_t = o_t \odot \tanh(c_t)$.
+$c_t = f_t \odot c_{t-1} + i_t \odot g_t$ with $c_0 = 0$, and $h_t = o_t \odot \tanh(c_t)$. Its whole state is
+$[h_t; c_t]$, the two vectors stacked into one of $2H$ numbers.
 """),
     (5, "memory times", r"""
 **Memory (lesson 5).** A steady forget gate $f$ keeps $f^{\,k}$ of the cell state after $k$ steps, so it remembers

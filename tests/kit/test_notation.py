@@ -38,5 +38,5 @@ def test_every_symbol_a_control_label_names_is_on_the_card_by_its_lesson():
 
 def test_lesson_5s_memory_symbols_are_on_its_card():
     """f-bar, the memory time, chrono's u and T_max: defined in lesson 5, on the card from lesson 5 on."""
-    for symbol in ("\\bar f", "1/(1 - f)", "T_{max}", "b_f = \\log u"):
+    for symbol in ("\\bar f", "1/(1 - f)", "T_{max}", "b_f = \\log u", "[h_t; c_t]"):
         assert symbol in notation_card(5) and symbol not in notation_card(4), symbol
