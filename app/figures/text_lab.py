@@ -193,7 +193,8 @@ def sampling_step_figure(context: str, prompt_length: int, top_chars: Sequence[s
         yaxis3=dict(hidden, domain=[0, 0.58], autorange="reversed", scaleanchor="x3", anchor="x3"),
         annotations=[title("grey: prompt \u00b7 blue: drawn before \u00b7 pink: drawn at this step", 0, 0.84,
                            "left", "top"),
-                     title("most likely next characters" + drawn_note, 0.25, 0.6),
+                     title("most likely<br>next characters" + (f"<br>{drawn_note.strip()}" if drawn_note else ""), 0.25,
+                           0.6),   # narrow, so that on a phone it does not run into the title on its right
                      title(f"h before step {step}: {H} units<br>unit 1 top left, row by row", 0.785, 0.6)],
     )
     return lean_figure(data, layout)
@@ -302,7 +303,10 @@ def context_curves(ks: Sequence[int], bits: Mapping[str, Sequence[float]], full:
                          mode="markers+text", name="n-gram (Witten-Bell)",
                          text=[f"{o}-gram" if o in named else "" for o in orders],
                          customdata=[f"{o}-gram" for o in orders],
-                         textposition="top right", marker=dict(color=NGRAM_COLOR, size=9, symbol="diamond"),
+                         # the first name under its point, the others above theirs: clear of the dash-dot lines
+                         # below the 5-gram, and of each other on a phone's narrow axis
+                         textposition=["bottom center" if o == orders[0] else "top center" for o in orders],
+                         marker=dict(color=NGRAM_COLOR, size=9, symbol="diamond"),
                          textfont=dict(color=NGRAM_COLOR),
                          hovertemplate="%{customdata}: %{x} characters of history<br>%{y:.3f} bits per character"
                                        "<extra></extra>"))
