@@ -198,8 +198,8 @@ def memory_figure(words, input_difference, state_difference, time_step: int, fil
     blank = dict(x=len(words), y=float(state_difference[-1]), axref="x", ayref="y", ax=len(words), ay=LABEL_AT * top,
                  text=(f"at <i>{words[-1]}</i>: {fmt_number(state_difference[-1])}<br>"
                        f"{percent(left)} of its size at step {time_step + 1}"),
-                 showarrow=True, arrowhead=2, xanchor="right", font=dict(size=12, color=ON_LIGHT),
-                 name="left", bgcolor=LABEL_BACKGROUND)
+                 showarrow=True, arrowhead=2, standoff=6, startstandoff=4, xanchor="right", yanchor="bottom",
+                 font=dict(size=12, color=ON_LIGHT), name="left", bgcolor=LABEL_BACKGROUND)   # clear of the point
     return lean_figure(data, dict(
         height=340, margin=dict(l=10, r=10, t=10, b=10), bargap=0.5,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
