@@ -32,8 +32,13 @@ def tex(value, term=True, digits=4):
         text = f"{value:.{digits}f}"
     else:                     # 4.00e-05 as 4.00 \times 10^{-5}, not an italic e; three digits, as the boxes write it
         mantissa, exponent = f"{value:.2e}".split("e")
-        text = f"{mantissa} \\times 10^{{{int(exponent)}}}"
+        text = f"{{{mantissa} \\times 10^{{{int(exponent)}}}}}"      # braced: a line never breaks inside it
     return f"({text})" if term and value < 0 else text
+
+
+def signed(value: float, decimals: int = 6) -> str:
+    """A number for prose with a real minus sign: −1.000454, not -1.000454."""
+    return f"{value:.{decimals}f}".replace("-", "−")
 
 
 def step_ranges(steps):
@@ -74,6 +79,9 @@ def warmup_steps_text(fwd, back, w_h, target):
         lines.append(f"- **Step {t}**, " + "; ".join(parts) + ".")
     total = " + ".join(tex(v) for v in terms)
     lines.append(f"- **The sum.** $\\partial L/\\partial w_h = {total} = {tex(back.dw_h, False)}$.")
+    lines.append("\nThe boxes round to 3 decimals and this list to 4 (below $10^{-3}$ both give three digits and a "
+                 "power of ten). Every result is computed from the unrounded numbers, not from the rounded ones shown, so "
+                 "multiplying the shown factors by hand can give slightly different last digits.")
     return "\n".join(lines)
 
 
@@ -95,7 +103,7 @@ def warmup_part(w_x, w_h, b, target):
     lesson.explain(
         f"The term of step 1 is always 0: $w_h$'s first use multiplies $h_0 = 0$, so nudging $w_h$ does not change "
         f"$a_1$ at all. **Check it without calculus:** run the three steps again with $w_h \\pm 10^{{-6}}$; the loss "
-        f"changes at a slope of {measured:.6f}, and the sum of the terms is {back.dw_h:.6f}: a difference of "
+        f"changes at a slope of {signed(measured)}, and the sum of the terms is {signed(back.dw_h)}: a difference of "
         f"{fmt_number(abs(measured - back.dw_h))}, the error of the finite difference itself. Try the target $y^*$: every "
         f"non-zero number in the {RED} boxes is proportional to $h_{T} - y^*$, so they all change sign together when "
         f"$y^*$ passes $h_{T} = {tex(fwd.h[T], False)}$.")

@@ -57,7 +57,7 @@ def listed(value: float) -> str:
     if value == 0 or abs(value) >= 1e-3:
         return f"{value:.4f}"
     mantissa, exponent = f"{value:.2e}".split("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return f"{{{mantissa} \\times 10^{{{int(exponent)}}}}}"      # braced, so that no line breaks inside it
 
 
 def check_warmup(at, w_x, w_h, b, y):
@@ -74,7 +74,7 @@ def check_warmup(at, w_x, w_h, b, y):
         tiny = 0 < abs(value) < 1e-3
         assert value == 0 or (f"{mantissa}×10<sup>{int(exponent)}</sup>" if tiny else f"{value:.3f}") in boxes
         if tiny:     # the list below writes a tiny value as its box does: the same three digits
-            assert f"{mantissa} \\times 10^{{{int(exponent)}}}" in said, (value, said)
+            assert f"{{{mantissa} \\times 10^{{{int(exponent)}}}}}" in said, (value, said)
     assert "-0.000" not in boxes and "0.000" not in boxes
     for t in range(3):
         assert f"= {listed(back.w_h_terms[t] + 0.0)}$" in said                # every term with its value
@@ -85,6 +85,8 @@ def check_warmup(at, w_x, w_h, b, y):
     assert any(s.label == "Target y*" for s in at.slider)
     assert chain["layout"]["xaxis"]["ticktext"][-1] == f"loss L<br>y* = {y:g}"
     assert f"= {listed(back.dw_h)}$." in said
+    assert "computed from the unrounded numbers" in said and "slightly different last digits" in said
+    assert f"the sum of the terms is {back.dw_h:.6f}".replace("-", "−") in said     # a real minus sign
     shown = metrics(at)
     assert shown["Sum of the terms, $\\partial L/\\partial w_h$"] == f"{back.dw_h:.6f}"
     measured = float(shown["Finite difference"])
