@@ -39,6 +39,7 @@ def parse_answer(text: str | None) -> float | None:
 class Verdict:
     right: bool
     message: str    # Markdown, the course's own words and numbers (never the typed text)
+    to_three: bool = True   # right to the 3 decimals asked for (False: right to 2 decimals only)
 
     def __post_init__(self):    # a comma after a formula stays on its line
         object.__setattr__(self, "message", keep_punctuation_with_math(self.message))
@@ -58,7 +59,8 @@ def check_answer(step: int, typed: float, fwd: ScalarForward, w_x: float, w_h: f
     if abs(typed - truth) <= 0.0005:
         return Verdict(True, f"Right: $h_{t} = {truth:.3f}$ (to 3 decimals).")
     if near(truth):
-        return Verdict(True, f"Right to 2 decimals: $h_{t} = {truth:.4f}$ (${truth:.3f}$ to 3 decimals).")
+        return Verdict(True, f"Right to 2 decimals: $h_{t} = {truth:.4f}$ (${truth:.3f}$ to 3 decimals).",
+                       to_three=False)
     slips = []
     if previous is not None and abs(previous - h_prev) > TOLERANCE:
         slips.append((math.tanh(w_x * x + w_h * previous + b),

@@ -138,8 +138,9 @@ def warmup_part(w_x, w_h, b, xs):
                     "$\\tanh a$ is above $0.905$ and creeps towards 1.")
     solved = all(v is not None and v.right for v in verdicts)
     if solved:  # the working is shown: no switch that would say it is off
-        st.success("All three right. Here is the full working, to compare with yours.",
-                   icon=":material/celebration:")
+        exact = all(v.to_three for v in verdicts)
+        st.success(f"All three right{'' if exact else ' (to 2 decimals at least)'}. Here is the full working, to "
+                   "compare with yours.", icon=":material/celebration:")
     shown = solved or controls.toggle("Show the full working", "warm_show",
                                       help="Each pre-activation and state, with the numbers.")
     if shown:
