@@ -394,7 +394,7 @@ LSTM_VALVES = {"f": (3.0, 6.0), "i": (5.95, 3.2), "o": (9.3, 3.2)}
 def _lstm_olah(highlight):
     """The standard LSTM diagram (static part)."""
     d = _Drawing("x", "y")
-    box_y, base_y, c_y, ig_y, o_y = 2.1, 0.9, 5.0, 3.7, 2.1
+    box_y, base_y, c_y, ig_y, o_y = 2.2, 0.9, 5.0, 3.7, 2.2   # boxes clear of h_{t-1}'s label
     add_x, tanh_x, exit_x = LSTM_BOXES["g"], 10.3, 11.6
     _cell_body(d, left_gaps=[(3.9, 4.95), (0.95, 2.0)], right_gaps=[(5.0, 5.8), (0.3, 1.15)],
                bottom_end=10.2)                                                # the states' labels (on a phone too)
@@ -505,7 +505,7 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
         valves = [(k, [_valve(LSTM_VALVES[k], v, vertical_pipe=(k != "f"))]) for k, v in
                   (("f", f[s]), ("i", i[s]), ("o", o[s]))]
         values = {"i": i[s], "f": f[s], "g": g[s], "o": o[s]}
-        olah_text = [_box_value(LSTM_BOXES[k], 2.1, k, values[k], highlight == k) for k in "figo"]
+        olah_text = [_box_value(LSTM_BOXES[k], 2.2, k, values[k], highlight == k) for k in "figo"]
         olah_text += [(-0.2, 4.85, f"c<sub>{t - 1}</sub> = {_short(c_prev[s])}", "bottom right"),
                       (12.9, 5.08, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
                       (12.9, 0.75, f"h<sub>{t}</sub> = {_short(h[s])}", "bottom left"),
