@@ -79,8 +79,8 @@ def warmup_steps_text(fwd, back, w_h, target):
         lines.append(f"- **Step {t}**, " + "; ".join(parts) + ".")
     total = " + ".join(tex(v) for v in terms)
     lines.append(f"- **The sum.** $\\partial L/\\partial w_h = {total} = {tex(back.dw_h, False)}$.")
-    lines.append("\nThe boxes round to 3 decimals and this list to 4 (below $10^{-3}$ both give three digits and a "
-                 "power of ten). Every result is computed from the unrounded numbers, not from the rounded ones shown, so "
+    lines.append("\nThe boxes round to 3 decimals (the loss box to 4) and this list to 4; below $10^{-2}$ both "
+                 "give three digits and a power of ten. Every result is computed from the unrounded numbers, not from the rounded ones shown, so "
                  "multiplying the shown factors by hand can give slightly different last digits.")
     return "\n".join(lines)
 

@@ -284,11 +284,10 @@ def _after_memory_time(f, tau):
     if not np.isfinite(tau):
         return "nothing measurable is forgotten"
     left = f ** tau
-    off = left / np.exp(-1) - 1        # measured, with no verdict: 0.32 and 0.31 must not read as opposites
-    return (f"after that many steps a share $\\bar f^{{\\,{tau:.1f}}} = {left:.2f}$ is left, "
-            + ("the rule of thumb's $1/e \\approx 0.37$ to two decimals" if round(left, 2) == 0.37 else
-               f"{abs(off):.0%} {'below' if off < 0 else 'above'} the rule of thumb's $1/e \\approx 0.37$, which "
-               "holds only as $\\bar f$ nears 1"))
+    ratio = left / np.exp(-1)          # measured, with no verdict: 0.32 and 0.31 must not read as opposites
+    return (f"after that many steps a share $\\bar f^{{\\,{tau:.1f}}} = {left:.3f}$ is left, "
+            + ("the rule of thumb's $1/e \\approx 0.368$ to three decimals" if round(left, 3) == 0.368 else
+               f"{ratio:.2f} times the rule of thumb's $1/e \\approx 0.368$, which holds only as $\\bar f$ nears 1"))
 
 
 def _above(f):

@@ -275,12 +275,13 @@ def chunk_strip(T: int, chunk: int, height: int = 230) -> go.Figure:
                    showgrid=False, zeroline=False, fixedrange=True)))
 
 
-SCIENTIFIC_BELOW = 1e-3   # the warm-up writes smaller numbers as m×10^k, in its boxes and in its list alike
+SCIENTIFIC_BELOW = 1e-2   # the warm-up writes smaller numbers as m×10^k, in its boxes and in its list alike
 
 
 def _number(value: float, digits: int = 3) -> str:
-    """A value for a box: fixed decimals; an exact zero as "0", and a value below 10^-3 in three significant
-    digits, as the lesson's list of terms writes it ("-3.63×10<sup>-4</sup>", never "-0.000" or "-0.0004")."""
+    """A value for a box: fixed decimals; an exact zero as "0", and a value below 10^-2 in three significant
+    digits, as the lesson's list of terms writes it ("-3.63×10<sup>-4</sup>", never "-0.000", "-0.0004" or the one
+    digit of "0.007")."""
     if value == 0:
         return "0"
     if abs(value) < SCIENTIFIC_BELOW:

@@ -507,13 +507,13 @@ def lstm_cell_figure(trace, unit=0, step=0, highlight="f", labels=None, side_by_
         values = {"i": i[s], "f": f[s], "g": g[s], "o": o[s]}
         olah_text = [_box_value(LSTM_BOXES[k], 2.2, k, values[k], highlight == k) for k in "figo"]
         olah_text += [(-0.2, 4.85, f"c<sub>{t - 1}</sub> = {_short(c_prev[s])}", "bottom right"),
-                      (12.9, 5.08, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
+                      (12.9, 5.14, f"c<sub>{t}</sub> = {_short(c[s])}", "top left"),
                       (12.9, 0.75, f"h<sub>{t}</sub> = {_short(h[s])}", "bottom left"),
-                      (-0.2, 0.95, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),
+                      (-0.2, 1.0, f"h<sub>{t - 1}</sub> = {_short(h_prev[s])}", "top right"),   # clear of the lines
                       (1.2, -0.45, _input_label(t, labels, s), "middle right")]
         faucet_text = [(3.0, 5.05, f"<b>f</b> {_pct(f[s])}", "middle center"),
-                       (5.45, 3.2, f"<b>i</b> {_pct(i[s])}", "middle left"),
-                       (9.8, 3.2, f"<b>o</b> {_pct(o[s])}", "middle right")]
+                       (5.3, 3.2, f"<b>i</b> {_pct(i[s])}", "middle left"),     # a gap to the faucets' boxes
+                       (9.95, 3.2, f"<b>o</b> {_pct(o[s])}", "middle right")]
         frames.append(_frame(streams, valves, scale, faucet_text, olah_text,
                              _lstm_equation(highlight, t, step_values(trace, s, unit))))
     series = [(f"{GATE_NAMES[k]} {k} of unit {unit + 1}", v) for k, v in (("f", f), ("i", i), ("o", o))]

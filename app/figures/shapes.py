@@ -167,9 +167,9 @@ def _message_axis(words, time_step: int, filler: int) -> dict:
     ticks = {value - 1: text for value, text in zip(axis["tickvals"], axis["ticktext"])
              if time_step <= value - 1 <= time_step + filler - 2 or value == len(words)}   # filler close to the ending: dropped
     opening, ending = range(0, time_step), range(time_step + filler + 1, len(words) - 1)
-    for steps in (opening, ending):
+    for steps, shift in ((opening, 0.0), (ending, -0.5)):    # the ending's half a step off "for", its neighbour
         if len(steps):
-            ticks[(steps[0] + steps[-1]) / 2] = " ".join(words[t] for t in steps)
+            ticks[(steps[0] + steps[-1]) / 2 + shift] = " ".join(words[t] for t in steps)
     ticks = sorted(ticks.items())
     return dict(axis, tickvals=[t + 1 for t, _ in ticks], ticktext=[text for _, text in ticks])
 

@@ -53,8 +53,8 @@ def metrics(at):
 
 
 def listed(value: float) -> str:
-    """How the warm-up's list writes a number: 4 decimals, or below 10^-3 three digits times a power of ten."""
-    if value == 0 or abs(value) >= 1e-3:
+    """How the warm-up's list writes a number: 4 decimals, or below 10^-2 three digits times a power of ten."""
+    if value == 0 or abs(value) >= 1e-2:
         return f"{value:.4f}"
     mantissa, exponent = f"{value:.2e}".split("e")
     return f"{{{mantissa} \\times 10^{{{int(exponent)}}}}}"      # braced, so that no line breaks inside it
@@ -69,9 +69,9 @@ def check_warmup(at, w_x, w_h, b, y):
     boxes = [label for trace in chain["data"] if trace.get("mode") == "text" for label in trace["text"]]
     fwd = scalar.forward(w_x, w_h, b, WARMUP_XS)
     said = text(at)
-    for value in (*fwd.h[1:], *back.dh, *back.da, *back.w_h_terms):   # 3 decimals, or below 10^-3 three digits
+    for value in (*fwd.h[1:], *back.dh, *back.da, *back.w_h_terms):   # 3 decimals, or below 10^-2 three digits
         mantissa, exponent = f"{value:.2e}".split("e")
-        tiny = 0 < abs(value) < 1e-3
+        tiny = 0 < abs(value) < 1e-2
         assert value == 0 or (f"{mantissa}×10<sup>{int(exponent)}</sup>" if tiny else f"{value:.3f}") in boxes
         if tiny:     # the list below writes a tiny value as its box does: the same three digits
             assert f"{{{mantissa} \\times 10^{{{int(exponent)}}}}}" in said, (value, said)

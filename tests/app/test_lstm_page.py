@@ -183,9 +183,8 @@ def test_memory_time_sentence_and_metric_are_the_core_numbers():
     assert at.metric[2].value == f"≈ {tau:,.1f} steps"
     text = body(at)
     assert f"\\bar f = {f_bar:.4f}" in text and f"is {tau:,.1f} steps" in text
-    off = f_bar ** tau / np.exp(-1) - 1
-    assert (f"\\bar f^{{\\,{tau:.1f}}} = {f_bar ** tau:.2f}$ is left, {abs(off):.0%} {'below' if off < 0 else 'above'} "
-            "the rule of thumb's $1/e") in text
+    assert (f"\\bar f^{{\\,{tau:.1f}}} = {f_bar ** tau:.3f}$ is left, {f_bar ** tau * np.e:.2f} times the rule of "
+            "thumb's $1/e \\approx 0.368$") in text
     assert f"steady gate $\\bar f$ would keep more than 1% for {steps_above(f_bar):,} steps" in text
     path = reach(log10_highway(trace)[:, 2])
     assert (f"the real, varying gates keep it for {path} steps back (the thick line stays above 1% that far), of the "
@@ -197,7 +196,7 @@ def test_rule_of_thumb_is_flagged_where_it_fails():
     that flips between two nearly equal shares (a reader saw 0.32 called close and 0.31 far)."""
     at = run_lesson(LESSON, {"lstm_part": HIGHWAY, "forget_bias": "-5", "lstm_T": "2", "lstm_H": "1"})
     assert_ran_cleanly(at)
-    assert "below the rule of thumb's $1/e \\approx 0.37$, which holds only as $\\bar f$ nears 1" in body(at)
+    assert "times the rule of thumb's $1/e \\approx 0.368$, which holds only as $\\bar f$ nears 1" in body(at)
     for kappa in ("1", "8"):
         said = body(run_lesson(LESSON, {"lstm_part": HIGHWAY, "lstm_rec_scale": kappa}))
         assert "close to $1/e" not in said and "far from $1/e" not in said

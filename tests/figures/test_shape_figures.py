@@ -36,7 +36,7 @@ def test_memory_figure_labels_every_word_of_the_message_and_thins_only_the_fille
         assert [steps[t + 1] for t in message] == list(MEET_OPENING) + ["afternoon"] + list(MEET_ENDING)
     else:
         assert steps[(1 + len(MEET_OPENING)) / 2] == " ".join(MEET_OPENING)
-        assert steps[(last - len(MEET_ENDING) + 1 + last - 1) / 2] == " ".join(MEET_ENDING[:-1])
+        assert steps[(last - len(MEET_ENDING) + 1 + last - 1) / 2 - 0.5] == " ".join(MEET_ENDING[:-1])
     fillers = {t: text for t, text in steps.items() if time_step < t < last - len(MEET_ENDING) + 1}
     assert all(text == words[int(t) - 1] and float(t).is_integer() for t, text in fillers.items())
     assert len(steps) <= 16
