@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from app import controls, lesson
-from app.equations import keep_punctuation_with_math, rnn_update_latex, warmup_working_latex
+from app.equations import rnn_update_latex, warmup_working_latex
 from app.figures import state_heatmap, unrolled_diagram
 from app.figures.common import fmt
 from app.figures.unrolled import MAX_FRAMES, WINDOW, warmup_figure
@@ -122,9 +122,9 @@ def warmup_part(w_x, w_h, b, xs):
             if text.strip():
                 column.warning("Type a number, such as 0.123.", icon=":material/edit:")
         elif verdict.right:
-            column.success(keep_punctuation_with_math(prefix + verdict.message), icon=":material/check_circle:")
+            column.success(prefix + verdict.message, icon=":material/check_circle:")
         else:
-            column.error(keep_punctuation_with_math(f"**Not yet.** {prefix}{verdict.message}"), icon=":material/cancel:")
+            column.error(f"**Not yet.** {prefix}{verdict.message}", icon=":material/cancel:")
     if older:
         changes = max(older, key=len)
         notice.info(f"An answer you typed for {_listed(changes, 0)} is checked against the numbers you typed it for; "
